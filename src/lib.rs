@@ -1,0 +1,3 @@
+//! quanta: a streaming transform codec toolkit.
+#![forbid(unsafe_code)]
+pub mod error;
