@@ -1,1 +1,131 @@
-fn main() {}
+//! The `quanta` command: encode, decode, inspect and compare media, and run the demo.
+//!
+//! This binary owns the terminal: it parses arguments with clap, prints tables and
+//! progress bars on stderr, and turns library errors into messages and exit codes
+//! (0 success, 1 error, 2 bad usage, 3 decoded with damage). It uses only the public API
+//! of the `quanta` library.
+
+mod compare;
+mod decode;
+mod demo;
+mod encode;
+mod info;
+mod output;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// quanta: a streaming transform codec toolkit.
+#[derive(Parser)]
+#[command(name = "quanta", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Chroma {
+    #[value(name = "420")]
+    Yuv420,
+    #[value(name = "444")]
+    Yuv444,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Encode a picture (PNG, JPEG, BMP, TGA, PNM, TIFF, WebP, QOI) into a quanta stream.
+    Encode(encode::EncodeArgs),
+    /// Decode a quanta stream into a picture (PNG, PPM/PGM, BMP, TIFF, QOI).
+    Decode(decode::DecodeArgs),
+    /// Print a stream's header and a summary of its packets.
+    Info {
+        /// The stream to inspect ('-' for standard input).
+        input: PathBuf,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Measure how far a decoded picture is from its reference (PSNR, SSIM).
+    Compare {
+        /// The original.
+        reference: PathBuf,
+        /// The decoded or distorted version.
+        distorted: PathBuf,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Encode and decode the bundled samples at several qualities and print the results.
+    Demo(demo::DemoArgs),
+}
+
+/// Outcome of a command that ran to the end.
+pub enum Finish {
+    Ok,
+    /// The output was written, but parts of the input were damaged.
+    Damaged,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Encode(args) => encode::run(args),
+        Command::Decode(args) => decode::run(args),
+        Command::Info { input, json } => info::run(&input, json),
+        Command::Compare {
+            reference,
+            distorted,
+            json,
+        } => compare::run(&reference, &distorted, json),
+        Command::Demo(args) => demo::run(args),
+    };
+    match result {
+        Ok(Finish::Ok) => ExitCode::SUCCESS,
+        Ok(Finish::Damaged) => ExitCode::from(3),
+        Err(e) => {
+            let mut message = format!("quanta: error: {e}");
+            let mut source = std::error::Error::source(&e);
+            while let Some(s) = source {
+                let text = s.to_string();
+                if !message.contains(&text) {
+                    message.push_str(&format!(": {text}"));
+                }
+                source = s.source();
+            }
+            eprintln!("{message}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// True when stderr is a terminal (progress bars and colours go there only then).
+pub fn stderr_is_terminal() -> bool {
+    use std::io::IsTerminal;
+    std::io::stderr().is_terminal()
+}
+
+/// Reads a whole input file or standard input.
+pub fn read_input(path: &std::path::Path) -> quanta::Result<Vec<u8>> {
+    use std::io::Read;
+    if path == std::path::Path::new("-") {
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .lock()
+            .read_to_end(&mut bytes)
+            .map_err(|e| quanta::Error::io("cannot read standard input", e))?;
+        Ok(bytes)
+    } else {
+        std::fs::read(path).map_err(|e| quanta::Error::io_path("read", path, e))
+    }
+}
+
+/// Formats a PSNR, printing infinity as "inf".
+pub fn db(value: f64) -> String {
+    if value.is_infinite() {
+        "inf".to_string()
+    } else {
+        format!("{value:.2}")
+    }
+}

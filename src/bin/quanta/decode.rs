@@ -1,0 +1,76 @@
+//! `quanta decode`: a quanta stream in, a picture file out.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use quanta::codec::image::{decode_picture, ImageDecodeOptions};
+use quanta::media::image::{encode_picture_file, PictureFormat};
+use quanta::{Error, Result};
+
+use crate::output::{check_not_input, write_all, Destination};
+use crate::Finish;
+
+#[derive(Args)]
+pub struct DecodeArgs {
+    /// Input stream ('-' for standard input).
+    input: PathBuf,
+    /// Output picture ('-' for standard output).
+    #[arg(short, long)]
+    output: PathBuf,
+    /// Output format (png, ppm, bmp, tiff, qoi); by default the output's extension, or png.
+    #[arg(long)]
+    format: Option<String>,
+    /// Worker threads (0 = one per core).
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
+}
+
+pub fn run(args: DecodeArgs) -> Result<Finish> {
+    check_not_input(&args.input, &args.output)?;
+    let format = match &args.format {
+        Some(name) => PictureFormat::from_name(name).ok_or_else(|| {
+            Error::InvalidArgument(format!(
+                "unknown picture format '{name}' (png, ppm, bmp, tiff, qoi)"
+            ))
+        })?,
+        None if args.output == std::path::Path::new("-") => PictureFormat::Png,
+        None => PictureFormat::from_path(&args.output).ok_or_else(|| {
+            Error::InvalidArgument(format!(
+                "cannot tell the picture format from {} (use --format png|ppm|bmp|tiff|qoi)",
+                args.output.display()
+            ))
+        })?,
+    };
+    let options = ImageDecodeOptions {
+        threads: args.threads,
+        ..ImageDecodeOptions::default()
+    };
+    let decoded = if args.input == std::path::Path::new("-") {
+        decode_picture(std::io::stdin(), &options)?
+    } else {
+        let file =
+            std::fs::File::open(&args.input).map_err(|e| Error::io_path("open", &args.input, e))?;
+        decode_picture(std::io::BufReader::new(file), &options)?
+    };
+    let bytes = encode_picture_file(&decoded.picture, format)?;
+    write_all(&Destination::from_arg(&args.output), &bytes)?;
+    for d in &decoded.damage {
+        eprintln!("quanta: warning: {d}");
+    }
+    if !decoded.concealed_tiles.is_empty() {
+        eprintln!(
+            "quanta: warning: {} of {} tiles were lost and filled with grey: {:?}",
+            decoded.concealed_tiles.len(),
+            decoded.params.tile_count(),
+            decoded.concealed_tiles
+        );
+    }
+    if !decoded.complete && decoded.damage.is_empty() {
+        eprintln!("quanta: warning: the stream has no end-of-stream packet (truncated)");
+    }
+    if decoded.damage.is_empty() && decoded.concealed_tiles.is_empty() && decoded.complete {
+        Ok(Finish::Ok)
+    } else {
+        Ok(Finish::Damaged)
+    }
+}

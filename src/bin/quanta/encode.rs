@@ -1,0 +1,117 @@
+//! `quanta encode`: a picture file in, a quanta stream out.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use clap::Args;
+use quanta::codec::image::{encode_picture, ChromaSampling, ImageEncoderConfig};
+use quanta::media::image::read_picture_bytes;
+use quanta::transform::TransformId;
+use quanta::{Error, Limits, Result};
+
+use crate::output::{check_not_input, Destination, PendingFile};
+use crate::{read_input, Chroma, Finish};
+
+#[derive(Args)]
+pub struct EncodeArgs {
+    /// Input picture ('-' for standard input).
+    input: PathBuf,
+    /// Output stream ('-' for standard output).
+    #[arg(short, long)]
+    output: PathBuf,
+    /// Quality from 0 (smallest) to 100 (best).
+    #[arg(short, long, default_value_t = 75, value_parser = clap::value_parser!(u8).range(0..=100))]
+    quality: u8,
+    /// Chroma sampling of colour pictures.
+    #[arg(long, value_enum, default_value = "420")]
+    chroma: Chroma,
+    /// Worker threads per stage (0 = one per core).
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
+    /// Tile size in pixels (a multiple of 16); tiles are coded independently.
+    #[arg(long, default_value_t = 256)]
+    tile: u32,
+    /// Block transform.
+    #[arg(long, default_value = "dct")]
+    transform: String,
+    /// Expert: visual weighting of the quantization matrices (0 flat .. 1 JPEG-like).
+    #[arg(long)]
+    weighting: Option<f64>,
+    /// Expert: chroma step multiplier.
+    #[arg(long)]
+    chroma_scale: Option<f64>,
+    /// Expert: activity-masking strength (0 = off).
+    #[arg(long)]
+    activity: Option<f64>,
+    /// Expert: dead-zone rounding offset of AC levels (0 to 0.5).
+    #[arg(long)]
+    rounding: Option<f32>,
+    /// Expert: rate-distortion Lagrange multiplier (0 = off).
+    #[arg(long)]
+    lambda: Option<f32>,
+}
+
+pub fn run(args: EncodeArgs) -> Result<Finish> {
+    check_not_input(&args.input, &args.output)?;
+    let mut config = ImageEncoderConfig {
+        quality: args.quality,
+        sampling: match args.chroma {
+            Chroma::Yuv420 => ChromaSampling::Yuv420,
+            Chroma::Yuv444 => ChromaSampling::Yuv444,
+        },
+        threads: args.threads,
+        tile_size: args.tile,
+        transform: TransformId::from_name(&args.transform)?,
+        ..ImageEncoderConfig::default()
+    };
+    if let Some(v) = args.weighting {
+        config.weighting = v;
+    }
+    if let Some(v) = args.chroma_scale {
+        config.chroma_scale = v;
+    }
+    if let Some(v) = args.activity {
+        config.activity_strength = v;
+    }
+    if let Some(v) = args.rounding {
+        config.ac_rounding = v;
+    }
+    if let Some(v) = args.lambda {
+        config.lambda = v;
+    }
+    config.validate()?;
+    let bytes = read_input(&args.input)?;
+    let name = args.input.display().to_string();
+    let picture = read_picture_bytes(&bytes, &name, &Limits::default())?;
+    let start = Instant::now();
+    let outcome = match Destination::from_arg(&args.output) {
+        Destination::Stdout => {
+            let stdout = std::io::stdout().lock();
+            let outcome = encode_picture(&picture, &config, std::io::BufWriter::new(stdout))?;
+            std::io::stdout()
+                .flush()
+                .map_err(|e| Error::io("cannot write to standard output", e))?;
+            outcome
+        }
+        Destination::File(path) => {
+            let mut pending = PendingFile::create(&path)?;
+            let outcome = encode_picture(&picture, &config, &mut pending)?;
+            pending.commit()?;
+            outcome
+        }
+    };
+    let seconds = start.elapsed().as_secs_f64();
+    let pixels = picture.pixels() as f64;
+    eprintln!(
+        "{}: {}x{} {} -> {} bytes, {:.3} bits/pixel, {:.1} MP/s",
+        name,
+        picture.width,
+        picture.height,
+        outcome.params.sampling.name(),
+        outcome.bytes,
+        outcome.bytes as f64 * 8.0 / pixels,
+        pixels / seconds / 1e6
+    );
+    Ok(Finish::Ok)
+}

@@ -1,0 +1,104 @@
+//! `quanta info`: a stream's header and a summary of its packets.
+
+use std::path::Path;
+
+use quanta::codec::image::ImageParams;
+use quanta::container::{summarize, MediaKind};
+use quanta::{Error, Limits, Result};
+
+use crate::Finish;
+
+pub fn run(input: &Path, json: bool) -> Result<Finish> {
+    let limits = Limits::default();
+    let summary = if input == Path::new("-") {
+        summarize(std::io::stdin().lock(), limits)?
+    } else {
+        let file = std::fs::File::open(input).map_err(|e| Error::io_path("open", input, e))?;
+        summarize(std::io::BufReader::new(file), limits)?
+    };
+    let image = if summary.header.media == MediaKind::Image {
+        Some(ImageParams::from_bytes(&summary.header.params, &limits))
+    } else {
+        None
+    };
+    let damage: Vec<String> = summary.damaged.iter().map(|d| d.to_string()).collect();
+    if json {
+        let mut value = serde_json::json!({
+            "format_version": summary.header.version,
+            "media": summary.header.media.name(),
+            "transform": summary.header.transform,
+            "packets": summary.packets,
+            "keyframes": summary.keyframes,
+            "payload_bytes": summary.payload_bytes,
+            "total_bytes": summary.total_bytes,
+            "min_packet_bytes": summary.min_packet_bytes,
+            "max_packet_bytes": summary.max_packet_bytes,
+            "complete": summary.complete,
+            "damage_count": summary.damage_count,
+            "damage": damage,
+        });
+        if let Some(Ok(p)) = &image {
+            value["image"] = serde_json::json!({
+                "width": p.width,
+                "height": p.height,
+                "sampling": p.sampling.name(),
+                "tile_size": p.tile_size,
+                "tiles": p.tile_count(),
+                "quality": p.quality,
+                "deblock": p.deblock,
+                "activity_levels": p.activity_scales.len(),
+                "bits_per_pixel": summary.total_bytes as f64 * 8.0 / (p.width as f64 * p.height as f64),
+            });
+        }
+        let text = serde_json::to_string_pretty(&value)
+            .map_err(|e| Error::InvalidArgument(format!("cannot format JSON: {e}")))?;
+        println!("{text}");
+    } else {
+        println!("format      quanta v{}", summary.header.version);
+        println!("media       {}", summary.header.media.name());
+        println!("transform   {}", summary.header.transform);
+        match &image {
+            Some(Ok(p)) => {
+                println!("picture     {}x{} {}", p.width, p.height, p.sampling.name());
+                println!(
+                    "tiles       {} of {}x{}",
+                    p.tile_count(),
+                    p.tile_size,
+                    p.tile_size
+                );
+                println!("quality     {}", p.quality);
+                println!(
+                    "rate        {:.4} bits/pixel",
+                    summary.total_bytes as f64 * 8.0 / (p.width as f64 * p.height as f64)
+                );
+            }
+            Some(Err(e)) => println!("picture     bad parameters: {e}"),
+            None => {}
+        }
+        println!(
+            "packets     {} ({} keyframes), payload {} bytes, packet sizes {}..{}",
+            summary.packets,
+            summary.keyframes,
+            summary.payload_bytes,
+            summary.min_packet_bytes,
+            summary.max_packet_bytes
+        );
+        println!("total       {} bytes", summary.total_bytes);
+        println!(
+            "complete    {}",
+            if summary.complete {
+                "yes"
+            } else {
+                "no (truncated)"
+            }
+        );
+        for d in &damage {
+            println!("damage      {d}");
+        }
+    }
+    if summary.complete && summary.damage_count == 0 {
+        Ok(Finish::Ok)
+    } else {
+        Ok(Finish::Damaged)
+    }
+}

@@ -1,0 +1,432 @@
+//! The image codec: a picture in, a quanta stream out, and back.
+//!
+//! Encoding converts RGB to YCbCr (BT.601 full range), subsamples chroma (4:2:0 by
+//! default), pads planes to whole blocks, cuts the picture into square tiles and runs them
+//! through the pipeline: the forward DCT of a tile on one set of workers, quantization with
+//! rate-distortion decisions and range coding on another, then the container writer in
+//! tile order. Decoding runs the tiles through decode and reconstruction workers, puts
+//! them together, upsamples chroma and converts back to RGB. All of the decoder's
+//! arithmetic is integer, and the encoder's reconstruction uses the same functions, so the
+//! two agree bit for bit. A damaged tile is reported and filled with mid-grey.
+
+pub mod coeffs;
+pub mod params;
+pub mod tile;
+
+use std::io::{Read, Write};
+
+use crate::container::{
+    ContainerReader, ContainerWriter, MediaKind, ReadEvent, StreamHeader, FORMAT_VERSION,
+};
+use crate::error::{Error, Limits, Result};
+use crate::perceptual::visual::{activity_level, area_variance, base_matrix, quality_scale};
+use crate::pipeline::{self, PipelineConfig, RunStats};
+use crate::signal::{
+    downsample_2x2, rgb_to_ycbcr, upsample_2x2, ycbcr_to_rgb, Picture, PixelLayout, Plane,
+};
+use crate::transform::dct::DEQUANT_ONE;
+use crate::transform::TransformId;
+pub use params::{ChromaSampling, ImageParams};
+use tile::{analyze_tile, code_tile, decode_tile, CodingTuning, TilePixels};
+
+/// Everything the image encoder can be asked to do.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImageEncoderConfig {
+    /// 0 (smallest) to 100 (best).
+    pub quality: u8,
+    /// Chroma sampling for colour pictures (grayscale pictures are always coded mono).
+    pub sampling: ChromaSampling,
+    /// Tile side in luma pixels, a multiple of 16 from 16 to 4096.
+    pub tile_size: u32,
+    /// Worker threads per parallel stage (0 = one per core).
+    pub threads: usize,
+    /// The block transform.
+    pub transform: TransformId,
+    /// Visual weighting of the quantization matrices: 0 flat, 1 JPEG's.
+    pub weighting: f64,
+    /// Chroma steps relative to the weighted chroma matrix.
+    pub chroma_scale: f64,
+    /// Strength of activity masking (0 = off), in levels per doubling of variance.
+    pub activity_strength: f64,
+    /// Dead-zone rounding of AC levels.
+    pub ac_rounding: f32,
+    /// Lagrange multiplier of the rate-distortion decisions (0 = off).
+    pub lambda: f32,
+    /// Keep the encoder's reconstruction (what the decoder will output).
+    pub reconstruct: bool,
+}
+
+impl Default for ImageEncoderConfig {
+    fn default() -> Self {
+        ImageEncoderConfig {
+            quality: 75,
+            sampling: ChromaSampling::Yuv420,
+            tile_size: 256,
+            threads: 0,
+            transform: TransformId::Dct,
+            weighting: 0.5,
+            chroma_scale: 1.0,
+            activity_strength: 0.0,
+            ac_rounding: 0.45,
+            lambda: 0.12,
+            reconstruct: false,
+        }
+    }
+}
+
+/// Step multipliers of the activity levels, in 1/256: 2^(i/3) around the middle.
+const ACTIVITY_SCALES: [u16; 5] = [161, 203, 256, 323, 406];
+
+impl ImageEncoderConfig {
+    /// Checks every field, naming the first bad one.
+    pub fn validate(&self) -> Result<()> {
+        if self.quality > 100 {
+            return Err(Error::InvalidArgument(format!(
+                "quality {} (expected 0 to 100)",
+                self.quality
+            )));
+        }
+        if !(16..=4096).contains(&self.tile_size) || self.tile_size % 16 != 0 {
+            return Err(Error::InvalidArgument(format!(
+                "tile size {} (expected a multiple of 16 from 16 to 4096)",
+                self.tile_size
+            )));
+        }
+        let finite = |v: f64, name: &str, lo: f64, hi: f64| {
+            if v.is_finite() && (lo..=hi).contains(&v) {
+                Ok(())
+            } else {
+                Err(Error::InvalidArgument(format!(
+                    "{name} {v} (expected {lo} to {hi})"
+                )))
+            }
+        };
+        finite(self.weighting, "weighting", 0.0, 2.0)?;
+        finite(self.chroma_scale, "chroma scale", 0.1, 10.0)?;
+        finite(self.activity_strength, "activity strength", 0.0, 4.0)?;
+        finite(self.ac_rounding as f64, "AC rounding", 0.0, 0.5)?;
+        finite(self.lambda as f64, "lambda", 0.0, 10.0)?;
+        Ok(())
+    }
+
+    /// The stream parameters this configuration gives for a picture.
+    pub fn params_for(&self, width: u32, height: u32, layout: PixelLayout) -> ImageParams {
+        let sampling = match layout {
+            PixelLayout::Gray => ChromaSampling::Mono,
+            PixelLayout::Rgb => self.sampling,
+        };
+        let scale = quality_scale(self.quality);
+        let to_steps = |m: [f64; 64]| {
+            let mut steps = [0u16; 64];
+            for (s, v) in steps.iter_mut().zip(m.iter()) {
+                *s = (v * scale * DEQUANT_ONE as f64).round().clamp(8.0, 4080.0) as u16;
+            }
+            steps
+        };
+        let activity_scales = if self.activity_strength > 0.0 {
+            ACTIVITY_SCALES.to_vec()
+        } else {
+            vec![256]
+        };
+        ImageParams {
+            width,
+            height,
+            sampling,
+            tile_size: self.tile_size,
+            quality: self.quality,
+            deblock: false,
+            activity_scales,
+            luma_steps: to_steps(base_matrix(false, self.weighting, 1.0)),
+            chroma_steps: to_steps(base_matrix(true, self.weighting, self.chroma_scale)),
+        }
+    }
+}
+
+/// What an encode produced.
+#[derive(Debug)]
+pub struct EncodeOutcome {
+    pub params: ImageParams,
+    /// Bytes written, header included.
+    pub bytes: u64,
+    /// The decoder's output, when the configuration asked for it.
+    pub reconstruction: Option<Picture>,
+    pub stats: RunStats,
+}
+
+/// The planes of a picture, as coded: Y (and Cb, Cr), padded to whole blocks.
+fn coded_planes(picture: &Picture, params: &ImageParams) -> Vec<Plane> {
+    let mut planes = match picture.layout {
+        PixelLayout::Gray => vec![Plane {
+            width: picture.width,
+            height: picture.height,
+            data: picture.data.clone(),
+        }],
+        PixelLayout::Rgb => {
+            let [y, cb, cr] = rgb_to_ycbcr(picture);
+            if params.sampling == ChromaSampling::Yuv420 {
+                vec![y, downsample_2x2(&cb), downsample_2x2(&cr)]
+            } else {
+                vec![y, cb, cr]
+            }
+        }
+    };
+    for (p, plane) in planes.iter_mut().enumerate() {
+        let (w, h) = params.padded_plane(p);
+        *plane = plane.padded(w, h);
+    }
+    planes
+}
+
+/// Activity level of every 16×16 luma area of the padded picture, raster order.
+fn activity_map(luma: &Plane, strength: f64, levels: usize) -> (Vec<u8>, usize) {
+    let across = luma.width.div_ceil(16);
+    let down = luma.height.div_ceil(16);
+    if levels < 2 {
+        return (vec![0; across * down], across);
+    }
+    let variances: Vec<f64> = (0..across * down)
+        .map(|i| area_variance(luma, 16 * (i % across), 16 * (i / across)))
+        .collect();
+    // The geometric mean keeps the average step near the quality's.
+    let log_mean = variances.iter().map(|v| (v + 16.0).ln()).sum::<f64>() / variances.len() as f64;
+    let reference = log_mean.exp() - 16.0;
+    let map = variances
+        .iter()
+        .map(|&v| activity_level(v, reference, strength, levels))
+        .collect();
+    (map, across)
+}
+
+/// The activity levels of the areas of one tile, from the picture's map.
+fn tile_activity(params: &ImageParams, map: &[u8], map_across: usize, index: usize) -> Vec<u8> {
+    let rect = params.tile_rect(index, 0);
+    let (across, down) = tile::area_grid(&rect);
+    let mut out = Vec::with_capacity(across * down);
+    for ay in 0..down {
+        for ax in 0..across {
+            out.push(map[(rect.y / 16 + ay) * map_across + rect.x / 16 + ax]);
+        }
+    }
+    out
+}
+
+/// Encodes `picture` into `out` as a complete quanta stream.
+pub fn encode_picture<W: Write>(
+    picture: &Picture,
+    config: &ImageEncoderConfig,
+    out: W,
+) -> Result<EncodeOutcome> {
+    config.validate()?;
+    Limits::default().check_dimensions(picture.width as u32, picture.height as u32)?;
+    let params = config.params_for(picture.width as u32, picture.height as u32, picture.layout);
+    let planes = coded_planes(picture, &params);
+    let (map, map_across) = activity_map(
+        &planes[0],
+        config.activity_strength,
+        params.activity_scales.len(),
+    );
+    let header = StreamHeader {
+        version: FORMAT_VERSION,
+        media: MediaKind::Image,
+        transform: config.transform.to_u8(),
+        params: params.to_bytes(),
+    };
+    let mut writer = ContainerWriter::new(out, &header)?;
+    let tuning = CodingTuning {
+        ac_rounding: config.ac_rounding,
+        lambda: config.lambda,
+    };
+    let mut tiles: Vec<Option<TilePixels>> = Vec::new();
+    let pipeline_config = PipelineConfig::with_threads(config.threads);
+    let source = (0..params.tile_count()).map(Ok);
+    let stats = pipeline::run(
+        &pipeline_config,
+        source,
+        ("transform", |index: usize| {
+            Ok(analyze_tile(
+                &params,
+                &planes,
+                index,
+                tile_activity(&params, &map, map_across, index),
+            ))
+        }),
+        ("entropy", |analysis: tile::TileAnalysis| {
+            Ok(code_tile(&params, &tuning, &analysis, config.reconstruct))
+        }),
+        |(payload, pixels): (Vec<u8>, Option<TilePixels>)| {
+            writer.write_packet(true, &payload)?;
+            tiles.push(pixels);
+            Ok(())
+        },
+    )?;
+    let bytes = writer.bytes_written();
+    let mut inner = writer.finish(&[])?;
+    inner
+        .flush()
+        .map_err(|e| Error::io("cannot flush the encoded stream", e))?;
+    let total = bytes + end_packet_size();
+    let reconstruction = if config.reconstruct {
+        let tiles: Vec<TilePixels> = tiles.into_iter().flatten().collect();
+        Some(assemble(&params, tiles).0)
+    } else {
+        None
+    };
+    Ok(EncodeOutcome {
+        params,
+        bytes: total,
+        reconstruction,
+        stats,
+    })
+}
+
+fn end_packet_size() -> u64 {
+    crate::container::PACKET_OVERHEAD_BYTES as u64
+}
+
+/// Puts decoded tiles together and finishes the picture: chroma upsampling, colour
+/// conversion. Missing tiles stay mid-grey; their indices are returned.
+pub fn assemble(params: &ImageParams, tiles: Vec<TilePixels>) -> (Picture, Vec<usize>) {
+    let mut planes: Vec<Plane> = (0..params.plane_count())
+        .map(|p| {
+            let (w, h) = params.padded_plane(p);
+            Plane::filled(w, h, 128)
+        })
+        .collect();
+    let mut present = vec![false; params.tile_count()];
+    for tile in tiles {
+        if tile.index >= present.len() || tile.planes.len() != planes.len() {
+            continue;
+        }
+        present[tile.index] = true;
+        for (p, src) in tile.planes.iter().enumerate() {
+            let rect = params.tile_rect(tile.index, p);
+            let dst = &mut planes[p];
+            for y in 0..rect.height {
+                let d = (rect.y + y) * dst.width + rect.x;
+                dst.data[d..d + rect.width]
+                    .copy_from_slice(&src.data[y * src.width..y * src.width + rect.width]);
+            }
+        }
+    }
+    let missing = present
+        .iter()
+        .enumerate()
+        .filter(|(_, &p)| !p)
+        .map(|(i, _)| i)
+        .collect();
+    let (w, h) = (params.width as usize, params.height as usize);
+    let picture = if params.sampling == ChromaSampling::Mono {
+        let y = planes[0].cropped(w, h);
+        Picture {
+            width: w,
+            height: h,
+            layout: PixelLayout::Gray,
+            data: y.data,
+        }
+    } else {
+        let y = planes[0].cropped(w, h);
+        let (cw, ch) = params.visible_plane(1);
+        let mut chroma = planes[1..].iter().map(|p| p.cropped(cw, ch));
+        let (cb, cr) = match (chroma.next(), chroma.next()) {
+            (Some(cb), Some(cr)) => (cb, cr),
+            _ => unreachable_planes(),
+        };
+        if params.sampling == ChromaSampling::Yuv420 {
+            ycbcr_to_rgb(&y, &upsample_2x2(&cb, w, h), &upsample_2x2(&cr, w, h))
+        } else {
+            ycbcr_to_rgb(&y, &cb, &cr)
+        }
+    };
+    (picture, missing)
+}
+
+fn unreachable_planes() -> (Plane, Plane) {
+    // plane_count() is 3 for colour pictures, so both chroma planes exist.
+    (Plane::filled(1, 1, 128), Plane::filled(1, 1, 128))
+}
+
+/// A decoded picture and what went wrong on the way.
+#[derive(Debug)]
+pub struct DecodedPicture {
+    pub picture: Picture,
+    pub params: ImageParams,
+    /// One line per damaged stretch of the stream or undecodable tile.
+    pub damage: Vec<String>,
+    /// Tiles that could not be decoded and were filled with grey.
+    pub concealed_tiles: Vec<usize>,
+    /// True when the stream ended with its end-of-stream packet.
+    pub complete: bool,
+}
+
+/// Options of the image decoder.
+#[derive(Debug, Clone, Default)]
+pub struct ImageDecodeOptions {
+    pub threads: usize,
+    pub limits: Limits,
+}
+
+/// Decodes an image stream from any reader.
+pub fn decode_picture<R: Read + Send>(
+    input: R,
+    options: &ImageDecodeOptions,
+) -> Result<DecodedPicture> {
+    let reader = ContainerReader::new(input, options.limits)?;
+    decode_picture_stream(reader, options)
+}
+
+enum TileOutcome {
+    Tile(TilePixels),
+    Damage(String),
+}
+
+/// Decodes an image stream whose header was already read.
+pub fn decode_picture_stream<R: Read + Send>(
+    mut reader: ContainerReader<R>,
+    options: &ImageDecodeOptions,
+) -> Result<DecodedPicture> {
+    let header = reader.header().clone();
+    if header.media != MediaKind::Image {
+        return Err(Error::InvalidArgument(format!(
+            "the stream holds {:?}, not an image",
+            header.media
+        )));
+    }
+    TransformId::from_u8(header.transform)?;
+    let params = ImageParams::from_bytes(&header.params, &options.limits)?;
+    let mut damage = Vec::new();
+    let mut tiles = Vec::new();
+    let source = std::iter::from_fn(|| match reader.next_event() {
+        Ok(Some(event)) => Some(Ok(event)),
+        Ok(None) => None,
+        Err(e) => Some(Err(e)),
+    });
+    pipeline::run_one(
+        &PipelineConfig::with_threads(options.threads),
+        source,
+        ("decode", |event: ReadEvent| {
+            Ok(match event {
+                ReadEvent::Packet(packet) => match decode_tile(&params, &packet.payload) {
+                    Ok(tile) => TileOutcome::Tile(tile),
+                    Err(e) => TileOutcome::Damage(format!("packet {}: {e}", packet.sequence)),
+                },
+                ReadEvent::Damaged(d) => TileOutcome::Damage(d.to_string()),
+            })
+        }),
+        |outcome| {
+            match outcome {
+                TileOutcome::Tile(t) => tiles.push(t),
+                TileOutcome::Damage(d) => damage.push(d),
+            }
+            Ok(())
+        },
+    )?;
+    let complete = reader.is_complete();
+    let (picture, concealed_tiles) = assemble(&params, tiles);
+    Ok(DecodedPicture {
+        picture,
+        params,
+        damage,
+        concealed_tiles,
+        complete,
+    })
+}

@@ -1,0 +1,4 @@
+//! Codecs: each composes the stage functions for one media kind and knows nothing about
+//! threads beyond handing its stages to the pipeline.
+
+pub mod image;

@@ -1,0 +1,155 @@
+//! Reading and writing picture files through the `image` crate.
+//!
+//! Takes PNG, JPEG, BMP, TGA, PNM (PPM/PGM), TIFF, WebP and QOI files or bytes and gives a
+//! [`Picture`]: 8-bit gray or RGB. Deeper samples are reduced to 8 bits; an alpha channel
+//! is dropped when fully opaque and refused otherwise, since quanta does not code
+//! transparency. Writing picks the format from the file extension or an explicit name.
+
+use std::io::Cursor;
+use std::path::Path;
+
+use image::{DynamicImage, ImageFormat};
+
+use crate::error::{Error, Limits, Result};
+use crate::signal::{Picture, PixelLayout};
+
+/// Picture formats quanta can write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PictureFormat {
+    Png,
+    Ppm,
+    Bmp,
+    Tiff,
+    Qoi,
+}
+
+impl PictureFormat {
+    /// Parses a format name or file extension (case-insensitive).
+    pub fn from_name(name: &str) -> Option<PictureFormat> {
+        match name.to_ascii_lowercase().as_str() {
+            "png" => Some(PictureFormat::Png),
+            "ppm" | "pgm" | "pnm" => Some(PictureFormat::Ppm),
+            "bmp" => Some(PictureFormat::Bmp),
+            "tif" | "tiff" => Some(PictureFormat::Tiff),
+            "qoi" => Some(PictureFormat::Qoi),
+            _ => None,
+        }
+    }
+
+    /// The format a path's extension names.
+    pub fn from_path(path: &Path) -> Option<PictureFormat> {
+        path.extension()
+            .and_then(|e| e.to_str())
+            .and_then(PictureFormat::from_name)
+    }
+
+    fn to_image_format(self) -> ImageFormat {
+        match self {
+            PictureFormat::Png => ImageFormat::Png,
+            PictureFormat::Ppm => ImageFormat::Pnm,
+            PictureFormat::Bmp => ImageFormat::Bmp,
+            PictureFormat::Tiff => ImageFormat::Tiff,
+            PictureFormat::Qoi => ImageFormat::Qoi,
+        }
+    }
+}
+
+/// True when `bytes` start like a picture file the image crate recognizes.
+pub fn looks_like_picture(bytes: &[u8]) -> bool {
+    image::guess_format(bytes).is_ok()
+}
+
+/// Decodes a picture file held in memory. `name` is used in error messages.
+pub fn read_picture_bytes(bytes: &[u8], name: &str, limits: &Limits) -> Result<Picture> {
+    let format = image::guess_format(bytes).map_err(|_| {
+        Error::Media(format!(
+            "{name}: not a picture format quanta reads (PNG, JPEG, BMP, TGA, PNM, TIFF, WebP, QOI)"
+        ))
+    })?;
+    let mut reader = image::ImageReader::with_format(Cursor::new(bytes), format);
+    let mut image_limits = image::Limits::default();
+    image_limits.max_image_width = Some(limits.max_dimension);
+    image_limits.max_image_height = Some(limits.max_dimension);
+    image_limits.max_alloc = Some(limits.max_pixels * 8);
+    reader.limits(image_limits);
+    let image = reader
+        .decode()
+        .map_err(|e| Error::Media(format!("{name}: {e}")))?;
+    limits.check_dimensions(image.width(), image.height())?;
+    from_dynamic(image, name)
+}
+
+/// Reads a picture file.
+pub fn read_picture(path: &Path, limits: &Limits) -> Result<Picture> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io_path("read", path, e))?;
+    read_picture_bytes(&bytes, &path.display().to_string(), limits)
+}
+
+fn from_dynamic(image: DynamicImage, name: &str) -> Result<Picture> {
+    let (width, height) = (image.width() as usize, image.height() as usize);
+    let color = image.color();
+    if color.has_alpha() {
+        let rgba = image.to_rgba8();
+        if rgba.pixels().any(|p| p.0[3] != 255) {
+            return Err(Error::Unsupported(format!(
+                "{name} has transparent pixels; quanta does not code alpha (flatten the picture first)"
+            )));
+        }
+    }
+    if color.has_color() {
+        let rgb = image.to_rgb8();
+        Picture::new(width, height, PixelLayout::Rgb, rgb.into_raw())
+    } else {
+        let gray = image.to_luma8();
+        Picture::new(width, height, PixelLayout::Gray, gray.into_raw())
+    }
+}
+
+/// Encodes a picture in `format` into bytes.
+pub fn encode_picture_file(picture: &Picture, format: PictureFormat) -> Result<Vec<u8>> {
+    let mut out = Cursor::new(Vec::new());
+    let (w, h) = (picture.width as u32, picture.height as u32);
+    let result = match picture.layout {
+        PixelLayout::Gray => image::GrayImage::from_raw(w, h, picture.data.clone())
+            .map(|i| DynamicImage::ImageLuma8(i).write_to(&mut out, format.to_image_format())),
+        PixelLayout::Rgb => image::RgbImage::from_raw(w, h, picture.data.clone())
+            .map(|i| DynamicImage::ImageRgb8(i).write_to(&mut out, format.to_image_format())),
+    };
+    match result {
+        Some(Ok(())) => Ok(out.into_inner()),
+        Some(Err(e)) => Err(Error::Media(format!("cannot encode {format:?}: {e}"))),
+        None => Err(Error::InvalidArgument(
+            "picture buffer does not match its size".into(),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn png_round_trip_gray_and_rgb() {
+        for layout in [PixelLayout::Gray, PixelLayout::Rgb] {
+            let n = 5 * 3 * layout.channels();
+            let pic = Picture::new(5, 3, layout, (0..n as u8).collect()).unwrap();
+            let bytes = encode_picture_file(&pic, PictureFormat::Png).unwrap();
+            assert!(looks_like_picture(&bytes));
+            let back = read_picture_bytes(&bytes, "test", &Limits::default()).unwrap();
+            assert_eq!(back, pic);
+        }
+    }
+
+    #[test]
+    fn garbage_is_a_clear_error() {
+        let err = read_picture_bytes(b"hello world", "x.png", &Limits::default()).unwrap_err();
+        assert!(err.to_string().contains("x.png"));
+        let mut png = encode_picture_file(
+            &Picture::new(4, 4, PixelLayout::Gray, vec![9; 16]).unwrap(),
+            PictureFormat::Png,
+        )
+        .unwrap();
+        png.truncate(png.len() / 2);
+        assert!(read_picture_bytes(&png, "cut.png", &Limits::default()).is_err());
+    }
+}

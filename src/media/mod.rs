@@ -1,0 +1,3 @@
+//! Media input and output: picture files in and out of [`crate::signal::Picture`].
+
+pub mod image;

@@ -1,0 +1,3 @@
+//! Perceptual models: where quantization noise is least visible or audible.
+
+pub mod visual;
