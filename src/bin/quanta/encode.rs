@@ -30,7 +30,7 @@ pub struct EncodeArgs {
     #[arg(long, default_value_t = 0)]
     threads: usize,
     /// Tile size in pixels (a multiple of 16); tiles are coded independently.
-    #[arg(long, default_value_t = 256)]
+    #[arg(long, default_value_t = 512)]
     tile: u32,
     /// Block transform.
     #[arg(long, default_value = "dct")]
