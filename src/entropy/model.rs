@@ -77,9 +77,7 @@ impl BitModel {
         let warmup = RATE_BY_COUNT[(self.count as usize).min(RATE_BY_COUNT.len() - 1)];
         let fast_rate = FAST_RATE.min(warmup);
         let slow_rate = SLOW_RATE.min(warmup);
-        if self.count < u16::MAX {
-            self.count += 1;
-        }
+        self.count = self.count.saturating_add(1);
         if bit {
             self.fast += ((PROB_ONE - self.fast as u32) >> fast_rate) as u16;
             self.slow += ((PROB_ONE - self.slow as u32) >> slow_rate) as u16;

@@ -107,6 +107,9 @@ fn from_dynamic(image: DynamicImage, name: &str) -> Result<Picture> {
 
 /// Encodes a picture in `format` into bytes.
 pub fn encode_picture_file(picture: &Picture, format: PictureFormat) -> Result<Vec<u8>> {
+    if format == PictureFormat::Ppm {
+        return encode_netpbm(picture);
+    }
     let mut out = Cursor::new(Vec::new());
     let (w, h) = (picture.width as u32, picture.height as u32);
     let result = match picture.layout {
@@ -124,6 +127,17 @@ pub fn encode_picture_file(picture: &Picture, format: PictureFormat) -> Result<V
     }
 }
 
+/// Writes binary PPM (P6) for RGB and PGM (P5) for gray, the forms every tool reads.
+fn encode_netpbm(picture: &Picture) -> Result<Vec<u8>> {
+    let magic = match picture.layout {
+        PixelLayout::Gray => "P5",
+        PixelLayout::Rgb => "P6",
+    };
+    let mut out = format!("{magic}\n{} {}\n255\n", picture.width, picture.height).into_bytes();
+    out.extend_from_slice(&picture.data);
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -137,6 +151,20 @@ mod tests {
             assert!(looks_like_picture(&bytes));
             let back = read_picture_bytes(&bytes, "test", &Limits::default()).unwrap();
             assert_eq!(back, pic);
+        }
+    }
+
+    #[test]
+    fn netpbm_output_is_p6_or_p5_and_reads_back() {
+        for (layout, magic) in [(PixelLayout::Rgb, b"P6"), (PixelLayout::Gray, b"P5")] {
+            let n = 4 * 2 * layout.channels();
+            let pic = Picture::new(4, 2, layout, (0..n as u8).collect()).unwrap();
+            let bytes = encode_picture_file(&pic, PictureFormat::Ppm).unwrap();
+            assert_eq!(&bytes[..2], magic);
+            assert_eq!(
+                read_picture_bytes(&bytes, "t", &Limits::default()).unwrap(),
+                pic
+            );
         }
     }
 

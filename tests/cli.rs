@@ -1,0 +1,258 @@
+//! The `quanta` command as a user runs it: real binary, real files, exit codes and
+//! messages, and no lost or half-written files.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use common::synthetic_picture;
+use quanta::media::image::{encode_picture_file, PictureFormat};
+use quanta::signal::PixelLayout;
+
+fn quanta(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_quanta"))
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("the quanta binary runs")
+}
+
+fn quanta_with_stdin(args: &[&str], input: &[u8]) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_quanta"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the quanta binary runs");
+    let mut stdin = child.stdin.take().expect("stdin is piped");
+    let data = input.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&data);
+    });
+    let out = child.wait_with_output().expect("quanta finishes");
+    writer.join().expect("stdin writer finishes");
+    out
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).to_string()
+}
+
+fn no_panic(o: &Output) {
+    let e = stderr(o);
+    assert!(
+        !e.contains("panicked") && !e.contains("RUST_BACKTRACE"),
+        "panic text: {e}"
+    );
+}
+
+fn write_png(dir: &Path, name: &str, width: usize, height: usize) -> std::path::PathBuf {
+    let picture = synthetic_picture(width, height, PixelLayout::Rgb, 21);
+    let path = dir.join(name);
+    std::fs::write(
+        &path,
+        encode_picture_file(&picture, PictureFormat::Png).unwrap(),
+    )
+    .unwrap();
+    path
+}
+
+fn leftovers(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .filter(|n| n.contains("quanta-partial"))
+        .collect()
+}
+
+#[test]
+fn encode_decode_compare_info_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let png = write_png(dir.path(), "in.png", 120, 80);
+    let qnt = dir.path().join("in.qnt");
+    let out_png = dir.path().join("out.png");
+    let o = quanta(&[
+        "encode",
+        png.to_str().unwrap(),
+        "-o",
+        qnt.to_str().unwrap(),
+        "-q",
+        "80",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("bits/pixel"));
+    let o = quanta(&[
+        "decode",
+        qnt.to_str().unwrap(),
+        "-o",
+        out_png.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = quanta(&[
+        "compare",
+        png.to_str().unwrap(),
+        out_png.to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(json["psnr_ycbcr"].as_f64().unwrap() > 30.0, "{json}");
+    assert!(json["ssim_y"].as_f64().unwrap() > 0.8, "{json}");
+    let o = quanta(&["info", qnt.to_str().unwrap(), "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let info: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(info["media"], "image");
+    assert_eq!(info["image"]["width"], 120);
+    assert_eq!(info["complete"], true);
+    let o = quanta(&["info", qnt.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("120x80 420"));
+    assert!(leftovers(dir.path()).is_empty());
+}
+
+#[test]
+fn stdin_to_stdout_pipeline() {
+    let picture = synthetic_picture(64, 40, PixelLayout::Rgb, 2);
+    let png = encode_picture_file(&picture, PictureFormat::Png).unwrap();
+    let encoded = quanta_with_stdin(&["encode", "-", "-o", "-"], &png);
+    assert!(encoded.status.success(), "{}", stderr(&encoded));
+    assert_eq!(&encoded.stdout[..4], b"QNTA");
+    let decoded = quanta_with_stdin(
+        &["decode", "-", "-o", "-", "--format", "ppm"],
+        &encoded.stdout,
+    );
+    assert!(decoded.status.success(), "{}", stderr(&decoded));
+    assert_eq!(&decoded.stdout[..2], b"P6");
+}
+
+#[test]
+fn never_overwrites_the_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let png = write_png(dir.path(), "keep.png", 32, 32);
+    let before = std::fs::read(&png).unwrap();
+    let o = quanta(&["encode", png.to_str().unwrap(), "-o", png.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("refusing to overwrite"),
+        "{}",
+        stderr(&o)
+    );
+    // The same file through another path.
+    let other = dir.path().join(".").join("keep.png");
+    let o = quanta(&[
+        "encode",
+        png.to_str().unwrap(),
+        "-o",
+        other.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(std::fs::read(&png).unwrap(), before);
+}
+
+#[test]
+fn a_failed_run_leaves_no_output_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.png");
+    std::fs::write(&bad, b"this is not a picture").unwrap();
+    let out = dir.path().join("out.qnt");
+    let o = quanta(&["encode", bad.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("bad.png"), "{}", stderr(&o));
+    no_panic(&o);
+    assert!(!out.exists());
+    // A stream that is garbage: decode fails and writes nothing.
+    let garbage = dir.path().join("g.qnt");
+    std::fs::write(&garbage, vec![7u8; 1000]).unwrap();
+    let out_png = dir.path().join("g.png");
+    let o = quanta(&[
+        "decode",
+        garbage.to_str().unwrap(),
+        "-o",
+        out_png.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("not a quanta stream"), "{}", stderr(&o));
+    no_panic(&o);
+    assert!(!out_png.exists());
+    assert!(leftovers(dir.path()).is_empty());
+}
+
+#[test]
+fn bad_options_are_usage_errors() {
+    for args in [
+        vec!["encode", "x.png", "-o", "y.qnt", "--quality", "200"],
+        vec!["encode", "x.png"],
+        vec!["encode", "x.png", "-o", "y.qnt", "--chroma", "411"],
+        vec!["frobnicate"],
+    ] {
+        let o = quanta(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        no_panic(&o);
+    }
+    let o = quanta(&["encode", "missing.png", "-o", "y.qnt"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("missing.png"), "{}", stderr(&o));
+    let o = quanta(&[
+        "encode",
+        "missing.png",
+        "-o",
+        "y.qnt",
+        "--transform",
+        "magic",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("unknown transform 'magic'"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn damaged_and_truncated_streams_are_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let png = write_png(dir.path(), "in.png", 160, 64);
+    let qnt = dir.path().join("in.qnt");
+    let o = quanta(&[
+        "encode",
+        png.to_str().unwrap(),
+        "-o",
+        qnt.to_str().unwrap(),
+        "--tile",
+        "32",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mut bytes = std::fs::read(&qnt).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x40;
+    let damaged = dir.path().join("damaged.qnt");
+    std::fs::write(&damaged, &bytes).unwrap();
+    let out = dir.path().join("damaged.png");
+    let o = quanta(&[
+        "decode",
+        damaged.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(stderr(&o).contains("warning"), "{}", stderr(&o));
+    no_panic(&o);
+    assert!(out.exists());
+    let truncated = dir.path().join("cut.qnt");
+    let full = std::fs::read(&qnt).unwrap();
+    std::fs::write(&truncated, &full[..full.len() * 2 / 3]).unwrap();
+    let o = quanta(&["info", truncated.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("truncated"));
+    let o = quanta(&[
+        "decode",
+        truncated.to_str().unwrap(),
+        "-o",
+        dir.path().join("cut.png").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    no_panic(&o);
+}
