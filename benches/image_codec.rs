@@ -1,0 +1,68 @@
+//! Speed of the image codec on a 1920×1080 photo: encode at quality 75 with 1 and 2
+//! threads, and decode. Uses the corpus photo beside the project when present
+//! (../shared/corpus/images/wood_1920x1080.png), else a synthetic picture of that size.
+//! Throughput is reported in pixels (criterion's "elements"): divide by 1e6 for MP/s.
+
+use std::hint::black_box;
+use std::path::Path;
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use quanta::codec::image::{decode_picture, encode_picture, ImageDecodeOptions, ImageEncoderConfig};
+use quanta::media::image::read_picture;
+use quanta::signal::{Picture, PixelLayout};
+use quanta::Limits;
+
+fn photo() -> Picture {
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/images/wood_1920x1080.png");
+    if let Ok(p) = read_picture(&corpus, &Limits::default()) {
+        return p;
+    }
+    let (w, h) = (1920, 1080);
+    let mut data = Vec::with_capacity(w * h * 3);
+    for y in 0..h {
+        for x in 0..w {
+            let v = 128.0 + 60.0 * ((x as f64) / 40.0).sin() * ((y as f64) / 30.0).cos();
+            data.extend_from_slice(&[v as u8, (v * 0.8) as u8, (255.0 - v) as u8]);
+        }
+    }
+    Picture::new(w, h, PixelLayout::Rgb, data).expect("synthetic picture")
+}
+
+fn image_codec(c: &mut Criterion) {
+    let picture = photo();
+    let mut group = c.benchmark_group("image_1080p");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(picture.pixels() as u64));
+    for threads in [1, 2] {
+        let config = ImageEncoderConfig {
+            quality: 75,
+            threads,
+            ..ImageEncoderConfig::default()
+        };
+        group.bench_function(format!("encode_q75_threads{threads}"), |b| {
+            b.iter(|| {
+                let mut out = Vec::with_capacity(1 << 20);
+                encode_picture(black_box(&picture), &config, &mut out).expect("encode");
+                out
+            })
+        });
+    }
+    let mut stream = Vec::new();
+    encode_picture(&picture, &ImageEncoderConfig::default(), &mut stream).expect("encode");
+    group.bench_function("decode_q75_threads2", |b| {
+        b.iter(|| {
+            decode_picture(
+                black_box(stream.as_slice()),
+                &ImageDecodeOptions {
+                    threads: 2,
+                    ..ImageDecodeOptions::default()
+                },
+            )
+            .expect("decode")
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, image_codec);
+criterion_main!(benches);
