@@ -11,6 +11,7 @@
 //! modules; docs/FORMAT.md specifies the bitstream.
 #![forbid(unsafe_code)]
 
+pub mod bench;
 pub mod codec;
 pub mod container;
 pub mod entropy;
