@@ -21,6 +21,7 @@ pub mod metrics;
 pub mod perceptual;
 pub mod pipeline;
 pub mod quant;
+pub mod report;
 pub mod signal;
 pub mod transform;
 
