@@ -8,7 +8,7 @@
 //! lossless, 30 low quality) on the sRGB pictures with BT.709 primaries.
 
 use crate::error::{Error, Result};
-use crate::metrics::{compare_pictures, PictureComparison};
+use crate::metrics::{compare_pictures, rgb_to_luma, PictureComparison};
 use crate::signal::{Picture, PixelLayout};
 
 /// A quality metric of the bench. Every one rises with quality.
@@ -99,8 +99,18 @@ pub struct Quality {
 }
 
 /// Measures `decoded` against `source`; SSIMULACRA2 only when `with_ssimulacra2`.
+///
+/// A gray source has no chroma to lose, so a colour decoding of it (as some anchors give) is
+/// measured on its luma: every PSNR is then the luma PSNR, as for two gray pictures. (Compared
+/// in colour, chroma planes that stay exactly neutral would make the 6:1:1 PSNR infinite.)
 pub fn measure(source: &Picture, decoded: &Picture, with_ssimulacra2: bool) -> Result<Quality> {
-    let comparison = compare_pictures(source, decoded)?;
+    let comparison = if source.layout == PixelLayout::Gray && decoded.layout == PixelLayout::Rgb {
+        let luma = rgb_to_luma(&decoded.data, decoded.width, decoded.height)?;
+        let gray = Picture::new(decoded.width, decoded.height, PixelLayout::Gray, luma)?;
+        compare_pictures(source, &gray)?
+    } else {
+        compare_pictures(source, decoded)?
+    };
     let ssimulacra2 = if with_ssimulacra2 {
         Some(ssimulacra2_score(source, decoded)?)
     } else {
@@ -196,6 +206,25 @@ mod tests {
         let q = measure(&source, &light, false).unwrap();
         assert_eq!(Metric::Ssimulacra2.value(&q), None);
         assert!(Metric::PsnrYcbcr.value(&q).is_some_and(|v| v > 30.0));
+    }
+
+    #[test]
+    fn gray_source_with_colour_decoding_is_measured_on_luma() {
+        let gray: Vec<u8> = (0..16 * 12).map(|i| (i * 37 % 256) as u8).collect();
+        let source = Picture::new(16, 12, PixelLayout::Gray, gray).unwrap();
+        let mut rgb: Vec<u8> = source.data.iter().flat_map(|&v| [v, v, v]).collect();
+        let shifted = rgb[0].wrapping_add(4);
+        rgb[..3].copy_from_slice(&[shifted; 3]);
+        let decoded = Picture::new(16, 12, PixelLayout::Rgb, rgb).unwrap();
+        let q = measure(&source, &decoded, false).unwrap();
+        let c = q.comparison;
+        assert!(c.psnr_ycbcr.is_finite());
+        assert_eq!(c.psnr_ycbcr, c.psnr_y);
+        assert_eq!(c.psnr_cb, None);
+        assert_eq!(Metric::PsnrRgb.value(&q), Some(c.psnr_y));
+        let colour = compare_pictures(&source, &decoded).unwrap();
+        assert_eq!(colour.psnr_y, c.psnr_y);
+        assert_eq!(colour.ssim_y, c.ssim_y);
     }
 
     #[test]
