@@ -11,6 +11,7 @@
 //! modules; docs/FORMAT.md specifies the bitstream.
 #![forbid(unsafe_code)]
 
+pub mod bench;
 pub mod codec;
 pub mod container;
 pub mod entropy;
@@ -20,6 +21,7 @@ pub mod metrics;
 pub mod perceptual;
 pub mod pipeline;
 pub mod quant;
+pub mod report;
 pub mod signal;
 pub mod transform;
 

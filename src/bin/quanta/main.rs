@@ -1,10 +1,12 @@
-//! The `quanta` command: encode, decode, inspect and compare media, and run the demo.
+//! The `quanta` command: encode, decode, inspect and compare media, benchmark the codec,
+//! and run the demo.
 //!
 //! This binary owns the terminal: it parses arguments with clap, prints tables and
 //! progress bars on stderr, and turns library errors into messages and exit codes
 //! (0 success, 1 error, 2 bad usage, 3 decoded with damage). It uses only the public API
 //! of the `quanta` library.
 
+mod bench;
 mod compare;
 mod decode;
 mod demo;
@@ -59,6 +61,9 @@ enum Command {
     },
     /// Encode and decode the bundled samples at several qualities and print the results.
     Demo(demo::DemoArgs),
+    /// Rate-distortion benchmark: quanta against reference encoders (cjpeg, cwebp, ...) on
+    /// pictures, with BD-rates, tables, CSV/JSON and plots.
+    Bench(bench::BenchArgs),
 }
 
 /// Outcome of a command that ran to the end.
@@ -80,6 +85,7 @@ fn main() -> ExitCode {
             json,
         } => compare::run(&reference, &distorted, json),
         Command::Demo(args) => demo::run(args),
+        Command::Bench(args) => bench::run(args),
     };
     match result {
         Ok(Finish::Ok) => ExitCode::SUCCESS,

@@ -1,0 +1,248 @@
+//! `quanta bench`: rate-distortion sweeps of quanta against reference encoders, with
+//! markdown tables on stdout, CSV/JSON files and plots, and a progress bar on stderr.
+
+use std::path::{Path, PathBuf};
+
+use clap::{Args, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+use quanta::bench::lists::{parse_anchors, parse_bitrates, parse_metrics, parse_qualities};
+use quanta::bench::{run_bench, BenchConfig, BenchReport, MediaKind, Progress, RateWindow};
+use quanta::metrics::BdMethod;
+use quanta::report::plot::{render_plot, PlotFormat};
+use quanta::report::{csv, json, table};
+use quanta::{Error, Result};
+
+use crate::output::{write_all, Destination};
+use crate::{stderr_is_terminal, Finish};
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum BdArg {
+    /// Piecewise cubic Hermite interpolation (JVET/AOM common test conditions).
+    Pchip,
+    /// One least-squares cubic polynomial (VCEG-M33, the classic Bjøntegaard).
+    Cubic,
+}
+
+#[derive(Args)]
+pub struct BenchArgs {
+    /// Picture files, or folders whose picture files are all benchmarked.
+    #[arg(required = true)]
+    inputs: Vec<PathBuf>,
+    /// quanta qualities to sweep (0 to 100, comma-separated).
+    #[arg(long, default_value = "10,20,30,40,50,60,70,80,90,95")]
+    quality: String,
+    /// Bitrates in kbit/s to sweep (audio and video only).
+    #[arg(long)]
+    bitrate: Option<String>,
+    /// Reference encoders run on the same inputs: jpeg, webp, avif, jxl (comma-separated),
+    /// or none. Each sweeps its own quality range.
+    #[arg(long, default_value = "none")]
+    anchors: String,
+    /// Metrics to report and compute BD-rates on: psnr-ycbcr, ssim-y, psnr-y, psnr-rgb,
+    /// ssimulacra2.
+    #[arg(long, default_value = "psnr-ycbcr,ssim-y")]
+    metric: String,
+    /// BD-rate interpolation.
+    #[arg(long, value_enum, default_value = "pchip")]
+    bd: BdArg,
+    /// Leave points below this many bits per pixel out of the BD-rates.
+    #[arg(long)]
+    min_bpp: Option<f64>,
+    /// Leave points above this many bits per pixel out of the BD-rates.
+    #[arg(long)]
+    max_bpp: Option<f64>,
+    /// Write one CSV row per run to this file ('-' for standard output).
+    #[arg(long)]
+    csv: Option<PathBuf>,
+    /// Write the whole report as JSON to this file ('-' for standard output).
+    #[arg(long)]
+    json: Option<PathBuf>,
+    /// Draw the rate-distortion curves to this .png or .svg file.
+    #[arg(long)]
+    plot: Option<PathBuf>,
+    /// Files coded at once (0 = one per core).
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
+}
+
+/// Builds the library's configuration from the arguments.
+fn config_from(args: &BenchArgs) -> Result<BenchConfig> {
+    if let Some(list) = &args.bitrate {
+        let parsed = parse_bitrates(list)?;
+        let shown: Vec<String> = parsed.iter().map(|b| b.to_string()).collect();
+        return Err(Error::InvalidArgument(format!(
+            "--bitrate {} applies to audio and video; pictures are swept by quality \
+             (use --quality)",
+            shown.join(",")
+        )));
+    }
+    Ok(BenchConfig {
+        inputs: args.inputs.clone(),
+        media: MediaKind::Image,
+        qualities: parse_qualities(&args.quality)?,
+        bitrates: Vec::new(),
+        anchors: parse_anchors(&args.anchors)?,
+        metrics: parse_metrics(&args.metric)?,
+        bd_method: match args.bd {
+            BdArg::Pchip => BdMethod::Pchip,
+            BdArg::Cubic => BdMethod::Cubic,
+        },
+        window: RateWindow::new(args.min_bpp, args.max_bpp)?,
+        threads: args.threads,
+    })
+}
+
+/// The plot's format, checked before the bench runs.
+fn plot_format(path: &Path) -> Result<PlotFormat> {
+    PlotFormat::from_path(path).ok_or_else(|| {
+        Error::InvalidArgument(format!(
+            "plot file {} must end in .png or .svg",
+            path.display()
+        ))
+    })
+}
+
+/// A progress bar on stderr when it is a terminal, hidden otherwise.
+fn progress_bar() -> ProgressBar {
+    if !stderr_is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(0);
+    if let Ok(style) = ProgressStyle::with_template(
+        "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} runs, eta {eta} {msg}",
+    ) {
+        bar.set_style(style);
+    }
+    bar
+}
+
+/// Runs a bench with a progress bar; shared with `quanta demo`.
+pub fn run_with_progress(config: &BenchConfig) -> Result<BenchReport> {
+    let bar = progress_bar();
+    let result = run_bench(config, &|event| match event {
+        Progress::Started { runs, .. } => bar.set_length(*runs as u64),
+        Progress::RunDone {
+            file,
+            codec,
+            setting,
+        } => {
+            bar.set_message(format!("{file} {} {setting}", codec.name()));
+            bar.inc(1);
+        }
+        Progress::FileDone { .. } => {}
+    });
+    bar.finish_and_clear();
+    result
+}
+
+/// The markdown report: the run table, then the BD-rates and the points they used.
+pub fn markdown_report(report: &BenchReport, with_runs: bool) -> String {
+    let mut out = String::new();
+    if with_runs {
+        out.push_str(&table::runs_table(report));
+    }
+    let bd = table::bd_table(report);
+    if !bd.is_empty() {
+        out.push_str("\n## BD-rate of quanta\n\n");
+        out.push_str(&bd);
+        out.push_str("\nPoints used (settings on each curve / settings run):\n");
+        out.push_str(&table::points_used(report));
+    }
+    out
+}
+
+pub fn run(args: BenchArgs) -> Result<Finish> {
+    let config = config_from(&args)?;
+    let plot = match &args.plot {
+        Some(path) => Some((path.clone(), plot_format(path)?)),
+        None => None,
+    };
+    let to_stdout = |p: &Option<PathBuf>| p.as_deref() == Some(Path::new("-"));
+    let table_on_stdout = !to_stdout(&args.csv) && !to_stdout(&args.json);
+    let report = run_with_progress(&config)?;
+    if table_on_stdout {
+        print!("{}", markdown_report(&report, true));
+    }
+    if let Some(path) = &args.csv {
+        write_all(
+            &Destination::from_arg(path),
+            csv::runs_csv(&report).as_bytes(),
+        )?;
+    }
+    if let Some(path) = &args.json {
+        write_all(
+            &Destination::from_arg(path),
+            json::to_json(&report)?.as_bytes(),
+        )?;
+    }
+    if let Some((path, format)) = &plot {
+        write_all(
+            &Destination::from_arg(path),
+            &render_plot(&report, *format)?,
+        )?;
+    }
+    let runs: usize = report.files.iter().map(|f| f.runs.len()).sum();
+    eprintln!(
+        "quanta bench: {} file(s), {runs} runs in {:.1} s",
+        report.files.len(),
+        report.elapsed_seconds
+    );
+    Ok(Finish::Ok)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        args: BenchArgs,
+    }
+
+    fn parse(words: &[&str]) -> Result<BenchConfig> {
+        let mut all = vec!["bench"];
+        all.extend(words);
+        config_from(&Cli::parse_from(all).args)
+    }
+
+    #[test]
+    fn defaults_and_lists() {
+        let config = parse(&["pics"]).unwrap();
+        assert_eq!(config.qualities.len(), 10);
+        assert!(config.anchors.is_empty());
+        assert_eq!(config.metrics.len(), 2);
+        let config = parse(&[
+            "a.png",
+            "--anchors",
+            "jpeg,webp",
+            "--quality",
+            "20,40",
+            "--bd",
+            "cubic",
+            "--min-bpp",
+            "0.3",
+            "--max-bpp",
+            "3",
+        ])
+        .unwrap();
+        assert_eq!(config.anchors.len(), 2);
+        assert_eq!(config.qualities, vec![20, 40]);
+        assert_eq!(config.bd_method, BdMethod::Cubic);
+        assert_eq!(config.window.max_bpp, Some(3.0));
+    }
+
+    #[test]
+    fn bitrate_is_refused_for_pictures() {
+        let err = parse(&["a.png", "--bitrate", "64,128"])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("--bitrate") && err.contains("--quality"),
+            "{err}"
+        );
+        assert!(parse(&["a.png", "--min-bpp", "3", "--max-bpp", "1"]).is_err());
+        assert!(plot_format(Path::new("rd.pdf")).is_err());
+    }
+}
