@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::Args;
-use quanta::codec::image::{encode_picture, ChromaSampling, ImageEncoderConfig};
+use quanta::codec::image::{encode_picture_with_progress, ChromaSampling, ImageEncoderConfig};
 use quanta::media::image::read_picture_bytes;
 use quanta::transform::TransformId;
 use quanta::{Error, Limits, Result};
@@ -85,10 +85,31 @@ pub fn run(args: EncodeArgs) -> Result<Finish> {
     let name = args.input.display().to_string();
     let picture = read_picture_bytes(&bytes, &name, &Limits::default())?;
     let start = Instant::now();
+    // A bar only for long jobs on a terminal: pictures of more than about 8 megapixels.
+    let bar = if crate::stderr_is_terminal() && picture.pixels() > 8_000_000 {
+        let bar = indicatif::ProgressBar::new(0);
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "encoding {bar:40} {pos}/{len} tiles, eta {eta}",
+        ) {
+            bar.set_style(style);
+        }
+        bar
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let mut progress = |done: usize, total: usize| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    };
     let outcome = match Destination::from_arg(&args.output) {
         Destination::Stdout => {
             let stdout = std::io::stdout().lock();
-            let outcome = encode_picture(&picture, &config, std::io::BufWriter::new(stdout))?;
+            let outcome = encode_picture_with_progress(
+                &picture,
+                &config,
+                std::io::BufWriter::new(stdout),
+                &mut progress,
+            )?;
             std::io::stdout()
                 .flush()
                 .map_err(|e| Error::io("cannot write to standard output", e))?;
@@ -96,11 +117,13 @@ pub fn run(args: EncodeArgs) -> Result<Finish> {
         }
         Destination::File(path) => {
             let mut pending = PendingFile::create(&path)?;
-            let outcome = encode_picture(&picture, &config, &mut pending)?;
+            let outcome =
+                encode_picture_with_progress(&picture, &config, &mut pending, &mut progress)?;
             pending.commit()?;
             outcome
         }
     };
+    bar.finish_and_clear();
     let seconds = start.elapsed().as_secs_f64();
     let pixels = picture.pixels() as f64;
     eprintln!(

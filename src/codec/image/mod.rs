@@ -216,6 +216,16 @@ pub fn encode_picture<W: Write>(
     config: &ImageEncoderConfig,
     out: W,
 ) -> Result<EncodeOutcome> {
+    encode_picture_with_progress(picture, config, out, &mut |_, _| {})
+}
+
+/// [`encode_picture`], calling `progress(tiles_written, tiles_total)` after every tile.
+pub fn encode_picture_with_progress<W: Write>(
+    picture: &Picture,
+    config: &ImageEncoderConfig,
+    out: W,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<EncodeOutcome> {
     config.validate()?;
     Limits::default().check_dimensions(picture.width as u32, picture.height as u32)?;
     let params = config.params_for(picture.width as u32, picture.height as u32, picture.layout);
@@ -238,7 +248,8 @@ pub fn encode_picture<W: Write>(
     };
     let mut tiles: Vec<Option<TilePixels>> = Vec::new();
     let pipeline_config = PipelineConfig::with_threads(config.threads);
-    let source = (0..params.tile_count()).map(Ok);
+    let tile_count = params.tile_count();
+    let source = (0..tile_count).map(Ok);
     let stats = pipeline::run(
         &pipeline_config,
         source,
@@ -256,6 +267,7 @@ pub fn encode_picture<W: Write>(
         |(payload, pixels): (Vec<u8>, Option<TilePixels>)| {
             writer.write_packet(true, &payload)?;
             tiles.push(pixels);
+            progress(tiles.len(), tile_count);
             Ok(())
         },
     )?;
