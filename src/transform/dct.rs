@@ -10,6 +10,11 @@
 //! thread count reconstructs the same pixels. Its input is dequantized coefficients in
 //! 1/[`DEQUANT_ONE`] units, clamped to ±[`MAX_DEQUANT`]; intermediate values are clamped so
 //! that no sum can overflow an `i32` whatever the (possibly damaged) input.
+//!
+//! As the `dct` member of the transform family ([`member`]) its dequantization factors are
+//! all 1, so its dequant table is the quantizer steps themselves.
+
+use super::{ArithmeticCost, BlockTransform, TransformCost, TransformId};
 
 /// Dequantized coefficients are fixed point with this many units per coefficient unit.
 pub const DEQUANT_ONE: i32 = 16;
@@ -171,6 +176,62 @@ pub fn inverse_int(coeffs: &[i32; 64], out: &mut [i32; 64]) {
         for x in 0..8 {
             out[8 * y + x] = (acc[x] + (1 << (PASS2_SHIFT - 1))) >> PASS2_SHIFT;
         }
+    }
+}
+
+/// The `dct` member of the family: [`ForwardDct`] and [`inverse_int`].
+struct ExactDct {
+    forward: ForwardDct,
+}
+
+/// The `dct` member of the family.
+pub fn member() -> &'static dyn BlockTransform {
+    static MEMBER: std::sync::LazyLock<ExactDct> = std::sync::LazyLock::new(|| ExactDct {
+        forward: ForwardDct::new(),
+    });
+    &*MEMBER
+}
+
+/// Matrix products: 8 multiplications and 7 additions per output, both ways.
+const MATRIX_COST: ArithmeticCost = ArithmeticCost::new(56, 0, 64);
+
+impl BlockTransform for ExactDct {
+    fn id(&self) -> TransformId {
+        TransformId::Dct
+    }
+    fn orthogonal(&self) -> bool {
+        true
+    }
+    fn cost(&self) -> TransformCost {
+        TransformCost {
+            forward: MATRIX_COST,
+            inverse: MATRIX_COST,
+        }
+    }
+    fn forward(&self, pixels: &[f32; 64], out: &mut [f32; 64]) {
+        self.forward.forward(pixels, out);
+    }
+    fn dequant_scales(&self) -> [f64; 64] {
+        [1.0; 64]
+    }
+    fn input_limit(&self) -> i32 {
+        MAX_DEQUANT
+    }
+    fn inverse(&self, coeffs: &[i32; 64], out: &mut [i32; 64]) {
+        inverse_int(coeffs, out);
+    }
+    fn analysis_matrix(&self) -> [[f64; 8]; 8] {
+        dct_matrix()
+    }
+    fn synthesis_matrix(&self) -> [[f64; 8]; 8] {
+        let m = dct_matrix();
+        let mut t = [[0.0; 8]; 8];
+        for k in 0..8 {
+            for n in 0..8 {
+                t[n][k] = m[k][n];
+            }
+        }
+        t
     }
 }
 

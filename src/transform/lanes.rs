@@ -2,14 +2,14 @@
 //!
 //! Every butterfly is written once, generic over [`Lane`]: a value that can be added,
 //! subtracted, shifted and multiplied by a [`Constant`]. It then runs on
-//! - [`F32x8`], eight f32 columns at once (the encoder's forward transforms),
-//! - [`I32x8`], eight i32 columns at once (the decoder's bit-exact inverses),
-//! - `f64`, one column exactly (to read a butterfly's matrix off its unit responses),
+//! - `f32`, for the encoder's forward transforms,
+//! - `i32` in wrapping arithmetic, for the decoder's bit-exact inverses,
+//! - `f64`, exactly, to read a butterfly's matrix off its unit responses ([`matrix_of`]),
 //! - and, in tests, an instrumented type that counts operations and bounds magnitudes.
 //!
-//! The eight-lane types are plain arrays with element-wise loops, which the compiler turns
-//! into SIMD instructions; a block is eight of them (one per row) and the second pass of a
-//! separable transform runs on the transposed block.
+//! The 2-D drivers run the scalar butterfly as the body of a loop over the eight columns
+//! of a block, which the compiler vectorizes across columns. Also here: the even/odd
+//! folding stage most members share, and the 4-point Walsh–Hadamard transform.
 
 /// A constant multiplier: `fixed / 2^bits` in integer arithmetic, `value` in floating point.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -44,8 +44,9 @@ impl Constant {
     }
 }
 
-/// Arithmetic a butterfly may use. Integer lanes shift arithmetically (`>>` rounds towards
-/// minus infinity, as in the video standards); floating-point lanes scale by powers of two.
+/// Arithmetic a butterfly may use. Integers wrap instead of panicking and shift
+/// arithmetically (`>>` rounds towards minus infinity, as in the video standards);
+/// floating-point values scale by powers of two.
 pub(crate) trait Lane: Copy {
     fn add(self, other: Self) -> Self;
     fn sub(self, other: Self) -> Self;
@@ -73,136 +74,98 @@ impl Lane for f64 {
     }
 }
 
-/// Eight f32 values, one per column of a block.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) struct F32x8(pub [f32; 8]);
-
-impl F32x8 {
-    pub const ZERO: F32x8 = F32x8([0.0; 8]);
-
+impl Lane for f32 {
     #[inline(always)]
-    fn map2(self, other: F32x8, f: impl Fn(f32, f32) -> f32) -> F32x8 {
-        let mut r = self.0;
-        for i in 0..8 {
-            r[i] = f(r[i], other.0[i]);
-        }
-        F32x8(r)
+    fn add(self, other: f32) -> f32 {
+        self + other
     }
-
     #[inline(always)]
-    fn scale(self, factor: f32) -> F32x8 {
-        let mut r = self.0;
-        for v in r.iter_mut() {
-            *v *= factor;
-        }
-        F32x8(r)
+    fn sub(self, other: f32) -> f32 {
+        self - other
+    }
+    #[inline(always)]
+    fn shl(self, bits: u32) -> f32 {
+        self * (1u32 << bits) as f32
+    }
+    #[inline(always)]
+    fn shr(self, bits: u32) -> f32 {
+        self * (1.0 / (1u32 << bits) as f32)
+    }
+    #[inline(always)]
+    fn mul(self, c: Constant) -> f32 {
+        self * c.value as f32
     }
 }
 
-impl Lane for F32x8 {
+impl Lane for i32 {
     #[inline(always)]
-    fn add(self, other: F32x8) -> F32x8 {
-        self.map2(other, |a, b| a + b)
+    fn add(self, other: i32) -> i32 {
+        self.wrapping_add(other)
     }
     #[inline(always)]
-    fn sub(self, other: F32x8) -> F32x8 {
-        self.map2(other, |a, b| a - b)
+    fn sub(self, other: i32) -> i32 {
+        self.wrapping_sub(other)
     }
     #[inline(always)]
-    fn shl(self, bits: u32) -> F32x8 {
-        self.scale((1u32 << bits) as f32)
+    fn shl(self, bits: u32) -> i32 {
+        self.wrapping_shl(bits)
     }
     #[inline(always)]
-    fn shr(self, bits: u32) -> F32x8 {
-        self.scale(1.0 / (1u32 << bits) as f32)
+    fn shr(self, bits: u32) -> i32 {
+        self >> bits
     }
     #[inline(always)]
-    fn mul(self, c: Constant) -> F32x8 {
-        self.scale(c.value as f32)
-    }
-}
-
-/// Eight i32 values, one per column of a block. Arithmetic wraps instead of panicking; the
-/// inverses clamp their inputs so that, as the tests prove with bounds, it never wraps.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct I32x8(pub [i32; 8]);
-
-impl I32x8 {
-    pub const ZERO: I32x8 = I32x8([0; 8]);
-
-    #[inline(always)]
-    fn map(self, f: impl Fn(i32) -> i32) -> I32x8 {
-        let mut r = self.0;
-        for v in r.iter_mut() {
-            *v = f(*v);
-        }
-        I32x8(r)
-    }
-
-    #[inline(always)]
-    fn map2(self, other: I32x8, f: impl Fn(i32, i32) -> i32) -> I32x8 {
-        let mut r = self.0;
-        for i in 0..8 {
-            r[i] = f(r[i], other.0[i]);
-        }
-        I32x8(r)
-    }
-
-    /// `(x + 2^(bits-1)) >> bits`: division by `2^bits` rounding halves up.
-    #[inline(always)]
-    pub fn round_shift(self, bits: u32) -> I32x8 {
-        if bits == 0 {
-            self
-        } else {
-            self.map(|x| x.wrapping_add(1 << (bits - 1)) >> bits)
-        }
-    }
-
-    /// Clamps every value to `±limit`.
-    #[inline(always)]
-    pub fn clamp(self, limit: i32) -> I32x8 {
-        self.map(|x| x.clamp(-limit, limit))
-    }
-}
-
-impl Lane for I32x8 {
-    #[inline(always)]
-    fn add(self, other: I32x8) -> I32x8 {
-        self.map2(other, i32::wrapping_add)
-    }
-    #[inline(always)]
-    fn sub(self, other: I32x8) -> I32x8 {
-        self.map2(other, i32::wrapping_sub)
-    }
-    #[inline(always)]
-    fn shl(self, bits: u32) -> I32x8 {
-        self.map(|x| x.wrapping_shl(bits))
-    }
-    #[inline(always)]
-    fn shr(self, bits: u32) -> I32x8 {
-        self.map(|x| x >> bits)
-    }
-    #[inline(always)]
-    fn mul(self, c: Constant) -> I32x8 {
+    fn mul(self, c: Constant) -> i32 {
         if c.bits == 0 {
-            self.map(|x| x.wrapping_mul(c.fixed))
+            self.wrapping_mul(c.fixed)
         } else {
-            let half = 1i32 << (c.bits - 1);
-            self.map(|x| x.wrapping_mul(c.fixed).wrapping_add(half) >> c.bits)
+            self.wrapping_mul(c.fixed).wrapping_add(1 << (c.bits - 1)) >> c.bits
         }
     }
 }
 
-/// Transposes a block held as eight lanes of eight.
+/// First butterfly stage of the even/odd split: `a_i = x_i + x_{7-i}` (the even part) and
+/// `b_i = x_i − x_{7-i}` (the odd part), `i` = 0..3. Eight additions.
 #[inline(always)]
-pub(crate) fn transpose<T: Copy>(rows: &[[T; 8]; 8]) -> [[T; 8]; 8] {
-    let mut out = *rows;
-    for i in 0..8 {
-        for j in 0..8 {
-            out[j][i] = rows[i][j];
-        }
-    }
-    out
+pub(crate) fn fold<L: Lane>(x: &[L; 8]) -> ([L; 4], [L; 4]) {
+    (
+        [
+            x[0].add(x[7]),
+            x[1].add(x[6]),
+            x[2].add(x[5]),
+            x[3].add(x[4]),
+        ],
+        [
+            x[0].sub(x[7]),
+            x[1].sub(x[6]),
+            x[2].sub(x[5]),
+            x[3].sub(x[4]),
+        ],
+    )
+}
+
+/// The transpose of [`fold`]: `x_i = a_i + b_i`, `x_{7-i} = a_i − b_i`. Eight additions.
+#[inline(always)]
+pub(crate) fn unfold<L: Lane>(a: [L; 4], b: [L; 4]) -> [L; 8] {
+    [
+        a[0].add(b[0]),
+        a[1].add(b[1]),
+        a[2].add(b[2]),
+        a[3].add(b[3]),
+        a[3].sub(b[3]),
+        a[2].sub(b[2]),
+        a[1].sub(b[1]),
+        a[0].sub(b[0]),
+    ]
+}
+
+/// The symmetric 4-point Walsh–Hadamard matrix in sequency order,
+/// rows `[1 1 1 1] [1 1 −1 −1] [1 −1 −1 1] [1 −1 1 −1]`, applied to `v`. Eight additions.
+#[inline(always)]
+pub(crate) fn wht4<L: Lane>(v: [L; 4]) -> [L; 4] {
+    let (s0, s1) = (v[0].add(v[3]), v[1].add(v[2]));
+    let (d0, d1) = (v[0].sub(v[3]), v[1].sub(v[2]));
+    [s0.add(s1), d0.add(d1), s0.sub(s1), d0.sub(d1)]
 }
 
 /// The 8×8 matrix of a linear 8-point butterfly: `m[k][n]` = output k for the unit input n.
@@ -225,31 +188,37 @@ mod tests {
 
     #[test]
     fn fixed_constants_round_to_nearest() {
-        assert_eq!(Constant::fixed(1.414_213_562, 11).fixed, 2896);
+        assert_eq!(Constant::fixed(2.613_125_93, 11).fixed, 5352);
         assert_eq!(Constant::fixed(-0.5, 2).fixed, -2);
         assert_eq!(Constant::int(89).value, 89.0);
     }
 
     #[test]
-    fn integer_lanes_shift_like_the_standards() {
-        let v = I32x8([-3, -2, -1, 0, 1, 2, 3, 7]);
-        assert_eq!(v.shr(1).0, [-2, -1, -1, 0, 0, 1, 1, 3]);
-        assert_eq!(v.round_shift(1).0, [-1, -1, 0, 0, 1, 1, 2, 4]);
+    fn integers_shift_like_the_standards() {
+        let v = [-3i32, -2, -1, 0, 1, 2, 3, 7];
+        assert_eq!(v.map(|x| x.shr(1)), [-2, -1, -1, 0, 0, 1, 1, 3]);
         let c = Constant::fixed(1.5, 1);
-        assert_eq!(v.mul(c).0, [-4, -3, -1, 0, 2, 3, 5, 11]);
-        assert_eq!(I32x8([i32::MIN; 8]).clamp(5).0, [-5; 8]);
+        assert_eq!(v.map(|x| x.mul(c)), [-4, -3, -1, 0, 2, 3, 5, 11]);
+        assert_eq!(i32::MAX.add(1), i32::MIN);
+        assert_eq!(3.0f32.shr(2), 0.75);
     }
 
     #[test]
-    fn transpose_swaps_indices() {
-        let mut m = [[0u8; 8]; 8];
+    fn fold_and_unfold_are_transposes() {
+        let m = matrix_of(|x| {
+            let (a, b) = fold(&x);
+            [a[0], a[1], a[2], a[3], b[0], b[1], b[2], b[3]]
+        });
+        let t = matrix_of(|x| unfold([x[0], x[1], x[2], x[3]], [x[4], x[5], x[6], x[7]]));
         for i in 0..8 {
             for j in 0..8 {
-                m[i][j] = (8 * i + j) as u8;
+                assert_eq!(m[i][j], t[j][i]);
             }
         }
-        let t = transpose(&m);
-        assert_eq!(t[2][5], m[5][2]);
-        assert_eq!(transpose(&t), m);
+        let w = matrix_of(|x| {
+            let r = wht4([x[0], x[1], x[2], x[3]]);
+            [r[0], r[1], r[2], r[3], 0.0, 0.0, 0.0, 0.0]
+        });
+        assert_eq!(w[3][..4], [1.0, -1.0, 1.0, -1.0]);
     }
 }

@@ -50,6 +50,9 @@ pub struct EncodeArgs {
     /// Expert: rate-distortion Lagrange multiplier (0 = off).
     #[arg(long)]
     lambda: Option<f32>,
+    /// Turn the deblocking filter off.
+    #[arg(long)]
+    no_deblock: bool,
 }
 
 pub fn run(args: EncodeArgs) -> Result<Finish> {
@@ -79,6 +82,9 @@ pub fn run(args: EncodeArgs) -> Result<Finish> {
     }
     if let Some(v) = args.lambda {
         config.lambda = v;
+    }
+    if args.no_deblock {
+        config.deblock = false;
     }
     config.validate()?;
     let bytes = read_input(&args.input)?;

@@ -10,6 +10,7 @@
 //! two agree bit for bit. A damaged tile is reported and filled with mid-grey.
 
 pub mod coeffs;
+pub mod deblock;
 pub mod params;
 pub mod tile;
 
@@ -52,6 +53,8 @@ pub struct ImageEncoderConfig {
     pub ac_rounding: f32,
     /// Lagrange multiplier of the rate-distortion decisions (0 = off).
     pub lambda: f32,
+    /// Apply the deblocking filter (signalled in the stream; the decoder applies it).
+    pub deblock: bool,
     /// Keep the encoder's reconstruction (what the decoder will output).
     pub reconstruct: bool,
 }
@@ -69,6 +72,7 @@ impl Default for ImageEncoderConfig {
             activity_strength: 0.25,
             ac_rounding: 0.45,
             lambda: 0.12,
+            deblock: true,
             reconstruct: false,
         }
     }
@@ -134,10 +138,11 @@ impl ImageEncoderConfig {
             sampling,
             tile_size: self.tile_size,
             quality: self.quality,
-            deblock: false,
+            deblock: self.deblock,
             activity_scales,
             luma_steps: to_steps(base_matrix(false, self.weighting, 1.0)),
             chroma_steps: to_steps(base_matrix(true, self.weighting, self.chroma_scale)),
+            transform: self.transform,
         }
     }
 }
@@ -320,6 +325,18 @@ pub fn assemble(params: &ImageParams, tiles: Vec<TilePixels>) -> (Picture, Vec<u
             }
         }
     }
+    if params.deblock {
+        for (p, plane) in planes.iter_mut().enumerate() {
+            let steps = if p == 0 {
+                &params.luma_steps
+            } else {
+                &params.chroma_steps
+            };
+            // The step of the first AC coefficients represents the plane's quantization.
+            let step = ((steps[1] as u32 + steps[8] as u32) / 2) as u16;
+            deblock::deblock_plane(plane, &deblock::DeblockStrength::for_step(step));
+        }
+    }
     let missing = present
         .iter()
         .enumerate()
@@ -403,8 +420,9 @@ pub fn decode_picture_stream<R: Read + Send>(
             header.media
         )));
     }
-    TransformId::from_u8(header.transform)?;
-    let params = ImageParams::from_bytes(&header.params, &options.limits)?;
+    let transform = TransformId::from_u8(header.transform)?;
+    let mut params = ImageParams::from_bytes(&header.params, &options.limits)?;
+    params.transform = transform;
     let mut damage = Vec::new();
     let mut tiles = Vec::new();
     let source = std::iter::from_fn(|| match reader.next_event() {

@@ -6,6 +6,7 @@
 //! 64 u16 chroma steps (1/16 coefficient units, row-major).
 
 use crate::error::{Error, Limits, Result};
+use crate::transform::TransformId;
 
 /// How the chroma planes are sampled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,6 +68,9 @@ pub struct ImageParams {
     /// Quantizer steps in 1/16 coefficient units, row-major.
     pub luma_steps: [u16; 64],
     pub chroma_steps: [u16; 64],
+    /// The block transform. It travels in the container header, not in this block:
+    /// [`ImageParams::from_bytes`] sets the DCT and the decoder overwrites it.
+    pub transform: TransformId,
 }
 
 /// A rectangle in samples.
@@ -252,6 +256,7 @@ impl ImageParams {
             activity_scales,
             luma_steps,
             chroma_steps,
+            transform: TransformId::Dct,
         })
     }
 }

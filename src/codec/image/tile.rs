@@ -12,10 +12,11 @@ use super::params::{ChromaSampling, ImageParams, Rect};
 use crate::entropy::{BitCounter, BitModel, RangeDecoder, RangeEncoder, SymbolWriter};
 use crate::error::{Error, Result};
 use crate::quant::rdo::optimize_block;
-use crate::quant::scalar::{dequantize, quantize};
+use crate::quant::scalar::{dequantize, quantize, MAX_LEVEL};
 use crate::quant::tables::ZIGZAG;
 use crate::signal::Plane;
-use crate::transform::dct::{inverse_int, ForwardDct, DEQUANT_ONE};
+use crate::transform::dct::DEQUANT_ONE;
+use crate::transform::{dequant_table, dequantize_block, transform, BlockTransform};
 
 /// Encoder choices that do not travel in the stream.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -63,7 +64,7 @@ pub fn analyze_tile(
     index: usize,
     activity: Vec<u8>,
 ) -> TileAnalysis {
-    let dct = ForwardDct::new();
+    let member = transform(params.transform);
     let mut out = Vec::with_capacity(planes.len());
     for (p, plane) in planes.iter().enumerate() {
         let rect = params.tile_rect(index, p);
@@ -81,7 +82,7 @@ pub fn analyze_tile(
                     }
                 }
                 let mut coeffs = [0.0f32; 64];
-                dct.forward(&pixels, &mut coeffs);
+                member.forward(&pixels, &mut coeffs);
                 blocks.push(coeffs);
             }
         }
@@ -225,14 +226,44 @@ impl PlaneWalk {
     }
 }
 
-/// Dequantizes and inverse-transforms one block into `out` (tile-local), adding 128.
-fn reconstruct_block(levels: &[i32; 64], steps: &[u16; 64], out: &mut Plane, bx: usize, by: usize) {
-    let mut coeffs = [0i32; 64];
+/// Quantizer steps and dequantization tables (the transform's scale folded in) for each
+/// plane kind (luma, chroma) and activity level.
+#[allow(clippy::type_complexity)]
+fn level_tables(params: &ImageParams) -> (Vec<Vec<[u16; 64]>>, Vec<Vec<[i32; 64]>>) {
+    let levels = params.activity_scales.len();
+    let steps: Vec<Vec<[u16; 64]>> = (0..2)
+        .map(|kind| (0..levels).map(|l| params.steps_at(kind, l)).collect())
+        .collect();
+    let tables = steps
+        .iter()
+        .map(|per_level| {
+            per_level
+                .iter()
+                .map(|s| dequant_table(params.transform, s))
+                .collect()
+        })
+        .collect();
+    (steps, tables)
+}
+
+/// Dequantizes (with the member's scale folded into `table`) and inverse-transforms one
+/// block into `out` (tile-local), adding 128.
+fn reconstruct_block(
+    levels: &[i32; 64],
+    table: &[i32; 64],
+    member: &dyn BlockTransform,
+    out: &mut Plane,
+    bx: usize,
+    by: usize,
+) {
+    let mut clamped = [0i32; 64];
     for k in 0..64 {
-        coeffs[k] = dequantize(levels[k], steps[k]);
+        clamped[k] = levels[k].clamp(-MAX_LEVEL, MAX_LEVEL);
     }
+    let mut coeffs = [0i32; 64];
+    dequantize_block(&clamped, table, member.input_limit(), &mut coeffs);
     let mut pixels = [0i32; 64];
-    inverse_int(&coeffs, &mut pixels);
+    member.inverse(&coeffs, &mut pixels);
     for y in 0..8 {
         let row = &mut out.data[(8 * by + y) * out.width + 8 * bx..][..8];
         for x in 0..8 {
@@ -263,13 +294,8 @@ pub fn code_tile(
         levels_count,
     );
     // Step tables per plane kind and activity level.
-    let steps: Vec<Vec<[u16; 64]>> = (0..2)
-        .map(|kind| {
-            (0..levels_count)
-                .map(|l| params.steps_at(kind, l))
-                .collect()
-        })
-        .collect();
+    let (steps, tables) = level_tables(params);
+    let member = transform(params.transform);
     let mut recon_planes = Vec::new();
     for (p, blocks) in analysis.planes.iter().enumerate() {
         let kind = (p > 0) as usize;
@@ -316,7 +342,14 @@ pub fn code_tile(
             .unsigned_abs();
             write_block(&mut encoder, plane_models, &block, &neighbours, step16[0]);
             if let Some(out) = recon.as_mut() {
-                reconstruct_block(&block.levels, step16, out, bx, by);
+                reconstruct_block(
+                    &block.levels,
+                    &tables[kind][level_index],
+                    member,
+                    out,
+                    bx,
+                    by,
+                );
             }
             walk.dc.push(dequantize(block.levels[0], step16[0]));
             walk.levels.push(block);
@@ -371,13 +404,8 @@ pub fn decode_tile(params: &ImageParams, payload: &[u8]) -> Result<TilePixels> {
         areas_across,
         levels_count,
     )?;
-    let steps: Vec<Vec<[u16; 64]>> = (0..2)
-        .map(|kind| {
-            (0..levels_count)
-                .map(|l| params.steps_at(kind, l))
-                .collect()
-        })
-        .collect();
+    let (steps, tables) = level_tables(params);
+    let member = transform(params.transform);
     let mut planes = Vec::with_capacity(params.plane_count());
     for p in 0..params.plane_count() {
         let kind = (p > 0) as usize;
@@ -387,7 +415,8 @@ pub fn decode_tile(params: &ImageParams, payload: &[u8]) -> Result<TilePixels> {
         for i in 0..walk.blocks_across * walk.blocks_down {
             let (bx, by) = (i % walk.blocks_across, i / walk.blocks_across);
             let (ax, ay) = area_of_block(params.sampling, p, bx, by);
-            let step16 = &steps[kind][activity[ay * areas_across + ax] as usize];
+            let level_index = activity[ay * areas_across + ax] as usize;
+            let step16 = &steps[kind][level_index];
             let neighbours = walk.neighbours(i);
             let block = read_block(
                 &mut decoder,
@@ -398,7 +427,14 @@ pub fn decode_tile(params: &ImageParams, payload: &[u8]) -> Result<TilePixels> {
             .ok_or_else(|| {
                 Error::invalid(format!("tile {index}: impossible block data in plane {p}"))
             })?;
-            reconstruct_block(&block.levels, step16, &mut out, bx, by);
+            reconstruct_block(
+                &block.levels,
+                &tables[kind][level_index],
+                member,
+                &mut out,
+                bx,
+                by,
+            );
             walk.dc.push(dequantize(block.levels[0], step16[0]));
             walk.levels.push(block);
         }
