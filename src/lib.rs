@@ -16,6 +16,8 @@ pub mod codec;
 pub mod container;
 pub mod entropy;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod media;
 pub mod metrics;
 pub mod perceptual;

@@ -1,0 +1,46 @@
+//! Replays, under plain `cargo test`, every input that ever crashed, hung or blew up
+//! memory in a fuzz target (fuzz/regressions/TARGET/*), plus the seed inputs
+//! (fuzz/seeds/TARGET/*), through the same entry points the fuzzers call.
+
+use std::path::Path;
+
+fn replay(target: &str, run: fn(&[u8])) -> usize {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
+    let mut count = 0;
+    for kind in ["regressions", "seeds"] {
+        let dir = root.join(kind).join(target);
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.extension().is_some_and(|e| e == "md") {
+                continue;
+            }
+            let data = std::fs::read(&path).expect("fixture is readable");
+            run(&data);
+            count += 1;
+        }
+    }
+    count
+}
+
+#[test]
+fn container_reader_inputs() {
+    assert!(replay("container_reader", quanta::fuzzing::container_reader) > 0);
+}
+
+#[test]
+fn image_stream_inputs() {
+    assert!(replay("image_stream", quanta::fuzzing::image_stream) > 0);
+}
+
+#[test]
+fn image_tile_inputs() {
+    assert!(replay("image_tile", quanta::fuzzing::image_tile) > 0);
+}
+
+#[test]
+fn image_params_inputs() {
+    assert!(replay("image_params", quanta::fuzzing::image_params) > 0);
+}
