@@ -256,3 +256,48 @@ fn damaged_and_truncated_streams_are_reported() {
     assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
     no_panic(&o);
 }
+
+#[test]
+fn a_reader_that_stops_early_ends_the_run_quietly() {
+    use std::io::Read;
+    let dir = tempfile::tempdir().unwrap();
+    let png = write_png(dir.path(), "big.png", 320, 320);
+    let qnt = dir.path().join("big.qnt");
+    assert!(
+        quanta(&["encode", png.to_str().unwrap(), "-o", qnt.to_str().unwrap()])
+            .status
+            .success()
+    );
+    // Like `quanta decode big.qnt -o - --format ppm | head -c 100`: 300 kB of output, of
+    // which the reader takes 100 bytes before closing the pipe.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_quanta"))
+        .args([
+            "decode",
+            qnt.to_str().unwrap(),
+            "-o",
+            "-",
+            "--format",
+            "ppm",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 100];
+    stdout.read_exact(&mut first).unwrap();
+    drop(stdout);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    // A watchdog, not a speed check: the run must end instead of blocking forever.
+    let out = rx
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("quanta ended after its reader went away")
+        .unwrap();
+    assert_eq!(&first[..2], b"P6");
+    assert_eq!(out.status.code(), Some(141), "{}", stderr(&out));
+    assert!(stderr(&out).is_empty(), "{}", stderr(&out));
+}

@@ -3,7 +3,8 @@
 //!
 //! This binary owns the terminal: it parses arguments with clap, prints tables and
 //! progress bars on stderr, and turns library errors into messages and exit codes
-//! (0 success, 1 error, 2 bad usage, 3 decoded with damage). It uses only the public API
+//! (0 success, 1 error, 2 bad usage, 3 decoded with damage, 141 the reader of
+//! standard output went away). It uses only the public API
 //! of the `quanta` library.
 
 mod bench;
@@ -90,6 +91,13 @@ fn main() -> ExitCode {
     match result {
         Ok(Finish::Ok) => ExitCode::SUCCESS,
         Ok(Finish::Damaged) => ExitCode::from(3),
+        Err(quanta::Error::Io { source, .. })
+            if source.kind() == std::io::ErrorKind::BrokenPipe =>
+        {
+            // The reader of our output went away (`quanta decode x.qnt -o - | head`): stop
+            // quietly with the status a shell gives a process ended by SIGPIPE.
+            ExitCode::from(141)
+        }
         Err(e) => {
             let mut message = format!("quanta: error: {e}");
             let mut source = std::error::Error::source(&e);
