@@ -125,20 +125,22 @@ impl Picture {
 
 #[inline]
 fn round_to_u8(v: f32) -> u8 {
-    (v + 0.5).floor().clamp(0.0, 255.0) as u8
+    // Clamped first, so truncation is the floor (and needs no libm call).
+    (v + 0.5).clamp(0.0, 255.0) as u8
 }
 
 /// Converts an RGB picture to full-resolution Y, Cb, Cr planes (BT.601 full range).
 pub fn rgb_to_ycbcr(picture: &Picture) -> [Plane; 3] {
     let n = picture.pixels();
-    let mut y = Vec::with_capacity(n);
-    let mut cb = Vec::with_capacity(n);
-    let mut cr = Vec::with_capacity(n);
-    for px in picture.data.chunks_exact(3) {
+    let mut y = vec![0u8; n];
+    let mut cb = vec![0u8; n];
+    let mut cr = vec![0u8; n];
+    let planes = y.iter_mut().zip(cb.iter_mut()).zip(cr.iter_mut());
+    for (px, ((y, cb), cr)) in picture.data.chunks_exact(3).zip(planes) {
         let (r, g, b) = (px[0] as f32, px[1] as f32, px[2] as f32);
-        y.push(round_to_u8(0.299 * r + 0.587 * g + 0.114 * b));
-        cb.push(round_to_u8(128.0 - 0.168_736 * r - 0.331_264 * g + 0.5 * b));
-        cr.push(round_to_u8(128.0 + 0.5 * r - 0.418_688 * g - 0.081_312 * b));
+        *y = round_to_u8(0.299 * r + 0.587 * g + 0.114 * b);
+        *cb = round_to_u8(128.0 - 0.168_736 * r - 0.331_264 * g + 0.5 * b);
+        *cr = round_to_u8(128.0 + 0.5 * r - 0.418_688 * g - 0.081_312 * b);
     }
     let plane = |data| Plane {
         width: picture.width,

@@ -7,6 +7,12 @@
 //! block priced by the caller with the models that will code it. A last candidate drops
 //! every AC level. The caller's pricing function sees the full candidate block.
 
+/// Upper bounds on the bits that zeroing a level, or lowering it by one, can save: the
+/// significance flag, sign, magnitude flags and the effect on the coded count. Changes
+/// whose distortion exceeds λ times these are not even priced.
+const MAX_BITS_ZEROING: f32 = 24.0;
+const MAX_BITS_LOWERING: f32 = 8.0;
+
 /// Squared error of coefficient `c` reconstructed from `level`, in units of the step.
 #[inline]
 fn normalized_error(c: f32, level: i32, step: f32) -> f32 {
@@ -38,6 +44,15 @@ pub fn optimize_block<F: FnMut(&[i32; 64]) -> f64>(
         let smaller = level - level.signum();
         let delta_d = normalized_error(coefficients[k], smaller, steps[k])
             - normalized_error(coefficients[k], level, steps[k]);
+        // Skip pricing a change whose distortion no plausible saving of bits could repay.
+        let most_bits_saved = if smaller == 0 {
+            MAX_BITS_ZEROING
+        } else {
+            MAX_BITS_LOWERING
+        };
+        if delta_d > lambda * most_bits_saved {
+            continue;
+        }
         levels[k] = smaller;
         let rate = price(levels) as f32;
         if delta_d + lambda * (rate - best_rate) < 0.0 {

@@ -14,8 +14,9 @@ pub const MAX_LEVEL: i32 = 1 << 14;
 #[inline]
 pub fn quantize(coefficient: f32, step16: u16, rounding: f32) -> i32 {
     let step = step16 as f32 / DEQUANT_ONE as f32;
-    let magnitude = (coefficient.abs() / step + rounding).floor() as i32;
-    let magnitude = magnitude.min(MAX_LEVEL);
+    // The value is never negative, so truncation is the floor (and needs no libm call);
+    // `as` saturates huge values, which the clamp then bounds.
+    let magnitude = ((coefficient.abs() / step + rounding) as i32).min(MAX_LEVEL);
     if coefficient < 0.0 {
         -magnitude
     } else {
