@@ -234,6 +234,7 @@ fn make_reference(
     mut planes: Vec<Plane>,
     outputs: &[SliceOutput],
     qp: u8,
+    threads: usize,
 ) -> Reference {
     let (mw, _) = params.mb_grid();
     if params.flags & params::FLAG_DEBLOCK != 0 {
@@ -245,7 +246,7 @@ fn make_reference(
     }
     let mvs = outputs.iter().flat_map(|o| o.mvs.iter().copied()).collect();
     Reference {
-        grid: motion::QuarterGrid::new(&planes[0]),
+        grid: motion::QuarterGrid::new(&planes[0], threads),
         planes,
         mvs,
     }
@@ -287,7 +288,11 @@ impl<W: Write> VideoEncoder<W> {
         params.slice_rows = if config.slice_rows > 0 {
             config.slice_rows.min(mh as u16).max(1)
         } else {
-            let slices = (mh / 6).clamp(1, 8);
+            // About six rows per slice, an even count for two workers.
+            let mut slices = (mh / 6).clamp(1, 8);
+            if slices > 1 && slices % 2 == 1 {
+                slices += 1;
+            }
             mh.div_ceil(slices) as u16
         };
         let header = StreamHeader::new(MediaKind::Video, VIDEO_TRANSFORM, params.to_bytes());
@@ -401,7 +406,7 @@ impl<W: Write> VideoEncoder<W> {
             payload.extend_from_slice(&o.bytes);
         }
         let intra_mbs = outputs.iter().map(|o| o.intra_mbs).sum();
-        let reference = make_reference(params, recon, &outputs, qp);
+        let reference = make_reference(params, recon, &outputs, qp, self.threads);
         (
             payload,
             Coded {
@@ -535,7 +540,7 @@ impl VideoDecoder {
             .into_iter()
             .collect::<Result<Vec<_>>>()
             .map_err(|e| Error::invalid(format!("frame {number}: {e}")))?;
-        let reference = make_reference(params, recon, &outputs, qp);
+        let reference = make_reference(params, recon, &outputs, qp, self.threads);
         let frame = crop_frame(params, &reference.planes);
         self.reference = Some(reference);
         self.last = Some(frame.clone());

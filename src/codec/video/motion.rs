@@ -81,8 +81,9 @@ fn tap6(a: i32, b: i32, c: i32, d: i32, e: i32, f: i32) -> i32 {
 }
 
 impl QuarterGrid {
-    /// Interpolates a padded luma plane.
-    pub fn new(luma: &Plane) -> QuarterGrid {
+    /// Interpolates a padded luma plane, the quarter samples on up to `threads` workers
+    /// (the result does not depend on their number).
+    pub fn new(luma: &Plane, threads: usize) -> QuarterGrid {
         let w = luma.width + 2 * MARGIN;
         let h = luma.height + 2 * MARGIN;
         // Integer samples, extended with 3 more on every side for the filter taps.
@@ -138,29 +139,19 @@ impl QuarterGrid {
                 half[(2 * y + 1) * hw + 2 * x + 1] = jj;
             }
         }
-        let hh = 2 * h;
-        let hat = |r: usize, c: usize| half[r.min(hh - 1) * hw + c.min(hw - 1)] as u32;
         let stride = 4 * w;
         let mut data = vec![0u8; stride * 4 * h];
-        for y4 in 0..4 * h {
-            for x4 in 0..4 * w {
-                let v = match (y4 & 1, x4 & 1) {
-                    (0, 0) => hat(y4 >> 1, x4 >> 1),
-                    (0, 1) => (hat(y4 >> 1, x4 >> 1) + hat(y4 >> 1, (x4 >> 1) + 1) + 1) >> 1,
-                    (1, 0) => (hat(y4 >> 1, x4 >> 1) + hat((y4 >> 1) + 1, x4 >> 1) + 1) >> 1,
-                    _ => {
-                        // The two half-grid corners whose coordinates have mixed parity.
-                        let (r0, c0) = (y4 >> 1, x4 >> 1);
-                        if (r0 + c0) & 1 == 1 {
-                            (hat(r0, c0) + hat(r0 + 1, c0 + 1) + 1) >> 1
-                        } else {
-                            (hat(r0, c0 + 1) + hat(r0 + 1, c0) + 1) >> 1
-                        }
+        let rows_per_worker = (4 * h).div_ceil(threads.max(1));
+        let half = &half;
+        std::thread::scope(|scope| {
+            for (i, chunk) in data.chunks_mut(rows_per_worker * stride).enumerate() {
+                scope.spawn(move || {
+                    for (r, row) in chunk.chunks_mut(stride).enumerate() {
+                        quarter_row(half, hw, 2 * h, i * rows_per_worker + r, row);
                     }
-                };
-                data[y4 * stride + x4] = v as u8;
+                });
             }
-        }
+        });
         QuarterGrid {
             stride,
             data,
@@ -208,6 +199,29 @@ impl QuarterGrid {
             }
         }
         sad
+    }
+}
+
+/// Fills row `y4` of the quarter grid from the half grid (`hw` × `hh`).
+fn quarter_row(half: &[u8], hw: usize, hh: usize, y4: usize, out: &mut [u8]) {
+    let hat = |r: usize, c: usize| half[r.min(hh - 1) * hw + c.min(hw - 1)] as u32;
+    let r0 = y4 >> 1;
+    for (x4, o) in out.iter_mut().enumerate() {
+        let c0 = x4 >> 1;
+        let v = match (y4 & 1, x4 & 1) {
+            (0, 0) => hat(r0, c0),
+            (0, _) => (hat(r0, c0) + hat(r0, c0 + 1) + 1) >> 1,
+            (_, 0) => (hat(r0, c0) + hat(r0 + 1, c0) + 1) >> 1,
+            _ => {
+                // The two half-grid corners whose coordinates have mixed parity.
+                if (r0 + c0) & 1 == 1 {
+                    (hat(r0, c0) + hat(r0 + 1, c0 + 1) + 1) >> 1
+                } else {
+                    (hat(r0, c0 + 1) + hat(r0 + 1, c0) + 1) >> 1
+                }
+            }
+        };
+        *o = v as u8;
     }
 }
 
@@ -387,12 +401,12 @@ mod tests {
                 plane.data[y * 48 + x] = ((x * 37 + y * 91 + x * y * 7) % 251) as u8;
             }
         }
-        let grid = QuarterGrid::new(&plane);
+        let grid = QuarterGrid::new(&plane, 2);
         let mut out = [0u8; 256];
         grid.predict(16, 16, Mv { x: 8, y: -4 }, 16, &mut out);
         assert_eq!(out[0], plane.data[15 * 48 + 18]);
         // A flat plane interpolates to itself at every quarter position.
-        let flat = QuarterGrid::new(&Plane::filled(16, 16, 77));
+        let flat = QuarterGrid::new(&Plane::filled(16, 16, 77), 1);
         flat.predict(0, 0, Mv { x: 3, y: 5 }, 16, &mut out);
         assert!(out.iter().all(|&v| v == 77));
         // The search finds a block displaced by (2, 1) samples.
