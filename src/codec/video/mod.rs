@@ -344,9 +344,9 @@ impl<W: Write> VideoEncoder<W> {
         }
         if self.rate.is_bitrate() {
             let target = self.rate.target_bits(key);
-            let bits = coded.0.len() as f64 * 8.0;
+            let bits = packet_bits(coded.0.len());
             if (bits - target).abs() > 0.3 * target {
-                let retry = self.rate.retry_qp(qp, bits, target);
+                let retry = self.rate.retry_qp(key, qp, bits, target);
                 if retry != qp {
                     qp = retry;
                     coded = self.code(&src, key, qp);
@@ -355,7 +355,7 @@ impl<W: Write> VideoEncoder<W> {
         }
         let (payload, reference) = coded;
         self.writer.write_packet(key, &payload)?;
-        self.rate.update(key, qp, payload.len() as f64 * 8.0);
+        self.rate.update(key, qp, packet_bits(payload.len()));
         self.reconstruction = Some(crop_frame(&self.params, &reference.reference.planes));
         let stats = FrameStats {
             keyframe: key,
@@ -698,4 +698,9 @@ impl<R: Read> VideoStreamDecoder<R> {
             }
         }
     }
+}
+
+/// Bits a frame takes in the stream: its payload plus the container's packet overhead.
+fn packet_bits(payload_bytes: usize) -> f64 {
+    (payload_bytes + crate::container::PACKET_OVERHEAD_BYTES) as f64 * 8.0
 }

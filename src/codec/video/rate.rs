@@ -63,7 +63,8 @@ impl RateControl {
 
     /// The bits the next frame should take (bitrate mode).
     pub fn target_bits(&self, key: bool) -> f64 {
-        let base = (self.frame_budget - self.surplus / 6.0).max(self.frame_budget * 0.2);
+        let base = (self.frame_budget - self.surplus / 4.0)
+            .clamp(self.frame_budget * 0.3, self.frame_budget * 3.0);
         if key {
             base * 4.0
         } else {
@@ -81,30 +82,32 @@ impl RateControl {
                 qp
             };
         }
-        let complexity =
-            self.complexity[t]
-                .or(self.complexity[t ^ 1].map(|c| if key { c * 4.0 } else { c / 4.0 }));
-        match complexity {
-            None => self.last_qp[t],
-            Some(c) => {
-                let qp = qp_for(c, self.target_bits(key));
-                let last = self.last_qp[t] as i32;
-                (qp as i32)
-                    .clamp(last - 6, last + 6)
-                    .clamp(0, MAX_QP as i32) as u8
-            }
-        }
+        let Some(c) = self.complexity[t] else {
+            // No frame of this type yet: a fixed offset from the other type.
+            let other = self.last_qp[t ^ 1];
+            return if key {
+                other.saturating_sub(KEY_QP_OFFSET)
+            } else {
+                (other + KEY_QP_OFFSET).min(MAX_QP)
+            };
+        };
+        let qp = qp_for(c, self.target_bits(key), exponent(key));
+        let last = self.last_qp[t] as i32;
+        (qp as i32)
+            .clamp(last - 6, last + 6)
+            .clamp(0, MAX_QP as i32) as u8
     }
 
     /// The index that would have made a frame of `bits` at `qp` take `target` bits.
-    pub fn retry_qp(&self, qp: u8, bits: f64, target: f64) -> u8 {
-        qp_for(bits * qstep16(qp) as f64, target)
+    pub fn retry_qp(&self, key: bool, qp: u8, bits: f64, target: f64) -> u8 {
+        let a = exponent(key);
+        qp_for(bits * (qstep16(qp) as f64).powf(a), target, a)
     }
 
     /// Records a coded frame.
     pub fn update(&mut self, key: bool, qp: u8, bits: f64) {
         let t = key as usize ^ 1;
-        let c = bits * qstep16(qp) as f64;
+        let c = bits * (qstep16(qp) as f64).powf(exponent(key));
         self.complexity[t] = Some(match self.complexity[t] {
             Some(old) if !key => 0.5 * old + 0.5 * c,
             _ => c,
@@ -116,9 +119,19 @@ impl RateControl {
     }
 }
 
+/// How fast bits fall as the step grows (bits ∝ step^-exponent): inter frames fall faster,
+/// since more macroblocks become skips.
+fn exponent(key: bool) -> f64 {
+    if key {
+        1.3
+    } else {
+        2.0
+    }
+}
+
 /// The index whose step brings a frame of complexity `c` to `target` bits.
-fn qp_for(c: f64, target: f64) -> u8 {
-    let want = c / target.max(1.0);
+fn qp_for(c: f64, target: f64, exponent: f64) -> u8 {
+    let want = (c / target.max(1.0)).powf(1.0 / exponent);
     (0..=MAX_QP)
         .min_by(|&a, &b| {
             let da = (qstep16(a) as f64 / want).ln().abs();
