@@ -34,6 +34,12 @@ pub struct VideoArgs {
     /// Video: no keyframes at scene cuts.
     #[arg(long)]
     no_scene_cut: bool,
+    /// Video expert: multiplier of the rate-distortion Lagrange multiplier.
+    #[arg(long, default_value_t = 1.0, hide_short_help = true)]
+    lambda_scale: f32,
+    /// Video expert: dead-zone rounding of inter residual levels (0 to 0.5).
+    #[arg(long, default_value_t = 0.2, hide_short_help = true)]
+    inter_rounding: f32,
 }
 
 /// An input opened and sniffed: a Y4M stream (with its first bytes put back) or the bytes
@@ -112,6 +118,8 @@ pub fn encode(
         threads,
         tuning: quanta::codec::video::slice::Tuning {
             search_range: args.search_range,
+            lambda_scale: args.lambda_scale,
+            inter_rounding: args.inter_rounding,
             ..Default::default()
         },
         ..VideoEncoderConfig::default()

@@ -13,6 +13,7 @@
 //! keyframe. docs/FORMAT.md ("Video") specifies the stream.
 
 pub mod loopfilter;
+mod mb;
 pub mod motion;
 pub mod params;
 pub mod rate;
@@ -188,18 +189,23 @@ fn slice_rows<'a>(params: &VideoParams, planes: &'a mut [Plane]) -> Vec<Vec<Plan
 }
 
 /// Runs `work` on every slice, on up to `threads` scoped workers; results in slice order.
-fn run_slices<'a, T: Send, F>(rows: Vec<Vec<PlaneRows<'a>>>, threads: usize, work: F) -> Vec<T>
+/// A worker that panics is reported as an error.
+fn run_slices<'a, T: Send, F>(
+    rows: Vec<Vec<PlaneRows<'a>>>,
+    threads: usize,
+    work: F,
+) -> Result<Vec<T>>
 where
     F: Fn(usize, &mut [PlaneRows<'a>]) -> T + Sync,
 {
     let n = rows.len();
     let threads = threads.clamp(1, n.max(1));
     if threads == 1 {
-        return rows
+        return Ok(rows
             .into_iter()
             .enumerate()
             .map(|(s, mut r)| work(s, &mut r))
-            .collect();
+            .collect());
     }
     let mut groups: Vec<Vec<(usize, Vec<PlaneRows<'a>>)>> =
         (0..threads).map(|_| Vec::new()).collect();
@@ -207,7 +213,8 @@ where
         groups[s % threads].push((s, r));
     }
     let work = &work;
-    let mut results: Vec<(usize, T)> = std::thread::scope(|scope| {
+    let mut results: Vec<(usize, T)> = Vec::with_capacity(n);
+    std::thread::scope(|scope| {
         let handles: Vec<_> = groups
             .into_iter()
             .map(|group| {
@@ -219,13 +226,16 @@ where
                 })
             })
             .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
-            .collect()
-    });
+        for h in handles {
+            let part = h
+                .join()
+                .map_err(|_| Error::Pipeline("a slice worker panicked".into()))?;
+            results.extend(part);
+        }
+        Ok::<(), Error>(())
+    })?;
     results.sort_by_key(|(s, _)| *s);
-    results.into_iter().map(|(_, t)| t).collect()
+    Ok(results.into_iter().map(|(_, t)| t).collect())
 }
 
 /// Deblocks reconstructed planes and makes them a reference.
@@ -332,7 +342,7 @@ impl<W: Write> VideoEncoder<W> {
         let mut key = self.reference.is_none()
             || (self.config.keyint > 0 && self.since_key >= self.config.keyint);
         let mut qp = self.rate.next_qp(key);
-        let mut coded = self.code(&src, key, qp);
+        let mut coded = self.code(&src, key, qp)?;
         let total_mbs = {
             let (w, h) = self.params.mb_grid();
             w * h
@@ -340,7 +350,7 @@ impl<W: Write> VideoEncoder<W> {
         if !key && self.config.scene_cut && coded.1.intra_mbs * 10 > total_mbs * 6 {
             key = true;
             qp = self.rate.next_qp(true);
-            coded = self.code(&src, key, qp);
+            coded = self.code(&src, key, qp)?;
         }
         if self.rate.is_bitrate() {
             let target = self.rate.target_bits(key);
@@ -349,7 +359,7 @@ impl<W: Write> VideoEncoder<W> {
                 let retry = self.rate.retry_qp(key, qp, bits, target);
                 if retry != qp {
                     qp = retry;
-                    coded = self.code(&src, key, qp);
+                    coded = self.code(&src, key, qp)?;
                 }
             }
         }
@@ -375,7 +385,7 @@ impl<W: Write> VideoEncoder<W> {
     }
 
     /// Codes a frame as asked: its payload and its reconstruction (deblocked).
-    fn code(&self, src: &[Plane], key: bool, qp: u8) -> (Vec<u8>, Coded) {
+    fn code(&self, src: &[Plane], key: bool, qp: u8) -> Result<(Vec<u8>, Coded)> {
         let params = &self.params;
         let setup = FrameSetup {
             params,
@@ -394,7 +404,7 @@ impl<W: Write> VideoEncoder<W> {
             let rows = slice_rows(params, &mut recon);
             run_slices(rows, self.threads, |s, r| {
                 SliceEncoder::new(&setup, src, s, tuning).encode(r)
-            })
+            })?
         };
         let mut payload = Vec::new();
         payload.push(key as u8);
@@ -407,13 +417,13 @@ impl<W: Write> VideoEncoder<W> {
         }
         let intra_mbs = outputs.iter().map(|o| o.intra_mbs).sum();
         let reference = make_reference(params, recon, &outputs, qp, self.threads);
-        (
+        Ok((
             payload,
             Coded {
                 reference,
                 intra_mbs,
             },
-        )
+        ))
     }
 
     /// Writes the end-of-stream packet (the frame count, u64) and returns the output.
@@ -534,7 +544,7 @@ impl VideoDecoder {
             let rows = slice_rows(params, &mut recon);
             run_slices(rows, self.threads, |s, r| {
                 decode_slice(&setup, s, parts[s], r)
-            })
+            })?
         };
         let outputs = results
             .into_iter()
