@@ -40,6 +40,15 @@ pub fn qstep16(qp: u8) -> u16 {
     BASE[(qp % 6) as usize] << (qp / 6)
 }
 
+/// Chroma is quantized this many indices away from luma.
+pub const CHROMA_QP_OFFSET: i32 = -2;
+
+/// Luma and chroma steps (1/16 units) at quantizer index `qp`.
+pub fn plane_steps(qp: u8) -> [u16; 2] {
+    let chroma = (qp as i32 + CHROMA_QP_OFFSET).clamp(0, MAX_QP as i32) as u8;
+    [qstep16(qp), qstep16(chroma)]
+}
+
 /// A reconstructed frame ready to predict from.
 pub struct Reference {
     /// Padded planes after the loop filter.
@@ -202,7 +211,7 @@ impl<'a> SliceEncoder<'a> {
             state: MbState::new(g.mw * g.mb_rows),
             g,
             models: SliceModels::new(),
-            steps: [step, step],
+            steps: plane_steps(setup.qp),
             lambda: 0.136 * unit * unit * tuning.lambda_scale as f64,
             dct: ForwardDct::new(),
         }
@@ -511,8 +520,7 @@ pub fn decode_slice(
     rows: &mut [PlaneRows<'_>],
 ) -> Result<SliceOutput> {
     let g = Geometry::new(setup.params, slice);
-    let step = qstep16(setup.qp);
-    let steps = [step, step];
+    let steps = plane_steps(setup.qp);
     let mut grids = g.grids();
     let mut state = MbState::new(g.mw * g.mb_rows);
     let mut models = SliceModels::new();
