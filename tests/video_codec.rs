@@ -338,6 +338,31 @@ fn cli_round_trip_through_ffmpeg_pipes() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("picture width"));
     assert!(!dir.path().join("bad.qnt").exists());
+    // A damaged stream still decodes every frame, names the damage and exits with 3.
+    let mut damaged = std::fs::read(&qnt).unwrap();
+    let at = damaged.len() * 2 / 3;
+    damaged[at] ^= 0x55;
+    let bad = dir.path().join("damaged.qnt");
+    std::fs::write(&bad, &damaged).unwrap();
+    let concealed = dir.path().join("concealed.y4m");
+    let out = Command::new(quanta)
+        .arg("decode")
+        .arg(&bad)
+        .arg("-o")
+        .arg(&concealed)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("concealed"));
+    let bytes = std::fs::read(&concealed).unwrap();
+    let mut r = Y4mReader::new(&bytes[..], "concealed", &Limits::default()).unwrap();
+    while r.next_frame().unwrap().is_some() {}
+    assert_eq!(r.frames_read(), 5);
     // The Y4M reader reads what the decoder wrote.
     let bytes = std::fs::read(&back).unwrap();
     let mut r = Y4mReader::new(&bytes[..], "back", &Limits::default()).unwrap();
