@@ -9,7 +9,8 @@
 //! Chroma is bilinear in 1/8 samples. The reference is extended by edge replication by
 //! [`MARGIN`] samples on every side; vectors may point at most [`MV_REACH`] samples outside.
 //! The search (encoder only) starts from the best of a few predicted vectors, walks a small
-//! diamond at full-sample steps, then refines to half and quarter samples.
+//! diamond at full-sample steps (SAD), then refines to half and quarter samples (4×4
+//! Hadamard cost).
 
 use crate::signal::Plane;
 
@@ -186,6 +187,44 @@ impl QuarterGrid {
         sad
     }
 
+    /// Sum of absolute 4×4 Hadamard-transformed differences (halved) between `src` and the
+    /// prediction: a closer estimate of the residual's coding cost than SAD.
+    pub fn satd(&self, x: usize, y: usize, mv: Mv, size: usize, src: &[u8]) -> u32 {
+        let mut pred = [0u8; 256];
+        self.predict(x, y, mv, size, &mut pred[..size * size]);
+        let mut total = 0u32;
+        for by in (0..size).step_by(4) {
+            for bx in (0..size).step_by(4) {
+                let mut d = [0i32; 16];
+                for r in 0..4 {
+                    for c in 0..4 {
+                        let i = (by + r) * size + bx + c;
+                        d[4 * r + c] = src[i] as i32 - pred[i] as i32;
+                    }
+                }
+                for r in 0..4 {
+                    let (a, b, c, e) = (d[4 * r], d[4 * r + 1], d[4 * r + 2], d[4 * r + 3]);
+                    let (s0, s1, s2, s3) = (a + b, a - b, c + e, c - e);
+                    d[4 * r] = s0 + s2;
+                    d[4 * r + 1] = s1 + s3;
+                    d[4 * r + 2] = s0 - s2;
+                    d[4 * r + 3] = s1 - s3;
+                }
+                let mut sum = 0u32;
+                for c in 0..4 {
+                    let (a, b, cc, e) = (d[c], d[4 + c], d[8 + c], d[12 + c]);
+                    let (s0, s1, s2, s3) = (a + b, a - b, cc + e, cc - e);
+                    sum += (s0 + s2).unsigned_abs()
+                        + (s1 + s3).unsigned_abs()
+                        + (s0 - s2).unsigned_abs()
+                        + (s1 - s3).unsigned_abs();
+                }
+                total += sum / 2;
+            }
+        }
+        total
+    }
+
     /// SAD at a full-sample displacement (dx, dy) in samples.
     pub fn sad_full(&self, x: usize, y: usize, dx: i32, dy: i32, size: usize, src: &[u8]) -> u32 {
         let px = (x + MARGIN) as i32 + dx;
@@ -348,6 +387,8 @@ pub fn search(
         }
     }
     if params.subpel {
+        // Sub-sample refinement compares Hadamard costs.
+        best_cost = cost_of(best, grid.satd(x, y, best, size, src));
         const RING: [(i32, i32); 8] = [
             (-1, -1),
             (0, -1),
@@ -368,7 +409,7 @@ pub fn search(
                 if !mv_in_range(m, x, y, size, width, height) {
                     continue;
                 }
-                let cost = cost_of(m, grid.sad(x, y, m, size, src));
+                let cost = cost_of(m, grid.satd(x, y, m, size, src));
                 if cost < best_cost {
                     best_cost = cost;
                     best = m;
