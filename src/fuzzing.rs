@@ -30,7 +30,10 @@ pub fn container_reader(data: &[u8]) {
                 std::hint::black_box(p.payload.len());
             }
             // A stream can hold at most one event per byte, plus a final one.
-            assert!(events <= data.len() + 2, "the reader produced more events than bytes");
+            assert!(
+                events <= data.len() + 2,
+                "the reader produced more events than bytes"
+            );
         }
     }
 }

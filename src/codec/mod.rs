@@ -2,3 +2,4 @@
 //! threads beyond handing its stages to the pipeline.
 
 pub mod image;
+pub mod video;

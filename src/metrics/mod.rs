@@ -15,6 +15,7 @@ pub mod bd_rate;
 pub mod compare;
 pub mod psnr;
 pub mod ssim;
+pub mod video;
 
 pub use audio::{audio_psnr, segmental_snr, snr, AudioSample};
 pub use bd_rate::{bd_quality, bd_rate, BdMethod};

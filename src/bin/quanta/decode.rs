@@ -27,6 +27,10 @@ pub struct DecodeArgs {
 
 pub fn run(args: DecodeArgs) -> Result<Finish> {
     check_not_input(&args.input, &args.output)?;
+    let (input, kind) = crate::video::open_stream(&args.input)?;
+    if kind == Some(quanta::container::MediaKind::Video) {
+        return crate::video::decode(input, &args.output, args.threads);
+    }
     let format = match &args.format {
         Some(name) => PictureFormat::from_name(name).ok_or_else(|| {
             Error::InvalidArgument(format!(
@@ -45,13 +49,7 @@ pub fn run(args: DecodeArgs) -> Result<Finish> {
         threads: args.threads,
         ..ImageDecodeOptions::default()
     };
-    let decoded = if args.input == std::path::Path::new("-") {
-        decode_picture(std::io::stdin(), &options)?
-    } else {
-        let file =
-            std::fs::File::open(&args.input).map_err(|e| Error::io_path("open", &args.input, e))?;
-        decode_picture(std::io::BufReader::new(file), &options)?
-    };
+    let decoded = decode_picture(input, &options)?;
     let bytes = encode_picture_file(&decoded.picture, format)?;
     write_all(&Destination::from_arg(&args.output), &bytes)?;
     for d in &decoded.damage {

@@ -11,7 +11,7 @@ use quanta::transform::TransformId;
 use quanta::{Error, Limits, Result};
 
 use crate::output::{check_not_input, Destination, PendingFile};
-use crate::{read_input, Chroma, Finish};
+use crate::{Chroma, Finish};
 
 #[derive(Args)]
 pub struct EncodeArgs {
@@ -50,9 +50,11 @@ pub struct EncodeArgs {
     /// Expert: rate-distortion Lagrange multiplier (0 = off).
     #[arg(long)]
     lambda: Option<f32>,
-    /// Turn the deblocking filter off.
+    /// Turn the deblocking filter off (pictures and video).
     #[arg(long)]
     no_deblock: bool,
+    #[command(flatten)]
+    video: crate::video::VideoArgs,
 }
 
 pub fn run(args: EncodeArgs) -> Result<Finish> {
@@ -87,7 +89,15 @@ pub fn run(args: EncodeArgs) -> Result<Finish> {
         config.deblock = false;
     }
     config.validate()?;
-    let bytes = read_input(&args.input)?;
+    let bytes = match crate::video::open_input(&args.input)? {
+        crate::video::Input::Y4m(r) => {
+            let (q, t) = (args.quality, args.threads);
+            let mut video = args.video;
+            video.no_deblock = args.no_deblock;
+            return crate::video::encode(r, &args.input, &args.output, q, t, &video);
+        }
+        crate::video::Input::Bytes(bytes) => bytes,
+    };
     let name = args.input.display().to_string();
     let picture = read_picture_bytes(&bytes, &name, &Limits::default())?;
     let start = Instant::now();

@@ -50,6 +50,9 @@ pub fn run(input: &Path, json: bool) -> Result<Finish> {
                 "bits_per_pixel": summary.total_bytes as f64 * 8.0 / (p.width as f64 * p.height as f64),
             });
         }
+        if let Some(v) = crate::video::info_json(&summary) {
+            value["video"] = v;
+        }
         let text = serde_json::to_string_pretty(&value)
             .map_err(|e| Error::InvalidArgument(format!("cannot format JSON: {e}")))?;
         println!("{text}");
@@ -75,6 +78,7 @@ pub fn run(input: &Path, json: bool) -> Result<Finish> {
             Some(Err(e)) => println!("picture     bad parameters: {e}"),
             None => {}
         }
+        crate::video::print_info(&summary);
         println!(
             "packets     {} ({} keyframes), payload {} bytes, packet sizes {}..{}",
             summary.packets,

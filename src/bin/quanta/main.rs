@@ -14,6 +14,7 @@ mod demo;
 mod encode;
 mod info;
 mod output;
+mod video;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -80,6 +81,11 @@ fn main() -> ExitCode {
         Command::Encode(args) => encode::run(args),
         Command::Decode(args) => decode::run(args),
         Command::Info { input, json } => info::run(&input, json),
+        Command::Compare {
+            reference,
+            distorted,
+            json,
+        } if video::is_y4m_file(&reference) => video::compare(&reference, &distorted, json),
         Command::Compare {
             reference,
             distorted,

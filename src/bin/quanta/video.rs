@@ -1,0 +1,338 @@
+//! The video side of the command line: Y4M detection, `encode` of Y4M input (streaming, from
+//! a file or a pipe), `decode` of video streams to Y4M, and `compare` of two Y4M files.
+
+use std::io::{BufReader, BufWriter, Read, Write};
+use std::path::Path;
+use std::time::Instant;
+
+use clap::Args;
+use quanta::codec::video::VideoParams;
+use quanta::codec::video::{VideoEncoder, VideoEncoderConfig, VideoStreamDecoder};
+use quanta::container::{MediaKind, StreamSummary};
+use quanta::media::y4m::{Y4mReader, Y4mWriter, Y4M_MAGIC};
+use quanta::metrics::video::compare_videos;
+use quanta::{Error, Limits, Result};
+
+use crate::output::{Destination, PendingFile};
+use crate::{db, Finish};
+
+/// Options that only video input uses.
+#[derive(Args, Clone, Debug)]
+pub struct VideoArgs {
+    /// Video: average bitrate in kbit/s (replaces --quality).
+    #[arg(long)]
+    bitrate: Option<u32>,
+    /// Video: largest distance between keyframes, in frames (0 = scene cuts only).
+    #[arg(long, default_value_t = 250)]
+    keyint: u32,
+    /// Video: motion search range in samples.
+    #[arg(long, default_value_t = 16)]
+    search_range: i32,
+    /// Set from the shared `--no-deblock` flag of `quanta encode`.
+    #[arg(skip)]
+    pub no_deblock: bool,
+    /// Video: no keyframes at scene cuts.
+    #[arg(long)]
+    no_scene_cut: bool,
+    /// Video expert: multiplier of the rate-distortion Lagrange multiplier.
+    #[arg(long, default_value_t = 1.0, hide_short_help = true)]
+    lambda_scale: f32,
+    /// Video expert: dead-zone rounding of inter residual levels (0 to 0.5).
+    #[arg(long, default_value_t = 0.2, hide_short_help = true)]
+    inter_rounding: f32,
+}
+
+/// An input opened and sniffed: a Y4M stream (with its first bytes put back) or the bytes
+/// of anything else.
+pub enum Input {
+    Y4m(Box<dyn Read + Send>),
+    Bytes(Vec<u8>),
+}
+
+fn open(path: &Path) -> Result<Box<dyn Read + Send>> {
+    if path == Path::new("-") {
+        Ok(Box::new(BufReader::with_capacity(
+            1 << 16,
+            std::io::stdin(),
+        )))
+    } else {
+        let file = std::fs::File::open(path).map_err(|e| Error::io_path("open", path, e))?;
+        Ok(Box::new(BufReader::with_capacity(1 << 16, file)))
+    }
+}
+
+/// Reads up to `n` bytes from the start of `r`.
+fn peek(r: &mut dyn Read, n: usize, path: &Path) -> Result<Vec<u8>> {
+    let mut head = vec![0u8; n];
+    let mut got = 0;
+    while got < n {
+        match r.read(&mut head[got..]) {
+            Ok(0) => break,
+            Ok(k) => got += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(Error::io_path("read", path, e)),
+        }
+    }
+    head.truncate(got);
+    Ok(head)
+}
+
+/// Opens an input and tells Y4M from the rest by its signature.
+pub fn open_input(path: &Path) -> Result<Input> {
+    let mut r = open(path)?;
+    let head = peek(&mut r, Y4M_MAGIC.len(), path)?;
+    if head == Y4M_MAGIC {
+        return Ok(Input::Y4m(Box::new(std::io::Cursor::new(head).chain(r))));
+    }
+    let mut bytes = head;
+    r.read_to_end(&mut bytes)
+        .map_err(|e| Error::io_path("read", path, e))?;
+    Ok(Input::Bytes(bytes))
+}
+
+fn name_of(path: &Path) -> String {
+    if path == Path::new("-") {
+        "standard input".to_string()
+    } else {
+        path.display().to_string()
+    }
+}
+
+/// Encodes a Y4M stream.
+pub fn encode(
+    input: Box<dyn Read + Send>,
+    input_path: &Path,
+    output: &Path,
+    quality: u8,
+    threads: usize,
+    args: &VideoArgs,
+) -> Result<Finish> {
+    let name = name_of(input_path);
+    let mut reader = Y4mReader::new(input, &name, &Limits::default())?;
+    let config = VideoEncoderConfig {
+        quality,
+        bitrate_kbps: args.bitrate,
+        keyint: args.keyint,
+        scene_cut: !args.no_scene_cut,
+        deblock: !args.no_deblock,
+        threads,
+        tuning: quanta::codec::video::slice::Tuning {
+            search_range: args.search_range,
+            lambda_scale: args.lambda_scale,
+            inter_rounding: args.inter_rounding,
+            ..Default::default()
+        },
+        ..VideoEncoderConfig::default()
+    };
+    let start = Instant::now();
+    let header = reader.header().clone();
+    let summary = match Destination::from_arg(output) {
+        Destination::Stdout => {
+            let out = BufWriter::new(std::io::stdout().lock());
+            let (mut out, summary) = run_encoder(&mut reader, out, &header, &config)?;
+            out.flush()
+                .map_err(|e| Error::io("cannot write to standard output", e))?;
+            summary
+        }
+        Destination::File(path) => {
+            let pending = PendingFile::create(&path)?;
+            let (pending, summary) = run_encoder(&mut reader, pending, &header, &config)?;
+            pending.commit()?;
+            summary
+        }
+    };
+    let seconds = start.elapsed().as_secs_f64();
+    let duration = summary.frames as f64 * summary.params.frame_seconds();
+    let kbps = if duration > 0.0 {
+        summary.bytes as f64 * 8.0 / duration / 1000.0
+    } else {
+        0.0
+    };
+    eprintln!(
+        "{name}: {}x{} {} {} frames ({} keyframes) -> {} bytes, {:.1} kbit/s, {:.1} frames/s",
+        header.width,
+        header.height,
+        header.chroma.tag(),
+        summary.frames,
+        summary.keyframes,
+        summary.bytes,
+        kbps,
+        summary.frames as f64 / seconds.max(1e-9)
+    );
+    Ok(Finish::Ok)
+}
+
+fn run_encoder<R: Read, W: Write>(
+    reader: &mut Y4mReader<R>,
+    out: W,
+    header: &quanta::media::y4m::Y4mHeader,
+    config: &VideoEncoderConfig,
+) -> Result<(W, quanta::codec::video::VideoSummary)> {
+    let mut encoder = VideoEncoder::new(out, header, config)?;
+    while let Some(frame) = reader.next_frame()? {
+        encoder.encode_frame(&frame)?;
+    }
+    encoder.finish()
+}
+
+/// Opens a stream and reads its media kind (byte 5 of the header), putting the bytes back.
+pub fn open_stream(path: &Path) -> Result<(Box<dyn Read + Send>, Option<MediaKind>)> {
+    let mut r = open(path)?;
+    let head = peek(&mut r, 6, path)?;
+    let kind = if head.len() == 6 && head[..4] == *b"QNTA" {
+        MediaKind::from_u8(head[5]).ok()
+    } else {
+        None
+    };
+    Ok((Box::new(std::io::Cursor::new(head).chain(r)), kind))
+}
+
+/// Decodes a video stream to Y4M (a file or standard output).
+pub fn decode(input: Box<dyn Read + Send>, output: &Path, threads: usize) -> Result<Finish> {
+    let mut decoder = VideoStreamDecoder::new(input, Limits::default(), threads)?;
+    let header = decoder.params().y4m_header();
+    let concealed = match Destination::from_arg(output) {
+        Destination::Stdout => {
+            let out = BufWriter::new(std::io::stdout().lock());
+            let (out, concealed) = run_decoder(&mut decoder, out, header)?;
+            drop(out);
+            concealed
+        }
+        Destination::File(path) => {
+            let pending = PendingFile::create(&path)?;
+            let (pending, concealed) = run_decoder(&mut decoder, pending, header)?;
+            pending.commit()?;
+            concealed
+        }
+    };
+    for d in decoder.damage() {
+        eprintln!("quanta: warning: {d}");
+    }
+    if concealed > 0 {
+        eprintln!("quanta: warning: {concealed} frames were concealed (last good frame repeated)");
+    }
+    if !decoder.is_complete() && decoder.damage().is_empty() {
+        eprintln!("quanta: warning: the stream has no end-of-stream packet (truncated)");
+    }
+    if concealed == 0 && decoder.damage().is_empty() && decoder.is_complete() {
+        Ok(Finish::Ok)
+    } else {
+        Ok(Finish::Damaged)
+    }
+}
+
+fn run_decoder<R: Read, W: Write>(
+    decoder: &mut VideoStreamDecoder<R>,
+    out: W,
+    header: quanta::media::y4m::Y4mHeader,
+) -> Result<(W, u64)> {
+    let mut writer = Y4mWriter::new(out, header)?;
+    let mut concealed = 0;
+    while let Some(f) = decoder.next_frame()? {
+        concealed += f.concealed as u64;
+        writer.write_frame(&f.frame)?;
+    }
+    Ok((writer.finish()?, concealed))
+}
+
+/// True when the file starts with the Y4M signature.
+pub fn is_y4m_file(path: &Path) -> bool {
+    let Ok(mut file) = std::fs::File::open(path) else {
+        return false;
+    };
+    peek(&mut file, Y4M_MAGIC.len(), path).is_ok_and(|h| h == Y4M_MAGIC)
+}
+
+/// `quanta compare` of two Y4M videos.
+pub fn compare(reference: &Path, distorted: &Path, json: bool) -> Result<Finish> {
+    let limits = Limits::default();
+    let mut a = Y4mReader::new(open(reference)?, &name_of(reference), &limits)?;
+    let mut b = Y4mReader::new(open(distorted)?, &name_of(distorted), &limits)?;
+    let c = compare_videos(&mut a, &mut b)?;
+    if json {
+        let value = serde_json::json!({
+            "frames": c.frames,
+            "psnr_y": c.psnr_y,
+            "psnr_cb": c.psnr_cb,
+            "psnr_cr": c.psnr_cr,
+            "psnr_yuv_611": c.psnr_yuv,
+            "ssim_y": if c.ssim_y.is_finite() { Some(c.ssim_y) } else { None },
+        });
+        println!("{value}");
+    } else {
+        println!("frames      {}", c.frames);
+        println!("PSNR Y      {} dB", db(c.psnr_y));
+        if let (Some(cb), Some(cr)) = (c.psnr_cb, c.psnr_cr) {
+            println!("PSNR Cb     {} dB", db(cb));
+            println!("PSNR Cr     {} dB", db(cr));
+        }
+        println!("PSNR YUV    {} dB  (6:1:1)", db(c.psnr_yuv));
+        println!("SSIM Y      {:.5}", c.ssim_y);
+    }
+    Ok(Finish::Ok)
+}
+
+fn video_params(summary: &StreamSummary) -> Option<Result<VideoParams>> {
+    (summary.header.media == MediaKind::Video)
+        .then(|| VideoParams::from_bytes(&summary.header.params, &Limits::default()))
+}
+
+fn kbps(summary: &StreamSummary, p: &VideoParams) -> f64 {
+    let seconds = summary.packets as f64 * p.frame_seconds();
+    if seconds > 0.0 {
+        summary.total_bytes as f64 * 8.0 / seconds / 1000.0
+    } else {
+        0.0
+    }
+}
+
+/// The video lines of `quanta info` (nothing for other media).
+pub fn print_info(summary: &StreamSummary) {
+    match video_params(summary) {
+        Some(Ok(p)) => {
+            println!("video       {}x{} {}", p.width, p.height, p.chroma.tag());
+            println!(
+                "frame rate  {}:{} ({:.3} frames/s), aspect {}:{}",
+                p.frame_rate.0,
+                p.frame_rate.1,
+                1.0 / p.frame_seconds(),
+                p.aspect.0,
+                p.aspect.1
+            );
+            println!(
+                "coding      keyint {}, {} slices per frame, deblocking {}, {}",
+                p.keyint,
+                p.slice_count(),
+                if p.flags & 1 != 0 { "on" } else { "off" },
+                if p.bitrate_kbps > 0 {
+                    format!("target {} kbit/s", p.bitrate_kbps)
+                } else {
+                    format!("quality {}", p.quality)
+                }
+            );
+            println!("rate        {:.1} kbit/s", kbps(summary, &p));
+        }
+        Some(Err(e)) => println!("video       bad parameters: {e}"),
+        None => {}
+    }
+}
+
+/// The "video" object of `quanta info --json`.
+pub fn info_json(summary: &StreamSummary) -> Option<serde_json::Value> {
+    match video_params(summary)? {
+        Ok(p) => Some(serde_json::json!({
+            "width": p.width,
+            "height": p.height,
+            "chroma": p.chroma.tag(),
+            "frame_rate": [p.frame_rate.0, p.frame_rate.1],
+            "aspect": [p.aspect.0, p.aspect.1],
+            "keyint": p.keyint,
+            "slices": p.slice_count(),
+            "deblock": p.flags & 1 != 0,
+            "quality": p.quality,
+            "bitrate_kbps_target": p.bitrate_kbps,
+            "kbps": kbps(summary, &p),
+        })),
+        Err(e) => Some(serde_json::json!({ "error": e.to_string() })),
+    }
+}

@@ -1,0 +1,245 @@
+//! Macroblock layout and prediction shared by the slice encoder and decoder: where a
+//! slice's macroblocks and 8×8 blocks lie in each plane, the per-macroblock state that
+//! contexts and vector prediction read (mode, vector, vector difference), the prediction of
+//! a macroblock from the reference (or 128 for intra), and copying blocks in and out.
+
+use super::loopfilter::BlockInfo;
+use super::motion::{predict_chroma, predict_mv, Mv};
+use super::params::VideoParams;
+use super::slice::{PlaneRows, Reference};
+use super::syntax::{mvd_class, BlockGrid, MbContext, MbMode};
+
+/// Geometry of a slice.
+pub(super) struct Geometry {
+    pub(super) mw: usize,
+    pub(super) mb_y0: usize,
+    pub(super) mb_rows: usize,
+    pub(super) shifts: (u32, u32),
+    pub(super) planes: usize,
+    /// Padded frame size per plane.
+    pub(super) sizes: Vec<(usize, usize)>,
+}
+
+impl Geometry {
+    pub(super) fn new(params: &VideoParams, slice: usize) -> Geometry {
+        let (mw, mh) = params.mb_grid();
+        let rows = params.slice_rows as usize;
+        let mb_y0 = (slice * rows).min(mh);
+        let planes = params.chroma.plane_count();
+        Geometry {
+            mw,
+            mb_y0,
+            mb_rows: rows.min(mh - mb_y0),
+            shifts: params.chroma.shifts(),
+            planes,
+            sizes: (0..planes).map(|p| params.padded_plane(p)).collect(),
+        }
+    }
+
+    pub(super) fn shifts_of(&self, p: usize) -> (u32, u32) {
+        if p == 0 {
+            (0, 0)
+        } else {
+            self.shifts
+        }
+    }
+
+    /// Size of plane p's part of one macroblock.
+    pub(super) fn mb_size(&self, p: usize) -> (usize, usize) {
+        let (sx, sy) = self.shifts_of(p);
+        (16 >> sx, 16 >> sy)
+    }
+
+    pub(super) fn grids(&self) -> Vec<BlockGrid> {
+        (0..self.planes)
+            .map(|p| {
+                let (w, h) = self.mb_size(p);
+                BlockGrid::new(self.mw * w / 8, self.mb_rows * h / 8)
+            })
+            .collect()
+    }
+
+    /// The blocks of a macroblock: (plane, block x, block y) slice-local, in coding order.
+    pub(super) fn blocks(&self, mbx: usize, mby: usize) -> Vec<(usize, usize, usize)> {
+        let mut out = Vec::with_capacity(12);
+        for p in 0..self.planes {
+            let (w, h) = self.mb_size(p);
+            let (bw, bh) = (w / 8, h / 8);
+            for y in 0..bh {
+                for x in 0..bw {
+                    out.push((p, mbx * bw + x, mby * bh + y));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Per-macroblock state the next macroblocks' contexts and predictions need.
+pub(super) struct MbState {
+    pub(super) modes: Vec<MbMode>,
+    pub(super) mvs: Vec<Mv>,
+    pub(super) mvds: Vec<Mv>,
+}
+
+impl MbState {
+    pub(super) fn new(n: usize) -> MbState {
+        MbState {
+            modes: vec![MbMode::Skip; n],
+            mvs: vec![Mv::ZERO; n],
+            mvds: vec![Mv::ZERO; n],
+        }
+    }
+
+    pub(super) fn context(&self, g: &Geometry, mbx: usize, mby: usize) -> (MbContext, Mv) {
+        let i = mby * g.mw + mbx;
+        let left = (mbx > 0).then(|| i - 1);
+        let above = (mby > 0).then(|| i - g.mw);
+        let above_right = (mby > 0 && mbx + 1 < g.mw).then(|| i - g.mw + 1);
+        let above_left = (mby > 0 && mbx > 0).then(|| i - g.mw - 1);
+        let mv_of = |j: Option<usize>| {
+            j.map(|j| {
+                if self.modes[j] == MbMode::Intra {
+                    Mv::ZERO
+                } else {
+                    self.mvs[j]
+                }
+            })
+        };
+        let pred = predict_mv(
+            mv_of(left),
+            mv_of(above),
+            mv_of(above_right).or(mv_of(above_left)),
+        );
+        let count = |f: &dyn Fn(usize) -> bool| {
+            left.map_or(0, |j| f(j) as usize) + above.map_or(0, |j| f(j) as usize)
+        };
+        let skipped = count(&|j| self.modes[j] == MbMode::Skip);
+        let intra = count(&|j| self.modes[j] == MbMode::Intra);
+        let mvd = |c: usize| {
+            let get = |j: Option<usize>| {
+                j.map_or(0, |j| {
+                    let d = self.mvds[j];
+                    if c == 0 {
+                        d.x
+                    } else {
+                        d.y
+                    }
+                })
+            };
+            mvd_class(get(left).abs() + get(above).abs())
+        };
+        (
+            MbContext {
+                skipped,
+                intra,
+                mvd: [mvd(0), mvd(1)],
+            },
+            pred,
+        )
+    }
+
+    pub(super) fn set(
+        &mut self,
+        g: &Geometry,
+        mbx: usize,
+        mby: usize,
+        mode: MbMode,
+        mv: Mv,
+        mvd: Mv,
+    ) {
+        let i = mby * g.mw + mbx;
+        self.modes[i] = mode;
+        self.mvs[i] = mv;
+        self.mvds[i] = mvd;
+    }
+}
+
+/// Builds the prediction of a macroblock per plane.
+pub(super) fn predict_mb(
+    g: &Geometry,
+    reference: Option<&Reference>,
+    mbx: usize,
+    mby_global: usize,
+    mode: MbMode,
+    mv: Mv,
+    out: &mut [Vec<u8>],
+) {
+    for p in 0..g.planes {
+        let (w, h) = g.mb_size(p);
+        let buf = &mut out[p];
+        buf.resize(w * h, 128);
+        match (mode, reference) {
+            (MbMode::Intra, _) | (_, None) => buf.fill(128),
+            (_, Some(r)) => {
+                if p == 0 {
+                    r.grid.predict(16 * mbx, 16 * mby_global, mv, 16, buf);
+                } else {
+                    predict_chroma(
+                        &r.planes[p],
+                        w * mbx,
+                        h * mby_global,
+                        w,
+                        h,
+                        mv,
+                        g.shifts,
+                        buf,
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Copies the 8×8 block at (x, y) of a `w`-wide buffer.
+pub(super) fn block_of(buf: &[u8], w: usize, x: usize, y: usize) -> [u8; 64] {
+    let mut b = [0u8; 64];
+    for r in 0..8 {
+        b[8 * r..8 * r + 8].copy_from_slice(&buf[(y + r) * w + x..][..8]);
+    }
+    b
+}
+
+pub(super) fn put_block(buf: &mut [u8], w: usize, x: usize, y: usize, b: &[u8; 64]) {
+    for r in 0..8 {
+        buf[(y + r) * w + x..][..8].copy_from_slice(&b[8 * r..8 * r + 8]);
+    }
+}
+
+/// Copies a macroblock's reconstruction into the slice rows.
+pub(super) fn store_mb(
+    g: &Geometry,
+    rows: &mut [PlaneRows<'_>],
+    mbx: usize,
+    mby: usize,
+    recon: &[Vec<u8>],
+) {
+    for p in 0..g.planes {
+        let (w, h) = g.mb_size(p);
+        let pr = &mut rows[p];
+        for r in 0..h {
+            let y = mby * h + r;
+            pr.data[y * pr.width + mbx * w..][..w].copy_from_slice(&recon[p][r * w..][..w]);
+        }
+    }
+}
+
+pub(super) fn record_blocks(
+    blocks: &mut [BlockInfo],
+    mw: usize,
+    mbx: usize,
+    mby: usize,
+    mode: MbMode,
+    mv: Mv,
+    coded: &[bool],
+) {
+    let across = 2 * mw;
+    for (j, &c) in coded.iter().enumerate().take(4) {
+        let (x, y) = (2 * mbx + j % 2, 2 * mby + j / 2);
+        blocks[y * across + x] = BlockInfo {
+            intra: mode == MbMode::Intra,
+            coded: c,
+            mv: if mode == MbMode::Intra { Mv::ZERO } else { mv },
+        };
+    }
+}

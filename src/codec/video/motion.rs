@@ -1,0 +1,465 @@
+//! Motion compensation and estimation: the quarter-sample reference grid, prediction of a
+//! block from a motion vector, motion-vector prediction, and the encoder's search.
+//!
+//! In: a reconstructed reference frame (padded planes) and motion vectors in quarter luma
+//! samples. Out: predicted blocks. Luma follows H.264's interpolation: half samples from the
+//! 6-tap filter (1, −5, 20, 20, −5, 1)/32 (the centre one filtered twice from unrounded
+//! intermediates, /1024), quarter samples as the rounded-up mean of the two nearest integer
+//! or half samples (diagonal ones from the two nearest half samples of mixed parity).
+//! Chroma is bilinear in 1/8 samples. The reference is extended by edge replication by
+//! [`MARGIN`] samples on every side; vectors may point at most [`MV_REACH`] samples outside.
+//! The search (encoder only) starts from the best of a few predicted vectors, walks a small
+//! diamond at full-sample steps (SAD), then refines to half and quarter samples (4×4
+//! Hadamard cost).
+
+use crate::signal::Plane;
+
+/// Samples of edge extension around the reference luma plane.
+pub const MARGIN: usize = 32;
+/// How far (in luma samples) a predicted block may lie outside the padded picture.
+pub const MV_REACH: i32 = 24;
+
+/// A motion vector in quarter luma samples.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Mv {
+    pub x: i32,
+    pub y: i32,
+}
+
+impl Mv {
+    pub const ZERO: Mv = Mv { x: 0, y: 0 };
+}
+
+/// The median motion-vector predictor from the left, upper and upper-right (or upper-left)
+/// neighbours; a missing neighbour counts as zero unless only the left one exists.
+pub fn predict_mv(left: Option<Mv>, above: Option<Mv>, above_right: Option<Mv>) -> Mv {
+    match (left, above, above_right) {
+        (Some(l), None, None) => l,
+        _ => {
+            let a = left.unwrap_or(Mv::ZERO);
+            let b = above.unwrap_or(Mv::ZERO);
+            let c = above_right.unwrap_or(Mv::ZERO);
+            Mv {
+                x: median3(a.x, b.x, c.x),
+                y: median3(a.y, b.y, c.y),
+            }
+        }
+    }
+}
+
+fn median3(a: i32, b: i32, c: i32) -> i32 {
+    a.max(b).min(a.min(b).max(c))
+}
+
+/// True when a `size`-sample block at luma (x, y) moved by `mv` stays within reach.
+pub fn mv_in_range(mv: Mv, x: usize, y: usize, size: usize, width: usize, height: usize) -> bool {
+    let px = x as i32 + (mv.x >> 2);
+    let py = y as i32 + (mv.y >> 2);
+    px >= -MV_REACH
+        && py >= -MV_REACH
+        && px + size as i32 <= width as i32 + MV_REACH
+        && py + size as i32 <= height as i32 + MV_REACH
+}
+
+/// The luma plane of a reference frame, extended and interpolated to quarter samples.
+pub struct QuarterGrid {
+    /// Width of the grid in quarter samples: 4 × (padded width + 2 × MARGIN).
+    stride: usize,
+    data: Vec<u8>,
+    /// The extended integer plane (for full-sample search): (width + 2 MARGIN) wide.
+    pub full: Vec<u8>,
+    pub full_stride: usize,
+}
+
+#[inline]
+fn clip8(v: i32) -> u8 {
+    v.clamp(0, 255) as u8
+}
+
+#[inline]
+fn tap6(a: i32, b: i32, c: i32, d: i32, e: i32, f: i32) -> i32 {
+    a - 5 * b + 20 * c + 20 * d - 5 * e + f
+}
+
+impl QuarterGrid {
+    /// Interpolates a padded luma plane, the quarter samples on up to `threads` workers
+    /// (the result does not depend on their number).
+    pub fn new(luma: &Plane, threads: usize) -> QuarterGrid {
+        let w = luma.width + 2 * MARGIN;
+        let h = luma.height + 2 * MARGIN;
+        // Integer samples, extended with 3 more on every side for the filter taps.
+        const E: usize = 3;
+        let (we, he) = (w + 2 * E, h + 2 * E);
+        let mut ext = vec![0i32; we * he];
+        for y in 0..he {
+            for x in 0..we {
+                let sx = x as isize - (MARGIN + E) as isize;
+                let sy = y as isize - (MARGIN + E) as isize;
+                ext[y * we + x] = luma.at_clamped(sx, sy) as i32;
+            }
+        }
+        let at = |x: usize, y: usize| ext[(y + E) * we + x + E];
+        let mut full = vec![0u8; w * h];
+        for y in 0..h {
+            for x in 0..w {
+                full[y * w + x] = at(x, y) as u8;
+            }
+        }
+        // Half grid: (2y + a, 2x + b); a, b in {0, 1}.
+        let hw = 2 * w;
+        let mut half = vec![0u8; hw * 2 * h];
+        // Horizontal intermediates (unrounded) on every extended row, for the centre sample.
+        let mut inter = vec![0i32; he * w];
+        for y in 0..he {
+            let row = &ext[y * we..(y + 1) * we];
+            for x in 0..w {
+                let i = x + E;
+                inter[y * w + x] = tap6(
+                    row[i - 2],
+                    row[i - 1],
+                    row[i],
+                    row[i + 1],
+                    row[i + 2],
+                    row[i + 3],
+                );
+            }
+        }
+        for y in 0..h {
+            for x in 0..w {
+                let g = at(x, y);
+                let b = clip8((inter[(y + E) * w + x] + 16) >> 5);
+                let col = |dy: isize| ext[((y + E) as isize + dy) as usize * we + x + E];
+                let v = tap6(col(-2), col(-1), col(0), col(1), col(2), col(3));
+                let hh = clip8((v + 16) >> 5);
+                let ic = |dy: isize| inter[((y + E) as isize + dy) as usize * w + x];
+                let j = tap6(ic(-2), ic(-1), ic(0), ic(1), ic(2), ic(3));
+                let jj = clip8((j + 512) >> 10);
+                half[(2 * y) * hw + 2 * x] = g as u8;
+                half[(2 * y) * hw + 2 * x + 1] = b;
+                half[(2 * y + 1) * hw + 2 * x] = hh;
+                half[(2 * y + 1) * hw + 2 * x + 1] = jj;
+            }
+        }
+        let stride = 4 * w;
+        let mut data = vec![0u8; stride * 4 * h];
+        let rows_per_worker = (4 * h).div_ceil(threads.max(1));
+        let half = &half;
+        std::thread::scope(|scope| {
+            for (i, chunk) in data.chunks_mut(rows_per_worker * stride).enumerate() {
+                scope.spawn(move || {
+                    for (r, row) in chunk.chunks_mut(stride).enumerate() {
+                        quarter_row(half, hw, 2 * h, i * rows_per_worker + r, row);
+                    }
+                });
+            }
+        });
+        QuarterGrid {
+            stride,
+            data,
+            full,
+            full_stride: w,
+        }
+    }
+
+    /// Predicts the `size`×`size` luma block at (x, y) moved by `mv` (in range).
+    pub fn predict(&self, x: usize, y: usize, mv: Mv, size: usize, out: &mut [u8]) {
+        let x4 = (4 * (x + MARGIN)) as i32 + mv.x;
+        let y4 = (4 * (y + MARGIN)) as i32 + mv.y;
+        for r in 0..size {
+            let row = (y4 as usize + 4 * r) * self.stride + x4 as usize;
+            for c in 0..size {
+                out[r * size + c] = self.data[row + 4 * c];
+            }
+        }
+    }
+
+    /// Sum of absolute differences between `src` (a `size`² block) and the prediction.
+    pub fn sad(&self, x: usize, y: usize, mv: Mv, size: usize, src: &[u8]) -> u32 {
+        let x4 = (4 * (x + MARGIN)) as i32 + mv.x;
+        let y4 = (4 * (y + MARGIN)) as i32 + mv.y;
+        let mut sad = 0u32;
+        for r in 0..size {
+            let row = (y4 as usize + 4 * r) * self.stride + x4 as usize;
+            for c in 0..size {
+                sad += (src[r * size + c] as i32 - self.data[row + 4 * c] as i32).unsigned_abs();
+            }
+        }
+        sad
+    }
+
+    /// Sum of absolute 4×4 Hadamard-transformed differences (halved) between `src` and the
+    /// prediction: a closer estimate of the residual's coding cost than SAD.
+    pub fn satd(&self, x: usize, y: usize, mv: Mv, size: usize, src: &[u8]) -> u32 {
+        let mut pred = [0u8; 256];
+        self.predict(x, y, mv, size, &mut pred[..size * size]);
+        let mut total = 0u32;
+        for by in (0..size).step_by(4) {
+            for bx in (0..size).step_by(4) {
+                let mut d = [0i32; 16];
+                for r in 0..4 {
+                    for c in 0..4 {
+                        let i = (by + r) * size + bx + c;
+                        d[4 * r + c] = src[i] as i32 - pred[i] as i32;
+                    }
+                }
+                for r in 0..4 {
+                    let (a, b, c, e) = (d[4 * r], d[4 * r + 1], d[4 * r + 2], d[4 * r + 3]);
+                    let (s0, s1, s2, s3) = (a + b, a - b, c + e, c - e);
+                    d[4 * r] = s0 + s2;
+                    d[4 * r + 1] = s1 + s3;
+                    d[4 * r + 2] = s0 - s2;
+                    d[4 * r + 3] = s1 - s3;
+                }
+                let mut sum = 0u32;
+                for c in 0..4 {
+                    let (a, b, cc, e) = (d[c], d[4 + c], d[8 + c], d[12 + c]);
+                    let (s0, s1, s2, s3) = (a + b, a - b, cc + e, cc - e);
+                    sum += (s0 + s2).unsigned_abs()
+                        + (s1 + s3).unsigned_abs()
+                        + (s0 - s2).unsigned_abs()
+                        + (s1 - s3).unsigned_abs();
+                }
+                total += sum / 2;
+            }
+        }
+        total
+    }
+
+    /// SAD at a full-sample displacement (dx, dy) in samples.
+    pub fn sad_full(&self, x: usize, y: usize, dx: i32, dy: i32, size: usize, src: &[u8]) -> u32 {
+        let px = (x + MARGIN) as i32 + dx;
+        let py = (y + MARGIN) as i32 + dy;
+        let mut sad = 0u32;
+        for r in 0..size {
+            let row = &self.full[(py as usize + r) * self.full_stride + px as usize..][..size];
+            let s = &src[r * size..(r + 1) * size];
+            for c in 0..size {
+                sad += (s[c] as i32 - row[c] as i32).unsigned_abs();
+            }
+        }
+        sad
+    }
+}
+
+/// Fills row `y4` of the quarter grid from the half grid (`hw` × `hh`).
+fn quarter_row(half: &[u8], hw: usize, hh: usize, y4: usize, out: &mut [u8]) {
+    let hat = |r: usize, c: usize| half[r.min(hh - 1) * hw + c.min(hw - 1)] as u32;
+    let r0 = y4 >> 1;
+    for (x4, o) in out.iter_mut().enumerate() {
+        let c0 = x4 >> 1;
+        let v = match (y4 & 1, x4 & 1) {
+            (0, 0) => hat(r0, c0),
+            (0, _) => (hat(r0, c0) + hat(r0, c0 + 1) + 1) >> 1,
+            (_, 0) => (hat(r0, c0) + hat(r0 + 1, c0) + 1) >> 1,
+            _ => {
+                // The two half-grid corners whose coordinates have mixed parity.
+                if (r0 + c0) & 1 == 1 {
+                    (hat(r0, c0) + hat(r0 + 1, c0 + 1) + 1) >> 1
+                } else {
+                    (hat(r0, c0 + 1) + hat(r0 + 1, c0) + 1) >> 1
+                }
+            }
+        };
+        *o = v as u8;
+    }
+}
+
+/// Predicts a chroma block (`w`×`h` at chroma (x, y)) with bilinear 1/8-sample weights.
+/// `mv` is the luma vector; `shifts` the chroma subsampling.
+#[allow(clippy::too_many_arguments)]
+pub fn predict_chroma(
+    plane: &Plane,
+    x: usize,
+    y: usize,
+    w: usize,
+    h: usize,
+    mv: Mv,
+    shifts: (u32, u32),
+    out: &mut [u8],
+) {
+    // Position in 1/8 chroma samples.
+    let mx = (mv.x * 2) >> shifts.0;
+    let my = (mv.y * 2) >> shifts.1;
+    let (ix, fx) = (mx >> 3, mx & 7);
+    let (iy, fy) = (my >> 3, my & 7);
+    for r in 0..h {
+        for c in 0..w {
+            let sx = (x + c) as isize + ix as isize;
+            let sy = (y + r) as isize + iy as isize;
+            let a = plane.at_clamped(sx, sy) as i32;
+            let b = plane.at_clamped(sx + 1, sy) as i32;
+            let cc = plane.at_clamped(sx, sy + 1) as i32;
+            let d = plane.at_clamped(sx + 1, sy + 1) as i32;
+            let v = (8 - fx) * (8 - fy) * a + fx * (8 - fy) * b + (8 - fx) * fy * cc + fx * fy * d;
+            out[r * w + c] = ((v + 32) >> 6) as u8;
+        }
+    }
+}
+
+/// Approximate bits of one motion-vector difference component.
+#[inline]
+fn mvd_bits(d: i32) -> u32 {
+    let m = d.unsigned_abs();
+    if m == 0 {
+        1
+    } else {
+        2 * (32 - m.leading_zeros()) + 1
+    }
+}
+
+/// Search settings and the cost weight of vector bits.
+#[derive(Debug, Clone, Copy)]
+pub struct SearchParams {
+    /// SAD units per bit of vector.
+    pub lambda: u32,
+    /// Largest full-sample distance from the start.
+    pub range: i32,
+    /// Refine to half and quarter samples.
+    pub subpel: bool,
+}
+
+/// Finds a vector for the 16×16 block at (x, y) of `src` (its 256 samples). `pred` is the
+/// vector predictor (the vector is coded relative to it); `candidates` are extra starts.
+#[allow(clippy::too_many_arguments)]
+pub fn search(
+    grid: &QuarterGrid,
+    x: usize,
+    y: usize,
+    src: &[u8],
+    pred: Mv,
+    candidates: &[Mv],
+    width: usize,
+    height: usize,
+    params: &SearchParams,
+) -> (Mv, u32) {
+    let size = 16;
+    let cost_of = |mv: Mv, sad: u32| {
+        sad + params.lambda * (mvd_bits(mv.x - pred.x) + mvd_bits(mv.y - pred.y))
+    };
+    // Full-sample start: the best of the rounded candidates.
+    let mut best = Mv::ZERO;
+    let mut best_cost = u32::MAX;
+    let round = |v: i32| (v + 2) >> 2;
+    let starts = std::iter::once(pred)
+        .chain(std::iter::once(Mv::ZERO))
+        .chain(candidates.iter().copied());
+    for c in starts {
+        let m = Mv {
+            x: round(c.x) * 4,
+            y: round(c.y) * 4,
+        };
+        if !mv_in_range(m, x, y, size, width, height) {
+            continue;
+        }
+        let cost = cost_of(m, grid.sad_full(x, y, m.x >> 2, m.y >> 2, size, src));
+        if cost < best_cost {
+            best_cost = cost;
+            best = m;
+        }
+    }
+    if best_cost == u32::MAX {
+        return (Mv::ZERO, u32::MAX);
+    }
+    let origin = best;
+    // Small diamond at full-sample steps until no neighbour improves.
+    const DIAMOND: [(i32, i32); 4] = [(0, -1), (-1, 0), (1, 0), (0, 1)];
+    for _ in 0..params.range.max(1) * 2 {
+        let centre = best;
+        for (dx, dy) in DIAMOND {
+            let m = Mv {
+                x: centre.x + 4 * dx,
+                y: centre.y + 4 * dy,
+            };
+            if (m.x - origin.x).abs() > 4 * params.range
+                || (m.y - origin.y).abs() > 4 * params.range
+                || !mv_in_range(m, x, y, size, width, height)
+            {
+                continue;
+            }
+            let cost = cost_of(m, grid.sad_full(x, y, m.x >> 2, m.y >> 2, size, src));
+            if cost < best_cost {
+                best_cost = cost;
+                best = m;
+            }
+        }
+        if best == centre {
+            break;
+        }
+    }
+    if params.subpel {
+        // Sub-sample refinement compares Hadamard costs.
+        best_cost = cost_of(best, grid.satd(x, y, best, size, src));
+        const RING: [(i32, i32); 8] = [
+            (-1, -1),
+            (0, -1),
+            (1, -1),
+            (-1, 0),
+            (1, 0),
+            (-1, 1),
+            (0, 1),
+            (1, 1),
+        ];
+        for step in [2, 1] {
+            let centre = best;
+            for (dx, dy) in RING {
+                let m = Mv {
+                    x: centre.x + step * dx,
+                    y: centre.y + step * dy,
+                };
+                if !mv_in_range(m, x, y, size, width, height) {
+                    continue;
+                }
+                let cost = cost_of(m, grid.satd(x, y, m, size, src));
+                if cost < best_cost {
+                    best_cost = cost;
+                    best = m;
+                }
+            }
+        }
+    }
+    (best, best_cost)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn median_prediction() {
+        let a = Mv { x: 4, y: -2 };
+        let b = Mv { x: 8, y: 6 };
+        let c = Mv { x: -1, y: 1 };
+        assert_eq!(predict_mv(Some(a), Some(b), Some(c)), Mv { x: 4, y: 1 });
+        assert_eq!(predict_mv(Some(a), None, None), a);
+        assert_eq!(predict_mv(None, None, None), Mv::ZERO);
+    }
+
+    #[test]
+    fn integer_vectors_copy_and_search_finds_a_shift() {
+        let mut plane = Plane::filled(48, 48, 0);
+        for y in 0..48 {
+            for x in 0..48 {
+                plane.data[y * 48 + x] = ((x * 37 + y * 91 + x * y * 7) % 251) as u8;
+            }
+        }
+        let grid = QuarterGrid::new(&plane, 2);
+        let mut out = [0u8; 256];
+        grid.predict(16, 16, Mv { x: 8, y: -4 }, 16, &mut out);
+        assert_eq!(out[0], plane.data[15 * 48 + 18]);
+        // A flat plane interpolates to itself at every quarter position.
+        let flat = QuarterGrid::new(&Plane::filled(16, 16, 77), 1);
+        flat.predict(0, 0, Mv { x: 3, y: 5 }, 16, &mut out);
+        assert!(out.iter().all(|&v| v == 77));
+        // The search finds a block displaced by (2, 1) samples.
+        let mut src = [0u8; 256];
+        grid.predict(16, 16, Mv { x: 8, y: 4 }, 16, &mut src);
+        let params = SearchParams {
+            lambda: 1,
+            range: 8,
+            subpel: true,
+        };
+        let (mv, cost) = search(&grid, 16, 16, &src, Mv::ZERO, &[], 48, 48, &params);
+        assert_eq!(mv, Mv { x: 8, y: 4 });
+        assert_eq!(cost, mvd_bits(8) + mvd_bits(4));
+    }
+}

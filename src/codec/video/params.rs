@@ -1,0 +1,175 @@
+//! The video stream header parameters and the frame geometry derived from them.
+//!
+//! In: the 40 bytes of the header's parameter block (docs/FORMAT.md, "Video"). Out:
+//! [`VideoParams`], checked against [`Limits`] before anything is sized from them, and the
+//! macroblock grid, padded plane sizes and slice layout every frame shares. Writer and
+//! reader side by side.
+
+use crate::error::{Error, Limits, Result};
+use crate::media::y4m::{ChromaFormat, Y4mHeader};
+
+/// Bytes of the video parameter block.
+pub const PARAMS_BYTES: usize = 40;
+
+/// Header flag bit 0: the in-loop deblocking filter is on.
+pub const FLAG_DEBLOCK: u8 = 0x01;
+
+/// Everything a decoder needs to know before the first frame.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VideoParams {
+    pub width: u32,
+    pub height: u32,
+    pub chroma: ChromaFormat,
+    pub frame_rate: (u32, u32),
+    pub aspect: (u32, u32),
+    /// Y4M interlacing character (`p`, `t`, `b`, `m` or `?`).
+    pub interlace: u8,
+    /// Largest distance between keyframes the encoder was asked for (informative).
+    pub keyint: u32,
+    /// The quality the encoder was asked for (informative; 0 under bitrate control).
+    pub quality: u8,
+    pub flags: u8,
+    /// Macroblock rows per slice (slices are coded independently).
+    pub slice_rows: u16,
+    /// Target bitrate in kbit/s under bitrate control, else 0 (informative).
+    pub bitrate_kbps: u32,
+}
+
+impl VideoParams {
+    /// Parameters for a Y4M stream.
+    pub fn from_y4m(header: &Y4mHeader) -> VideoParams {
+        VideoParams {
+            width: header.width,
+            height: header.height,
+            chroma: header.chroma,
+            frame_rate: header.frame_rate,
+            aspect: header.aspect,
+            interlace: header.interlace as u8,
+            keyint: 0,
+            quality: 0,
+            flags: FLAG_DEBLOCK,
+            slice_rows: 1,
+            bitrate_kbps: 0,
+        }
+    }
+
+    /// The Y4M header the decoder writes.
+    pub fn y4m_header(&self) -> Y4mHeader {
+        Y4mHeader {
+            width: self.width,
+            height: self.height,
+            chroma: self.chroma,
+            frame_rate: self.frame_rate,
+            aspect: self.aspect,
+            interlace: self.interlace as char,
+        }
+    }
+
+    /// Macroblocks across and down.
+    pub fn mb_grid(&self) -> (usize, usize) {
+        (
+            (self.width as usize).div_ceil(16),
+            (self.height as usize).div_ceil(16),
+        )
+    }
+
+    /// Padded size of plane `plane` (whole macroblocks).
+    pub fn padded_plane(&self, plane: usize) -> (usize, usize) {
+        let (mw, mh) = self.mb_grid();
+        let (sx, sy) = if plane == 0 {
+            (0, 0)
+        } else {
+            self.chroma.shifts()
+        };
+        ((16 >> sx) * mw, (16 >> sy) * mh)
+    }
+
+    /// Number of slices per frame.
+    pub fn slice_count(&self) -> usize {
+        self.mb_grid().1.div_ceil(self.slice_rows.max(1) as usize)
+    }
+
+    /// Seconds per frame.
+    pub fn frame_seconds(&self) -> f64 {
+        self.frame_rate.1 as f64 / self.frame_rate.0.max(1) as f64
+    }
+
+    /// The parameter block.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut b = Vec::with_capacity(PARAMS_BYTES);
+        b.extend_from_slice(&self.width.to_le_bytes());
+        b.extend_from_slice(&self.height.to_le_bytes());
+        b.push(self.chroma.code());
+        b.push(self.interlace);
+        b.push(self.quality);
+        b.push(self.flags);
+        b.extend_from_slice(&self.frame_rate.0.to_le_bytes());
+        b.extend_from_slice(&self.frame_rate.1.to_le_bytes());
+        b.extend_from_slice(&self.aspect.0.to_le_bytes());
+        b.extend_from_slice(&self.aspect.1.to_le_bytes());
+        b.extend_from_slice(&self.keyint.to_le_bytes());
+        b.extend_from_slice(&self.bitrate_kbps.to_le_bytes());
+        b.extend_from_slice(&self.slice_rows.to_le_bytes());
+        b.extend_from_slice(&[0, 0]);
+        b
+    }
+
+    /// Parses and checks a parameter block.
+    pub fn from_bytes(b: &[u8], limits: &Limits) -> Result<VideoParams> {
+        if b.len() != PARAMS_BYTES {
+            return Err(Error::invalid(format!(
+                "video header parameters are {} bytes, expected {PARAMS_BYTES}",
+                b.len()
+            )));
+        }
+        let u32_at = |i: usize| u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
+        let width = u32_at(0);
+        let height = u32_at(4);
+        limits.check_dimensions(width, height)?;
+        let chroma = ChromaFormat::from_code(b[8]).ok_or_else(|| {
+            Error::invalid(format!(
+                "video header chroma format is {}, expected 0 to 6",
+                b[8]
+            ))
+        })?;
+        let interlace = b[9];
+        if !b"ptbm?".contains(&interlace) {
+            return Err(Error::invalid(format!(
+                "video header interlacing byte is {interlace}, expected p, t, b, m or ?"
+            )));
+        }
+        let flags = b[11];
+        if flags & !FLAG_DEBLOCK != 0 {
+            return Err(Error::invalid(format!(
+                "video header flags are {flags:#04x}, only bit 0 is defined"
+            )));
+        }
+        let frame_rate = (u32_at(12), u32_at(16));
+        if frame_rate.0 == 0 || frame_rate.1 == 0 {
+            return Err(Error::invalid(format!(
+                "video frame rate {}:{}: both terms must be non-zero",
+                frame_rate.0, frame_rate.1
+            )));
+        }
+        let slice_rows = u16::from_le_bytes([b[36], b[37]]);
+        if slice_rows == 0 {
+            return Err(Error::invalid("video slice height is 0 macroblock rows"));
+        }
+        if b[38] != 0 || b[39] != 0 {
+            return Err(Error::invalid("video header reserved bytes are not zero"));
+        }
+        Ok(VideoParams {
+            width,
+            height,
+            chroma,
+            frame_rate,
+            aspect: (u32_at(20), u32_at(24)),
+            interlace,
+            keyint: u32_at(28),
+            quality: b[10],
+            flags,
+            slice_rows,
+            bitrate_kbps: u32_at(32),
+        })
+    }
+}

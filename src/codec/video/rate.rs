@@ -1,0 +1,162 @@
+//! Rate control: which quantizer index each frame is coded with.
+//!
+//! In: the mode the user chose (constant quality, or an average bitrate) and, after every
+//! frame, the bits it took. Out: the quantizer index of the next frame. Constant quality
+//! maps the 0..100 quality to an index and codes keyframes 3 indices finer. Bitrate mode
+//! keeps a complexity estimate per frame type (bits × step, which is roughly constant for a
+//! frame as the step changes), aims each frame at the per-frame budget corrected by the
+//! running surplus or deficit, and picks the index whose step meets that aim; the
+//! encoder may code a frame a second time when it misses its aim widely.
+
+use super::slice::{qstep16, MAX_QP};
+
+/// The quantizer index for a quality in 0..=100 (60 → 24, 100 → 6, 0 → 51).
+pub fn quality_to_qp(quality: u8) -> u8 {
+    let q = quality.min(100) as u32;
+    (6 + ((100 - q) * 45 + 50) / 100) as u8
+}
+
+/// Keyframes are coded this many indices finer than inter frames.
+pub const KEY_QP_OFFSET: u8 = 3;
+
+/// The rate controller of one encode.
+#[derive(Debug, Clone)]
+pub struct RateControl {
+    /// Constant-quality index, when not under bitrate control.
+    fixed_qp: Option<u8>,
+    /// Bits per frame the bitrate allows.
+    frame_budget: f64,
+    /// Bits spent minus bits allowed so far.
+    surplus: f64,
+    /// Complexity (bits × step) of the last keyframe and inter frame.
+    complexity: [Option<f64>; 2],
+    last_qp: [u8; 2],
+}
+
+impl RateControl {
+    /// Constant quality.
+    pub fn constant_quality(quality: u8) -> RateControl {
+        RateControl {
+            fixed_qp: Some(quality_to_qp(quality)),
+            frame_budget: 0.0,
+            surplus: 0.0,
+            complexity: [None, None],
+            last_qp: [26, 28],
+        }
+    }
+
+    /// An average bitrate in kbit/s at `frame_seconds` per frame.
+    pub fn bitrate(kbps: u32, frame_seconds: f64) -> RateControl {
+        RateControl {
+            fixed_qp: None,
+            frame_budget: kbps as f64 * 1000.0 * frame_seconds,
+            surplus: 0.0,
+            complexity: [None, None],
+            last_qp: [26, 28],
+        }
+    }
+
+    /// True under bitrate control.
+    pub fn is_bitrate(&self) -> bool {
+        self.fixed_qp.is_none()
+    }
+
+    /// The bits the next frame should take (bitrate mode).
+    pub fn target_bits(&self, key: bool) -> f64 {
+        let base = (self.frame_budget - self.surplus / 4.0)
+            .clamp(self.frame_budget * 0.3, self.frame_budget * 3.0);
+        if key {
+            base * 4.0
+        } else {
+            base
+        }
+    }
+
+    /// The index for the next frame.
+    pub fn next_qp(&self, key: bool) -> u8 {
+        let t = key as usize ^ 1;
+        if let Some(qp) = self.fixed_qp {
+            return if key {
+                qp.saturating_sub(KEY_QP_OFFSET)
+            } else {
+                qp
+            };
+        }
+        let Some(c) = self.complexity[t] else {
+            // No frame of this type yet: a fixed offset from the other type.
+            let other = self.last_qp[t ^ 1];
+            return if key {
+                other.saturating_sub(KEY_QP_OFFSET)
+            } else {
+                (other + KEY_QP_OFFSET).min(MAX_QP)
+            };
+        };
+        let qp = qp_for(c, self.target_bits(key), exponent(key));
+        let last = self.last_qp[t] as i32;
+        (qp as i32)
+            .clamp(last - 6, last + 6)
+            .clamp(0, MAX_QP as i32) as u8
+    }
+
+    /// The index that would have made a frame of `bits` at `qp` take `target` bits.
+    pub fn retry_qp(&self, key: bool, qp: u8, bits: f64, target: f64) -> u8 {
+        let a = exponent(key);
+        qp_for(bits * (qstep16(qp) as f64).powf(a), target, a)
+    }
+
+    /// Records a coded frame.
+    pub fn update(&mut self, key: bool, qp: u8, bits: f64) {
+        let t = key as usize ^ 1;
+        let c = bits * (qstep16(qp) as f64).powf(exponent(key));
+        self.complexity[t] = Some(match self.complexity[t] {
+            Some(old) if !key => 0.5 * old + 0.5 * c,
+            _ => c,
+        });
+        self.last_qp[t] = qp;
+        if self.fixed_qp.is_none() {
+            self.surplus += bits - self.frame_budget;
+        }
+    }
+}
+
+/// How fast bits fall as the step grows (bits ∝ step^-exponent): inter frames fall faster,
+/// since more macroblocks become skips.
+fn exponent(key: bool) -> f64 {
+    if key {
+        1.3
+    } else {
+        2.0
+    }
+}
+
+/// The index whose step brings a frame of complexity `c` to `target` bits.
+fn qp_for(c: f64, target: f64, exponent: f64) -> u8 {
+    let want = (c / target.max(1.0)).powf(1.0 / exponent);
+    (0..=MAX_QP)
+        .min_by(|&a, &b| {
+            let da = (qstep16(a) as f64 / want).ln().abs();
+            let db = (qstep16(b) as f64 / want).ln().abs();
+            da.total_cmp(&db)
+        })
+        .unwrap_or(MAX_QP)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quality_mapping_and_bitrate_steering() {
+        assert_eq!(quality_to_qp(100), 6);
+        assert_eq!(quality_to_qp(0), 51);
+        assert_eq!(quality_to_qp(60), 24);
+        let mut rc = RateControl::bitrate(100, 0.1);
+        assert!(rc.is_bitrate());
+        rc.update(true, 26, 40_000.0);
+        // Complexity says a step four times smaller... the index must go up for fewer bits.
+        let qp = rc.next_qp(false);
+        assert!(qp > 26, "{qp}");
+        rc.update(false, qp, 30_000.0);
+        assert!(rc.next_qp(false) >= qp);
+    }
+}

@@ -1,0 +1,624 @@
+//! One slice of a video frame: the encoder's motion search, rate-distortion mode decision
+//! and residual coding, and the decoder's mirror, side by side.
+//!
+//! In: the padded source planes (encoder) or the slice's bytes (decoder), the reference
+//! frame, the quantizer index. Out: the slice's bytes (encoder), the reconstructed samples
+//! of the slice's rows, and per 8×8 luma block what the loop filter needs. A slice is a
+//! run of whole macroblock rows coded with fresh models and no prediction across its top
+//! edge, so slices are coded in parallel and give the same bytes for any thread count.
+//! Macroblocks (16×16 luma) are coded in raster order: header (`syntax`), then each 8×8
+//! block of luma, Cb and Cr: a "coded" flag and, if set, the image codec's block syntax.
+//! Intra blocks transform `sample − 128` with DC prediction between intra blocks; inter
+//! blocks transform `sample − prediction`. The encoder reconstructs with the decoder's
+//! [`reconstruct_block`], so both hold the same reference.
+
+use super::loopfilter::BlockInfo;
+use super::mb::{block_of, predict_mb, put_block, record_blocks, store_mb, Geometry, MbState};
+use super::motion::{mv_in_range, search, Mv, QuarterGrid, SearchParams};
+use super::params::VideoParams;
+use super::syntax::{
+    read_coded, read_mb_header, write_coded, write_mb_header, BlockGrid, MbContext, MbMode,
+    SliceModels, KIND_INTER, KIND_INTRA,
+};
+use crate::codec::image::coeffs::{predict_dc_level, read_block, write_block, BlockLevels};
+use crate::entropy::{BitCounter, RangeDecoder, RangeEncoder, SymbolWriter, COST_SCALE};
+use crate::error::{Error, Result};
+use crate::quant::rdo::optimize_block;
+use crate::quant::scalar::{dequantize, quantize};
+use crate::quant::tables::ZIGZAG;
+use crate::signal::Plane;
+use crate::transform::dct::{inverse_int, ForwardDct, DEQUANT_ONE};
+
+/// Largest quantizer index.
+pub const MAX_QP: u8 = 51;
+
+/// The quantizer step (1/16 coefficient units) of index `qp`: 0.625 × 2^(qp/6) coefficient
+/// units, doubling every 6 indices.
+pub fn qstep16(qp: u8) -> u16 {
+    const BASE: [u16; 6] = [10, 11, 13, 14, 16, 18];
+    let qp = qp.min(MAX_QP);
+    BASE[(qp % 6) as usize] << (qp / 6)
+}
+
+/// Chroma is quantized this many indices away from luma.
+pub const CHROMA_QP_OFFSET: i32 = -2;
+
+/// Luma and chroma steps (1/16 units) at quantizer index `qp`.
+pub fn plane_steps(qp: u8) -> [u16; 2] {
+    let chroma = (qp as i32 + CHROMA_QP_OFFSET).clamp(0, MAX_QP as i32) as u8;
+    [qstep16(qp), qstep16(chroma)]
+}
+
+/// A reconstructed frame ready to predict from.
+pub struct Reference {
+    /// Padded planes after the loop filter.
+    pub planes: Vec<Plane>,
+    /// Luma at quarter-sample resolution.
+    pub grid: QuarterGrid,
+    /// The vector of every macroblock (raster order), for the next frame's search.
+    pub mvs: Vec<Mv>,
+}
+
+/// What every slice of a frame shares.
+pub struct FrameSetup<'a> {
+    pub params: &'a VideoParams,
+    pub intra: bool,
+    pub qp: u8,
+    pub reference: Option<&'a Reference>,
+}
+
+/// Encoder choices that do not travel in the stream.
+#[derive(Debug, Clone, Copy)]
+pub struct Tuning {
+    /// Full-sample search range.
+    pub search_range: i32,
+    /// Half- and quarter-sample refinement.
+    pub subpel: bool,
+    /// Multiplier of the default Lagrange multiplier.
+    pub lambda_scale: f32,
+    /// Dead-zone rounding of inter residual levels.
+    pub inter_rounding: f32,
+    /// Dead-zone rounding of intra AC levels.
+    pub intra_rounding: f32,
+}
+
+impl Default for Tuning {
+    fn default() -> Self {
+        Tuning {
+            search_range: 16,
+            subpel: true,
+            lambda_scale: 1.0,
+            inter_rounding: 0.2,
+            intra_rounding: 0.33,
+        }
+    }
+}
+
+/// A slice's results.
+pub struct SliceOutput {
+    pub bytes: Vec<u8>,
+    /// Luma 8×8 blocks of the slice's rows, raster order.
+    pub blocks: Vec<BlockInfo>,
+    /// Vectors of the slice's macroblocks, raster order.
+    pub mvs: Vec<Mv>,
+    /// Macroblocks coded intra.
+    pub intra_mbs: usize,
+}
+
+/// The rows of one plane that belong to a slice, writable.
+pub struct PlaneRows<'a> {
+    pub width: usize,
+    /// First row in the plane.
+    pub y0: usize,
+    pub data: &'a mut [u8],
+}
+
+/// Rebuilds an 8×8 block from its levels and prediction: the decoder's arithmetic.
+pub fn reconstruct_block(levels: &[i32; 64], step16: u16, pred: &[u8; 64], out: &mut [u8; 64]) {
+    let mut coeffs = [0i32; 64];
+    for k in 0..64 {
+        coeffs[k] = dequantize(levels[k], step16);
+    }
+    let mut res = [0i32; 64];
+    inverse_int(&coeffs, &mut res);
+    for k in 0..64 {
+        out[k] = (pred[k] as i32 + res[k]).clamp(0, 255) as u8;
+    }
+}
+
+/// One coded 8×8 block of a candidate.
+#[derive(Clone, Copy)]
+struct BlockChoice {
+    levels: BlockLevels,
+    coded: bool,
+}
+
+/// A macroblock coding candidate.
+struct Candidate {
+    mode: MbMode,
+    mv: Mv,
+    blocks: Vec<BlockChoice>,
+    /// Reconstruction per plane, macroblock-sized.
+    recon: Vec<Vec<u8>>,
+    cost: f64,
+}
+
+/// Writes a macroblock's symbols (header, coded flags, blocks), recording its blocks in
+/// the grids as it goes.
+#[allow(clippy::too_many_arguments)]
+fn write_mb<W: SymbolWriter>(
+    w: &mut W,
+    models: &mut SliceModels,
+    grids: &mut [BlockGrid],
+    g: &Geometry,
+    ctx: &MbContext,
+    intra_frame: bool,
+    cand: &Candidate,
+    mvd: Mv,
+    steps: [u16; 2],
+    mbx: usize,
+    mby: usize,
+) {
+    write_mb_header(w, models, ctx, intra_frame, cand.mode, mvd);
+    let intra = cand.mode == MbMode::Intra;
+    let kind = if intra { KIND_INTRA } else { KIND_INTER };
+    for (&(p, bx, by), choice) in g.blocks(mbx, mby).iter().zip(&cand.blocks) {
+        let chroma = p > 0;
+        let grid = &mut grids[p];
+        if cand.mode != MbMode::Skip {
+            let cctx = grid.coded_context(bx, by);
+            write_coded(w, models, chroma, intra, cctx, choice.coded);
+            if choice.coded {
+                let n = grid.neighbours(bx, by, kind);
+                write_block(
+                    w,
+                    models.plane_models(chroma, intra),
+                    &choice.levels,
+                    &n,
+                    steps[chroma as usize],
+                );
+            }
+        }
+        let dc = dequantize(choice.levels.levels[0], steps[chroma as usize]);
+        grid.set(bx, by, kind, choice.levels, dc, choice.coded);
+    }
+}
+
+/// The slice encoder.
+pub struct SliceEncoder<'a> {
+    setup: &'a FrameSetup<'a>,
+    src: &'a [Plane],
+    tuning: Tuning,
+    g: Geometry,
+    grids: Vec<BlockGrid>,
+    state: MbState,
+    models: SliceModels,
+    steps: [u16; 2],
+    lambda: f64,
+    dct: ForwardDct,
+}
+
+impl<'a> SliceEncoder<'a> {
+    pub fn new(setup: &'a FrameSetup<'a>, src: &'a [Plane], slice: usize, tuning: Tuning) -> Self {
+        let g = Geometry::new(setup.params, slice);
+        let step = qstep16(setup.qp);
+        let unit = step as f64 / DEQUANT_ONE as f64;
+        SliceEncoder {
+            setup,
+            src,
+            tuning,
+            grids: g.grids(),
+            state: MbState::new(g.mw * g.mb_rows),
+            g,
+            models: SliceModels::new(),
+            steps: plane_steps(setup.qp),
+            lambda: 0.136 * unit * unit * tuning.lambda_scale as f64,
+            dct: ForwardDct::new(),
+        }
+    }
+
+    /// Codes the slice, writing its reconstruction into `rows`.
+    pub fn encode(mut self, rows: &mut [PlaneRows<'_>]) -> SliceOutput {
+        let mut enc = RangeEncoder::new();
+        let g_mw = self.g.mw;
+        let mut blocks = vec![BlockInfo::default(); g_mw * 2 * self.g.mb_rows * 2];
+        let mut intra_mbs = 0;
+        let mut src_mb: Vec<Vec<u8>> = vec![Vec::new(); self.g.planes];
+        let mut pred: Vec<Vec<u8>> = vec![Vec::new(); self.g.planes];
+        for mby in 0..self.g.mb_rows {
+            let gy = self.g.mb_y0 + mby;
+            for mbx in 0..g_mw {
+                for p in 0..self.g.planes {
+                    let (w, h) = self.g.mb_size(p);
+                    let plane = &self.src[p];
+                    let buf = &mut src_mb[p];
+                    buf.clear();
+                    for r in 0..h {
+                        buf.extend_from_slice(
+                            &plane.data[(gy * h + r) * plane.width + mbx * w..][..w],
+                        );
+                    }
+                }
+                let (ctx, mv_pred) = self.state.context(&self.g, mbx, mby);
+                let best = self.decide(mbx, mby, &ctx, mv_pred, &src_mb, &mut pred);
+                let mvd = if best.mode == MbMode::Inter {
+                    Mv {
+                        x: best.mv.x - mv_pred.x,
+                        y: best.mv.y - mv_pred.y,
+                    }
+                } else {
+                    Mv::ZERO
+                };
+                write_mb(
+                    &mut enc,
+                    &mut self.models,
+                    &mut self.grids,
+                    &self.g,
+                    &ctx,
+                    self.setup.intra,
+                    &best,
+                    mvd,
+                    self.steps,
+                    mbx,
+                    mby,
+                );
+                self.state.set(&self.g, mbx, mby, best.mode, best.mv, mvd);
+                if best.mode == MbMode::Intra {
+                    intra_mbs += 1;
+                }
+                store_mb(&self.g, rows, mbx, mby, &best.recon);
+                let coded: Vec<bool> = best.blocks[..4].iter().map(|b| b.coded).collect();
+                record_blocks(&mut blocks, g_mw, mbx, mby, best.mode, best.mv, &coded);
+            }
+        }
+        SliceOutput {
+            bytes: enc.finish(),
+            blocks,
+            mvs: self.state.mvs.clone(),
+            intra_mbs,
+        }
+    }
+
+    /// Chooses and fully prepares the best way to code one macroblock.
+    fn decide(
+        &mut self,
+        mbx: usize,
+        mby: usize,
+        ctx: &MbContext,
+        mv_pred: Mv,
+        src: &[Vec<u8>],
+        pred: &mut [Vec<u8>],
+    ) -> Candidate {
+        let gy = self.g.mb_y0 + mby;
+        let reference = self.setup.reference.filter(|_| !self.setup.intra);
+        let Some(r) = reference else {
+            predict_mb(&self.g, None, mbx, gy, MbMode::Intra, Mv::ZERO, pred);
+            return self.evaluate(mbx, mby, ctx, MbMode::Intra, Mv::ZERO, Mv::ZERO, src, pred);
+        };
+        let (pw, ph) = self.g.sizes[0];
+        // Skip: the predicted vector, no residual.
+        let mut best: Option<Candidate> = None;
+        if mv_in_range(mv_pred, 16 * mbx, 16 * gy, 16, pw, ph) {
+            predict_mb(&self.g, reference, mbx, gy, MbMode::Skip, mv_pred, pred);
+            best = Some(self.evaluate(mbx, mby, ctx, MbMode::Skip, mv_pred, mv_pred, src, pred));
+        }
+        // Inter: search around the predicted vector and the neighbours' vectors.
+        let i = mby * self.g.mw + mbx;
+        let mut candidates = Vec::with_capacity(3);
+        if let Some(&m) = r.mvs.get(gy * self.g.mw + mbx) {
+            candidates.push(m);
+        }
+        if mbx > 0 {
+            candidates.push(self.state.mvs[i - 1]);
+        }
+        if mby > 0 {
+            candidates.push(self.state.mvs[i - self.g.mw]);
+        }
+        let search_params = SearchParams {
+            lambda: (self.lambda.sqrt() as u32).max(1),
+            range: self.tuning.search_range,
+            subpel: self.tuning.subpel,
+        };
+        let (mv, sad) = search(
+            &r.grid,
+            16 * mbx,
+            16 * gy,
+            &src[0],
+            mv_pred,
+            &candidates,
+            pw,
+            ph,
+            &search_params,
+        );
+        if sad != u32::MAX && mv != mv_pred {
+            predict_mb(&self.g, reference, mbx, gy, MbMode::Inter, mv, pred);
+            let c = self.evaluate(mbx, mby, ctx, MbMode::Inter, mv, mv_pred, src, pred);
+            if best.as_ref().is_none_or(|b| c.cost < b.cost) {
+                best = Some(c);
+            }
+        } else if sad != u32::MAX {
+            // Same vector as skip: try it with residual.
+            predict_mb(&self.g, reference, mbx, gy, MbMode::Inter, mv, pred);
+            let c = self.evaluate(mbx, mby, ctx, MbMode::Inter, mv, mv_pred, src, pred);
+            let residual_free = c.blocks.iter().all(|b| !b.coded);
+            if !residual_free && best.as_ref().is_none_or(|b| c.cost < b.cost) {
+                best = Some(c);
+            }
+        }
+        // Intra, when the motion search left a large error.
+        let mean = src[0].iter().map(|&v| v as u32).sum::<u32>() / 256;
+        let activity: u32 = src[0]
+            .iter()
+            .map(|&v| (v as i32 - mean as i32).unsigned_abs())
+            .sum();
+        if best.is_none() || sad >= activity {
+            predict_mb(&self.g, None, mbx, gy, MbMode::Intra, Mv::ZERO, pred);
+            let c = self.evaluate(mbx, mby, ctx, MbMode::Intra, Mv::ZERO, mv_pred, src, pred);
+            if best.as_ref().is_none_or(|b| c.cost < b.cost) {
+                best = Some(c);
+            }
+        }
+        match best {
+            Some(b) => b,
+            None => {
+                predict_mb(&self.g, None, mbx, gy, MbMode::Intra, Mv::ZERO, pred);
+                self.evaluate(mbx, mby, ctx, MbMode::Intra, Mv::ZERO, mv_pred, src, pred)
+            }
+        }
+    }
+
+    /// Quantizes and reconstructs a macroblock in one mode and prices it.
+    #[allow(clippy::too_many_arguments)]
+    fn evaluate(
+        &mut self,
+        mbx: usize,
+        mby: usize,
+        ctx: &MbContext,
+        mode: MbMode,
+        mv: Mv,
+        mv_pred: Mv,
+        src: &[Vec<u8>],
+        pred: &[Vec<u8>],
+    ) -> Candidate {
+        let intra = mode == MbMode::Intra;
+        let kind = if intra { KIND_INTRA } else { KIND_INTER };
+        let mut recon: Vec<Vec<u8>> = pred.to_vec();
+        let mut blocks = Vec::with_capacity(12);
+        let mut ssd = 0u64;
+        for (p, bx, by) in self.g.blocks(mbx, mby) {
+            let (w, h) = self.g.mb_size(p);
+            let (x, y) = ((bx * 8) % w, (by * 8) % h);
+            let s = block_of(&src[p], w, x, y);
+            let pr = block_of(&pred[p], w, x, y);
+            let chroma = p > 0;
+            let step = self.steps[chroma as usize];
+            let choice = if mode == MbMode::Skip {
+                BlockChoice {
+                    levels: BlockLevels::ZERO,
+                    coded: false,
+                }
+            } else {
+                self.quantize_block(&s, &pr, p, bx, by, kind, step)
+            };
+            let mut out = pr;
+            if choice.coded {
+                reconstruct_block(&choice.levels.levels, step, &pr, &mut out);
+            }
+            for k in 0..64 {
+                let d = s[k] as i32 - out[k] as i32;
+                ssd += (d * d) as u64;
+            }
+            put_block(&mut recon[p], w, x, y, &out);
+            let dc = dequantize(choice.levels.levels[0], step);
+            self.grids[p].set(bx, by, kind, choice.levels, dc, choice.coded);
+            blocks.push(choice);
+        }
+        let mut cand = Candidate {
+            mode,
+            mv,
+            blocks,
+            recon,
+            cost: 0.0,
+        };
+        let mvd = Mv {
+            x: mv.x - mv_pred.x,
+            y: mv.y - mv_pred.y,
+        };
+        let mut counter = BitCounter::new();
+        let mvd = if mode == MbMode::Inter { mvd } else { Mv::ZERO };
+        write_mb(
+            &mut counter,
+            &mut self.models,
+            &mut self.grids,
+            &self.g,
+            ctx,
+            self.setup.intra,
+            &cand,
+            mvd,
+            self.steps,
+            mbx,
+            mby,
+        );
+        cand.cost = ssd as f64 + self.lambda * counter.cost as f64 / COST_SCALE as f64;
+        cand
+    }
+
+    /// Transform, dead-zone quantization and rate-distortion pruning of one block.
+    #[allow(clippy::too_many_arguments)]
+    fn quantize_block(
+        &mut self,
+        src: &[u8; 64],
+        pred: &[u8; 64],
+        p: usize,
+        bx: usize,
+        by: usize,
+        kind: u8,
+        step: u16,
+    ) -> BlockChoice {
+        let mut residual = [0f32; 64];
+        for k in 0..64 {
+            residual[k] = src[k] as f32 - pred[k] as f32;
+        }
+        let mut coeffs = [0f32; 64];
+        self.dct.forward(&residual, &mut coeffs);
+        let intra = kind == KIND_INTRA;
+        let rounding = if intra {
+            self.tuning.intra_rounding
+        } else {
+            self.tuning.inter_rounding
+        };
+        let mut levels = [0i32; 64];
+        for k in 0..64 {
+            let r = if k == 0 && intra { 0.5 } else { rounding };
+            levels[k] = quantize(coeffs[k], step, r);
+        }
+        let chroma = p > 0;
+        let grid = &self.grids[p];
+        let n = grid.neighbours(bx, by, kind);
+        if levels[1..].iter().any(|&l| l != 0) {
+            let unit = step as f32 / DEQUANT_ONE as f32;
+            let steps = [unit; 64];
+            let models = self.models.plane_models(chroma, intra);
+            let lambda = (self.lambda / (unit as f64 * unit as f64)) as f32;
+            optimize_block(&coeffs, &steps, &mut levels, &ZIGZAG, lambda, |cand| {
+                let mut b = BlockLevels {
+                    levels: *cand,
+                    nonzero: 0,
+                    dc_residual: 0,
+                };
+                b.count_nonzero();
+                let mut c = BitCounter::new();
+                write_block(&mut c, models, &b, &n, step);
+                c.bits()
+            });
+        }
+        let coded = levels.iter().any(|&l| l != 0);
+        if !coded {
+            return BlockChoice {
+                levels: BlockLevels::ZERO,
+                coded: false,
+            };
+        }
+        let mut b = BlockLevels {
+            levels,
+            nonzero: 0,
+            dc_residual: (levels[0] - predict_dc_level(&n, step)).unsigned_abs(),
+        };
+        b.count_nonzero();
+        BlockChoice {
+            levels: b,
+            coded: true,
+        }
+    }
+}
+
+/// Decodes one slice into `rows`.
+pub fn decode_slice(
+    setup: &FrameSetup<'_>,
+    slice: usize,
+    data: &[u8],
+    rows: &mut [PlaneRows<'_>],
+) -> Result<SliceOutput> {
+    let g = Geometry::new(setup.params, slice);
+    let steps = plane_steps(setup.qp);
+    let mut grids = g.grids();
+    let mut state = MbState::new(g.mw * g.mb_rows);
+    let mut models = SliceModels::new();
+    let mut r = RangeDecoder::new(data);
+    let mut blocks = vec![BlockInfo::default(); g.mw * 2 * g.mb_rows * 2];
+    let mut pred: Vec<Vec<u8>> = vec![Vec::new(); g.planes];
+    let mut recon: Vec<Vec<u8>> = vec![Vec::new(); g.planes];
+    let intra_frame = setup.intra;
+    let (pw, ph) = g.sizes[0];
+    let mut intra_mbs = 0;
+    let damaged = |what: String| Error::invalid(format!("slice {slice}: {what}"));
+    for mby in 0..g.mb_rows {
+        let gy = g.mb_y0 + mby;
+        for mbx in 0..g.mw {
+            let (ctx, mv_pred) = state.context(&g, mbx, mby);
+            let (mode, mvd) = read_mb_header(&mut r, &mut models, &ctx, intra_frame)
+                .ok_or_else(|| damaged(format!("macroblock ({mbx}, {gy}): bad vector")))?;
+            let mv = match mode {
+                MbMode::Intra => Mv::ZERO,
+                MbMode::Skip => mv_pred,
+                MbMode::Inter => Mv {
+                    x: mv_pred.x + mvd.x,
+                    y: mv_pred.y + mvd.y,
+                },
+            };
+            if mode != MbMode::Intra {
+                if setup.reference.is_none() {
+                    return Err(damaged(
+                        "inter macroblock in a frame without reference".into(),
+                    ));
+                }
+                if !mv_in_range(mv, 16 * mbx, 16 * gy, 16, pw, ph) {
+                    return Err(damaged(format!(
+                        "macroblock ({mbx}, {gy}): vector ({}, {}) points outside the reference",
+                        mv.x, mv.y
+                    )));
+                }
+            }
+            predict_mb(&g, setup.reference, mbx, gy, mode, mv, &mut pred);
+            let intra = mode == MbMode::Intra;
+            let kind = if intra { KIND_INTRA } else { KIND_INTER };
+            let mut coded_luma = [false; 4];
+            for (j, (p, bx, by)) in g.blocks(mbx, mby).into_iter().enumerate() {
+                let chroma = p > 0;
+                let grid = &mut grids[p];
+                let mut levels = BlockLevels::ZERO;
+                let mut coded = false;
+                if mode != MbMode::Skip {
+                    let cctx = grid.coded_context(bx, by);
+                    coded = read_coded(&mut r, &mut models, chroma, intra, cctx);
+                    if coded {
+                        let n = grid.neighbours(bx, by, kind);
+                        levels = read_block(
+                            &mut r,
+                            models.plane_models(chroma, intra),
+                            &n,
+                            steps[chroma as usize],
+                        )
+                        .ok_or_else(|| damaged(format!("macroblock ({mbx}, {gy}): bad block")))?;
+                    }
+                }
+                let (w, h) = g.mb_size(p);
+                let (x, y) = ((bx * 8) % w, (by * 8) % h);
+                let pr = block_of(&pred[p], w, x, y);
+                let mut out = pr;
+                if coded {
+                    reconstruct_block(&levels.levels, steps[chroma as usize], &pr, &mut out);
+                }
+                recon[p].resize(w * h, 0);
+                put_block(&mut recon[p], w, x, y, &out);
+                let dc = dequantize(levels.levels[0], steps[chroma as usize]);
+                grid.set(bx, by, kind, levels, dc, coded);
+                if j < 4 {
+                    coded_luma[j] = coded;
+                }
+            }
+            state.set(
+                &g,
+                mbx,
+                mby,
+                mode,
+                mv,
+                if mode == MbMode::Inter { mvd } else { Mv::ZERO },
+            );
+            if intra {
+                intra_mbs += 1;
+            }
+            store_mb(&g, rows, mbx, mby, &recon);
+            record_blocks(&mut blocks, g.mw, mbx, mby, mode, mv, &coded_luma);
+        }
+    }
+    if r.overran() {
+        return Err(damaged("the data ended before the last macroblock".into()));
+    }
+    Ok(SliceOutput {
+        bytes: Vec::new(),
+        blocks,
+        mvs: state.mvs,
+        intra_mbs,
+    })
+}

@@ -1,0 +1,268 @@
+//! Macroblock syntax of the video codec: the adaptive models of one slice, the macroblock
+//! header (skip flag, intra flag, motion-vector difference), the per-block "coded" flags,
+//! and the neighbourhood bookkeeping the block contexts need. Writer and reader side by
+//! side; residual blocks themselves use the image codec's block syntax
+//! (`codec::image::coeffs`) with separate models for intra and inter blocks.
+
+use super::motion::Mv;
+use crate::codec::image::coeffs::{BlockLevels, Neighbours, PlaneModels};
+use crate::entropy::{get_exp_golomb, put_exp_golomb, BitModel, RangeDecoder, SymbolWriter};
+
+/// How a macroblock is coded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MbMode {
+    /// Predicted with the predicted vector, no residual.
+    Skip,
+    /// Motion-compensated with a coded vector and residual.
+    Inter,
+    /// Coded without reference to other frames.
+    Intra,
+}
+
+/// Largest motion-vector difference component accepted by the reader (quarter samples).
+pub const MAX_MVD: u32 = 1 << 14;
+
+/// All adaptive models of one slice.
+pub struct SliceModels {
+    /// Residual models: intra luma, intra chroma, inter luma, inter chroma.
+    pub coeffs: [Box<PlaneModels>; 4],
+    skip: [BitModel; 3],
+    intra: [BitModel; 3],
+    mvd_zero: [[BitModel; 3]; 2],
+    mvd_sign: [BitModel; 2],
+    mvd_exponent: [[BitModel; 12]; 2],
+    mvd_mantissa: [[BitModel; 12]; 2],
+    coded: [[[BitModel; 3]; 2]; 2],
+}
+
+impl SliceModels {
+    /// Fresh models, as at the start of every slice.
+    pub fn new() -> SliceModels {
+        SliceModels {
+            coeffs: [
+                PlaneModels::new(),
+                PlaneModels::new(),
+                PlaneModels::new(),
+                PlaneModels::new(),
+            ],
+            skip: [BitModel::new(); 3],
+            intra: [BitModel::new(); 3],
+            mvd_zero: [[BitModel::new(); 3]; 2],
+            mvd_sign: [BitModel::new(); 2],
+            mvd_exponent: [[BitModel::new(); 12]; 2],
+            mvd_mantissa: [[BitModel::new(); 12]; 2],
+            coded: [[[BitModel::new(); 3]; 2]; 2],
+        }
+    }
+
+    /// The residual models for a plane kind and block kind.
+    pub fn plane_models(&mut self, chroma: bool, intra: bool) -> &mut PlaneModels {
+        let i = (!intra as usize) * 2 + chroma as usize;
+        &mut self.coeffs[i]
+    }
+}
+
+impl Default for SliceModels {
+    fn default() -> Self {
+        SliceModels::new()
+    }
+}
+
+/// Contexts of a macroblock header from its neighbours' modes.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MbContext {
+    /// Left and upper macroblocks that were skipped (0..2).
+    pub skipped: usize,
+    /// Left and upper macroblocks that were intra (0..2).
+    pub intra: usize,
+    /// Magnitude class of the neighbours' vector differences, per component.
+    pub mvd: [usize; 2],
+}
+
+fn write_mvd_component<W: SymbolWriter>(
+    w: &mut W,
+    m: &mut SliceModels,
+    c: usize,
+    ctx: usize,
+    d: i32,
+) {
+    w.put_bit(&mut m.mvd_zero[c][ctx], d != 0);
+    if d != 0 {
+        w.put_bit(&mut m.mvd_sign[c], d < 0);
+        put_exp_golomb(
+            w,
+            &mut m.mvd_exponent[c],
+            &mut m.mvd_mantissa[c],
+            d.unsigned_abs() - 1,
+        );
+    }
+}
+
+fn read_mvd_component(
+    r: &mut RangeDecoder<'_>,
+    m: &mut SliceModels,
+    c: usize,
+    ctx: usize,
+) -> Option<i32> {
+    if !r.get_bit(&mut m.mvd_zero[c][ctx]) {
+        return Some(0);
+    }
+    let negative = r.get_bit(&mut m.mvd_sign[c]);
+    let v = get_exp_golomb(r, &mut m.mvd_exponent[c], &mut m.mvd_mantissa[c])?;
+    if v >= MAX_MVD {
+        return None;
+    }
+    let v = v as i32 + 1;
+    Some(if negative { -v } else { v })
+}
+
+/// Writes a macroblock header. `mvd` is the vector minus its prediction (inter only).
+pub fn write_mb_header<W: SymbolWriter>(
+    w: &mut W,
+    m: &mut SliceModels,
+    ctx: &MbContext,
+    intra_frame: bool,
+    mode: MbMode,
+    mvd: Mv,
+) {
+    if intra_frame {
+        return;
+    }
+    w.put_bit(&mut m.skip[ctx.skipped], mode == MbMode::Skip);
+    if mode == MbMode::Skip {
+        return;
+    }
+    w.put_bit(&mut m.intra[ctx.intra], mode == MbMode::Intra);
+    if mode == MbMode::Inter {
+        write_mvd_component(w, m, 0, ctx.mvd[0], mvd.x);
+        write_mvd_component(w, m, 1, ctx.mvd[1], mvd.y);
+    }
+}
+
+/// Reads a macroblock header written by [`write_mb_header`].
+pub fn read_mb_header(
+    r: &mut RangeDecoder<'_>,
+    m: &mut SliceModels,
+    ctx: &MbContext,
+    intra_frame: bool,
+) -> Option<(MbMode, Mv)> {
+    if intra_frame {
+        return Some((MbMode::Intra, Mv::ZERO));
+    }
+    if r.get_bit(&mut m.skip[ctx.skipped]) {
+        return Some((MbMode::Skip, Mv::ZERO));
+    }
+    if r.get_bit(&mut m.intra[ctx.intra]) {
+        return Some((MbMode::Intra, Mv::ZERO));
+    }
+    let x = read_mvd_component(r, m, 0, ctx.mvd[0])?;
+    let y = read_mvd_component(r, m, 1, ctx.mvd[1])?;
+    Some((MbMode::Inter, Mv { x, y }))
+}
+
+/// Writes a block's "has residual" flag.
+pub fn write_coded<W: SymbolWriter>(
+    w: &mut W,
+    m: &mut SliceModels,
+    chroma: bool,
+    intra: bool,
+    ctx: usize,
+    coded: bool,
+) {
+    w.put_bit(&mut m.coded[chroma as usize][intra as usize][ctx], coded);
+}
+
+/// Reads a block's "has residual" flag.
+pub fn read_coded(
+    r: &mut RangeDecoder<'_>,
+    m: &mut SliceModels,
+    chroma: bool,
+    intra: bool,
+    ctx: usize,
+) -> bool {
+    r.get_bit(&mut m.coded[chroma as usize][intra as usize][ctx])
+}
+
+/// Kind of a block in the slice grid.
+pub const KIND_NONE: u8 = 0;
+pub const KIND_INTER: u8 = 1;
+pub const KIND_INTRA: u8 = 2;
+
+/// The 8×8 blocks of one plane of one slice, with what later blocks' contexts need.
+pub struct BlockGrid {
+    pub across: usize,
+    pub down: usize,
+    pub levels: Vec<BlockLevels>,
+    pub kind: Vec<u8>,
+    pub dc: Vec<i32>,
+    pub coded: Vec<bool>,
+}
+
+impl BlockGrid {
+    /// An empty grid of `across` × `down` blocks.
+    pub fn new(across: usize, down: usize) -> BlockGrid {
+        let n = across * down;
+        BlockGrid {
+            across,
+            down,
+            levels: vec![BlockLevels::ZERO; n],
+            kind: vec![KIND_NONE; n],
+            dc: vec![0; n],
+            coded: vec![false; n],
+        }
+    }
+
+    /// The neighbours of block (bx, by) as a block of kind `kind` sees them: only blocks of
+    /// the same kind count; only intra blocks share their DC.
+    pub fn neighbours(&self, bx: usize, by: usize, kind: u8) -> Neighbours<'_> {
+        let at = |x: usize, y: usize| y * self.across + x;
+        let same = |i: usize| self.kind[i] == kind;
+        let left = (bx > 0).then(|| at(bx - 1, by)).filter(|&i| same(i));
+        let above = (by > 0).then(|| at(bx, by - 1)).filter(|&i| same(i));
+        let above_left = (bx > 0 && by > 0)
+            .then(|| at(bx - 1, by - 1))
+            .filter(|&i| same(i));
+        let intra = kind == KIND_INTRA;
+        let dc = |i: Option<usize>| if intra { i.map(|i| self.dc[i]) } else { None };
+        Neighbours {
+            left: left.map(|i| &self.levels[i]),
+            above: above.map(|i| &self.levels[i]),
+            dc_left: dc(left),
+            dc_above: dc(above),
+            dc_above_left: dc(above_left),
+        }
+    }
+
+    /// Context of block (bx, by)'s coded flag: coded left and upper blocks (0..2).
+    pub fn coded_context(&self, bx: usize, by: usize) -> usize {
+        let l = bx > 0 && self.coded[by * self.across + bx - 1];
+        let a = by > 0 && self.coded[(by - 1) * self.across + bx];
+        l as usize + a as usize
+    }
+
+    /// Records block (bx, by).
+    pub fn set(
+        &mut self,
+        bx: usize,
+        by: usize,
+        kind: u8,
+        levels: BlockLevels,
+        dc: i32,
+        coded: bool,
+    ) {
+        let i = by * self.across + bx;
+        self.kind[i] = kind;
+        self.levels[i] = levels;
+        self.dc[i] = dc;
+        self.coded[i] = coded;
+    }
+}
+
+/// Magnitude class of a vector-difference component for the next macroblock's context.
+pub fn mvd_class(d: i32) -> usize {
+    match d.unsigned_abs() {
+        0 => 0,
+        1..=8 => 1,
+        _ => 2,
+    }
+}

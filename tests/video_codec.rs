@@ -1,0 +1,372 @@
+//! Integration tests of the video codec: reconstruction equals decoding, thread-count
+//! independence, odd sizes and every chroma layout, damage and truncation, rate control,
+//! and the command line with a real ffmpeg on both ends of a pipe.
+
+use std::collections::hash_map::DefaultHasher;
+use std::hash::{Hash, Hasher};
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use quanta::codec::video::{VideoEncoder, VideoEncoderConfig, VideoStreamDecoder};
+use quanta::media::y4m::{ChromaFormat, Y4mHeader, Y4mReader, Y4mWriter, YuvFrame};
+use quanta::Limits;
+
+/// A textured picture drifting by (2, 1) samples per frame with a moving square.
+fn clip(w: usize, h: usize, chroma: ChromaFormat, frames: usize) -> Vec<YuvFrame> {
+    (0..frames)
+        .map(|f| {
+            let mut frame = YuvFrame::filled(w, h, chroma, 0);
+            for (p, plane) in frame.planes.iter_mut().enumerate() {
+                let (sx, sy) = if p == 0 { (0, 0) } else { chroma.shifts() };
+                for y in 0..plane.height {
+                    for x in 0..plane.width {
+                        let gx = ((x << sx) + 2 * f) as f64;
+                        let gy = ((y << sy) + f) as f64;
+                        let mut v = 128.0
+                            + 60.0 * (gx * 0.21).sin() * (gy * 0.13).cos()
+                            + 20.0 * ((gx + gy) * 0.05).sin();
+                        let (bx, by) = (((x << sx) + 3 * f) % w, (y << sy) % h);
+                        if bx < 10 && (8..20).contains(&by) {
+                            v = 230.0 - 40.0 * p as f64;
+                        }
+                        plane.data[y * plane.width + x] = v.clamp(0.0, 255.0) as u8;
+                    }
+                }
+            }
+            frame
+        })
+        .collect()
+}
+
+fn hash(frame: &YuvFrame) -> u64 {
+    let mut h = DefaultHasher::new();
+    frame.hash_planes(&mut h);
+    h.finish()
+}
+
+trait HashPlanes {
+    fn hash_planes(&self, h: &mut DefaultHasher);
+}
+
+impl HashPlanes for YuvFrame {
+    fn hash_planes(&self, h: &mut DefaultHasher) {
+        for p in &self.planes {
+            (p.width, p.height).hash(h);
+            p.data.hash(h);
+        }
+    }
+}
+
+/// Encodes frames; returns the stream and the hash of each reconstruction.
+fn encode(
+    w: usize,
+    h: usize,
+    chroma: ChromaFormat,
+    frames: &[YuvFrame],
+    config: &VideoEncoderConfig,
+) -> (Vec<u8>, Vec<u64>) {
+    let header = Y4mHeader::new(w as u32, h as u32, chroma, (30, 1));
+    let mut enc = VideoEncoder::new(Vec::new(), &header, config).unwrap();
+    let mut hashes = Vec::new();
+    for f in frames {
+        enc.encode_frame(f).unwrap();
+        hashes.push(hash(enc.reconstruction().unwrap()));
+    }
+    (enc.finish().unwrap().0, hashes)
+}
+
+fn decode(stream: &[u8]) -> (Vec<YuvFrame>, Vec<bool>, usize) {
+    let mut dec = VideoStreamDecoder::new(stream, Limits::default(), 2).unwrap();
+    let mut frames = Vec::new();
+    let mut concealed = Vec::new();
+    while let Some(f) = dec.next_frame().unwrap() {
+        frames.push(f.frame);
+        concealed.push(f.concealed);
+    }
+    let damage = dec.damage().len();
+    (frames, concealed, damage)
+}
+
+fn psnr(a: &YuvFrame, b: &YuvFrame) -> f64 {
+    let (x, y) = (&a.planes[0].data, &b.planes[0].data);
+    let mse = x
+        .iter()
+        .zip(y)
+        .map(|(&p, &q)| (p as f64 - q as f64).powi(2))
+        .sum::<f64>()
+        / x.len() as f64;
+    10.0 * (255.0f64.powi(2) / mse.max(1e-9)).log10()
+}
+
+#[test]
+fn decoder_output_equals_encoder_reconstruction_for_every_layout_and_odd_sizes() {
+    let cases = [
+        (48, 32, ChromaFormat::Yuv420Jpeg),
+        (50, 30, ChromaFormat::Yuv420Mpeg2),
+        (37, 21, ChromaFormat::Yuv422),
+        (24, 40, ChromaFormat::Yuv444),
+        (33, 17, ChromaFormat::Mono),
+    ];
+    for (w, h, chroma) in cases {
+        let frames = clip(w, h, chroma, 5);
+        let config = VideoEncoderConfig {
+            threads: 1,
+            ..VideoEncoderConfig::default()
+        };
+        let (stream, recon) = encode(w, h, chroma, &frames, &config);
+        let (decoded, concealed, damage) = decode(&stream);
+        assert_eq!(damage, 0);
+        assert!(concealed.iter().all(|&c| !c));
+        let hashes: Vec<u64> = decoded.iter().map(hash).collect();
+        assert_eq!(hashes, recon, "{w}x{h} {chroma:?}");
+        for (a, b) in frames.iter().zip(&decoded) {
+            assert!(
+                psnr(a, b) > 30.0,
+                "{w}x{h} {chroma:?}: {:.2} dB",
+                psnr(a, b)
+            );
+        }
+    }
+}
+
+#[test]
+fn output_bytes_do_not_depend_on_the_thread_count() {
+    let frames = clip(48, 64, ChromaFormat::Yuv420Jpeg, 4);
+    let mut streams = Vec::new();
+    for threads in [1, 2, 3] {
+        let config = VideoEncoderConfig {
+            threads,
+            slice_rows: 1,
+            ..VideoEncoderConfig::default()
+        };
+        streams.push(encode(48, 64, ChromaFormat::Yuv420Jpeg, &frames, &config).0);
+    }
+    assert_eq!(streams[0], streams[1]);
+    assert_eq!(streams[0], streams[2]);
+}
+
+#[test]
+fn a_damaged_packet_is_concealed_and_decoding_resumes_at_the_next_keyframe() {
+    let frames = clip(48, 32, ChromaFormat::Yuv420Jpeg, 7);
+    let config = VideoEncoderConfig {
+        keyint: 4,
+        threads: 1,
+        ..VideoEncoderConfig::default()
+    };
+    let (mut stream, recon) = encode(48, 32, ChromaFormat::Yuv420Jpeg, &frames, &config);
+    let (clean, _, _) = decode(&stream);
+    // Find packet 1 (the second sync word) and flip a payload byte.
+    let sync = [0x9E, b'Q', b'P', b'K'];
+    let starts: Vec<usize> = stream
+        .windows(4)
+        .enumerate()
+        .filter(|(_, w)| *w == sync)
+        .map(|(i, _)| i)
+        .collect();
+    stream[starts[1] + 30] ^= 0x10;
+    let (decoded, concealed, damage) = decode(&stream);
+    assert_eq!(decoded.len(), 7);
+    assert_eq!(damage, 1);
+    assert_eq!(concealed, [false, true, true, true, false, false, false]);
+    assert_eq!(decoded[1], clean[0]);
+    assert_eq!(decoded[3], clean[0]);
+    for i in 4..7 {
+        assert_eq!(hash(&decoded[i]), recon[i]);
+    }
+    // A truncated stream keeps every complete frame and conceals the cut one.
+    let (_, recon) = encode(48, 32, ChromaFormat::Yuv420Jpeg, &frames, &config);
+    let (stream, _) = encode(48, 32, ChromaFormat::Yuv420Jpeg, &frames, &config);
+    let cut = &stream[..starts[3] + 25];
+    let mut dec = VideoStreamDecoder::new(cut, Limits::default(), 1).unwrap();
+    let mut n = 0;
+    while let Some(f) = dec.next_frame().unwrap() {
+        if n < 3 {
+            assert!(!f.concealed);
+            assert_eq!(hash(&f.frame), recon[n]);
+        } else {
+            assert!(f.concealed);
+        }
+        n += 1;
+    }
+    assert!(!dec.is_complete());
+    assert!(!dec.damage().is_empty());
+    // Garbage after the header never panics.
+    let mut garbage = stream.clone();
+    for (i, b) in garbage.iter_mut().enumerate().skip(60) {
+        *b = (i * 131 % 251) as u8;
+    }
+    let mut dec = VideoStreamDecoder::new(&garbage[..], Limits::default(), 1).unwrap();
+    while dec.next_frame().unwrap().is_some() {}
+}
+
+#[test]
+fn bitrate_mode_lands_near_its_target() {
+    let frames = clip(64, 48, ChromaFormat::Yuv420Jpeg, 30);
+    for kbps in [60, 150] {
+        let config = VideoEncoderConfig {
+            bitrate_kbps: Some(kbps),
+            threads: 1,
+            ..VideoEncoderConfig::default()
+        };
+        let header = Y4mHeader::new(64, 48, ChromaFormat::Yuv420Jpeg, (30, 1));
+        let mut enc = VideoEncoder::new(Vec::new(), &header, &config).unwrap();
+        for f in &frames {
+            enc.encode_frame(f).unwrap();
+        }
+        // The whole stream, container included, over one second.
+        let actual = enc.finish().unwrap().0.len() as f64 * 8.0 / 1000.0;
+        let error = (actual - kbps as f64) / kbps as f64;
+        eprintln!("{kbps} kbit/s asked, {actual:.1} got");
+        assert!(error.abs() < 0.05, "{kbps} kbit/s asked, {actual:.1} got");
+    }
+}
+
+fn y4m_bytes(w: usize, h: usize, chroma: ChromaFormat, frames: &[YuvFrame]) -> Vec<u8> {
+    let header = Y4mHeader::new(w as u32, h as u32, chroma, (25, 1));
+    let mut writer = Y4mWriter::new(Vec::new(), header).unwrap();
+    for f in frames {
+        writer.write_frame(f).unwrap();
+    }
+    writer.finish().unwrap()
+}
+
+fn ffmpeg() -> &'static str {
+    let ok = Command::new("ffmpeg")
+        .arg("-version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(
+        ok,
+        "ffmpeg is required by this test and was not found: install it (apt-get install -y ffmpeg)"
+    );
+    "ffmpeg"
+}
+
+#[test]
+fn cli_round_trip_through_ffmpeg_pipes() {
+    let ffmpeg = ffmpeg();
+    let dir = tempfile::tempdir().unwrap();
+    let source = y4m_bytes(
+        50,
+        30,
+        ChromaFormat::Yuv420Jpeg,
+        &clip(50, 30, ChromaFormat::Yuv420Jpeg, 5),
+    );
+    let src_path = dir.path().join("src.y4m");
+    std::fs::write(&src_path, &source).unwrap();
+    let mp4 = dir.path().join("clip.mkv");
+    let st = Command::new(ffmpeg)
+        .args(["-v", "error", "-y", "-i"])
+        .arg(&src_path)
+        .args(["-c:v", "ffv1"])
+        .arg(&mp4)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let qnt = dir.path().join("clip.qnt");
+    let quanta = env!("CARGO_BIN_EXE_quanta");
+    // ffmpeg -i clip -f yuv4mpegpipe - | quanta encode - -o clip.qnt --quality 60
+    let mut producer = Command::new(ffmpeg)
+        .args(["-v", "error", "-i"])
+        .arg(&mp4)
+        .args(["-f", "yuv4mpegpipe", "-"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let st = Command::new(quanta)
+        .args(["encode", "-", "-o"])
+        .arg(&qnt)
+        .args(["--quality", "60"])
+        .stdin(producer.stdout.take().unwrap())
+        .status()
+        .unwrap();
+    assert!(st.success());
+    assert!(producer.wait().unwrap().success());
+    // quanta decode clip.qnt -o - | ffmpeg -i - ...
+    let mut decoder = Command::new(quanta)
+        .args(["decode"])
+        .arg(&qnt)
+        .args(["-o", "-"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let back = dir.path().join("back.y4m");
+    let st = Command::new(ffmpeg)
+        .args(["-v", "error", "-y", "-i", "-"])
+        .stdin(decoder.stdout.take().unwrap())
+        .arg(&back)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    assert!(decoder.wait().unwrap().success());
+    let out = Command::new(quanta)
+        .args(["compare"])
+        .arg(&src_path)
+        .arg(&back)
+        .args(["--json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["frames"], 5);
+    assert!(v["psnr_yuv_611"].as_f64().unwrap() > 30.0, "{v}");
+    // `quanta info` names the video parameters.
+    let out = Command::new(quanta).arg("info").arg(&qnt).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("50x30"), "{text}");
+    // An absurd Y4M header is refused with a message naming the field.
+    let mut child = Command::new(quanta)
+        .args(["encode", "-", "-o"])
+        .arg(dir.path().join("bad.qnt"))
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"YUV4MPEG2 W99999 H99999 C420jpeg\nFRAME\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("picture width"));
+    assert!(!dir.path().join("bad.qnt").exists());
+    // A damaged stream still decodes every frame, names the damage and exits with 3.
+    let mut damaged = std::fs::read(&qnt).unwrap();
+    let at = damaged.len() * 2 / 3;
+    damaged[at] ^= 0x55;
+    let bad = dir.path().join("damaged.qnt");
+    std::fs::write(&bad, &damaged).unwrap();
+    let concealed = dir.path().join("concealed.y4m");
+    let out = Command::new(quanta)
+        .arg("decode")
+        .arg(&bad)
+        .arg("-o")
+        .arg(&concealed)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("concealed"));
+    let bytes = std::fs::read(&concealed).unwrap();
+    let mut r = Y4mReader::new(&bytes[..], "concealed", &Limits::default()).unwrap();
+    while r.next_frame().unwrap().is_some() {}
+    assert_eq!(r.frames_read(), 5);
+    // The Y4M reader reads what the decoder wrote.
+    let bytes = std::fs::read(&back).unwrap();
+    let mut r = Y4mReader::new(&bytes[..], "back", &Limits::default()).unwrap();
+    assert_eq!(r.header().width, 50);
+    while r.next_frame().unwrap().is_some() {}
+    assert_eq!(r.frames_read(), 5);
+}
