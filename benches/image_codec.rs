@@ -7,13 +7,16 @@ use std::hint::black_box;
 use std::path::Path;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use quanta::codec::image::{decode_picture, encode_picture, ImageDecodeOptions, ImageEncoderConfig};
+use quanta::codec::image::{
+    decode_picture, encode_picture, ImageDecodeOptions, ImageEncoderConfig,
+};
 use quanta::media::image::read_picture;
 use quanta::signal::{Picture, PixelLayout};
 use quanta::Limits;
 
 fn photo() -> Picture {
-    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/images/wood_1920x1080.png");
+    let corpus =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/images/wood_1920x1080.png");
     if let Ok(p) = read_picture(&corpus, &Limits::default()) {
         return p;
     }

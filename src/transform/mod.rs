@@ -5,6 +5,9 @@
 //! stream header, so a decoder always inverts with the transform the encoder chose.
 
 pub mod dct;
+pub mod fft;
+pub mod mdct;
+pub mod window;
 
 use crate::error::{Error, Result};
 
