@@ -3,7 +3,8 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use quanta::codec::image::{decode_picture, ImageDecodeOptions};
+use quanta::codec::image::{decode_picture_stream, ImageDecodeOptions};
+use quanta::container::{ContainerReader, MediaKind};
 use quanta::media::image::{encode_picture_file, PictureFormat};
 use quanta::{Error, Result};
 
@@ -23,10 +24,24 @@ pub struct DecodeArgs {
     /// Worker threads (0 = one per core).
     #[arg(long, default_value_t = 0)]
     threads: usize,
+    #[command(flatten)]
+    audio: crate::audio::AudioDecodeArgs,
 }
 
 pub fn run(args: DecodeArgs) -> Result<Finish> {
     check_not_input(&args.input, &args.output)?;
+    let input: Box<dyn std::io::Read + Send> = if args.input == std::path::Path::new("-") {
+        Box::new(std::io::stdin())
+    } else {
+        let file =
+            std::fs::File::open(&args.input).map_err(|e| Error::io_path("open", &args.input, e))?;
+        Box::new(std::io::BufReader::new(file))
+    };
+    let reader = ContainerReader::new(input, quanta::Limits::default())?;
+    if reader.header().media == MediaKind::Audio {
+        let format = args.format.as_deref();
+        return crate::audio::decode(reader, &args.output, format, args.threads, &args.audio);
+    }
     let format = match &args.format {
         Some(name) => PictureFormat::from_name(name).ok_or_else(|| {
             Error::InvalidArgument(format!(
@@ -45,13 +60,7 @@ pub fn run(args: DecodeArgs) -> Result<Finish> {
         threads: args.threads,
         ..ImageDecodeOptions::default()
     };
-    let decoded = if args.input == std::path::Path::new("-") {
-        decode_picture(std::io::stdin(), &options)?
-    } else {
-        let file =
-            std::fs::File::open(&args.input).map_err(|e| Error::io_path("open", &args.input, e))?;
-        decode_picture(std::io::BufReader::new(file), &options)?
-    };
+    let decoded = decode_picture_stream(reader, &options)?;
     let bytes = encode_picture_file(&decoded.picture, format)?;
     write_all(&Destination::from_arg(&args.output), &bytes)?;
     for d in &decoded.damage {

@@ -20,9 +20,9 @@ pub struct EncodeArgs {
     /// Output stream ('-' for standard output).
     #[arg(short, long)]
     output: PathBuf,
-    /// Quality from 0 (smallest) to 100 (best).
-    #[arg(short, long, default_value_t = 75, value_parser = clap::value_parser!(u8).range(0..=100))]
-    quality: u8,
+    /// Quality from 0 (smallest) to 100 (best); 75 for pictures; for audio, variable bitrate.
+    #[arg(short, long, value_parser = clap::value_parser!(u8).range(0..=100))]
+    quality: Option<u8>,
     /// Chroma sampling of colour pictures.
     #[arg(long, value_enum, default_value = "420")]
     chroma: Chroma,
@@ -50,12 +50,18 @@ pub struct EncodeArgs {
     /// Expert: rate-distortion Lagrange multiplier (0 = off).
     #[arg(long)]
     lambda: Option<f32>,
+    #[command(flatten)]
+    audio: crate::audio::AudioEncodeArgs,
 }
 
 pub fn run(args: EncodeArgs) -> Result<Finish> {
     check_not_input(&args.input, &args.output)?;
+    if crate::audio::is_audio_input(&args.input, &args.audio)? {
+        let (q, t) = (args.quality, args.threads);
+        return crate::audio::encode(&args.input, &args.output, q, t, &args.audio, None);
+    }
     let mut config = ImageEncoderConfig {
-        quality: args.quality,
+        quality: args.quality.unwrap_or(75),
         sampling: match args.chroma {
             Chroma::Yuv420 => ChromaSampling::Yuv420,
             Chroma::Yuv444 => ChromaSampling::Yuv444,
@@ -82,6 +88,10 @@ pub fn run(args: EncodeArgs) -> Result<Finish> {
     }
     config.validate()?;
     let bytes = read_input(&args.input)?;
+    if quanta::media::audio::looks_like_audio(&bytes) {
+        let (q, t) = (args.quality, args.threads);
+        return crate::audio::encode(&args.input, &args.output, q, t, &args.audio, Some(bytes));
+    }
     let name = args.input.display().to_string();
     let picture = read_picture_bytes(&bytes, &name, &Limits::default())?;
     let start = Instant::now();
