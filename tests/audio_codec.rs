@@ -268,3 +268,70 @@ fn every_input_format_round_trips() {
     }
     assert!(seen >= 5, "{seen} fixtures");
 }
+
+#[test]
+fn command_line_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/audio");
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_quanta"))
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .unwrap()
+    };
+    let input = fixtures.join("tone.flac");
+    let input = input.to_str().unwrap();
+    let o = run(&["encode", input, "-o", "t.qnt", "--bitrate", "64"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = run(&["decode", "t.qnt", "-o", "t.wav", "--bits", "24"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = run(&["compare", input, "t.wav"]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success() && text.contains("SegSNR"), "{text}");
+    let o = run(&["info", "t.qnt"]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("22050 Hz, 2 ch"), "{text}");
+    // Raw PCM through standard input, out as raw PCM.
+    let pcm: Vec<u8> = (0..8000i16)
+        .flat_map(|i| ((i % 200) * 50).to_le_bytes())
+        .collect();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_quanta"))
+        .args([
+            "encode",
+            "-",
+            "-o",
+            "p.qnt",
+            "--input-format",
+            "s16le",
+            "--rate",
+            "16000",
+            "--channels",
+            "1",
+        ])
+        .current_dir(dir.path())
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(&pcm).unwrap();
+    assert!(child.wait().unwrap().success());
+    let o = run(&["decode", "p.qnt", "-o", "-", "--format", "s16le"]);
+    assert!(o.status.success());
+    assert_eq!(o.stdout.len(), pcm.len());
+    // Five channels are refused with a clear message.
+    let o = run(&[
+        "encode",
+        "-",
+        "-o",
+        "x.qnt",
+        "--input-format",
+        "s16le",
+        "--rate",
+        "16000",
+        "--channels",
+        "5",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("5 channels"));
+}
