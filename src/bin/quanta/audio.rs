@@ -56,6 +56,9 @@ pub struct AudioEncodeArgs {
     /// Audio: MDCT frame size (256, 512, 1024, 2048).
     #[arg(long, default_value_t = 1024)]
     frame: usize,
+    /// Audio, expert: how far the perceptual noise follows the masking threshold (0 to 1).
+    #[arg(long)]
+    masking: Option<f32>,
 }
 
 /// Audio options of `quanta decode`.
@@ -106,19 +109,23 @@ pub fn encode(
     args: &AudioEncodeArgs,
     stdin_bytes: Option<Vec<u8>>,
 ) -> Result<Finish> {
+    let tune = match args.tune {
+        Tune::Perceptual => AudioTune::Perceptual,
+        Tune::Psnr => AudioTune::Psnr,
+    };
     let config = AudioEncoderConfig {
         rate: match (args.bitrate, quality) {
             (Some(k), _) => RateMode::Bitrate(k),
             (None, Some(q)) => RateMode::Quality(q),
             (None, None) => RateMode::Bitrate(96.0),
         },
-        tune: match args.tune {
-            Tune::Perceptual => AudioTune::Perceptual,
-            Tune::Psnr => AudioTune::Psnr,
-        },
         frame_size: args.frame,
         threads,
-        ..AudioEncoderConfig::default()
+        ..AudioEncoderConfig::for_tune(tune)
+    };
+    let config = AudioEncoderConfig {
+        masking: args.masking.unwrap_or(config.masking),
+        ..config
     };
     config.validate()?;
     let name = input.display().to_string();

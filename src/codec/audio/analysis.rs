@@ -47,16 +47,20 @@ pub struct Analyzer {
     model: PsychoModel,
     edges: Vec<usize>,
     tune: AudioTune,
+    masking: f32,
     input: Vec<f32>,
 }
 
 impl Analyzer {
-    pub fn new(params: &AudioParams, edges: &[usize]) -> Analyzer {
+    /// An analyzer; `masking` (0 to 1) is how far the perceptual tune follows the masking
+    /// threshold (1: noise exactly shaped like the threshold, 0: white noise as in PSNR).
+    pub fn new(params: &AudioParams, edges: &[usize], masking: f32) -> Analyzer {
         Analyzer {
             mdct: Mdct::new(params.frame_size, params.window),
             model: PsychoModel::new(params.frame_size, params.sample_rate, edges),
             edges: edges.to_vec(),
             tune: params.tune,
+            masking,
             input: vec![0.0; 2 * params.frame_size],
         }
     }
@@ -111,7 +115,8 @@ impl Analyzer {
     }
 
     /// Step indices that put white quantization noise (`Δ²/12` per coefficient) at the
-    /// masking threshold; all equal in the PSNR tune.
+    /// masking threshold, followed in the log domain with the weight `masking`; all equal in
+    /// the PSNR tune.
     fn base_steps(&self, masks: &[f32]) -> Vec<f32> {
         match self.tune {
             AudioTune::Psnr => vec![128.0; masks.len()],
@@ -121,7 +126,7 @@ impl Analyzer {
                 .map(|(b, &t)| {
                     let width = (self.edges[b + 1] - self.edges[b]) as f32;
                     let step = (12.0 * t / width).sqrt();
-                    128.0 + 4.0 * step.log2()
+                    128.0 + self.masking * 4.0 * step.log2()
                 })
                 .collect(),
         }
@@ -151,6 +156,9 @@ impl Analyzer {
     }
 }
 
+/// Largest level magnitude the encoder produces.
+const MAX_CODED_LEVEL: f32 = 32_768.0;
+
 /// Quantizes one channel frame at `offset` quarter-octaves from its base steps: step
 /// indices into `steps`, levels into `q` (dead zone: `rounding` below one half).
 pub fn quantize_channel(
@@ -163,7 +171,15 @@ pub fn quantize_channel(
     steps: &mut [u8],
 ) {
     for b in 0..edges.len() - 1 {
-        let s = (base_steps[b].round() as i32 + offset).clamp(0, 255) as u8;
+        let mut s = (base_steps[b].round() as i32 + offset).clamp(0, 255) as u8;
+        // Keep levels below 2^15 (far inside what the reader accepts): a finer step than
+        // that buys nothing at any bitrate.
+        let peak = coeffs[edges[b]..edges[b + 1]]
+            .iter()
+            .fold(0f32, |m, &c| m.max(c.abs()));
+        while s < 255 && peak / super::frame::step_size(s) >= MAX_CODED_LEVEL {
+            s += 1;
+        }
         steps[b] = s;
         let inverse = 1.0 / super::frame::step_size(s);
         for k in edges[b]..edges[b + 1] {

