@@ -120,15 +120,22 @@ impl Analyzer {
     fn base_steps(&self, masks: &[f32]) -> Vec<f32> {
         match self.tune {
             AudioTune::Psnr => vec![128.0; masks.len()],
-            AudioTune::Perceptual => masks
-                .iter()
-                .enumerate()
-                .map(|(b, &t)| {
-                    let width = (self.edges[b + 1] - self.edges[b]) as f32;
-                    let step = (12.0 * t / width).sqrt();
-                    128.0 + self.masking * 4.0 * step.log2()
-                })
-                .collect(),
+            AudioTune::Perceptual => {
+                let full: Vec<f32> = masks
+                    .iter()
+                    .enumerate()
+                    .map(|(b, &t)| {
+                        let width = (self.edges[b + 1] - self.edges[b]) as f32;
+                        4.0 * (12.0 * t / width).sqrt().log2()
+                    })
+                    .collect();
+                // The frame's mean level stays absolute (quality mode relies on it); only
+                // the shape across bands is scaled by the weight.
+                let mean = full.iter().sum::<f32>() / full.len().max(1) as f32;
+                full.iter()
+                    .map(|&v| 128.0 + mean + self.masking * (v - mean))
+                    .collect()
+            }
         }
     }
 

@@ -147,7 +147,7 @@ impl AudioEncoderConfig {
     /// The step offset a quality gives: 1.5 dB per unit.
     fn quality_offset(&self, quality: u8) -> i32 {
         let base = match self.tune {
-            AudioTune::Perceptual => 0,
+            AudioTune::Perceptual => -10,
             AudioTune::Psnr => -24,
         };
         base + (50 - quality as i32) / 4
