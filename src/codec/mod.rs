@@ -1,5 +1,6 @@
 //! Codecs: each composes the stage functions for one media kind and knows nothing about
 //! threads beyond handing its stages to the pipeline.
 
+pub mod audio;
 pub mod image;
 pub mod video;

@@ -45,14 +45,17 @@ pub mod aan;
 pub mod analysis;
 pub mod bas2008;
 pub mod dct;
+pub mod fft;
 pub mod h264;
 pub mod hevc;
 mod lanes;
+pub mod mdct;
 pub mod mrdct;
 pub mod rdct;
 pub mod sdct;
 mod separable;
 pub mod wht;
+pub mod window;
 
 #[cfg(test)]
 mod probe;

@@ -3,7 +3,8 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use quanta::codec::image::{decode_picture, ImageDecodeOptions};
+use quanta::codec::image::{decode_picture_stream, ImageDecodeOptions};
+use quanta::container::{ContainerReader, MediaKind};
 use quanta::media::image::{encode_picture_file, PictureFormat};
 use quanta::{Error, Result};
 
@@ -23,13 +24,20 @@ pub struct DecodeArgs {
     /// Worker threads (0 = one per core).
     #[arg(long, default_value_t = 0)]
     threads: usize,
+    #[command(flatten)]
+    audio: crate::audio::AudioDecodeArgs,
 }
 
 pub fn run(args: DecodeArgs) -> Result<Finish> {
     check_not_input(&args.input, &args.output)?;
     let (input, kind) = crate::video::open_stream(&args.input)?;
-    if kind == Some(quanta::container::MediaKind::Video) {
+    if kind == Some(MediaKind::Video) {
         return crate::video::decode(input, &args.output, args.threads);
+    }
+    let reader = ContainerReader::new(input, quanta::Limits::default())?;
+    if reader.header().media == MediaKind::Audio {
+        let format = args.format.as_deref();
+        return crate::audio::decode(reader, &args.output, format, args.threads, &args.audio);
     }
     let format = match &args.format {
         Some(name) => PictureFormat::from_name(name).ok_or_else(|| {
@@ -49,7 +57,7 @@ pub fn run(args: DecodeArgs) -> Result<Finish> {
         threads: args.threads,
         ..ImageDecodeOptions::default()
     };
-    let decoded = decode_picture(input, &options)?;
+    let decoded = decode_picture_stream(reader, &options)?;
     let bytes = encode_picture_file(&decoded.picture, format)?;
     write_all(&Destination::from_arg(&args.output), &bytes)?;
     for d in &decoded.damage {

@@ -13,16 +13,19 @@ use quanta::{Error, Limits, Result};
 use crate::output::{check_not_input, Destination, PendingFile};
 use crate::{Chroma, Finish};
 
+/// Quality of pictures and video when none is given.
+const DEFAULT_QUALITY: u8 = 75;
+
 #[derive(Args)]
 pub struct EncodeArgs {
-    /// Input picture ('-' for standard input).
+    /// Input picture, audio file or Y4M video ('-' for standard input).
     input: PathBuf,
     /// Output stream ('-' for standard output).
     #[arg(short, long)]
     output: PathBuf,
-    /// Quality from 0 (smallest) to 100 (best).
-    #[arg(short, long, default_value_t = 75, value_parser = clap::value_parser!(u8).range(0..=100))]
-    quality: u8,
+    /// Quality from 0 (smallest) to 100 (best); 75 for pictures and video; for audio, variable bitrate.
+    #[arg(short, long, value_parser = clap::value_parser!(u8).range(0..=100))]
+    quality: Option<u8>,
     /// Chroma sampling of colour pictures.
     #[arg(long, value_enum, default_value = "420")]
     chroma: Chroma,
@@ -50,17 +53,28 @@ pub struct EncodeArgs {
     /// Expert: rate-distortion Lagrange multiplier (0 = off).
     #[arg(long)]
     lambda: Option<f32>,
+    /// Average bitrate in kbit/s, for audio (default 96 unless --quality is given) and video
+    /// (replaces --quality). Pictures use --quality.
+    #[arg(long)]
+    bitrate: Option<f64>,
     /// Turn the deblocking filter off (pictures and video).
     #[arg(long)]
     no_deblock: bool,
     #[command(flatten)]
     video: crate::video::VideoArgs,
+    #[command(flatten)]
+    audio: crate::audio::AudioEncodeArgs,
 }
 
-pub fn run(args: EncodeArgs) -> Result<Finish> {
+pub fn run(mut args: EncodeArgs) -> Result<Finish> {
     check_not_input(&args.input, &args.output)?;
+    args.audio.bitrate = args.bitrate;
+    if crate::audio::is_audio_input(&args.input, &args.audio)? {
+        let (q, t) = (args.quality, args.threads);
+        return crate::audio::encode(&args.input, &args.output, q, t, &args.audio, None);
+    }
     let mut config = ImageEncoderConfig {
-        quality: args.quality,
+        quality: args.quality.unwrap_or(DEFAULT_QUALITY),
         sampling: match args.chroma {
             Chroma::Yuv420 => ChromaSampling::Yuv420,
             Chroma::Yuv444 => ChromaSampling::Yuv444,
@@ -91,13 +105,33 @@ pub fn run(args: EncodeArgs) -> Result<Finish> {
     config.validate()?;
     let bytes = match crate::video::open_input(&args.input)? {
         crate::video::Input::Y4m(r) => {
-            let (q, t) = (args.quality, args.threads);
+            let (q, t) = (args.quality.unwrap_or(DEFAULT_QUALITY), args.threads);
             let mut video = args.video;
             video.no_deblock = args.no_deblock;
+            video.bitrate = match args.bitrate {
+                Some(b) if b.is_finite() && b >= 1.0 && b <= u32::MAX as f64 => {
+                    Some(b.round() as u32)
+                }
+                Some(b) => {
+                    return Err(Error::InvalidArgument(format!(
+                        "bitrate {b} kbit/s (expected at least 1)"
+                    )))
+                }
+                None => None,
+            };
             return crate::video::encode(r, &args.input, &args.output, q, t, &video);
         }
         crate::video::Input::Bytes(bytes) => bytes,
     };
+    if quanta::media::audio::looks_like_audio(&bytes) {
+        let (q, t) = (args.quality, args.threads);
+        return crate::audio::encode(&args.input, &args.output, q, t, &args.audio, Some(bytes));
+    }
+    if args.bitrate.is_some() {
+        return Err(Error::InvalidArgument(
+            "--bitrate applies to audio and video; pictures take --quality".into(),
+        ));
+    }
     let name = args.input.display().to_string();
     let picture = read_picture_bytes(&bytes, &name, &Limits::default())?;
     let start = Instant::now();

@@ -37,6 +37,20 @@ pub fn run(input: &Path, json: bool) -> Result<Finish> {
             "damage_count": summary.damage_count,
             "damage": damage,
         });
+        if summary.header.media == MediaKind::Audio {
+            if let Ok(p) = quanta::codec::audio::audio_params(&summary.header, &limits) {
+                value["audio"] = serde_json::json!({
+                    "sample_rate": p.sample_rate,
+                    "channels": p.channels,
+                    "total_samples": p.total_samples,
+                    "frame_size": p.frame_size,
+                    "frames_per_packet": p.frames_per_packet,
+                    "delay": p.delay,
+                    "tune": p.tune.name(),
+                    "target_kbps": p.target_kbps,
+                });
+            }
+        }
         if let Some(Ok(p)) = &image {
             value["image"] = serde_json::json!({
                 "width": p.width,
@@ -79,6 +93,21 @@ pub fn run(input: &Path, json: bool) -> Result<Finish> {
             None => {}
         }
         crate::video::print_info(&summary);
+        if summary.header.media == MediaKind::Audio {
+            match quanta::codec::audio::audio_params(&summary.header, &limits) {
+                Ok(p) => {
+                    let end = summary
+                        .end_payload
+                        .as_deref()
+                        .and_then(quanta::codec::audio::params::read_end_payload)
+                        .map(|(t, _)| t);
+                    for line in crate::audio::info_lines(&p, summary.total_bytes, end) {
+                        println!("{line}");
+                    }
+                }
+                Err(e) => println!("audio       bad parameters: {e}"),
+            }
+        }
         println!(
             "packets     {} ({} keyframes), payload {} bytes, packet sizes {}..{}",
             summary.packets,

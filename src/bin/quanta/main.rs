@@ -7,6 +7,7 @@
 //! standard output went away). It uses only the public API
 //! of the `quanta` library.
 
+mod audio;
 mod bench;
 mod compare;
 mod decode;
@@ -39,9 +40,9 @@ pub enum Chroma {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Encode a picture (PNG, JPEG, BMP, TGA, PNM, TIFF, WebP, QOI) into a quanta stream.
+    /// Encode a picture (PNG, JPEG, ...) or audio (WAV, FLAC, MP3, Ogg Vorbis, AAC, AIFF, CAF, raw PCM).
     Encode(encode::EncodeArgs),
-    /// Decode a quanta stream into a picture (PNG, PPM/PGM, BMP, TIFF, QOI).
+    /// Decode a quanta stream into a picture (PNG, PPM/PGM, BMP, TIFF, QOI) or audio (WAV, raw PCM).
     Decode(decode::DecodeArgs),
     /// Print a stream's header and a summary of its packets.
     Info {
@@ -51,7 +52,7 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Measure how far a decoded picture is from its reference (PSNR, SSIM).
+    /// Measure how far a decoded picture (PSNR, SSIM) or audio file (SNR, segmental SNR, PSNR) is from its reference.
     Compare {
         /// The original.
         reference: PathBuf,
@@ -86,6 +87,13 @@ fn main() -> ExitCode {
             distorted,
             json,
         } if video::is_y4m_file(&reference) => video::compare(&reference, &distorted, json),
+        Command::Compare {
+            reference,
+            distorted,
+            json,
+        } if audio::both_audio(&reference, &distorted) => {
+            audio::compare(&reference, &distorted, json)
+        }
         Command::Compare {
             reference,
             distorted,

@@ -123,6 +123,13 @@ impl Write for PendingFile {
     }
 }
 
+/// Seeking flushes the buffer first (BufWriter does); WAV writers seek back to patch lengths.
+impl std::io::Seek for PendingFile {
+    fn seek(&mut self, pos: std::io::SeekFrom) -> std::io::Result<u64> {
+        self.writer.seek(pos)
+    }
+}
+
 /// Writes a whole byte buffer to a destination (atomically for files).
 pub fn write_all(destination: &Destination, bytes: &[u8]) -> Result<()> {
     match destination {

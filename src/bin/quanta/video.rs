@@ -19,9 +19,9 @@ use crate::{db, Finish};
 /// Options that only video input uses.
 #[derive(Args, Clone, Debug)]
 pub struct VideoArgs {
-    /// Video: average bitrate in kbit/s (replaces --quality).
-    #[arg(long)]
-    bitrate: Option<u32>,
+    /// Set from the shared `--bitrate` of `quanta encode` (kbit/s).
+    #[arg(skip)]
+    pub bitrate: Option<u32>,
     /// Video: largest distance between keyframes, in frames (0 = scene cuts only).
     #[arg(long, default_value_t = 250)]
     keyint: u32,

@@ -1,0 +1,378 @@
+//! Audio on the command line: the audio options of `encode` and `decode`, input detection,
+//! and the audio branches of `encode`, `decode`, `compare` and `info`.
+
+use std::io::{Read, Write};
+use std::path::Path;
+use std::time::Instant;
+
+use clap::{Args, ValueEnum};
+use quanta::codec::audio::{
+    audio_params, decode_audio_stream, encode_audio, AudioDecodeOptions, AudioEncodeOutcome,
+    AudioEncoderConfig, AudioParams, AudioTune, RateMode,
+};
+use quanta::container::ContainerReader;
+use quanta::media::audio::{
+    looks_like_audio, read_audio_file, write_pcm, AudioSource, PcmFormat, RawPcmSource,
+    SymphoniaSource, WavBits, WavSink,
+};
+use quanta::metrics::audio::{audio_psnr, segmental_snr, snr};
+use quanta::{Error, Limits, Result};
+
+use crate::output::{Destination, PendingFile};
+use crate::{db, Finish};
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Tune {
+    /// Noise under the psychoacoustic masking threshold.
+    Perceptual,
+    /// Equal steps in every band: the most SNR for the rate.
+    Psnr,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum RawFormat {
+    S16le,
+    F32le,
+}
+
+/// Audio options of `quanta encode`.
+#[derive(Args, Debug)]
+pub struct AudioEncodeArgs {
+    /// Set from the shared `--bitrate` of `quanta encode` (kbit/s).
+    #[arg(skip)]
+    pub bitrate: Option<f64>,
+    /// Audio: noise shaping.
+    #[arg(long, value_enum, default_value = "perceptual")]
+    tune: Tune,
+    /// Audio: raw PCM input of this sample format (needs --rate and --channels).
+    #[arg(long, value_enum)]
+    input_format: Option<RawFormat>,
+    /// Audio: sample rate of raw PCM input, in Hz.
+    #[arg(long)]
+    rate: Option<u32>,
+    /// Audio: channels of raw PCM input.
+    #[arg(long)]
+    channels: Option<usize>,
+    /// Audio: MDCT frame size (256, 512, 1024, 2048).
+    #[arg(long, default_value_t = 1024)]
+    frame: usize,
+    /// Audio, expert: how far the perceptual noise follows the masking threshold (0 to 1).
+    #[arg(long)]
+    masking: Option<f32>,
+}
+
+/// Audio options of `quanta decode`.
+#[derive(Args, Debug)]
+pub struct AudioDecodeArgs {
+    /// Audio: WAV sample format (16, 24 or 32f).
+    #[arg(long, default_value = "16")]
+    bits: String,
+}
+
+/// True when `encode` should take the audio path: raw PCM asked for, or audio bytes.
+pub fn is_audio_input(input: &Path, args: &AudioEncodeArgs) -> Result<bool> {
+    if args.input_format.is_some() {
+        return Ok(true);
+    }
+    if input == Path::new("-") {
+        return Ok(false);
+    }
+    let mut head = [0u8; 16];
+    // An input that cannot be opened is left to the picture path, which reports it.
+    let Ok(mut file) = std::fs::File::open(input) else {
+        return Ok(false);
+    };
+    let got = read_head(&mut file, &mut head)?;
+    Ok(looks_like_audio(&head[..got]))
+}
+
+fn read_head<R: Read>(r: &mut R, head: &mut [u8]) -> Result<usize> {
+    let mut got = 0;
+    while got < head.len() {
+        let n = r
+            .read(&mut head[got..])
+            .map_err(|e| Error::io("cannot read the input", e))?;
+        if n == 0 {
+            break;
+        }
+        got += n;
+    }
+    Ok(got)
+}
+
+/// Encodes audio from `input` (a file, or '-' with raw PCM or sniffed audio bytes).
+pub fn encode(
+    input: &Path,
+    output: &Path,
+    quality: Option<u8>,
+    threads: usize,
+    args: &AudioEncodeArgs,
+    stdin_bytes: Option<Vec<u8>>,
+) -> Result<Finish> {
+    let tune = match args.tune {
+        Tune::Perceptual => AudioTune::Perceptual,
+        Tune::Psnr => AudioTune::Psnr,
+    };
+    let config = AudioEncoderConfig {
+        rate: match (args.bitrate, quality) {
+            (Some(k), _) => RateMode::Bitrate(k),
+            (None, Some(q)) => RateMode::Quality(q),
+            (None, None) => RateMode::Bitrate(96.0),
+        },
+        frame_size: args.frame,
+        threads,
+        ..AudioEncoderConfig::for_tune(tune)
+    };
+    let config = AudioEncoderConfig {
+        masking: args.masking.unwrap_or(config.masking),
+        ..config
+    };
+    config.validate()?;
+    let name = input.display().to_string();
+    let start = Instant::now();
+    let outcome = match args.input_format {
+        Some(format) => {
+            let (rate, channels) = match (args.rate, args.channels) {
+                (Some(r), Some(c)) => (r, c),
+                _ => {
+                    return Err(Error::InvalidArgument(
+                        "raw PCM input needs --rate and --channels".into(),
+                    ))
+                }
+            };
+            let format = match format {
+                RawFormat::S16le => PcmFormat::S16le,
+                RawFormat::F32le => PcmFormat::F32le,
+            };
+            if input == Path::new("-") {
+                let source = RawPcmSource::new(std::io::stdin(), format, rate, channels)?;
+                run_encode(source, &config, output)?
+            } else {
+                let file =
+                    std::fs::File::open(input).map_err(|e| Error::io_path("open", input, e))?;
+                let source =
+                    RawPcmSource::new(std::io::BufReader::new(file), format, rate, channels)?;
+                run_encode(source, &config, output)?
+            }
+        }
+        None => match stdin_bytes {
+            Some(bytes) => run_encode(SymphoniaSource::from_bytes(bytes, &name)?, &config, output)?,
+            None => run_encode(SymphoniaSource::open(input)?, &config, output)?,
+        },
+    };
+    let seconds = start.elapsed().as_secs_f64();
+    let p = &outcome.params;
+    let duration = outcome.samples as f64 / p.sample_rate as f64;
+    eprintln!(
+        "{name}: {} Hz, {} ch, {:.2} s -> {} bytes, {:.1} kbit/s, {:.0}x realtime",
+        p.sample_rate,
+        p.channels,
+        duration,
+        outcome.bytes,
+        outcome.bytes as f64 * 8.0 / duration.max(1e-9) / 1000.0,
+        duration / seconds.max(1e-9)
+    );
+    Ok(Finish::Ok)
+}
+
+fn run_encode<S: AudioSource>(
+    source: S,
+    config: &AudioEncoderConfig,
+    output: &Path,
+) -> Result<AudioEncodeOutcome> {
+    match Destination::from_arg(output) {
+        Destination::Stdout => {
+            let stdout = std::io::stdout().lock();
+            let outcome = encode_audio(source, config, std::io::BufWriter::new(stdout))?;
+            std::io::stdout()
+                .flush()
+                .map_err(|e| Error::io("cannot write to standard output", e))?;
+            Ok(outcome)
+        }
+        Destination::File(path) => {
+            let mut pending = PendingFile::create(&path)?;
+            let outcome = encode_audio(source, config, &mut pending)?;
+            pending.commit()?;
+            Ok(outcome)
+        }
+    }
+}
+
+/// Decodes an audio stream whose header is read to WAV (or raw PCM with --format).
+pub fn decode<R: Read + Send>(
+    reader: ContainerReader<R>,
+    output: &Path,
+    format: Option<&str>,
+    threads: usize,
+    args: &AudioDecodeArgs,
+) -> Result<Finish> {
+    let options = AudioDecodeOptions {
+        threads,
+        limits: Limits::default(),
+    };
+    let params = audio_params(reader.header(), &options.limits)?;
+    let raw = match format {
+        None | Some("wav") => None,
+        Some(name) => Some(PcmFormat::from_name(name).ok_or_else(|| {
+            Error::InvalidArgument(format!(
+                "unknown audio output format '{name}' (wav, s16le, f32le)"
+            ))
+        })?),
+    };
+    let bits = match args.bits.as_str() {
+        "16" => WavBits::Int16,
+        "24" => WavBits::Int24,
+        "32f" => WavBits::Float32,
+        other => {
+            return Err(Error::InvalidArgument(format!(
+                "--bits {other} (expected 16, 24 or 32f)"
+            )))
+        }
+    };
+    let report = match (Destination::from_arg(output), raw) {
+        (Destination::Stdout, Some(format)) => {
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            let report = decode_audio_stream(reader, &options, |s| write_pcm(&mut out, s, format))?;
+            out.flush()
+                .map_err(|e| Error::io("cannot write to standard output", e))?;
+            report
+        }
+        (Destination::Stdout, None) => {
+            return Err(Error::InvalidArgument(
+                "WAV output needs a file; use --format s16le or f32le for standard output".into(),
+            ))
+        }
+        (Destination::File(path), raw) => {
+            let mut pending = PendingFile::create(&path)?;
+            let report = match raw {
+                Some(format) => {
+                    decode_audio_stream(reader, &options, |s| write_pcm(&mut pending, s, format))?
+                }
+                None => {
+                    let mut wav = WavSink::new(
+                        &mut pending,
+                        params.sample_rate,
+                        params.channels as u16,
+                        bits,
+                    )?;
+                    let report = decode_audio_stream(reader, &options, |s| wav.write(s))?;
+                    wav.finalize()?;
+                    report
+                }
+            };
+            pending.commit()?;
+            report
+        }
+    };
+    for d in &report.damage {
+        eprintln!("quanta: warning: {d}");
+    }
+    if report.concealed_frames > 0 {
+        eprintln!(
+            "quanta: warning: {} frames were lost and replaced by silence",
+            report.concealed_frames
+        );
+    }
+    if !report.complete && report.damage.is_empty() {
+        eprintln!("quanta: warning: the stream has no end-of-stream packet (truncated)");
+    }
+    if report.damage.is_empty() && report.concealed_frames == 0 && report.complete {
+        Ok(Finish::Ok)
+    } else {
+        Ok(Finish::Damaged)
+    }
+}
+
+/// True when both files of `quanta compare` hold audio.
+pub fn both_audio(a: &Path, b: &Path) -> bool {
+    let sniff = |p: &Path| {
+        let mut head = [0u8; 16];
+        std::fs::File::open(p)
+            .ok()
+            .and_then(|mut f| read_head(&mut f, &mut head).ok())
+            .is_some_and(|n| looks_like_audio(&head[..n]))
+    };
+    sniff(a) && sniff(b)
+}
+
+/// `quanta compare` for audio: SNR, segmental SNR, PSNR.
+pub fn compare(reference: &Path, distorted: &Path, json: bool) -> Result<Finish> {
+    let (rate_a, ch_a, a) = read_audio_file(reference)?;
+    let (rate_b, ch_b, b) = read_audio_file(distorted)?;
+    if (rate_a, ch_a) != (rate_b, ch_b) {
+        return Err(Error::InvalidArgument(format!(
+            "{} is {rate_a} Hz {ch_a} ch but {} is {rate_b} Hz {ch_b} ch",
+            reference.display(),
+            distorted.display()
+        )));
+    }
+    if a.len() != b.len() {
+        return Err(Error::InvalidArgument(format!(
+            "lengths differ: {} has {} samples per channel, {} has {}",
+            reference.display(),
+            a.len() / ch_a,
+            distorted.display(),
+            b.len() / ch_b
+        )));
+    }
+    let s = snr(&a, &b)?;
+    let seg = segmental_snr(&a, &b, ch_a, rate_a)?;
+    let p = audio_psnr(&a, &b)?;
+    if json {
+        let v = |x: f64| {
+            if x.is_finite() {
+                serde_json::json!(x)
+            } else {
+                serde_json::json!("inf")
+            }
+        };
+        println!(
+            "{}",
+            serde_json::json!({"samples": a.len() / ch_a, "sample_rate": rate_a, "channels": ch_a,
+                "snr": v(s), "segmental_snr": v(seg), "psnr": v(p)})
+        );
+    } else {
+        println!(
+            "audio       {} Hz, {} ch, {} samples",
+            rate_a,
+            ch_a,
+            a.len() / ch_a
+        );
+        println!("SNR         {} dB", db(s));
+        println!("SegSNR      {} dB", db(seg));
+        println!("PSNR        {} dB", db(p));
+    }
+    Ok(Finish::Ok)
+}
+
+/// Lines of `quanta info` for an audio stream.
+pub fn info_lines(params: &AudioParams, total_bytes: u64, end_samples: Option<u64>) -> Vec<String> {
+    let samples = match params.total_samples {
+        0 => end_samples.unwrap_or(0),
+        t => t,
+    };
+    let seconds = samples as f64 / params.sample_rate as f64;
+    vec![
+        format!(
+            "audio       {} Hz, {} ch, {} samples ({seconds:.3} s)",
+            params.sample_rate, params.channels, samples
+        ),
+        format!(
+            "frames      {} coefficients, {} per packet, {:?} window",
+            params.frame_size, params.frames_per_packet, params.window
+        ),
+        format!(
+            "tune        {}, target {} kbit/s (0 = quality mode)",
+            params.tune.name(),
+            params.target_kbps
+        ),
+        format!(
+            "delay       {} samples (trimmed by the decoder)",
+            params.delay
+        ),
+        format!(
+            "bitrate     {:.1} kbit/s",
+            total_bytes as f64 * 8.0 / seconds.max(1e-9) / 1000.0
+        ),
+    ]
+}

@@ -1,0 +1,373 @@
+//! Audio stream parameters: the header's parameter block, the packet prefix, the end-of-stream
+//! payload and the band layout, each writer beside its reader.
+//!
+//! In: an [`AudioParams`] value (or bytes from a stream). Out: the bytes of
+//! docs/FORMAT.md, "Audio (media kind 2)", or the validated value, or an error naming the
+//! field and the values allowed. Every field a decoder sizes buffers by is checked against
+//! [`Limits`] and the format's own ranges before anything is allocated.
+
+use crate::error::{Error, Limits, Result};
+use crate::transform::window::WindowShape;
+
+/// The transform id byte of an audio stream header: the MDCT.
+pub const AUDIO_TRANSFORM_MDCT: u8 = 1;
+/// Version of the audio parameter block.
+pub const AUDIO_PARAMS_VERSION: u8 = 1;
+/// Bytes of the parameter block.
+pub const AUDIO_PARAMS_BYTES: usize = 27;
+/// Bytes of the prefix of every data packet, before the range-coded frames.
+pub const PACKET_PREFIX_BYTES: usize = 13;
+/// Lowest and highest sample rate the codec accepts, in Hz.
+pub const MIN_SAMPLE_RATE: u32 = 8_000;
+pub const MAX_SAMPLE_RATE: u32 = 96_000;
+/// Most channels the codec codes.
+pub const MAX_CHANNELS: u8 = 2;
+/// Frame sizes (coefficients per frame) a stream may use.
+pub const FRAME_SIZES: [usize; 4] = [256, 512, 1024, 2048];
+/// Most frames in one packet.
+pub const MAX_FRAMES_PER_PACKET: u8 = 64;
+
+/// How the encoder placed its noise (stored for information; the decoder does not need it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AudioTune {
+    /// Noise shaped under the psychoacoustic masking threshold.
+    Perceptual,
+    /// Equal step sizes in every band: the least mean squared error for the rate.
+    Psnr,
+}
+
+impl AudioTune {
+    pub fn to_u8(self) -> u8 {
+        match self {
+            AudioTune::Perceptual => 0,
+            AudioTune::Psnr => 1,
+        }
+    }
+
+    pub fn from_u8(code: u8) -> Option<AudioTune> {
+        match code {
+            0 => Some(AudioTune::Perceptual),
+            1 => Some(AudioTune::Psnr),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            AudioTune::Perceptual => "perceptual",
+            AudioTune::Psnr => "psnr",
+        }
+    }
+}
+
+/// The parameters of an audio stream, as stored in its header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AudioParams {
+    /// Samples per second per channel.
+    pub sample_rate: u32,
+    /// 1 or 2.
+    pub channels: u8,
+    /// MDCT coefficients per frame `N` (the hop); windows are `2N` long.
+    pub frame_size: usize,
+    /// Frames coded together in one packet.
+    pub frames_per_packet: u8,
+    pub window: WindowShape,
+    pub tune: AudioTune,
+    /// Length of the input in samples per channel; 0 when unknown at the start (the true
+    /// length is then in the end-of-stream packet).
+    pub total_samples: u64,
+    /// Samples the decoder drops at the start (always `frame_size`: the first frame only
+    /// primes the overlap).
+    pub delay: u32,
+    /// The average bitrate asked for, in kbit/s; 0 for quality-driven coding.
+    pub target_kbps: u32,
+}
+
+impl AudioParams {
+    /// The parameter block's bytes.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(AUDIO_PARAMS_BYTES);
+        out.push(AUDIO_PARAMS_VERSION);
+        out.extend_from_slice(&self.sample_rate.to_le_bytes());
+        out.push(self.channels);
+        out.extend_from_slice(&(self.frame_size as u16).to_le_bytes());
+        out.push(self.frames_per_packet);
+        out.push(self.window.to_u8());
+        out.push(self.tune.to_u8());
+        out.extend_from_slice(&self.total_samples.to_le_bytes());
+        out.extend_from_slice(&self.delay.to_le_bytes());
+        out.extend_from_slice(&self.target_kbps.to_le_bytes());
+        out
+    }
+
+    /// Parses and validates a parameter block.
+    pub fn from_bytes(bytes: &[u8], limits: &Limits) -> Result<AudioParams> {
+        if bytes.len() != AUDIO_PARAMS_BYTES {
+            return Err(Error::invalid(format!(
+                "audio parameter block is {} bytes, expected {AUDIO_PARAMS_BYTES}",
+                bytes.len()
+            )));
+        }
+        if bytes[0] != AUDIO_PARAMS_VERSION {
+            return Err(Error::Unsupported(format!(
+                "audio parameter version {} (this build reads {AUDIO_PARAMS_VERSION})",
+                bytes[0]
+            )));
+        }
+        let u32_at =
+            |i: usize| u32::from_le_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
+        let sample_rate = u32_at(1);
+        let channels = bytes[5];
+        let frame_size = u16::from_le_bytes([bytes[6], bytes[7]]) as usize;
+        let mut total = [0u8; 8];
+        total.copy_from_slice(&bytes[11..19]);
+        let params = AudioParams {
+            sample_rate,
+            channels,
+            frame_size,
+            frames_per_packet: bytes[8],
+            window: WindowShape::from_u8(bytes[9]).ok_or_else(|| {
+                Error::invalid(format!(
+                    "audio window shape {} (expected 0 sine or 1 KBD)",
+                    bytes[9]
+                ))
+            })?,
+            tune: AudioTune::from_u8(bytes[10]).ok_or_else(|| {
+                Error::invalid(format!(
+                    "audio tune {} (expected 0 perceptual or 1 psnr)",
+                    bytes[10]
+                ))
+            })?,
+            total_samples: u64::from_le_bytes(total),
+            delay: u32_at(19),
+            target_kbps: u32_at(23),
+        };
+        params.validate(limits)?;
+        Ok(params)
+    }
+
+    /// Checks every field against the format's ranges and `limits`.
+    pub fn validate(&self, limits: &Limits) -> Result<()> {
+        Limits::check(
+            "audio channel count",
+            self.channels as u64,
+            limits.max_channels as u64,
+        )?;
+        Limits::check(
+            "audio sample rate",
+            self.sample_rate as u64,
+            limits.max_sample_rate as u64,
+        )?;
+        if !(MIN_SAMPLE_RATE..=MAX_SAMPLE_RATE).contains(&self.sample_rate) {
+            return Err(Error::Unsupported(format!(
+                "audio sample rate {} Hz (expected {MIN_SAMPLE_RATE} to {MAX_SAMPLE_RATE})",
+                self.sample_rate
+            )));
+        }
+        if self.channels == 0 || self.channels > MAX_CHANNELS {
+            return Err(Error::Unsupported(format!(
+                "{} audio channels (expected 1 or 2)",
+                self.channels
+            )));
+        }
+        if !FRAME_SIZES.contains(&self.frame_size) {
+            return Err(Error::invalid(format!(
+                "audio frame size {} (expected one of {FRAME_SIZES:?})",
+                self.frame_size
+            )));
+        }
+        if self.frames_per_packet == 0 || self.frames_per_packet > MAX_FRAMES_PER_PACKET {
+            return Err(Error::invalid(format!(
+                "{} frames per packet (expected 1 to {MAX_FRAMES_PER_PACKET})",
+                self.frames_per_packet
+            )));
+        }
+        if self.delay as usize != self.frame_size {
+            return Err(Error::invalid(format!(
+                "audio encoder delay {} (expected the frame size, {})",
+                self.delay, self.frame_size
+            )));
+        }
+        Ok(())
+    }
+
+    /// Samples per channel one packet covers.
+    pub fn samples_per_packet(&self) -> usize {
+        self.frame_size * self.frames_per_packet as usize
+    }
+}
+
+/// The prefix of a data packet: where its frames sit in the stream and how many output
+/// samples (per channel) they finish after delay and padding are trimmed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PacketPrefix {
+    pub first_frame: u64,
+    pub frames: u8,
+    pub output_samples: u32,
+}
+
+impl PacketPrefix {
+    pub fn write(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.first_frame.to_le_bytes());
+        out.push(self.frames);
+        out.extend_from_slice(&self.output_samples.to_le_bytes());
+    }
+
+    /// Reads and checks a prefix; returns it and the range-coded rest.
+    pub fn read<'a>(payload: &'a [u8], params: &AudioParams) -> Result<(PacketPrefix, &'a [u8])> {
+        if payload.len() < PACKET_PREFIX_BYTES {
+            return Err(Error::invalid(format!(
+                "audio packet of {} bytes, at least {PACKET_PREFIX_BYTES} expected",
+                payload.len()
+            )));
+        }
+        let mut first = [0u8; 8];
+        first.copy_from_slice(&payload[..8]);
+        let prefix = PacketPrefix {
+            first_frame: u64::from_le_bytes(first),
+            frames: payload[8],
+            output_samples: u32::from_le_bytes([payload[9], payload[10], payload[11], payload[12]]),
+        };
+        if prefix.frames == 0 || prefix.frames > params.frames_per_packet {
+            return Err(Error::invalid(format!(
+                "audio packet holds {} frames (expected 1 to {})",
+                prefix.frames, params.frames_per_packet
+            )));
+        }
+        if prefix.output_samples as usize > prefix.frames as usize * params.frame_size {
+            return Err(Error::invalid(format!(
+                "audio packet finishes {} samples, more than its {} frames of {}",
+                prefix.output_samples, prefix.frames, params.frame_size
+            )));
+        }
+        Ok((prefix, &payload[PACKET_PREFIX_BYTES..]))
+    }
+}
+
+/// The end-of-stream payload: the input length in samples per channel and the frame count.
+pub fn end_payload(total_samples: u64, frames: u64) -> Vec<u8> {
+    let mut out = total_samples.to_le_bytes().to_vec();
+    out.extend_from_slice(&frames.to_le_bytes());
+    out
+}
+
+/// Reads an end-of-stream payload written by [`end_payload`].
+pub fn read_end_payload(bytes: &[u8]) -> Option<(u64, u64)> {
+    if bytes.len() != 16 {
+        return None;
+    }
+    let mut a = [0u8; 8];
+    let mut b = [0u8; 8];
+    a.copy_from_slice(&bytes[..8]);
+    b.copy_from_slice(&bytes[8..]);
+    Some((u64::from_le_bytes(a), u64::from_le_bytes(b)))
+}
+
+/// Band edge frequencies in Hz: about half a Bark apart (Zwicker's critical bands and their
+/// midpoints), then wider steps up to 48 kHz.
+const BAND_EDGES_HZ: [u32; 58] = [
+    0, 50, 100, 150, 200, 250, 300, 350, 400, 455, 510, 570, 630, 700, 770, 845, 920, 1000, 1080,
+    1175, 1270, 1375, 1480, 1600, 1720, 1860, 2000, 2160, 2320, 2510, 2700, 2925, 3150, 3425, 3700,
+    4050, 4400, 4850, 5300, 5850, 6400, 7050, 7700, 8600, 9500, 10750, 12000, 13750, 15500, 17250,
+    19000, 21000, 23000, 26000, 30000, 35000, 40000, 48000,
+];
+
+/// Narrowest band, in coefficients.
+const MIN_BAND_WIDTH: usize = 4;
+
+/// The band edges (in coefficients, from 0 to `n`) of frames of `n` coefficients at `rate`
+/// Hz. Integer arithmetic only, so every decoder derives the same layout.
+pub fn band_edges(n: usize, rate: u32) -> Vec<usize> {
+    let mut edges = vec![0usize];
+    for &hz in &BAND_EDGES_HZ[1..] {
+        let bin = ((hz as u64 * 2 * n as u64 + rate as u64 / 2) / rate as u64) as usize;
+        let last = edges[edges.len() - 1];
+        if bin >= n {
+            break;
+        }
+        if bin >= last + MIN_BAND_WIDTH {
+            edges.push(bin);
+        }
+    }
+    let last = edges[edges.len() - 1];
+    if n - last < MIN_BAND_WIDTH && edges.len() > 1 {
+        edges.pop();
+    }
+    edges.push(n);
+    edges
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> AudioParams {
+        AudioParams {
+            sample_rate: 48_000,
+            channels: 2,
+            frame_size: 1024,
+            frames_per_packet: 16,
+            window: WindowShape::Sine,
+            tune: AudioTune::Perceptual,
+            total_samples: 123_456,
+            delay: 1024,
+            target_kbps: 96,
+        }
+    }
+
+    #[test]
+    fn round_trip_and_absurd_values() {
+        let limits = Limits::default();
+        let p = sample();
+        assert_eq!(AudioParams::from_bytes(&p.to_bytes(), &limits).unwrap(), p);
+        let bad = |f: &dyn Fn(&mut AudioParams)| {
+            let mut q = sample();
+            f(&mut q);
+            AudioParams::from_bytes(&q.to_bytes(), &limits)
+                .unwrap_err()
+                .to_string()
+        };
+        assert!(bad(&|q| q.sample_rate = 0).contains("sample rate 0"));
+        assert!(bad(&|q| q.sample_rate = 1_000_000_000).contains("limit exceeded"));
+        assert!(bad(&|q| q.channels = 200).contains("channel count"));
+        assert!(bad(&|q| q.channels = 0).contains("0 audio channels"));
+        assert!(bad(&|q| q.frame_size = 1000).contains("frame size"));
+        assert!(bad(&|q| q.frames_per_packet = 0).contains("frames per packet"));
+        assert!(bad(&|q| q.delay = 5).contains("delay"));
+        assert!(AudioParams::from_bytes(&[1, 2, 3], &limits).is_err());
+    }
+
+    #[test]
+    fn band_layouts() {
+        for &n in &FRAME_SIZES {
+            for rate in [8_000, 16_000, 44_100, 48_000, 96_000] {
+                let e = band_edges(n, rate);
+                assert_eq!(e[0], 0);
+                assert_eq!(*e.last().unwrap(), n);
+                for w in e.windows(2) {
+                    assert!(w[1] - w[0] >= MIN_BAND_WIDTH, "{n} {rate} {e:?}");
+                }
+                assert!(e.len() <= 60);
+            }
+        }
+        assert_eq!(band_edges(1024, 48_000).len() - 1, 44);
+    }
+
+    #[test]
+    fn prefix_round_trip() {
+        let p = sample();
+        let prefix = PacketPrefix {
+            first_frame: 77,
+            frames: 3,
+            output_samples: 2000,
+        };
+        let mut bytes = Vec::new();
+        prefix.write(&mut bytes);
+        bytes.push(9);
+        let (back, rest) = PacketPrefix::read(&bytes, &p).unwrap();
+        assert_eq!(back, prefix);
+        assert_eq!(rest, &[9]);
+        assert!(PacketPrefix::read(&bytes[..5], &p).is_err());
+        assert_eq!(read_end_payload(&end_payload(5, 6)), Some((5, 6)));
+    }
+}

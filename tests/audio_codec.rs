@@ -1,0 +1,337 @@
+//! Integration tests of the audio codec through the library: exact length, alignment,
+//! bitrate accuracy, tunes, damage and hostile headers, and every input format fixture.
+
+use quanta::codec::audio::{
+    decode_audio, encode_audio, AudioDecodeOptions, AudioEncoderConfig, AudioTune, RateMode,
+};
+use quanta::media::audio::{MemorySource, SymphoniaSource};
+use quanta::metrics::audio::snr;
+
+/// A few seconds of music-like test signal: chords, a sweep, clicks and noise.
+fn music(rate: u32, channels: usize, seconds: f64) -> Vec<f32> {
+    let n = (rate as f64 * seconds) as usize;
+    let mut seed = 12345u64;
+    let mut out = Vec::with_capacity(n * channels);
+    for i in 0..n {
+        let t = i as f64 / rate as f64;
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let noise = ((seed >> 40) as f64 / (1u64 << 24) as f64 - 0.5) * 0.02;
+        let env = 0.5 + 0.5 * (2.0 * std::f64::consts::PI * 0.7 * t).sin();
+        let chord: f64 = [220.0, 277.2, 329.6, 440.0]
+            .iter()
+            .map(|f| (2.0 * std::f64::consts::PI * f * t).sin())
+            .sum::<f64>()
+            * 0.1
+            * env;
+        let sweep = 0.1 * (2.0 * std::f64::consts::PI * (200.0 + 2000.0 * t) * t).sin();
+        let click = if i % (rate as usize / 3) < 20 {
+            0.3
+        } else {
+            0.0
+        };
+        for ch in 0..channels {
+            let pan = if ch == 0 { 1.0 } else { 0.8 };
+            out.push((chord * pan + sweep * (1.0 - 0.3 * ch as f64) + click + noise) as f32);
+        }
+    }
+    out
+}
+
+fn round_trip(
+    samples: &[f32],
+    rate: u32,
+    channels: usize,
+    config: &AudioEncoderConfig,
+) -> (Vec<u8>, Vec<f32>) {
+    let mut stream = Vec::new();
+    encode_audio(
+        MemorySource::new(rate, channels, samples.to_vec()),
+        config,
+        &mut stream,
+    )
+    .unwrap();
+    let mut out = Vec::new();
+    let report = decode_audio(&stream[..], &AudioDecodeOptions::default(), |s| {
+        out.extend_from_slice(s);
+        Ok(())
+    })
+    .unwrap();
+    assert!(report.damage.is_empty(), "{:?}", report.damage);
+    assert!(report.complete);
+    (stream, out)
+}
+
+/// The lag (in samples) that best aligns `b` with `a`, searched within ±`range`.
+fn best_lag(a: &[f32], b: &[f32], channels: usize, range: i64) -> i64 {
+    let mut best = (f64::MIN, 0);
+    for lag in -range..=range {
+        let mut dot = 0.0;
+        for i in 0..a.len() / channels {
+            let j = i as i64 + lag;
+            if j >= 0 && (j as usize) < b.len() / channels {
+                dot += a[i * channels] as f64 * b[j as usize * channels] as f64;
+            }
+        }
+        if dot > best.0 {
+            best = (dot, lag);
+        }
+    }
+    best.1
+}
+
+#[test]
+fn exact_length_and_alignment() {
+    for (rate, channels, len) in [
+        (48_000, 2, 48_000 * 2 + 77),
+        (44_100, 1, 1000),
+        (8_000, 1, 1),
+    ] {
+        let input = music(rate, channels, len as f64 / rate as f64);
+        let input = input[..len * channels].to_vec();
+        let config = AudioEncoderConfig {
+            rate: RateMode::Bitrate(if channels == 2 { 128.0 } else { 64.0 }),
+            ..AudioEncoderConfig::default()
+        };
+        let (_, out) = round_trip(&input, rate, channels, &config);
+        assert_eq!(out.len(), input.len(), "{rate} {channels} {len}");
+        if len > 10_000 {
+            assert_eq!(best_lag(&input, &out, channels, 40), 0);
+            assert!(snr(&input, &out).unwrap() > 10.0);
+        }
+    }
+}
+
+#[test]
+fn bitrate_is_held_and_psnr_tune_beats_perceptual_on_snr() {
+    let rate = 48_000;
+    let input = music(rate, 2, 6.0);
+    let seconds = input.len() as f64 / 2.0 / rate as f64;
+    let mut snrs = Vec::new();
+    for tune in [AudioTune::Psnr, AudioTune::Perceptual] {
+        for kbps in [48.0, 128.0] {
+            let config = AudioEncoderConfig {
+                rate: RateMode::Bitrate(kbps),
+                tune,
+                ..AudioEncoderConfig::default()
+            };
+            let (stream, out) = round_trip(&input, rate, 2, &config);
+            let actual = stream.len() as f64 * 8.0 / seconds / 1000.0;
+            assert!(
+                (actual / kbps - 1.0).abs() < 0.05,
+                "{tune:?} {kbps}: {actual}"
+            );
+            snrs.push(snr(&input, &out).unwrap());
+        }
+    }
+    assert!(snrs[0] >= snrs[2] && snrs[1] >= snrs[3], "{snrs:?}");
+    assert!(snrs[1] > snrs[0]);
+}
+
+#[test]
+fn quality_mode_and_threads_give_the_same_bytes() {
+    let input = music(32_000, 2, 1.5);
+    let mut streams = Vec::new();
+    for threads in [1, 3] {
+        let config = AudioEncoderConfig {
+            rate: RateMode::Quality(60),
+            threads,
+            ..AudioEncoderConfig::default()
+        };
+        streams.push(round_trip(&input, 32_000, 2, &config).0);
+    }
+    assert_eq!(streams[0], streams[1]);
+    let config = AudioEncoderConfig {
+        rate: RateMode::Bitrate(64.0),
+        threads: 1,
+        ..AudioEncoderConfig::default()
+    };
+    let a = round_trip(&input, 32_000, 2, &config).0;
+    let b = round_trip(
+        &input,
+        32_000,
+        2,
+        &AudioEncoderConfig {
+            threads: 2,
+            ..config
+        },
+    )
+    .0;
+    assert_eq!(a, b);
+}
+
+#[test]
+fn damaged_and_truncated_streams_keep_their_length() {
+    let rate = 44_100;
+    let input = music(rate, 2, 2.0);
+    let config = AudioEncoderConfig {
+        rate: RateMode::Bitrate(96.0),
+        frames_per_packet: 4,
+        ..AudioEncoderConfig::default()
+    };
+    let mut stream = Vec::new();
+    encode_audio(
+        MemorySource::new(rate, 2, input.clone()),
+        &config,
+        &mut stream,
+    )
+    .unwrap();
+    // Flip bytes in the middle: one packet is lost and concealed; the length holds.
+    let mut damaged = stream.clone();
+    let mid = damaged.len() / 2;
+    for b in &mut damaged[mid..mid + 8] {
+        *b ^= 0x5a;
+    }
+    let mut out = Vec::new();
+    let report = decode_audio(&damaged[..], &AudioDecodeOptions::default(), |s| {
+        out.extend_from_slice(s);
+        Ok(())
+    })
+    .unwrap();
+    assert!(!report.damage.is_empty());
+    assert!(report.concealed_frames > 0);
+    assert_eq!(out.len(), input.len());
+    // Truncated: the header knows the length, the missing end is silence.
+    let mut out = Vec::new();
+    let report = decode_audio(
+        &stream[..stream.len() * 2 / 3],
+        &AudioDecodeOptions::default(),
+        |s| {
+            out.extend_from_slice(s);
+            Ok(())
+        },
+    )
+    .unwrap();
+    assert!(!report.complete);
+    assert_eq!(out.len(), input.len());
+}
+
+#[test]
+fn hostile_headers_are_refused_without_allocating() {
+    let input = music(16_000, 1, 0.2);
+    let mut stream = Vec::new();
+    encode_audio(
+        MemorySource::new(16_000, 1, input),
+        &AudioEncoderConfig::default(),
+        &mut stream,
+    )
+    .unwrap();
+    // Parameter block starts after the 10 fixed header bytes; rewrite fields and the CRC.
+    let patch = |f: &dyn Fn(&mut [u8])| {
+        let mut s = stream.clone();
+        let len = u16::from_le_bytes([s[8], s[9]]) as usize;
+        f(&mut s[10..10 + len]);
+        let crc = crc32fast::hash(&s[..10 + len]);
+        s[10 + len..14 + len].copy_from_slice(&crc.to_le_bytes());
+        decode_audio(&s[..], &AudioDecodeOptions::default(), |_| Ok(()))
+            .unwrap_err()
+            .to_string()
+    };
+    let e = patch(&|p| p[1..5].copy_from_slice(&0u32.to_le_bytes()));
+    assert!(e.contains("sample rate 0"), "{e}");
+    let e = patch(&|p| p[1..5].copy_from_slice(&1_000_000_000u32.to_le_bytes()));
+    assert!(e.contains("sample rate"), "{e}");
+    let e = patch(&|p| p[5] = 232);
+    assert!(e.contains("channel"), "{e}");
+    let e = patch(&|p| p[6..8].copy_from_slice(&60_000u16.to_le_bytes()));
+    assert!(e.contains("frame size"), "{e}");
+}
+
+#[test]
+fn every_input_format_round_trips() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/audio");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().and_then(|e| e.to_str()) == Some("md") {
+            continue;
+        }
+        let source = SymphoniaSource::open(&path).unwrap();
+        let (rate, channels) = (
+            quanta::media::audio::AudioSource::sample_rate(&source),
+            quanta::media::audio::AudioSource::channels(&source),
+        );
+        let (_, _, reference) = quanta::media::audio::read_audio_file(&path).unwrap();
+        let mut stream = Vec::new();
+        encode_audio(source, &AudioEncoderConfig::default(), &mut stream).unwrap();
+        let mut out = Vec::new();
+        decode_audio(&stream[..], &AudioDecodeOptions::default(), |s| {
+            out.extend_from_slice(s);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(out.len(), reference.len(), "{}", path.display());
+        assert!(rate >= 8000 && channels >= 1);
+        assert!(snr(&reference, &out).unwrap() > 8.0, "{}", path.display());
+        seen += 1;
+    }
+    assert!(seen >= 5, "{seen} fixtures");
+}
+
+#[test]
+fn command_line_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/audio");
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_quanta"))
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .unwrap()
+    };
+    let input = fixtures.join("tone.flac");
+    let input = input.to_str().unwrap();
+    let o = run(&["encode", input, "-o", "t.qnt", "--bitrate", "64"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = run(&["decode", "t.qnt", "-o", "t.wav", "--bits", "24"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = run(&["compare", input, "t.wav"]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success() && text.contains("SegSNR"), "{text}");
+    let o = run(&["info", "t.qnt"]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("22050 Hz, 2 ch"), "{text}");
+    // Raw PCM through standard input, out as raw PCM.
+    let pcm: Vec<u8> = (0..8000i16)
+        .flat_map(|i| ((i % 200) * 50).to_le_bytes())
+        .collect();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_quanta"))
+        .args([
+            "encode",
+            "-",
+            "-o",
+            "p.qnt",
+            "--input-format",
+            "s16le",
+            "--rate",
+            "16000",
+            "--channels",
+            "1",
+        ])
+        .current_dir(dir.path())
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(&pcm).unwrap();
+    assert!(child.wait().unwrap().success());
+    let o = run(&["decode", "p.qnt", "-o", "-", "--format", "s16le"]);
+    assert!(o.status.success());
+    assert_eq!(o.stdout.len(), pcm.len());
+    // Five channels are refused with a clear message.
+    let o = run(&[
+        "encode",
+        "-",
+        "-o",
+        "x.qnt",
+        "--input-format",
+        "s16le",
+        "--rate",
+        "16000",
+        "--channels",
+        "5",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("5 channels"));
+}
