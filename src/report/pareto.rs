@@ -196,7 +196,7 @@ fn draw_panel<DB: DrawingBackend>(
     }
     chart
         .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
+        .position(SeriesLabelPosition::UpperMiddle)
         .background_style(WHITE.mix(0.9))
         .border_style(BLACK)
         .label_font((FONT, 14))
@@ -204,11 +204,7 @@ fn draw_panel<DB: DrawingBackend>(
         .map_err(|e| err(&e))?;
     let key = "markers: ○ uniform   △ deadzone   × perceptual   ● rdo";
     panel
-        .draw(&Text::new(
-            key,
-            (90, PANEL.1 as i32 - 24),
-            (FONT, 14).into_font(),
-        ))
+        .draw(&Text::new(key, (100, 44), (FONT, 14).into_font()))
         .map_err(|e| err(&e))?;
     Ok(())
 }
