@@ -169,7 +169,7 @@ pub fn select_points<'a>(
 }
 
 /// BD-rate of `test` (quanta) against `anchor`, or why there is none.
-fn bd_outcome(
+pub(crate) fn bd_outcome(
     anchor: &[(f64, f64)],
     test: &[(f64, f64)],
     anchor_name: &str,

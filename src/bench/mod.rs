@@ -20,6 +20,7 @@ pub mod anchors;
 pub mod bd;
 pub mod lists;
 pub mod metric;
+pub mod study;
 pub mod sweep;
 
 use std::path::PathBuf;

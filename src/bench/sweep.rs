@@ -185,7 +185,7 @@ fn bench_file(
 }
 
 /// Puts the file's name in front of an error's message (once).
-fn with_file(path: &Path, e: Error) -> Error {
+pub(crate) fn with_file(path: &Path, e: Error) -> Error {
     let name = path.display();
     match e {
         Error::Media(m) => Error::Media(format!("{name}: {m}")),
@@ -197,7 +197,7 @@ fn with_file(path: &Path, e: Error) -> Error {
 }
 
 /// Megapixels per second; infinite for a time too short to measure.
-fn speed(megapixels: f64, seconds: f64) -> f64 {
+pub(crate) fn speed(megapixels: f64, seconds: f64) -> f64 {
     if seconds > 0.0 {
         megapixels / seconds
     } else {
@@ -206,19 +206,28 @@ fn speed(megapixels: f64, seconds: f64) -> f64 {
 }
 
 /// One coded and decoded picture.
-struct Coded {
-    bytes: u64,
-    decoded: Picture,
-    encode_seconds: f64,
-    decode_seconds: f64,
+pub(crate) struct Coded {
+    pub bytes: u64,
+    pub decoded: Picture,
+    pub encode_seconds: f64,
+    pub decode_seconds: f64,
 }
 
-/// Encodes and decodes with quanta in memory, one thread each.
+/// Encodes and decodes with quanta's defaults in memory, one thread each.
 fn run_quanta(picture: &Picture, setting: f64) -> Result<Coded> {
     let config = ImageEncoderConfig {
         quality: setting.round().clamp(0.0, 100.0) as u8,
-        threads: 1,
         ..ImageEncoderConfig::default()
+    };
+    run_quanta_with(picture, &config)
+}
+
+/// Encodes and decodes with `config` in memory, one thread each (`config.threads` is
+/// ignored).
+pub(crate) fn run_quanta_with(picture: &Picture, config: &ImageEncoderConfig) -> Result<Coded> {
+    let config = ImageEncoderConfig {
+        threads: 1,
+        ..config.clone()
     };
     let mut stream = Vec::new();
     let start = Instant::now();

@@ -9,7 +9,9 @@
 
 pub mod csv;
 pub mod json;
+pub mod pareto;
 pub mod plot;
+pub mod study;
 pub mod table;
 
 use crate::bench::Metric;

@@ -22,7 +22,7 @@ use crate::media::image::{encode_picture_file, PictureFormat};
 use crate::signal::{Picture, PixelLayout};
 
 /// The font family every text of a plot uses.
-const FONT: &str = "sans-serif";
+pub(crate) const FONT: &str = "sans-serif";
 /// Size of one panel in pixels.
 const PANEL: (u32, u32) = (800, 540);
 
@@ -50,7 +50,7 @@ impl PlotFormat {
 }
 
 /// Registers the embedded font once; later calls return the first outcome.
-fn ensure_font() -> Result<()> {
+pub(crate) fn ensure_font() -> Result<()> {
     static REGISTERED: OnceLock<bool> = OnceLock::new();
     let ok = *REGISTERED.get_or_init(|| {
         register_font(FONT, FontStyle::Normal, dejavu::sans::regular()).is_ok()

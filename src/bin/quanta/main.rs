@@ -15,6 +15,8 @@ mod demo;
 mod encode;
 mod info;
 mod output;
+mod study;
+mod transforms;
 mod video;
 
 use std::path::PathBuf;
@@ -67,6 +69,12 @@ enum Command {
     /// Rate-distortion benchmark: quanta against reference encoders (cjpeg, cwebp, ...) on
     /// pictures, with BD-rates, tables, CSV/JSON and plots.
     Bench(bench::BenchArgs),
+    /// The transform family: arithmetic cost, coding gain, efficiency, errors and speed of
+    /// every member, and with --images its BD-rate against the exact DCT.
+    Transforms(transforms::TransformsArgs),
+    /// Quantization versus approximation: every transform under every quantizer on a
+    /// folder of pictures, BD-rates, speeds and a Pareto plot.
+    Study(study::StudyArgs),
 }
 
 /// Outcome of a command that ran to the end.
@@ -101,6 +109,8 @@ fn main() -> ExitCode {
         } => compare::run(&reference, &distorted, json),
         Command::Demo(args) => demo::run(args),
         Command::Bench(args) => bench::run(args),
+        Command::Transforms(args) => transforms::run(args),
+        Command::Study(args) => study::run(args),
     };
     match result {
         Ok(Finish::Ok) => ExitCode::SUCCESS,
