@@ -3,11 +3,18 @@
 //! must return without panicking, hanging or allocating beyond small limits; results are
 //! thrown away. Kept in the library so that the fuzzers and `cargo test` run the same code.
 
+use crate::codec::audio::{decode_audio, decode_packet_for_fuzzing, AudioDecodeOptions};
+use crate::codec::audio::{AudioParams, AudioTune};
 use crate::codec::image::params::{ChromaSampling, ImageParams};
 use crate::codec::image::tile::decode_tile;
 use crate::codec::image::{decode_picture, ImageDecodeOptions};
+use crate::codec::video::params::VideoParams;
+use crate::codec::video::{VideoDecoder, VideoStreamDecoder};
 use crate::container::{ContainerReader, ReadEvent};
 use crate::error::Limits;
+use crate::media::audio::{AudioSource, PcmFormat, RawPcmSource};
+use crate::media::y4m::{ChromaFormat, Y4mReader};
+use crate::transform::window::WindowShape;
 use crate::transform::TransformId;
 
 /// Limits small enough that a fuzzer never runs out of memory.
@@ -86,4 +93,120 @@ pub fn image_tile(data: &[u8]) {
     let mut payload = vec![0u8; 4];
     payload.extend_from_slice(&data[6..]);
     let _ = decode_tile(&params, &payload);
+}
+
+/// Reads raw bytes as a Y4M stream, frame by frame.
+pub fn y4m_reader(data: &[u8]) {
+    if let Ok(mut reader) = Y4mReader::new(data, "fuzz", &fuzz_limits()) {
+        let mut frames = 0usize;
+        while let Ok(Some(_)) = reader.next_frame() {
+            frames += 1;
+            assert!(frames <= data.len(), "more frames than bytes");
+        }
+    }
+}
+
+/// Reads raw bytes as raw PCM; the first byte picks the format and channel count.
+pub fn raw_pcm(data: &[u8]) {
+    let Some((&choice, rest)) = data.split_first() else {
+        return;
+    };
+    let format = if choice & 1 == 0 {
+        PcmFormat::S16le
+    } else {
+        PcmFormat::F32le
+    };
+    let channels = 1 + ((choice >> 1) & 1) as usize;
+    if let Ok(mut source) = RawPcmSource::new(rest, format, 48_000, channels) {
+        let mut out = Vec::new();
+        while let Ok(n) = source.read_frames(&mut out, 256) {
+            if n == 0 {
+                break;
+            }
+            assert!(
+                out.iter().all(|s| s.is_finite()),
+                "raw PCM gave a non-finite sample"
+            );
+            out.clear();
+        }
+    }
+}
+
+/// Decodes raw bytes as an audio stream, on one thread.
+pub fn audio_stream(data: &[u8]) {
+    let options = AudioDecodeOptions {
+        threads: 1,
+        limits: fuzz_limits(),
+    };
+    let _ = decode_audio(data, &options, |_| Ok(()));
+}
+
+/// Decodes an audio packet payload past the CRCs, under parameters chosen by the first
+/// 3 bytes.
+pub fn audio_packet(data: &[u8]) {
+    if data.len() < 3 {
+        return;
+    }
+    let params = AudioParams {
+        sample_rate: [8_000, 16_000, 44_100, 48_000, 96_000][data[0] as usize % 5],
+        channels: 1 + (data[1] & 1),
+        frame_size: [256, 512, 1024, 2048][(data[1] >> 1) as usize % 4],
+        frames_per_packet: 1 + data[2] % 8,
+        window: if data[2] & 0x80 == 0 {
+            WindowShape::Sine
+        } else {
+            WindowShape::Kbd
+        },
+        tune: AudioTune::Perceptual,
+        total_samples: 0,
+        delay: 1024,
+        target_kbps: 0,
+    };
+    let _ = decode_packet_for_fuzzing(&data[3..], &params);
+}
+
+/// Decodes raw bytes as a video stream, on one thread.
+pub fn video_stream(data: &[u8]) {
+    if let Ok(mut decoder) = VideoStreamDecoder::new(data, fuzz_limits(), 1) {
+        let mut frames = 0usize;
+        while let Ok(Some(_)) = decoder.next_frame() {
+            frames += 1;
+            assert!(frames <= 2 * data.len() + 2, "more frames than bytes");
+        }
+    }
+}
+
+/// Decodes a sequence of video frame payloads past the CRCs: the first 4 bytes choose the
+/// picture size and chroma format, then each frame is a u16 length and that many bytes.
+pub fn video_frames(data: &[u8]) {
+    if data.len() < 4 {
+        return;
+    }
+    let chroma = [
+        ChromaFormat::Mono,
+        ChromaFormat::Yuv420Jpeg,
+        ChromaFormat::Yuv422,
+        ChromaFormat::Yuv444,
+    ][data[2] as usize % 4];
+    let params = VideoParams {
+        width: 1 + (data[0] % 64) as u32,
+        height: 1 + (data[1] % 48) as u32,
+        chroma,
+        frame_rate: (25, 1),
+        aspect: (1, 1),
+        interlace: b'p',
+        keyint: 10,
+        quality: 50,
+        flags: data[3] & 1,
+        slice_rows: 1 + (data[3] >> 1) as u16 % 3,
+        bitrate_kbps: 0,
+    };
+    let mut decoder = VideoDecoder::new(params, 1);
+    let mut rest = &data[4..];
+    while rest.len() >= 2 {
+        let len = u16::from_le_bytes([rest[0], rest[1]]) as usize;
+        let end = (2 + len).min(rest.len());
+        let _ = decoder.decode(&rest[2..end]);
+        rest = &rest[end..];
+    }
 }

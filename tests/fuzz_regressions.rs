@@ -44,3 +44,33 @@ fn image_tile_inputs() {
 fn image_params_inputs() {
     assert!(replay("image_params", quanta::fuzzing::image_params) > 0);
 }
+
+#[test]
+fn y4m_reader_inputs() {
+    assert!(replay("y4m_reader", quanta::fuzzing::y4m_reader) > 0);
+}
+
+#[test]
+fn raw_pcm_inputs() {
+    assert!(replay("raw_pcm", quanta::fuzzing::raw_pcm) > 0);
+}
+
+#[test]
+fn audio_stream_inputs() {
+    assert!(replay("audio_stream", quanta::fuzzing::audio_stream) > 0);
+}
+
+#[test]
+fn audio_packet_inputs() {
+    assert!(replay("audio_packet", quanta::fuzzing::audio_packet) > 0);
+}
+
+#[test]
+fn video_stream_inputs() {
+    assert!(replay("video_stream", quanta::fuzzing::video_stream) > 0);
+}
+
+#[test]
+fn video_frames_inputs() {
+    assert!(replay("video_frames", quanta::fuzzing::video_frames) > 0);
+}

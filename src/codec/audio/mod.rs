@@ -784,3 +784,11 @@ pub fn decode_audio_stream<R: Read + Send, F: FnMut(&[f32]) -> Result<()>>(
         complete,
     })
 }
+
+/// Decodes one packet payload under `params`, for the fuzz targets (see
+/// [`crate::fuzzing`]): returns whether it decoded. Never panics on any bytes.
+#[doc(hidden)]
+pub fn decode_packet_for_fuzzing(payload: &[u8], params: &AudioParams) -> bool {
+    let edges = band_edges(params.frame_size, params.sample_rate);
+    decode_packet(payload, params, &edges).is_ok()
+}

@@ -1,0 +1,8 @@
+//! Fuzzes `quanta::fuzzing::video_frames` (see src/fuzzing.rs for what it feeds).
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    quanta::fuzzing::video_frames(data);
+});
