@@ -67,6 +67,7 @@ pub fn run(args: DemoArgs) -> Result<Finish> {
         dir.display()
     );
     print!("{}", markdown_report(&report, true));
+    crate::demo_audio::run(&dir, args.threads)?;
     println!(
         "\nFor the full benchmark: quanta bench {} --anchors jpeg,webp --plot rd.png",
         dir.display()

@@ -12,6 +12,7 @@ mod bench;
 mod compare;
 mod decode;
 mod demo;
+mod demo_audio;
 mod encode;
 mod info;
 mod output;
