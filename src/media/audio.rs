@@ -375,7 +375,9 @@ impl<R: Read + Send> AudioSource for RawPcmSource<R> {
             PcmFormat::F32le => out.extend(
                 self.bytes[..used]
                     .chunks_exact(4)
-                    .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])),
+                    .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                    // NaN and infinities are not sound: they become silence.
+                    .map(|v| if v.is_finite() { v } else { 0.0 }),
             ),
         }
         self.bytes.copy_within(used..self.filled, 0);

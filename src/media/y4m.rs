@@ -166,8 +166,11 @@ impl Y4mHeader {
         let rest = line
             .strip_prefix(Y4M_MAGIC)
             .ok_or_else(|| Error::Media("not a Y4M stream (no 'YUV4MPEG2 ' signature)".into()))?;
+        // ASCII only: tags are split after their first byte below.
         let text = std::str::from_utf8(rest)
-            .map_err(|_| Error::Media("Y4M header is not ASCII text".into()))?;
+            .ok()
+            .filter(|t| t.is_ascii())
+            .ok_or_else(|| Error::Media("Y4M header is not ASCII text".into()))?;
         let (mut width, mut height) = (None, None);
         let mut chroma = ChromaFormat::Yuv420Jpeg;
         let mut frame_rate = (25, 1);
