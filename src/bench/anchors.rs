@@ -14,7 +14,8 @@
 //! | `avif` | `avifenc --min Q --max Q -y 420 -s 6` | `avifdec` | quantizer 0–63 (0 lossless) | libavif-bin |
 //! | `jxl` | `cjxl -d D -e 7` | `djxl` | distance 0.1–25 (Butteraugli) | libjxl-tools |
 //!
-//! Audio and video anchors (opusenc, ffmpeg, ...) join this enum with their media kind.
+//! Audio anchors share this enum; their runs live in [`super::audio`] (opusenc/opusdec,
+//! oggenc/oggdec, ffmpeg's AAC, lame), swept over bitrates in kbit/s.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -36,10 +37,27 @@ pub enum Anchor {
     Avif,
     /// JPEG XL through libjxl's cjxl/djxl.
     Jxl,
+    /// Opus through opus-tools' opusenc/opusdec.
+    Opus,
+    /// Vorbis through vorbis-tools' oggenc/oggdec.
+    Vorbis,
+    /// AAC through ffmpeg's native encoder and decoder.
+    Aac,
+    /// MP3 through lame (which also decodes).
+    Mp3,
 }
 
 /// Every anchor, in the order reports list them.
-pub const ALL_ANCHORS: [Anchor; 4] = [Anchor::Jpeg, Anchor::Webp, Anchor::Avif, Anchor::Jxl];
+pub const ALL_ANCHORS: [Anchor; 8] = [
+    Anchor::Jpeg,
+    Anchor::Webp,
+    Anchor::Avif,
+    Anchor::Jxl,
+    Anchor::Opus,
+    Anchor::Vorbis,
+    Anchor::Aac,
+    Anchor::Mp3,
+];
 
 impl Anchor {
     /// The name used on the command line and in reports.
@@ -49,6 +67,10 @@ impl Anchor {
             Anchor::Webp => "webp",
             Anchor::Avif => "avif",
             Anchor::Jxl => "jxl",
+            Anchor::Opus => "opus",
+            Anchor::Vorbis => "vorbis",
+            Anchor::Aac => "aac",
+            Anchor::Mp3 => "mp3",
         }
     }
 
@@ -59,13 +81,20 @@ impl Anchor {
             "webp" => Some(Anchor::Webp),
             "avif" => Some(Anchor::Avif),
             "jxl" | "jpegxl" => Some(Anchor::Jxl),
+            "opus" => Some(Anchor::Opus),
+            "vorbis" | "ogg" => Some(Anchor::Vorbis),
+            "aac" => Some(Anchor::Aac),
+            "mp3" => Some(Anchor::Mp3),
             _ => None,
         }
     }
 
     /// The kind of media this anchor codes.
     pub fn media(self) -> MediaKind {
-        MediaKind::Image
+        match self {
+            Anchor::Jpeg | Anchor::Webp | Anchor::Avif | Anchor::Jxl => MediaKind::Image,
+            Anchor::Opus | Anchor::Vorbis | Anchor::Aac | Anchor::Mp3 => MediaKind::Audio,
+        }
     }
 
     /// The encoder program.
@@ -75,6 +104,10 @@ impl Anchor {
             Anchor::Webp => "cwebp",
             Anchor::Avif => "avifenc",
             Anchor::Jxl => "cjxl",
+            Anchor::Opus => "opusenc",
+            Anchor::Vorbis => "oggenc",
+            Anchor::Aac => "ffmpeg",
+            Anchor::Mp3 => "lame",
         }
     }
 
@@ -85,6 +118,10 @@ impl Anchor {
             Anchor::Webp => "dwebp",
             Anchor::Avif => "avifdec",
             Anchor::Jxl => "djxl",
+            Anchor::Opus => "opusdec",
+            Anchor::Vorbis => "oggdec",
+            Anchor::Aac => "ffmpeg",
+            Anchor::Mp3 => "lame",
         }
     }
 
@@ -95,16 +132,21 @@ impl Anchor {
             Anchor::Webp => "webp",
             Anchor::Avif => "libavif-bin",
             Anchor::Jxl => "libjxl-tools",
+            Anchor::Opus => "opus-tools",
+            Anchor::Vorbis => "vorbis-tools",
+            Anchor::Aac => "ffmpeg",
+            Anchor::Mp3 => "lame",
         }
     }
 
     /// What the anchor's setting means: "quality" (higher is better), "quantizer" or
-    /// "distance" (lower is better).
+    /// "distance" (lower is better), "bitrate" (kbit/s, audio).
     pub fn setting_name(self) -> &'static str {
         match self {
             Anchor::Jpeg | Anchor::Webp => "quality",
             Anchor::Avif => "quantizer",
             Anchor::Jxl => "distance",
+            Anchor::Opus | Anchor::Vorbis | Anchor::Aac | Anchor::Mp3 => "bitrate",
         }
     }
 
@@ -116,16 +158,23 @@ impl Anchor {
             }
             Anchor::Avif => vec![60.0, 54.0, 48.0, 42.0, 36.0, 30.0, 24.0, 18.0, 12.0, 6.0],
             Anchor::Jxl => vec![12.0, 8.0, 6.0, 4.0, 3.0, 2.0, 1.5, 1.0, 0.7, 0.4],
+            Anchor::Opus | Anchor::Vorbis | Anchor::Aac | Anchor::Mp3 => {
+                super::DEFAULT_BITRATES.to_vec()
+            }
         }
     }
 
     /// File extension of the coded file.
-    fn coded_extension(self) -> &'static str {
+    pub(crate) fn coded_extension(self) -> &'static str {
         match self {
             Anchor::Jpeg => "jpg",
             Anchor::Webp => "webp",
             Anchor::Avif => "avif",
             Anchor::Jxl => "jxl",
+            Anchor::Opus => "opus",
+            Anchor::Vorbis => "ogg",
+            Anchor::Aac => "m4a",
+            Anchor::Mp3 => "mp3",
         }
     }
 
@@ -133,7 +182,7 @@ impl Anchor {
     fn input_format(self) -> PictureFormat {
         match self {
             Anchor::Jpeg => PictureFormat::Ppm,
-            Anchor::Webp | Anchor::Avif | Anchor::Jxl => PictureFormat::Png,
+            _ => PictureFormat::Png,
         }
     }
 
@@ -142,6 +191,7 @@ impl Anchor {
         match self {
             Anchor::Jpeg | Anchor::Webp | Anchor::Jxl => "ppm",
             Anchor::Avif => "png",
+            Anchor::Opus | Anchor::Vorbis | Anchor::Aac | Anchor::Mp3 => "wav",
         }
     }
 
@@ -151,6 +201,8 @@ impl Anchor {
             Anchor::Jpeg | Anchor::Webp => (0.0, 100.0),
             Anchor::Avif => (0.0, 63.0),
             Anchor::Jxl => (0.1, 25.0),
+            Anchor::Opus => (6.0, 256.0),
+            Anchor::Vorbis | Anchor::Aac | Anchor::Mp3 => (8.0, 320.0),
         };
         if setting.is_finite() && (lo..=hi).contains(&setting) {
             Ok(())
@@ -208,6 +260,7 @@ impl Anchor {
                 path(input),
                 path(output),
             ],
+            Anchor::Opus | Anchor::Vorbis | Anchor::Aac | Anchor::Mp3 => Vec::new(),
         };
         words
     }
@@ -226,11 +279,12 @@ impl Anchor {
             Anchor::Avif => vec!["-j".into(), "1".into(), path(input), path(output)],
             // djxl's 0 means "the machine default", unlike cjxl's.
             Anchor::Jxl => vec!["--num_threads=1".into(), path(input), path(output)],
+            Anchor::Opus | Anchor::Vorbis | Anchor::Aac | Anchor::Mp3 => Vec::new(),
         }
     }
 
     /// The error for a missing program of this anchor.
-    fn missing(self, program: &str) -> Error {
+    pub(crate) fn missing(self, program: &str) -> Error {
         Error::Unsupported(format!(
             "the {} anchor needs {program}, which is not installed (install the Debian package {}: \
              apt-get install {})",
@@ -325,6 +379,12 @@ impl AnchorInputs {
     /// Encodes and decodes the picture with `anchor` at `setting`.
     pub fn run(&mut self, anchor: Anchor, setting: f64) -> Result<AnchorRun> {
         anchor.check_setting(setting)?;
+        if anchor.media() != MediaKind::Image {
+            return Err(Error::InvalidArgument(format!(
+                "the {} anchor codes audio, not pictures",
+                anchor.name()
+            )));
+        }
         let input = self.file_for(anchor.input_format())?;
         let tag = format!("{}_{setting}", anchor.name());
         let coded = self.dir.join(format!("{tag}.{}", anchor.coded_extension()));
@@ -383,7 +443,7 @@ fn binary_pnm(picture: &Picture) -> Vec<u8> {
 }
 
 /// Runs one program to its end, its output captured; a failure quotes its last words.
-fn run_program(anchor: Anchor, program: &str, args: &[String]) -> Result<()> {
+pub(crate) fn run_program(anchor: Anchor, program: &str, args: &[String]) -> Result<()> {
     let output = Command::new(program)
         .args(args)
         .stdin(Stdio::null())
@@ -423,7 +483,6 @@ mod tests {
     fn names_round_trip() {
         for anchor in ALL_ANCHORS {
             assert_eq!(Anchor::from_name(anchor.name()), Some(anchor));
-            assert_eq!(anchor.media(), MediaKind::Image);
             for s in anchor.default_settings() {
                 anchor.check_setting(s).unwrap();
             }

@@ -317,6 +317,7 @@ pub(crate) mod tests {
                     ssim_y: ssim,
                 },
                 ssimulacra2: None,
+                audio: None,
             },
             encode_seconds: 0.01,
             decode_seconds: 0.005,

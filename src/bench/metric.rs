@@ -6,7 +6,12 @@
 //! weighting, Y, RGB; SSIM on Y) and, when asked for, the SSIMULACRA2 score computed by the
 //! `ssimulacra2` crate (the Rust port of Cloudinary's metric; 100 is identical, 90 visually
 //! lossless, 30 low quality) on the sRGB pictures with BT.709 primaries.
+//!
+//! Audio benches use their own metrics ([`Metric::Snr`], [`Metric::SegSnr`], [`Metric::Psnr`]),
+//! measured by [`super::audio`] into [`Quality::audio`]; the picture fields of such a
+//! [`Quality`] are NaN.
 
+use crate::container::MediaKind;
 use crate::error::{Error, Result};
 use crate::metrics::{compare_pictures, rgb_to_luma, PictureComparison};
 use crate::signal::{Picture, PixelLayout};
@@ -24,16 +29,28 @@ pub enum Metric {
     PsnrRgb,
     /// SSIMULACRA2 score (−∞ to 100).
     Ssimulacra2,
+    /// Audio: SNR over the whole signal, in dB.
+    Snr,
+    /// Audio: segmental SNR (mean over 20 ms frames), in dB.
+    SegSnr,
+    /// Audio: PSNR against full scale, in dB.
+    Psnr,
 }
 
 /// Every metric, in the order reports list them.
-pub const ALL_METRICS: [Metric; 5] = [
+pub const ALL_METRICS: [Metric; 8] = [
     Metric::PsnrYcbcr,
     Metric::SsimY,
     Metric::PsnrY,
     Metric::PsnrRgb,
     Metric::Ssimulacra2,
+    Metric::Snr,
+    Metric::SegSnr,
+    Metric::Psnr,
 ];
+
+/// The metrics an audio bench uses when none are named.
+pub const DEFAULT_AUDIO_METRICS: [Metric; 2] = [Metric::Snr, Metric::SegSnr];
 
 /// The metrics a bench uses when none are named.
 pub const DEFAULT_METRICS: [Metric; 2] = [Metric::PsnrYcbcr, Metric::SsimY];
@@ -47,6 +64,17 @@ impl Metric {
             Metric::PsnrY => "psnr-y",
             Metric::PsnrRgb => "psnr-rgb",
             Metric::Ssimulacra2 => "ssimulacra2",
+            Metric::Snr => "snr",
+            Metric::SegSnr => "segsnr",
+            Metric::Psnr => "psnr",
+        }
+    }
+
+    /// The kind of media this metric measures.
+    pub fn media(self) -> MediaKind {
+        match self {
+            Metric::Snr | Metric::SegSnr | Metric::Psnr => MediaKind::Audio,
+            _ => MediaKind::Image,
         }
     }
 
@@ -64,6 +92,9 @@ impl Metric {
             Metric::PsnrY => "PSNR-Y (dB)",
             Metric::PsnrRgb => "PSNR-RGB (dB)",
             Metric::Ssimulacra2 => "SSIMULACRA2",
+            Metric::Snr => "SNR (dB)",
+            Metric::SegSnr => "segmental SNR (dB)",
+            Metric::Psnr => "PSNR (dB)",
         }
     }
 
@@ -85,6 +116,9 @@ impl Metric {
             Metric::PsnrY => Some(c.psnr_y),
             Metric::PsnrRgb => Some(c.psnr_rgb.unwrap_or(c.psnr_y)),
             Metric::Ssimulacra2 => quality.ssimulacra2,
+            Metric::Snr => quality.audio.map(|a| a.snr),
+            Metric::SegSnr => quality.audio.map(|a| a.segsnr),
+            Metric::Psnr => quality.audio.map(|a| a.psnr),
         }
     }
 }
@@ -96,6 +130,16 @@ pub struct Quality {
     pub comparison: PictureComparison,
     /// SSIMULACRA2, when the bench asked for it.
     pub ssimulacra2: Option<f64>,
+    /// The audio figures, for audio benches.
+    pub audio: Option<AudioQuality>,
+}
+
+/// What an audio bench measures on one decoded signal (dB).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AudioQuality {
+    pub snr: f64,
+    pub segsnr: f64,
+    pub psnr: f64,
 }
 
 /// Measures `decoded` against `source`; SSIMULACRA2 only when `with_ssimulacra2`.
@@ -119,6 +163,7 @@ pub fn measure(source: &Picture, decoded: &Picture, with_ssimulacra2: bool) -> R
     Ok(Quality {
         comparison,
         ssimulacra2,
+        audio: None,
     })
 }
 

@@ -13,10 +13,12 @@
 //! whether it succeeds or not. Files are spread over a bounded pool of worker threads; each
 //! encode and decode runs single-threaded, so timings compare like with like, and the report
 //! is the same whatever the number of workers (timings aside). The library prints nothing:
-//! progress goes to the caller's callback. Only pictures are implemented; audio and video
-//! slot in through [`MediaKind`] and per-kind anchors, with `bitrates` as their sweep.
+//! progress goes to the caller's callback. Pictures and audio are implemented: an audio bench
+//! ([`audio`]) sweeps `bitrates` (kbit/s) for quanta and every audio anchor, and its rate is
+//! kbit/s where a picture bench has bits per pixel. Video would slot in the same way.
 
 pub mod anchors;
+pub mod audio;
 pub mod bd;
 pub mod lists;
 pub mod metric;
@@ -32,11 +34,16 @@ pub use crate::container::MediaKind;
 pub use anchors::{Anchor, ALL_ANCHORS};
 pub use bd::{BdEntry, BdMean, BdOutcome, BdSummary, MeanCurve, PointUse};
 pub use lists::RateWindow;
-pub use metric::{Metric, Quality, ALL_METRICS, DEFAULT_METRICS};
+pub use metric::{
+    AudioQuality, Metric, Quality, ALL_METRICS, DEFAULT_AUDIO_METRICS, DEFAULT_METRICS,
+};
 pub use sweep::run_bench;
 
 /// quanta's quality sweep when none is given.
 pub const DEFAULT_QUALITIES: [u8; 10] = [10, 20, 30, 40, 50, 60, 70, 80, 90, 95];
+
+/// The bitrate sweep (kbit/s) of an audio bench when none is given.
+pub const DEFAULT_BITRATES: [f64; 4] = [48.0, 64.0, 96.0, 128.0];
 
 /// What to benchmark and how.
 #[derive(Debug, Clone, PartialEq)]
@@ -80,11 +87,14 @@ impl Default for BenchConfig {
 impl BenchConfig {
     /// Checks the configuration, naming the first thing that is wrong.
     pub fn validate(&self) -> Result<()> {
-        if self.media != MediaKind::Image {
-            return Err(Error::Unsupported(format!(
-                "benchmarking {:?} is not implemented yet (pictures only)",
-                self.media
-            )));
+        match self.media {
+            MediaKind::Image => {}
+            MediaKind::Audio => return self.validate_audio(),
+            MediaKind::Video => {
+                return Err(Error::Unsupported(
+                    "benchmarking video is not implemented yet (pictures and audio only)".into(),
+                ))
+            }
         }
         if !self.bitrates.is_empty() {
             return Err(Error::InvalidArgument(
@@ -107,6 +117,45 @@ impl BenchConfig {
             return Err(Error::InvalidArgument(
                 "the metric list is empty (give at least one metric)".into(),
             ));
+        }
+        self.check_kinds()
+    }
+
+    /// Checks an audio bench: a bitrate sweep, audio metrics and anchors.
+    fn validate_audio(&self) -> Result<()> {
+        if self.bitrates.is_empty() {
+            return Err(Error::InvalidArgument(
+                "the bitrate list is empty (give at least one bitrate in kbit/s)".into(),
+            ));
+        }
+        if let Some(b) = self
+            .bitrates
+            .iter()
+            .find(|&&b| !(b.is_finite() && (6.0..=512.0).contains(&b)))
+        {
+            return Err(Error::InvalidArgument(format!(
+                "bitrate {b} kbit/s (expected 6 to 512)"
+            )));
+        }
+        if self.metrics.is_empty() {
+            return Err(Error::InvalidArgument(
+                "the metric list is empty (give at least one metric)".into(),
+            ));
+        }
+        self.check_kinds()
+    }
+
+    /// Checks that every metric and anchor measures or codes this bench's kind of media.
+    fn check_kinds(&self) -> Result<()> {
+        for metric in &self.metrics {
+            if metric.media() != self.media {
+                return Err(Error::InvalidArgument(format!(
+                    "the {} metric measures {:?}, not {:?}",
+                    metric.name(),
+                    metric.media(),
+                    self.media
+                )));
+            }
         }
         for anchor in &self.anchors {
             if anchor.media() != self.media {
@@ -131,9 +180,10 @@ impl BenchConfig {
 
     /// The settings swept for one codec.
     pub fn settings(&self, codec: Codec) -> Vec<f64> {
-        match codec {
-            Codec::Quanta => self.qualities.iter().map(|&q| f64::from(q)).collect(),
-            Codec::Anchor(a) => a.default_settings(),
+        match (self.media, codec) {
+            (MediaKind::Audio, _) => self.bitrates.clone(),
+            (_, Codec::Quanta) => self.qualities.iter().map(|&q| f64::from(q)).collect(),
+            (_, Codec::Anchor(a)) => a.default_settings(),
         }
     }
 }
@@ -154,7 +204,7 @@ impl Codec {
         }
     }
 
-    /// What the codec's setting means ("quality", "quantizer", "distance").
+    /// What the codec's setting means ("quality", "quantizer", "distance", "bitrate").
     pub fn setting_name(self) -> &'static str {
         match self {
             Codec::Quanta => "quality",
@@ -171,14 +221,15 @@ pub struct RunRecord {
     pub setting: f64,
     /// Coded size in bytes, headers included.
     pub bytes: u64,
-    /// Bits per pixel: `8 * bytes / (width * height)`.
+    /// The rate: bits per pixel, `8 * bytes / (width * height)`, for pictures; kbit/s,
+    /// `8 * bytes / seconds / 1000`, for audio.
     pub bpp: f64,
     pub quality: Quality,
     /// Wall-clock seconds of the encode (for anchors: the encoder process).
     pub encode_seconds: f64,
     /// Wall-clock seconds of the decode.
     pub decode_seconds: f64,
-    /// Megapixels per second encoded.
+    /// Megapixels (audio: millions of sample frames) per second encoded.
     pub encode_mpps: f64,
     /// Megapixels per second decoded.
     pub decode_mpps: f64,
@@ -190,7 +241,9 @@ pub struct FileResult {
     pub path: PathBuf,
     /// The file name, as reports show it.
     pub name: String,
+    /// Picture width; for audio, the sample rate in Hz.
     pub width: usize,
+    /// Picture height; for audio, the channel count.
     pub height: usize,
     /// Every run, codec by codec in [`BenchConfig::codecs`] order, settings in sweep order.
     pub runs: Vec<RunRecord>,
@@ -249,6 +302,20 @@ mod tests {
             ..BenchConfig::default()
         };
         assert!(audio.validate().is_err());
+        let audio = BenchConfig {
+            media: MediaKind::Audio,
+            bitrates: DEFAULT_BITRATES.to_vec(),
+            metrics: DEFAULT_AUDIO_METRICS.to_vec(),
+            anchors: vec![Anchor::Opus],
+            ..BenchConfig::default()
+        };
+        audio.validate().unwrap();
+        assert_eq!(audio.settings(Codec::Anchor(Anchor::Opus)).len(), 4);
+        let mixed = BenchConfig {
+            anchors: vec![Anchor::Jpeg],
+            ..audio.clone()
+        };
+        assert!(mixed.validate().is_err());
         let empty = BenchConfig {
             qualities: vec![],
             ..BenchConfig::default()

@@ -15,11 +15,13 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 use super::anchors::{check_available, AnchorInputs};
+use super::audio::{collect_audio_files, AudioBench, AudioSignal};
 use super::bd::{mean_curves, summarize};
 use super::lists::collect_picture_files;
 use super::metric::{measure, Metric};
 use super::{BenchConfig, BenchReport, Codec, FileResult, Progress, RunRecord};
 use crate::codec::image::{decode_picture, encode_picture, ImageDecodeOptions, ImageEncoderConfig};
+use crate::container::MediaKind;
 use crate::error::{Error, Limits, Result};
 use crate::media::image::read_picture;
 use crate::metrics::bits_per_pixel;
@@ -35,7 +37,10 @@ pub fn run_bench(
     for &anchor in &config.anchors {
         check_available(anchor)?;
     }
-    let files = collect_picture_files(&config.inputs)?;
+    let files = match config.media {
+        MediaKind::Audio => collect_audio_files(&config.inputs)?,
+        _ => collect_picture_files(&config.inputs)?,
+    };
     let runs_per_file: usize = config
         .codecs()
         .into_iter()
@@ -132,6 +137,9 @@ fn bench_file(
         || path.display().to_string(),
         |n| n.to_string_lossy().into(),
     );
+    if config.media == MediaKind::Audio {
+        return bench_audio_file(config, path, dir, cancelled, progress);
+    }
     let in_file = |e: Error| with_file(path, e);
     let picture = read_picture(path, &Limits::default())?;
     std::fs::create_dir_all(dir).map_err(|e| Error::io_path("create", dir, e))?;
@@ -180,6 +188,47 @@ fn bench_file(
         name,
         width: picture.width,
         height: picture.height,
+        runs,
+    }))
+}
+
+/// Codes one audio file with every codec; `None` when the bench was cancelled meanwhile.
+fn bench_audio_file(
+    config: &BenchConfig,
+    path: &Path,
+    dir: &Path,
+    cancelled: &AtomicBool,
+    progress: &(dyn Fn(&Progress) + Sync),
+) -> Result<Option<FileResult>> {
+    let name = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into(),
+    );
+    let in_file = |e: Error| with_file(path, e);
+    let source = AudioSignal::read(path).map_err(in_file)?;
+    std::fs::create_dir_all(dir).map_err(|e| Error::io_path("create", dir, e))?;
+    let mut bench = AudioBench::new(&source, dir);
+    let mut runs = Vec::new();
+    for codec in config.codecs() {
+        for setting in config.settings(codec) {
+            if cancelled.load(Ordering::SeqCst) {
+                return Ok(None);
+            }
+            runs.push(bench.run(codec, setting).map_err(in_file)?);
+            progress(&Progress::RunDone {
+                file: name.clone(),
+                codec,
+                setting,
+            });
+        }
+    }
+    let _ = std::fs::remove_dir_all(dir);
+    progress(&Progress::FileDone { file: name.clone() });
+    Ok(Some(FileResult {
+        path: path.to_path_buf(),
+        name,
+        width: source.rate as usize,
+        height: source.channels,
         runs,
     }))
 }

@@ -7,10 +7,10 @@
 //! not exist (chroma PSNR of a gray picture) is an empty field. BD-rates are in the JSON and
 //! the markdown report, not here.
 
-use crate::bench::BenchReport;
+use crate::bench::{BenchReport, MediaKind};
 
 /// The header of the CSV, in column order.
-pub const COLUMNS: [&str; 19] = [
+pub const COLUMNS: [&str; 22] = [
     "file",
     "width",
     "height",
@@ -30,6 +30,9 @@ pub const COLUMNS: [&str; 19] = [
     "decode_seconds",
     "encode_mpps",
     "decode_mpps",
+    "snr",
+    "segsnr",
+    "psnr",
 ];
 
 /// Quotes a field when it holds a comma, a quote or a line break.
@@ -63,7 +66,10 @@ pub fn runs_csv(report: &BenchReport) -> String {
                 file.width.to_string(),
                 file.height.to_string(),
                 run.codec.name().to_string(),
-                run.codec.setting_name().to_string(),
+                match report.config.media {
+                    MediaKind::Image => run.codec.setting_name().to_string(),
+                    _ => "bitrate".to_string(),
+                },
                 number(Some(run.setting)),
                 run.bytes.to_string(),
                 number(Some(run.bpp)),
@@ -78,6 +84,9 @@ pub fn runs_csv(report: &BenchReport) -> String {
                 number(Some(run.decode_seconds)),
                 number(Some(run.encode_mpps)),
                 number(Some(run.decode_mpps)),
+                number(run.quality.audio.map(|q| q.snr)),
+                number(run.quality.audio.map(|q| q.segsnr)),
+                number(run.quality.audio.map(|q| q.psnr)),
             ];
             out.push_str(&cells.join(","));
             out.push('\n');
@@ -107,7 +116,7 @@ mod tests {
         assert!(lines[0].starts_with("file,width,height,codec,setting_name,setting,bytes,bpp,"));
         assert_eq!(
             lines[1],
-            "\"a, b.png\",10,10,quanta,quality,20,250,0.25,30,32,33,30,29,0.85,,0.01,0.005,1,2"
+            "\"a, b.png\",10,10,quanta,quality,20,250,0.25,30,32,33,30,29,0.85,,0.01,0.005,1,2,,,"
         );
         assert!(lines[3].contains(",inf,"), "{}", lines[3]);
         assert!(lines[4].contains(",jpeg,quality,20,"), "{}", lines[4]);

@@ -14,7 +14,23 @@ pub mod plot;
 pub mod study;
 pub mod table;
 
-use crate::bench::Metric;
+use crate::bench::{MediaKind, Metric};
+
+/// The rate axis of a bench of `media`: bits per pixel for pictures, kbit/s otherwise.
+pub fn rate_label(media: MediaKind) -> &'static str {
+    match media {
+        MediaKind::Image => "bits per pixel",
+        MediaKind::Audio | MediaKind::Video => "kbit/s",
+    }
+}
+
+/// The short rate unit of a bench of `media` ("bpp" or "kb/s").
+pub fn rate_unit(media: MediaKind) -> &'static str {
+    match media {
+        MediaKind::Image => "bpp",
+        MediaKind::Audio | MediaKind::Video => "kb/s",
+    }
+}
 
 /// A metric value with the metric's decimals; "inf" for infinity, "n/a" for none.
 pub fn format_value(metric: Metric, value: Option<f64>) -> String {

@@ -16,6 +16,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::{register_font, FontStyle};
 
+use super::rate_label;
 use crate::bench::{Anchor, BenchReport, Codec, MeanCurve, Metric};
 use crate::error::{Error, Result};
 use crate::media::image::{encode_picture_file, PictureFormat};
@@ -73,6 +74,10 @@ fn codec_color(codec: Codec) -> RGBColor {
         Codec::Anchor(Anchor::Webp) => RGBColor(44, 160, 44),
         Codec::Anchor(Anchor::Avif) => RGBColor(255, 127, 14),
         Codec::Anchor(Anchor::Jxl) => RGBColor(148, 103, 189),
+        Codec::Anchor(Anchor::Opus) => RGBColor(31, 119, 180),
+        Codec::Anchor(Anchor::Vorbis) => RGBColor(44, 160, 44),
+        Codec::Anchor(Anchor::Aac) => RGBColor(255, 127, 14),
+        Codec::Anchor(Anchor::Mp3) => RGBColor(148, 103, 189),
     }
 }
 
@@ -193,7 +198,7 @@ fn draw_panel<DB: DrawingBackend>(
     };
     chart
         .configure_mesh()
-        .x_desc("bits per pixel")
+        .x_desc(rate_label(report.config.media))
         .y_desc(metric.label())
         .axis_desc_style((FONT, 17))
         .label_style((FONT, 14))

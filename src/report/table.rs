@@ -52,7 +52,8 @@ pub fn markdown(header: &[String], right: &[bool], rows: &[Vec<String>]) -> Stri
 /// One row per run: file, codec, setting, bits per pixel, the bench's metrics, speeds.
 pub fn runs_table(report: &BenchReport) -> String {
     let metrics = &report.config.metrics;
-    let mut header: Vec<String> = ["file", "codec", "setting", "bpp"]
+    let unit = super::rate_unit(report.config.media);
+    let mut header: Vec<String> = ["file", "codec", "setting", unit]
         .iter()
         .map(|s| s.to_string())
         .collect();

@@ -5,8 +5,13 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
+use quanta::bench::audio::{collect_audio_files, is_audio_path};
+use quanta::bench::lists::collect_picture_files;
 use quanta::bench::lists::{parse_anchors, parse_bitrates, parse_metrics, parse_qualities};
-use quanta::bench::{run_bench, BenchConfig, BenchReport, MediaKind, Progress, RateWindow};
+use quanta::bench::{
+    run_bench, BenchConfig, BenchReport, MediaKind, Progress, RateWindow, DEFAULT_AUDIO_METRICS,
+    DEFAULT_BITRATES, DEFAULT_METRICS,
+};
 use quanta::metrics::BdMethod;
 use quanta::report::plot::{render_plot, PlotFormat};
 use quanta::report::{csv, json, table};
@@ -25,23 +30,24 @@ pub enum BdArg {
 
 #[derive(Args)]
 pub struct BenchArgs {
-    /// Picture files, or folders whose picture files are all benchmarked.
+    /// Picture or audio files, or folders whose picture (or audio) files are all benchmarked.
     #[arg(required = true)]
     inputs: Vec<PathBuf>,
     /// quanta qualities to sweep (0 to 100, comma-separated).
     #[arg(long, default_value = "10,20,30,40,50,60,70,80,90,95")]
     quality: String,
-    /// Bitrates in kbit/s to sweep (audio and video only).
+    /// Bitrates in kbit/s to sweep (audio and video only; audio default 48,64,96,128).
     #[arg(long)]
     bitrate: Option<String>,
-    /// Reference encoders run on the same inputs: jpeg, webp, avif, jxl (comma-separated),
-    /// or none. Each sweeps its own quality range.
+    /// Reference encoders run on the same inputs: jpeg, webp, avif, jxl for pictures; opus,
+    /// vorbis, aac, mp3 for audio (comma-separated), or none.
     #[arg(long, default_value = "none")]
     anchors: String,
     /// Metrics to report and compute BD-rates on: psnr-ycbcr, ssim-y, psnr-y, psnr-rgb,
-    /// ssimulacra2.
-    #[arg(long, default_value = "psnr-ycbcr,ssim-y")]
-    metric: String,
+    /// ssimulacra2 for pictures (default psnr-ycbcr,ssim-y); snr, segsnr, psnr for audio
+    /// (default snr,segsnr).
+    #[arg(long)]
+    metric: Option<String>,
     /// BD-rate interpolation.
     #[arg(long, value_enum, default_value = "pchip")]
     bd: BdArg,
@@ -67,6 +73,25 @@ pub struct BenchArgs {
 
 /// Builds the library's configuration from the arguments.
 fn config_from(args: &BenchArgs) -> Result<BenchConfig> {
+    if is_audio_bench(&args.inputs) {
+        return Ok(BenchConfig {
+            inputs: args.inputs.clone(),
+            media: MediaKind::Audio,
+            qualities: Vec::new(),
+            bitrates: match &args.bitrate {
+                Some(list) => parse_bitrates(list)?,
+                None => DEFAULT_BITRATES.to_vec(),
+            },
+            anchors: parse_anchors(&args.anchors)?,
+            metrics: match &args.metric {
+                Some(list) => parse_metrics(list)?,
+                None => DEFAULT_AUDIO_METRICS.to_vec(),
+            },
+            bd_method: bd_method(args.bd),
+            window: RateWindow::new(args.min_bpp, args.max_bpp)?,
+            threads: args.threads,
+        });
+    }
     if let Some(list) = &args.bitrate {
         let parsed = parse_bitrates(list)?;
         let shown: Vec<String> = parsed.iter().map(|b| b.to_string()).collect();
@@ -82,14 +107,35 @@ fn config_from(args: &BenchArgs) -> Result<BenchConfig> {
         qualities: parse_qualities(&args.quality)?,
         bitrates: Vec::new(),
         anchors: parse_anchors(&args.anchors)?,
-        metrics: parse_metrics(&args.metric)?,
-        bd_method: match args.bd {
-            BdArg::Pchip => BdMethod::Pchip,
-            BdArg::Cubic => BdMethod::Cubic,
+        metrics: match &args.metric {
+            Some(list) => parse_metrics(list)?,
+            None => DEFAULT_METRICS.to_vec(),
         },
+        bd_method: bd_method(args.bd),
         window: RateWindow::new(args.min_bpp, args.max_bpp)?,
         threads: args.threads,
     })
+}
+
+fn bd_method(arg: BdArg) -> BdMethod {
+    match arg {
+        BdArg::Pchip => BdMethod::Pchip,
+        BdArg::Cubic => BdMethod::Cubic,
+    }
+}
+
+/// An audio bench: every input is an audio file, or a folder holding audio files and no
+/// pictures.
+fn is_audio_bench(inputs: &[PathBuf]) -> bool {
+    !inputs.is_empty()
+        && inputs.iter().all(|p| {
+            if p.is_dir() {
+                collect_audio_files(std::slice::from_ref(p)).is_ok()
+                    && collect_picture_files(std::slice::from_ref(p)).is_err()
+            } else {
+                is_audio_path(p)
+            }
+        })
 }
 
 /// The plot's format, checked before the bench runs.

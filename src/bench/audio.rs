@@ -1,0 +1,483 @@
+//! Audio benches: quanta's audio codec and the audio anchors swept over bitrates on the same
+//! audio files, the decoded signals aligned to the source and measured in SNR terms.
+//!
+//! Input: an audio file (anything [`read_audio_file`] reads), a bitrate in kbit/s and a
+//! scratch folder. Output: a [`RunRecord`] whose rate is the actual kbit/s of the coded file
+//! (`8 × bytes / seconds / 1000`, headers included) and whose quality holds the SNR, the
+//! segmental SNR and the PSNR of the decoded signal against the source ([`AudioQuality`]).
+//! quanta codes in memory with one thread; the anchors run their command-line tools on a
+//! 16-bit WAV copy of the source (opusenc/opusdec at the source rate, oggenc/oggdec, ffmpeg's
+//! AAC, lame). Codecs add delay, so every decoding is aligned first: the lag that maximises the
+//! cross-correlation of the mono downmixes over the first five seconds (searched within ±4096
+//! samples, computed with FFTs) is removed, and the result is
+//! trimmed or padded with silence to the source's length.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use rustfft::num_complex::Complex;
+use rustfft::FftPlanner;
+
+use super::anchors::{run_program, Anchor};
+use super::metric::{AudioQuality, Quality};
+use super::sweep::speed;
+use super::{Codec, RunRecord};
+use crate::codec::audio::{
+    decode_audio, encode_audio, AudioDecodeOptions, AudioEncoderConfig, RateMode,
+};
+use crate::error::{Error, Result};
+use crate::media::audio::{looks_like_audio, read_audio_file, MemorySource};
+use crate::metrics::audio::{audio_psnr, segmental_snr, snr};
+use crate::metrics::PictureComparison;
+
+/// File extensions taken as audio when a folder is listed.
+pub const AUDIO_EXTENSIONS: [&str; 8] = ["wav", "flac", "ogg", "mp3", "aiff", "aif", "m4a", "caf"];
+
+/// The largest lag searched when aligning a decoding, in samples.
+pub const MAX_LAG: usize = 4096;
+
+/// True when the path names an audio file, by extension or, failing that, by its first bytes.
+pub fn is_audio_path(path: &Path) -> bool {
+    let by_name = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| AUDIO_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()));
+    if by_name {
+        return true;
+    }
+    let mut head = [0u8; 16];
+    match std::fs::File::open(path) {
+        Ok(mut file) => {
+            use std::io::Read;
+            let n = file.read(&mut head).unwrap_or(0);
+            looks_like_audio(&head[..n])
+        }
+        Err(_) => false,
+    }
+}
+
+/// The audio files of the inputs: files as given, folders' audio files sorted by name.
+pub fn collect_audio_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    if paths.is_empty() {
+        return Err(Error::InvalidArgument(
+            "no input given (expected audio files or folders)".into(),
+        ));
+    }
+    let mut out: Vec<PathBuf> = Vec::new();
+    for path in paths {
+        let meta = std::fs::metadata(path).map_err(|e| Error::io_path("read", path, e))?;
+        let mut found = if meta.is_dir() {
+            let mut found: Vec<PathBuf> = std::fs::read_dir(path)
+                .map_err(|e| Error::io_path("list", path, e))?
+                .filter_map(|entry| entry.ok().map(|e| e.path()))
+                .filter(|p| p.is_file() && is_audio_path(p))
+                .collect();
+            if found.is_empty() {
+                return Err(Error::InvalidArgument(format!(
+                    "{} holds no audio files (expected {})",
+                    path.display(),
+                    AUDIO_EXTENSIONS.join(", ")
+                )));
+            }
+            found.sort();
+            found
+        } else {
+            vec![path.clone()]
+        };
+        found.retain(|f| !out.contains(f));
+        out.append(&mut found);
+    }
+    Ok(out)
+}
+
+/// A source signal: interleaved samples.
+#[derive(Debug, Clone)]
+pub struct AudioSignal {
+    pub rate: u32,
+    pub channels: usize,
+    pub samples: Vec<f32>,
+}
+
+impl AudioSignal {
+    /// Reads a whole audio file.
+    pub fn read(path: &Path) -> Result<AudioSignal> {
+        let (rate, channels, samples) = read_audio_file(path)?;
+        if rate == 0 || channels == 0 || samples.is_empty() {
+            return Err(Error::Media(format!(
+                "{} holds no audio samples",
+                path.display()
+            )));
+        }
+        Ok(AudioSignal {
+            rate,
+            channels,
+            samples,
+        })
+    }
+
+    /// Sample frames (samples per channel).
+    pub fn frames(&self) -> usize {
+        self.samples.len() / self.channels
+    }
+
+    /// Duration in seconds.
+    pub fn seconds(&self) -> f64 {
+        self.frames() as f64 / f64::from(self.rate)
+    }
+
+    /// Writes the signal as a 16-bit PCM WAV file.
+    fn write_wav(&self, path: &Path) -> Result<()> {
+        let spec = hound::WavSpec {
+            channels: self.channels as u16,
+            sample_rate: self.rate,
+            bits_per_sample: 16,
+            sample_format: hound::SampleFormat::Int,
+        };
+        let wav_error = |e: hound::Error| Error::Media(format!("{}: {e}", path.display()));
+        let mut writer = hound::WavWriter::create(path, spec).map_err(wav_error)?;
+        for &s in &self.samples {
+            let v = (f64::from(s) * 32768.0).round().clamp(-32768.0, 32767.0) as i16;
+            writer.write_sample(v).map_err(wav_error)?;
+        }
+        writer.finalize().map_err(wav_error)
+    }
+}
+
+/// One coded and decoded signal, before alignment.
+struct AudioCoded {
+    bytes: u64,
+    decoded: Vec<f32>,
+    encode_seconds: f64,
+    decode_seconds: f64,
+}
+
+/// Codes `source` with quanta at `kbps` in memory, one thread each way.
+fn run_quanta(source: &AudioSignal, kbps: f64) -> Result<AudioCoded> {
+    let config = AudioEncoderConfig {
+        rate: RateMode::Bitrate(kbps),
+        threads: 1,
+        ..AudioEncoderConfig::default()
+    };
+    let input = MemorySource::new(source.rate, source.channels, source.samples.clone());
+    let mut stream = Vec::new();
+    let start = Instant::now();
+    encode_audio(input, &config, &mut stream)?;
+    let encode_seconds = start.elapsed().as_secs_f64();
+    let options = AudioDecodeOptions {
+        threads: 1,
+        ..AudioDecodeOptions::default()
+    };
+    let mut decoded = Vec::with_capacity(source.samples.len());
+    let start = Instant::now();
+    let report = decode_audio(stream.as_slice(), &options, |s| {
+        decoded.extend_from_slice(s);
+        Ok(())
+    })?;
+    let decode_seconds = start.elapsed().as_secs_f64();
+    if !report.damage.is_empty() {
+        return Err(Error::InvalidStream(format!(
+            "quanta could not decode its own audio stream at {kbps} kbit/s: {}",
+            report.damage.join("; ")
+        )));
+    }
+    Ok(AudioCoded {
+        bytes: stream.len() as u64,
+        decoded,
+        encode_seconds,
+        decode_seconds,
+    })
+}
+
+/// The encoder's arguments of an audio anchor at `kbps` for a source at `rate` Hz (lame
+/// would otherwise resample low bitrates to a lower rate).
+fn encode_args(anchor: Anchor, kbps: f64, rate: u32, input: &Path, output: &Path) -> Vec<String> {
+    let (i, o) = (input.display().to_string(), output.display().to_string());
+    let k = format!("{}", kbps.round());
+    let khz = format!("{}", f64::from(rate) / 1000.0);
+    let words: Vec<&str> = match anchor {
+        Anchor::Opus => vec!["--quiet", "--bitrate", &k, &i, &o],
+        Anchor::Vorbis => vec!["--quiet", "-b", &k, "-o", &o, &i],
+        Anchor::Mp3 => vec!["--quiet", "-b", &k, "--resample", &khz, &i, &o],
+        _ => {
+            let bitrate = format!("{k}k");
+            let words = [
+                "-nostdin", "-y", "-v", "error", "-threads", "1", "-i", &i, "-c:a", "aac", "-b:a",
+                &bitrate, &o,
+            ];
+            return words.iter().map(|w| w.to_string()).collect();
+        }
+    };
+    words.iter().map(|w| w.to_string()).collect()
+}
+
+/// The decoder's arguments of an audio anchor, writing a WAV file at `rate` Hz.
+fn decode_args(anchor: Anchor, rate: u32, input: &Path, output: &Path) -> Vec<String> {
+    let (i, o) = (input.display().to_string(), output.display().to_string());
+    let r = rate.to_string();
+    let words: Vec<&str> = match anchor {
+        Anchor::Opus => vec!["--quiet", "--rate", &r, &i, &o],
+        Anchor::Vorbis => vec!["--quiet", "-o", &o, &i],
+        Anchor::Mp3 => vec!["--quiet", "--decode", &i, &o],
+        _ => vec![
+            "-nostdin",
+            "-y",
+            "-v",
+            "error",
+            "-threads",
+            "1",
+            "-i",
+            &i,
+            "-c:a",
+            "pcm_s16le",
+            &o,
+        ],
+    };
+    words.iter().map(|w| w.to_string()).collect()
+}
+
+/// Codes the WAV copy `input` of `source` with an audio anchor at `kbps` in `dir`.
+fn run_anchor(
+    anchor: Anchor,
+    source: &AudioSignal,
+    input: &Path,
+    dir: &Path,
+    kbps: f64,
+) -> Result<AudioCoded> {
+    anchor.check_setting(kbps)?;
+    let tag = format!("{}_{kbps}", anchor.name());
+    let coded = dir.join(format!("{tag}.{}", anchor.coded_extension()));
+    let decoded_path = dir.join(format!("{tag}_decoded.wav"));
+    let start = Instant::now();
+    run_program(
+        anchor,
+        anchor.encoder(),
+        &encode_args(anchor, kbps, source.rate, input, &coded),
+    )?;
+    let encode_seconds = start.elapsed().as_secs_f64();
+    let bytes = std::fs::metadata(&coded)
+        .map_err(|e| Error::io_path("read the size of", &coded, e))?
+        .len();
+    let start = Instant::now();
+    run_program(
+        anchor,
+        anchor.decoder(),
+        &decode_args(anchor, source.rate, &coded, &decoded_path),
+    )?;
+    let decode_seconds = start.elapsed().as_secs_f64();
+    let (rate, channels, decoded) = read_audio_file(&decoded_path)?;
+    if (rate, channels) != (source.rate, source.channels) {
+        return Err(Error::Media(format!(
+            "{} decoded {channels} channel(s) at {rate} Hz from {} channel(s) at {} Hz",
+            anchor.decoder(),
+            source.channels,
+            source.rate
+        )));
+    }
+    let _ = std::fs::remove_file(&coded);
+    let _ = std::fs::remove_file(&decoded_path);
+    Ok(AudioCoded {
+        bytes,
+        decoded,
+        encode_seconds,
+        decode_seconds,
+    })
+}
+
+/// The mono downmix of the first `frames` frames (fewer if the signal is shorter).
+fn downmix(samples: &[f32], channels: usize, frames: usize) -> Vec<f64> {
+    samples
+        .chunks_exact(channels)
+        .take(frames)
+        .map(|f| f.iter().map(|&s| f64::from(s)).sum::<f64>() / channels as f64)
+        .collect()
+}
+
+/// The delay of `decoded` against `source` in frames: `decoded[t + lag] ≈ source[t]`, the
+/// lag within ±[`MAX_LAG`] that maximises the cross-correlation of the mono downmixes over
+/// the first five seconds (computed with FFTs; the smallest lag wins a tie).
+pub fn estimate_lag(source: &[f32], decoded: &[f32], channels: usize, rate: u32) -> isize {
+    let frames = (rate as usize * 5).max(1);
+    let a = downmix(source, channels, frames);
+    let b = downmix(decoded, channels, frames + MAX_LAG);
+    let n = (a.len() + b.len()).max(2).next_power_of_two();
+    let mut planner = FftPlanner::<f64>::new();
+    let forward = planner.plan_fft_forward(n);
+    let spectrum = |x: &[f64]| {
+        let mut buf: Vec<Complex<f64>> = x.iter().map(|&v| Complex::new(v, 0.0)).collect();
+        buf.resize(n, Complex::new(0.0, 0.0));
+        forward.process(&mut buf);
+        buf
+    };
+    let (fa, fb) = (spectrum(&a), spectrum(&b));
+    let mut product: Vec<Complex<f64>> = fa.iter().zip(&fb).map(|(x, y)| x.conj() * y).collect();
+    planner.plan_fft_inverse(n).process(&mut product);
+    let reach = MAX_LAG as isize;
+    let mut best: (isize, f64) = (0, f64::NEG_INFINITY);
+    for lag in -reach..=reach {
+        let index = lag.rem_euclid(n as isize) as usize;
+        let c = product[index].re;
+        if c > best.1 || (c == best.1 && lag.abs() < best.0.abs()) {
+            best = (lag, c);
+        }
+    }
+    best.0
+}
+
+/// `decoded` shifted by `lag` frames and trimmed or padded with silence to `frames` frames.
+pub fn align(decoded: &[f32], channels: usize, lag: isize, frames: usize) -> Vec<f32> {
+    let available = (decoded.len() / channels) as isize;
+    let mut out = vec![0.0f32; frames * channels];
+    for (t, frame) in out.chunks_exact_mut(channels).enumerate() {
+        let from = t as isize + lag;
+        if (0..available).contains(&from) {
+            let at = from as usize * channels;
+            frame.copy_from_slice(&decoded[at..at + channels]);
+        }
+    }
+    out
+}
+
+/// Measures an aligned decoding against the source.
+pub fn measure_audio(source: &AudioSignal, aligned: &[f32]) -> Result<Quality> {
+    let audio = AudioQuality {
+        snr: snr(&source.samples, aligned)?,
+        segsnr: segmental_snr(&source.samples, aligned, source.channels, source.rate)?,
+        psnr: audio_psnr(&source.samples, aligned)?,
+    };
+    Ok(Quality {
+        comparison: PictureComparison {
+            width: 0,
+            height: 0,
+            psnr_y: f64::NAN,
+            psnr_cb: None,
+            psnr_cr: None,
+            psnr_ycbcr: f64::NAN,
+            psnr_rgb: None,
+            ssim_y: f64::NAN,
+        },
+        ssimulacra2: None,
+        audio: Some(audio),
+    })
+}
+
+/// The runs of one audio source: each codec at each bitrate, through `on_run` after each.
+pub struct AudioBench<'a> {
+    pub source: &'a AudioSignal,
+    pub dir: &'a Path,
+    input: Option<PathBuf>,
+}
+
+impl<'a> AudioBench<'a> {
+    /// Prepares the runs of `source` with scratch files in `dir` (which must exist).
+    pub fn new(source: &'a AudioSignal, dir: &'a Path) -> AudioBench<'a> {
+        AudioBench {
+            source,
+            dir,
+            input: None,
+        }
+    }
+
+    /// Codes, decodes, aligns and measures one run.
+    pub fn run(&mut self, codec: Codec, kbps: f64) -> Result<RunRecord> {
+        let coded = match codec {
+            Codec::Quanta => run_quanta(self.source, kbps)?,
+            Codec::Anchor(anchor) => {
+                let input = match &self.input {
+                    Some(path) => path.clone(),
+                    None => {
+                        let path = self.dir.join("source.wav");
+                        self.source.write_wav(&path)?;
+                        self.input = Some(path.clone());
+                        path
+                    }
+                };
+                run_anchor(anchor, self.source, &input, self.dir, kbps)?
+            }
+        };
+        let source = self.source;
+        let lag = estimate_lag(
+            &source.samples,
+            &coded.decoded,
+            source.channels,
+            source.rate,
+        );
+        let aligned = align(&coded.decoded, source.channels, lag, source.frames());
+        let quality = measure_audio(source, &aligned)?;
+        let seconds = source.seconds();
+        let mega_frames = source.frames() as f64 / 1e6;
+        Ok(RunRecord {
+            codec,
+            setting: kbps,
+            bytes: coded.bytes,
+            bpp: 8.0 * coded.bytes as f64 / seconds / 1000.0,
+            quality,
+            encode_seconds: coded.encode_seconds,
+            decode_seconds: coded.decode_seconds,
+            encode_mpps: speed(mega_frames, coded.encode_seconds),
+            decode_mpps: speed(mega_frames, coded.decode_seconds),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tone(frames: usize, channels: usize) -> Vec<f32> {
+        let mut state = 7u32;
+        (0..frames * channels)
+            .map(|i| {
+                state = state.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                let noise = ((state >> 16) as f32 / 65536.0 - 0.5) * 0.1;
+                let t = (i / channels) as f32 / 48000.0;
+                0.4 * (t * 440.0 * std::f32::consts::TAU).sin() + noise
+            })
+            .collect()
+    }
+
+    #[test]
+    fn lag_is_found_and_removed() {
+        let source = tone(24000, 2);
+        for delay in [0usize, 3, 312, 1105, 4000] {
+            let mut delayed = vec![0.0f32; delay * 2];
+            delayed.extend_from_slice(&source);
+            let lag = estimate_lag(&source, &delayed, 2, 48000);
+            assert_eq!(lag, delay as isize);
+            let aligned = align(&delayed, 2, lag, 24000);
+            assert_eq!(aligned, source);
+        }
+        let early = &source[2 * 200..];
+        assert_eq!(estimate_lag(&source, early, 2, 48000), -200);
+        let aligned = align(early, 2, -200, 24000);
+        assert_eq!(aligned.len(), source.len());
+        assert_eq!(&aligned[400..], &source[400..]);
+    }
+
+    #[test]
+    fn quanta_runs_measure_and_rate() {
+        let signal = AudioSignal {
+            rate: 48000,
+            channels: 2,
+            samples: tone(48000, 2),
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let mut bench = AudioBench::new(&signal, dir.path());
+        let low = bench.run(Codec::Quanta, 48.0).unwrap();
+        let high = bench.run(Codec::Quanta, 128.0).unwrap();
+        assert!(low.bpp < high.bpp, "{} {}", low.bpp, high.bpp);
+        let snr = |r: &RunRecord| r.quality.audio.map(|a| a.snr).unwrap();
+        assert!(snr(&low) < snr(&high) && snr(&low) > 5.0, "{}", snr(&low));
+    }
+
+    #[test]
+    fn anchor_arguments() {
+        let (i, o) = (Path::new("in.wav"), Path::new("out.opus"));
+        assert_eq!(
+            encode_args(Anchor::Opus, 64.0, 48000, i, o).join(" "),
+            "--quiet --bitrate 64 in.wav out.opus"
+        );
+        assert!(encode_args(Anchor::Aac, 96.0, 48000, i, o).contains(&"96k".to_string()));
+        assert!(encode_args(Anchor::Mp3, 64.0, 44100, i, o).contains(&"44.1".to_string()));
+        assert!(decode_args(Anchor::Opus, 44100, o, i).contains(&"44100".to_string()));
+    }
+}
