@@ -15,7 +15,9 @@
 //! | `jxl` | `cjxl -d D -e 7` | `djxl` | distance 0.1–25 (Butteraugli) | libjxl-tools |
 //!
 //! Audio anchors share this enum; their runs live in [`super::audio`] (opusenc/opusdec,
-//! oggenc/oggdec, ffmpeg's AAC, lame), swept over bitrates in kbit/s.
+//! oggenc/oggdec, ffmpeg's AAC, lame), swept over bitrates in kbit/s. Video anchors too; their
+//! runs live in [`super::video`]: `x264` (`--preset medium --tune psnr --crf C`, decoded by
+//! ffmpeg; Debian packages x264 and ffmpeg) and `mpeg2` (ffmpeg's mpeg2video at `-q:v Q`).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -45,10 +47,14 @@ pub enum Anchor {
     Aac,
     /// MP3 through lame (which also decodes).
     Mp3,
+    /// H.264 through x264, decoded by ffmpeg.
+    X264,
+    /// MPEG-2 video through ffmpeg's mpeg2video encoder and decoder.
+    Mpeg2,
 }
 
 /// Every anchor, in the order reports list them.
-pub const ALL_ANCHORS: [Anchor; 8] = [
+pub const ALL_ANCHORS: [Anchor; 10] = [
     Anchor::Jpeg,
     Anchor::Webp,
     Anchor::Avif,
@@ -57,6 +63,8 @@ pub const ALL_ANCHORS: [Anchor; 8] = [
     Anchor::Vorbis,
     Anchor::Aac,
     Anchor::Mp3,
+    Anchor::X264,
+    Anchor::Mpeg2,
 ];
 
 impl Anchor {
@@ -71,6 +79,8 @@ impl Anchor {
             Anchor::Vorbis => "vorbis",
             Anchor::Aac => "aac",
             Anchor::Mp3 => "mp3",
+            Anchor::X264 => "x264",
+            Anchor::Mpeg2 => "mpeg2",
         }
     }
 
@@ -85,6 +95,8 @@ impl Anchor {
             "vorbis" | "ogg" => Some(Anchor::Vorbis),
             "aac" => Some(Anchor::Aac),
             "mp3" => Some(Anchor::Mp3),
+            "x264" | "h264" => Some(Anchor::X264),
+            "mpeg2" | "m2v" => Some(Anchor::Mpeg2),
             _ => None,
         }
     }
@@ -94,6 +106,7 @@ impl Anchor {
         match self {
             Anchor::Jpeg | Anchor::Webp | Anchor::Avif | Anchor::Jxl => MediaKind::Image,
             Anchor::Opus | Anchor::Vorbis | Anchor::Aac | Anchor::Mp3 => MediaKind::Audio,
+            Anchor::X264 | Anchor::Mpeg2 => MediaKind::Video,
         }
     }
 
@@ -108,6 +121,8 @@ impl Anchor {
             Anchor::Vorbis => "oggenc",
             Anchor::Aac => "ffmpeg",
             Anchor::Mp3 => "lame",
+            Anchor::X264 => "x264",
+            Anchor::Mpeg2 => "ffmpeg",
         }
     }
 
@@ -122,10 +137,12 @@ impl Anchor {
             Anchor::Vorbis => "oggdec",
             Anchor::Aac => "ffmpeg",
             Anchor::Mp3 => "lame",
+            Anchor::X264 | Anchor::Mpeg2 => "ffmpeg",
         }
     }
 
-    /// The Debian package that installs both programs.
+    /// The Debian package that installs the encoder (ffmpeg, which decodes x264's output,
+    /// is named by [`Anchor::decoder_package`]).
     pub fn debian_package(self) -> &'static str {
         match self {
             Anchor::Jpeg => "libjpeg-turbo-progs",
@@ -136,17 +153,22 @@ impl Anchor {
             Anchor::Vorbis => "vorbis-tools",
             Anchor::Aac => "ffmpeg",
             Anchor::Mp3 => "lame",
+            Anchor::X264 => "x264",
+            Anchor::Mpeg2 => "ffmpeg",
         }
     }
 
     /// What the anchor's setting means: "quality" (higher is better), "quantizer" or
-    /// "distance" (lower is better), "bitrate" (kbit/s, audio).
+    /// "distance" (lower is better), "bitrate" (kbit/s, audio), "crf" and "qscale" (video,
+    /// lower is better).
     pub fn setting_name(self) -> &'static str {
         match self {
             Anchor::Jpeg | Anchor::Webp => "quality",
             Anchor::Avif => "quantizer",
             Anchor::Jxl => "distance",
             Anchor::Opus | Anchor::Vorbis | Anchor::Aac | Anchor::Mp3 => "bitrate",
+            Anchor::X264 => "crf",
+            Anchor::Mpeg2 => "qscale",
         }
     }
 
@@ -161,6 +183,8 @@ impl Anchor {
             Anchor::Opus | Anchor::Vorbis | Anchor::Aac | Anchor::Mp3 => {
                 super::DEFAULT_BITRATES.to_vec()
             }
+            Anchor::X264 => vec![38.0, 33.0, 28.0, 23.0, 18.0],
+            Anchor::Mpeg2 => vec![20.0, 12.0, 7.0, 4.0, 2.0],
         }
     }
 
@@ -175,6 +199,8 @@ impl Anchor {
             Anchor::Vorbis => "ogg",
             Anchor::Aac => "m4a",
             Anchor::Mp3 => "mp3",
+            Anchor::X264 => "264",
+            Anchor::Mpeg2 => "m2v",
         }
     }
 
@@ -192,6 +218,7 @@ impl Anchor {
             Anchor::Jpeg | Anchor::Webp | Anchor::Jxl => "ppm",
             Anchor::Avif => "png",
             Anchor::Opus | Anchor::Vorbis | Anchor::Aac | Anchor::Mp3 => "wav",
+            Anchor::X264 | Anchor::Mpeg2 => "y4m",
         }
     }
 
@@ -203,6 +230,8 @@ impl Anchor {
             Anchor::Jxl => (0.1, 25.0),
             Anchor::Opus => (6.0, 256.0),
             Anchor::Vorbis | Anchor::Aac | Anchor::Mp3 => (8.0, 320.0),
+            Anchor::X264 => (0.0, 51.0),
+            Anchor::Mpeg2 => (1.0, 31.0),
         };
         if setting.is_finite() && (lo..=hi).contains(&setting) {
             Ok(())
@@ -260,7 +289,12 @@ impl Anchor {
                 path(input),
                 path(output),
             ],
-            Anchor::Opus | Anchor::Vorbis | Anchor::Aac | Anchor::Mp3 => Vec::new(),
+            Anchor::Opus
+            | Anchor::Vorbis
+            | Anchor::Aac
+            | Anchor::Mp3
+            | Anchor::X264
+            | Anchor::Mpeg2 => Vec::new(),
         };
         words
     }
@@ -279,18 +313,39 @@ impl Anchor {
             Anchor::Avif => vec!["-j".into(), "1".into(), path(input), path(output)],
             // djxl's 0 means "the machine default", unlike cjxl's.
             Anchor::Jxl => vec!["--num_threads=1".into(), path(input), path(output)],
-            Anchor::Opus | Anchor::Vorbis | Anchor::Aac | Anchor::Mp3 => Vec::new(),
+            Anchor::Opus
+            | Anchor::Vorbis
+            | Anchor::Aac
+            | Anchor::Mp3
+            | Anchor::X264
+            | Anchor::Mpeg2 => Vec::new(),
+        }
+    }
+
+    /// The Debian package of the decoder program.
+    pub fn decoder_package(self) -> &'static str {
+        match self {
+            Anchor::X264 => "ffmpeg",
+            other => other.debian_package(),
+        }
+    }
+
+    /// The Debian package that installs `program` for this anchor.
+    fn package_of(self, program: &str) -> &'static str {
+        if program == self.encoder() {
+            self.debian_package()
+        } else {
+            self.decoder_package()
         }
     }
 
     /// The error for a missing program of this anchor.
     pub(crate) fn missing(self, program: &str) -> Error {
+        let package = self.package_of(program);
         Error::Unsupported(format!(
-            "the {} anchor needs {program}, which is not installed (install the Debian package {}: \
-             apt-get install {})",
+            "the {} anchor needs {program}, which is not installed (install the Debian package \
+             {package}: apt-get install {package})",
             self.name(),
-            self.debian_package(),
-            self.debian_package()
         ))
     }
 }
@@ -381,8 +436,9 @@ impl AnchorInputs {
         anchor.check_setting(setting)?;
         if anchor.media() != MediaKind::Image {
             return Err(Error::InvalidArgument(format!(
-                "the {} anchor codes audio, not pictures",
-                anchor.name()
+                "the {} anchor codes {:?}, not pictures",
+                anchor.name(),
+                anchor.media()
             )));
         }
         let input = self.file_for(anchor.input_format())?;
@@ -505,6 +561,10 @@ mod tests {
         assert!(message.contains("avifenc"), "{message}");
         assert!(message.contains("libavif-bin"), "{message}");
         assert!(find_program("quanta-no-such-program-here").is_none());
+        let message = Anchor::X264.missing("x264").to_string();
+        assert!(message.contains("apt-get install x264"), "{message}");
+        let message = Anchor::X264.missing("ffmpeg").to_string();
+        assert!(message.contains("apt-get install ffmpeg"), "{message}");
     }
 
     #[test]

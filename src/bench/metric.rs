@@ -9,7 +9,8 @@
 //!
 //! Audio benches use their own metrics ([`Metric::Snr`], [`Metric::SegSnr`], [`Metric::Psnr`]),
 //! measured by [`super::audio`] into [`Quality::audio`]; the picture fields of such a
-//! [`Quality`] are NaN.
+//! [`Quality`] are NaN. Video benches ([`super::video`]) fill the picture fields with the
+//! means over frames: [`Metric::PsnrYuv`] is the 6:1:1 PSNR and [`Metric::SsimY`] SSIM-Y.
 
 use crate::container::MediaKind;
 use crate::error::{Error, Result};
@@ -35,10 +36,12 @@ pub enum Metric {
     SegSnr,
     /// Audio: PSNR against full scale, in dB.
     Psnr,
+    /// Video: per-frame PSNR of Y, U and V weighted 6:1:1, averaged over frames, in dB.
+    PsnrYuv,
 }
 
 /// Every metric, in the order reports list them.
-pub const ALL_METRICS: [Metric; 8] = [
+pub const ALL_METRICS: [Metric; 9] = [
     Metric::PsnrYcbcr,
     Metric::SsimY,
     Metric::PsnrY,
@@ -47,10 +50,14 @@ pub const ALL_METRICS: [Metric; 8] = [
     Metric::Snr,
     Metric::SegSnr,
     Metric::Psnr,
+    Metric::PsnrYuv,
 ];
 
 /// The metrics an audio bench uses when none are named.
 pub const DEFAULT_AUDIO_METRICS: [Metric; 2] = [Metric::Snr, Metric::SegSnr];
+
+/// The metrics a video bench uses when none are named.
+pub const DEFAULT_VIDEO_METRICS: [Metric; 2] = [Metric::PsnrYuv, Metric::SsimY];
 
 /// The metrics a bench uses when none are named.
 pub const DEFAULT_METRICS: [Metric; 2] = [Metric::PsnrYcbcr, Metric::SsimY];
@@ -67,6 +74,7 @@ impl Metric {
             Metric::Snr => "snr",
             Metric::SegSnr => "segsnr",
             Metric::Psnr => "psnr",
+            Metric::PsnrYuv => "psnr-yuv",
         }
     }
 
@@ -74,8 +82,14 @@ impl Metric {
     pub fn media(self) -> MediaKind {
         match self {
             Metric::Snr | Metric::SegSnr | Metric::Psnr => MediaKind::Audio,
+            Metric::PsnrYuv => MediaKind::Video,
             _ => MediaKind::Image,
         }
+    }
+
+    /// True when this metric can measure `media` (SSIM-Y measures pictures and video).
+    pub fn measures(self, media: MediaKind) -> bool {
+        self.media() == media || (self == Metric::SsimY && media == MediaKind::Video)
     }
 
     /// Parses a metric name (case-insensitive, `_` for `-` accepted).
@@ -95,6 +109,7 @@ impl Metric {
             Metric::Snr => "SNR (dB)",
             Metric::SegSnr => "segmental SNR (dB)",
             Metric::Psnr => "PSNR (dB)",
+            Metric::PsnrYuv => "PSNR-YUV 6:1:1 (dB)",
         }
     }
 
@@ -119,6 +134,7 @@ impl Metric {
             Metric::Snr => quality.audio.map(|a| a.snr),
             Metric::SegSnr => quality.audio.map(|a| a.segsnr),
             Metric::Psnr => quality.audio.map(|a| a.psnr),
+            Metric::PsnrYuv => Some(c.psnr_ycbcr),
         }
     }
 }

@@ -15,7 +15,10 @@
 //! is the same whatever the number of workers (timings aside). The library prints nothing:
 //! progress goes to the caller's callback. Pictures and audio are implemented: an audio bench
 //! ([`audio`]) sweeps `bitrates` (kbit/s) for quanta and every audio anchor, and its rate is
-//! kbit/s where a picture bench has bits per pixel. Video would slot in the same way.
+//! kbit/s where a picture bench has bits per pixel. A video bench ([`video`]) sweeps Y4M
+//! clips over `qualities` for quanta and each video anchor's own settings (x264's CRF,
+//! MPEG-2's quantizer scale); its rate is kbit/s over the clip's duration and its speeds are
+//! frames per second.
 
 pub mod anchors;
 pub mod audio;
@@ -24,6 +27,7 @@ pub mod lists;
 pub mod metric;
 pub mod study;
 pub mod sweep;
+pub mod video;
 
 use std::path::PathBuf;
 
@@ -36,11 +40,15 @@ pub use bd::{BdEntry, BdMean, BdOutcome, BdSummary, MeanCurve, PointUse};
 pub use lists::RateWindow;
 pub use metric::{
     AudioQuality, Metric, Quality, ALL_METRICS, DEFAULT_AUDIO_METRICS, DEFAULT_METRICS,
+    DEFAULT_VIDEO_METRICS,
 };
 pub use sweep::run_bench;
 
 /// quanta's quality sweep when none is given.
 pub const DEFAULT_QUALITIES: [u8; 10] = [10, 20, 30, 40, 50, 60, 70, 80, 90, 95];
+
+/// quanta's quality sweep of a video bench when none is given.
+pub const DEFAULT_VIDEO_QUALITIES: [u8; 5] = [30, 45, 60, 75, 90];
 
 /// The bitrate sweep (kbit/s) of an audio bench when none is given.
 pub const DEFAULT_BITRATES: [f64; 4] = [48.0, 64.0, 96.0, 128.0];
@@ -90,15 +98,11 @@ impl BenchConfig {
         match self.media {
             MediaKind::Image => {}
             MediaKind::Audio => return self.validate_audio(),
-            MediaKind::Video => {
-                return Err(Error::Unsupported(
-                    "benchmarking video is not implemented yet (pictures and audio only)".into(),
-                ))
-            }
+            MediaKind::Video => {}
         }
         if !self.bitrates.is_empty() {
             return Err(Error::InvalidArgument(
-                "bitrates apply to audio and video; pictures are swept by quality \
+                "bitrates apply to audio; pictures and video are swept by quality \
                  (use --quality instead of --bitrate)"
                     .into(),
             ));
@@ -148,7 +152,7 @@ impl BenchConfig {
     /// Checks that every metric and anchor measures or codes this bench's kind of media.
     fn check_kinds(&self) -> Result<()> {
         for metric in &self.metrics {
-            if metric.media() != self.media {
+            if !metric.measures(self.media) {
                 return Err(Error::InvalidArgument(format!(
                     "the {} metric measures {:?}, not {:?}",
                     metric.name(),
@@ -222,16 +226,16 @@ pub struct RunRecord {
     /// Coded size in bytes, headers included.
     pub bytes: u64,
     /// The rate: bits per pixel, `8 * bytes / (width * height)`, for pictures; kbit/s,
-    /// `8 * bytes / seconds / 1000`, for audio.
+    /// `8 * bytes / seconds / 1000`, for audio and video (seconds = frames / frame rate).
     pub bpp: f64,
     pub quality: Quality,
     /// Wall-clock seconds of the encode (for anchors: the encoder process).
     pub encode_seconds: f64,
     /// Wall-clock seconds of the decode.
     pub decode_seconds: f64,
-    /// Megapixels (audio: millions of sample frames) per second encoded.
+    /// Megapixels (audio: millions of sample frames; video: frames) per second encoded.
     pub encode_mpps: f64,
-    /// Megapixels per second decoded.
+    /// Megapixels (audio: millions of sample frames; video: frames) per second decoded.
     pub decode_mpps: f64,
 }
 
@@ -326,6 +330,35 @@ mod tests {
             ..BenchConfig::default()
         };
         assert!(no_metric.validate().is_err());
+    }
+
+    #[test]
+    fn video_validation() {
+        let video = BenchConfig {
+            media: MediaKind::Video,
+            qualities: DEFAULT_VIDEO_QUALITIES.to_vec(),
+            metrics: DEFAULT_VIDEO_METRICS.to_vec(),
+            anchors: vec![Anchor::X264, Anchor::Mpeg2],
+            ..BenchConfig::default()
+        };
+        video.validate().unwrap();
+        assert_eq!(video.settings(Codec::Quanta).len(), 5);
+        assert_eq!(video.settings(Codec::Anchor(Anchor::X264)).len(), 5);
+        let bitrates = BenchConfig {
+            bitrates: vec![500.0],
+            ..video.clone()
+        };
+        assert!(bitrates.validate().is_err());
+        let mixed = BenchConfig {
+            anchors: vec![Anchor::Jpeg],
+            ..video.clone()
+        };
+        assert!(mixed.validate().is_err());
+        let audio_metric = BenchConfig {
+            metrics: vec![Metric::Snr],
+            ..video
+        };
+        assert!(audio_metric.validate().is_err());
     }
 
     #[test]

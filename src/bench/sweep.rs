@@ -19,6 +19,7 @@ use super::audio::{collect_audio_files, AudioBench, AudioSignal};
 use super::bd::{mean_curves, summarize};
 use super::lists::collect_picture_files;
 use super::metric::{measure, Metric};
+use super::video::{collect_video_files, VideoBench, VideoSource};
 use super::{BenchConfig, BenchReport, Codec, FileResult, Progress, RunRecord};
 use crate::codec::image::{decode_picture, encode_picture, ImageDecodeOptions, ImageEncoderConfig};
 use crate::container::MediaKind;
@@ -39,6 +40,7 @@ pub fn run_bench(
     }
     let files = match config.media {
         MediaKind::Audio => collect_audio_files(&config.inputs)?,
+        MediaKind::Video => collect_video_files(&config.inputs)?,
         _ => collect_picture_files(&config.inputs)?,
     };
     let runs_per_file: usize = config
@@ -137,8 +139,10 @@ fn bench_file(
         || path.display().to_string(),
         |n| n.to_string_lossy().into(),
     );
-    if config.media == MediaKind::Audio {
-        return bench_audio_file(config, path, dir, cancelled, progress);
+    match config.media {
+        MediaKind::Audio => return bench_audio_file(config, path, dir, cancelled, progress),
+        MediaKind::Video => return bench_video_file(config, path, dir, cancelled, progress),
+        MediaKind::Image => {}
     }
     let in_file = |e: Error| with_file(path, e);
     let picture = read_picture(path, &Limits::default())?;
@@ -229,6 +233,47 @@ fn bench_audio_file(
         name,
         width: source.rate as usize,
         height: source.channels,
+        runs,
+    }))
+}
+
+/// Codes one Y4M clip with every codec; `None` when the bench was cancelled meanwhile.
+fn bench_video_file(
+    config: &BenchConfig,
+    path: &Path,
+    dir: &Path,
+    cancelled: &AtomicBool,
+    progress: &(dyn Fn(&Progress) + Sync),
+) -> Result<Option<FileResult>> {
+    let name = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into(),
+    );
+    let in_file = |e: Error| with_file(path, e);
+    let source = VideoSource::read(path).map_err(in_file)?;
+    std::fs::create_dir_all(dir).map_err(|e| Error::io_path("create", dir, e))?;
+    let mut bench = VideoBench::new(&source, dir);
+    let mut runs = Vec::new();
+    for codec in config.codecs() {
+        for setting in config.settings(codec) {
+            if cancelled.load(Ordering::SeqCst) {
+                return Ok(None);
+            }
+            runs.push(bench.run(codec, setting).map_err(in_file)?);
+            progress(&Progress::RunDone {
+                file: name.clone(),
+                codec,
+                setting,
+            });
+        }
+    }
+    let _ = std::fs::remove_dir_all(dir);
+    progress(&Progress::FileDone { file: name.clone() });
+    Ok(Some(FileResult {
+        path: path.to_path_buf(),
+        name,
+        width: source.header.width as usize,
+        height: source.header.height as usize,
         runs,
     }))
 }

@@ -153,6 +153,8 @@ pub fn to_value(report: &BenchReport) -> Value {
         "schema": SCHEMA,
         "quanta_version": env!("CARGO_PKG_VERSION"),
         "media": media_name(config.media),
+        "rate_unit": super::rate_label(config.media),
+        "speed_unit": super::speed_unit(config.media),
         "config": {
             "inputs": config.inputs.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
             "qualities": config.qualities,

@@ -32,6 +32,15 @@ pub fn rate_unit(media: MediaKind) -> &'static str {
     }
 }
 
+/// The speed columns' unit of a bench of `media`: frames per second for video, megapixels
+/// (audio: millions of sample frames) per second otherwise.
+pub fn speed_unit(media: MediaKind) -> &'static str {
+    match media {
+        MediaKind::Video => "frames/s",
+        MediaKind::Image | MediaKind::Audio => "MP/s",
+    }
+}
+
 /// A metric value with the metric's decimals; "inf" for infinity, "n/a" for none.
 pub fn format_value(metric: Metric, value: Option<f64>) -> String {
     match value {

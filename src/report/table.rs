@@ -58,8 +58,9 @@ pub fn runs_table(report: &BenchReport) -> String {
         .map(|s| s.to_string())
         .collect();
     header.extend(metrics.iter().map(|m| m.label().to_string()));
-    header.push("enc MP/s".into());
-    header.push("dec MP/s".into());
+    let speed = super::speed_unit(report.config.media);
+    header.push(format!("enc {speed}"));
+    header.push(format!("dec {speed}"));
     let mut right = vec![false, false, true, true];
     right.extend(std::iter::repeat_n(true, metrics.len() + 2));
     let mut rows = Vec::new();

@@ -8,9 +8,11 @@ use indicatif::{ProgressBar, ProgressStyle};
 use quanta::bench::audio::{collect_audio_files, is_audio_path};
 use quanta::bench::lists::collect_picture_files;
 use quanta::bench::lists::{parse_anchors, parse_bitrates, parse_metrics, parse_qualities};
+use quanta::bench::video::{collect_video_files, is_video_path};
 use quanta::bench::{
     run_bench, BenchConfig, BenchReport, MediaKind, Progress, RateWindow, DEFAULT_AUDIO_METRICS,
-    DEFAULT_BITRATES, DEFAULT_METRICS,
+    DEFAULT_BITRATES, DEFAULT_METRICS, DEFAULT_QUALITIES, DEFAULT_VIDEO_METRICS,
+    DEFAULT_VIDEO_QUALITIES,
 };
 use quanta::metrics::BdMethod;
 use quanta::report::plot::{render_plot, PlotFormat};
@@ -30,22 +32,24 @@ pub enum BdArg {
 
 #[derive(Args)]
 pub struct BenchArgs {
-    /// Picture or audio files, or folders whose picture (or audio) files are all benchmarked.
+    /// Picture, audio or Y4M video files, or folders whose picture (or audio, or Y4M) files
+    /// are all benchmarked.
     #[arg(required = true)]
     inputs: Vec<PathBuf>,
-    /// quanta qualities to sweep (0 to 100, comma-separated).
-    #[arg(long, default_value = "10,20,30,40,50,60,70,80,90,95")]
-    quality: String,
+    /// quanta qualities to sweep (0 to 100, comma-separated; default
+    /// 10,20,30,40,50,60,70,80,90,95 for pictures, 30,45,60,75,90 for Y4M video).
+    #[arg(long)]
+    quality: Option<String>,
     /// Bitrates in kbit/s to sweep (audio and video only; audio default 48,64,96,128).
     #[arg(long)]
     bitrate: Option<String>,
     /// Reference encoders run on the same inputs: jpeg, webp, avif, jxl for pictures; opus,
-    /// vorbis, aac, mp3 for audio (comma-separated), or none.
+    /// vorbis, aac, mp3 for audio; x264, mpeg2 for video (comma-separated), or none.
     #[arg(long, default_value = "none")]
     anchors: String,
     /// Metrics to report and compute BD-rates on: psnr-ycbcr, ssim-y, psnr-y, psnr-rgb,
     /// ssimulacra2 for pictures (default psnr-ycbcr,ssim-y); snr, segsnr, psnr for audio
-    /// (default snr,segsnr).
+    /// (default snr,segsnr); psnr-yuv, ssim-y for video (default both).
     #[arg(long)]
     metric: Option<String>,
     /// BD-rate interpolation.
@@ -71,8 +75,38 @@ pub struct BenchArgs {
     threads: usize,
 }
 
+/// The quality sweep asked for, or `default`.
+fn qualities_or(args: &BenchArgs, default: &[u8]) -> Result<Vec<u8>> {
+    match &args.quality {
+        Some(list) => parse_qualities(list),
+        None => Ok(default.to_vec()),
+    }
+}
+
 /// Builds the library's configuration from the arguments.
 fn config_from(args: &BenchArgs) -> Result<BenchConfig> {
+    let video = is_video_bench(&args.inputs);
+    if video && args.bitrate.is_some() {
+        return Err(Error::InvalidArgument(
+            "--bitrate applies to audio; video is swept by quality (use --quality)".into(),
+        ));
+    }
+    if video {
+        return Ok(BenchConfig {
+            inputs: args.inputs.clone(),
+            media: MediaKind::Video,
+            qualities: qualities_or(args, &DEFAULT_VIDEO_QUALITIES)?,
+            bitrates: Vec::new(),
+            anchors: parse_anchors(&args.anchors)?,
+            metrics: match &args.metric {
+                Some(list) => parse_metrics(list)?,
+                None => DEFAULT_VIDEO_METRICS.to_vec(),
+            },
+            bd_method: bd_method(args.bd),
+            window: RateWindow::new(args.min_bpp, args.max_bpp)?,
+            threads: args.threads,
+        });
+    }
     if is_audio_bench(&args.inputs) {
         return Ok(BenchConfig {
             inputs: args.inputs.clone(),
@@ -104,7 +138,7 @@ fn config_from(args: &BenchArgs) -> Result<BenchConfig> {
     Ok(BenchConfig {
         inputs: args.inputs.clone(),
         media: MediaKind::Image,
-        qualities: parse_qualities(&args.quality)?,
+        qualities: qualities_or(args, &DEFAULT_QUALITIES)?,
         bitrates: Vec::new(),
         anchors: parse_anchors(&args.anchors)?,
         metrics: match &args.metric {
@@ -122,6 +156,19 @@ fn bd_method(arg: BdArg) -> BdMethod {
         BdArg::Pchip => BdMethod::Pchip,
         BdArg::Cubic => BdMethod::Cubic,
     }
+}
+
+/// A video bench: every input is a Y4M file, or a folder holding Y4M files and no pictures.
+fn is_video_bench(inputs: &[PathBuf]) -> bool {
+    !inputs.is_empty()
+        && inputs.iter().all(|p| {
+            if p.is_dir() {
+                collect_video_files(std::slice::from_ref(p)).is_ok()
+                    && collect_picture_files(std::slice::from_ref(p)).is_err()
+            } else {
+                is_video_path(p)
+            }
+        })
 }
 
 /// An audio bench: every input is an audio file, or a folder holding audio files and no

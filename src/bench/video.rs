@@ -1,0 +1,420 @@
+//! Video benches: quanta's video codec and the video anchors swept over their settings on the
+//! same Y4M clips, every decoding compared with the source frame by frame.
+//!
+//! Input: a Y4M file (named `.y4m` or starting with `YUV4MPEG2 `), one setting (quanta's
+//! quality, x264's CRF, MPEG-2's quantizer scale) and a scratch folder. Output: a
+//! [`RunRecord`] whose rate is kbit/s over the clip's duration (`8 × bytes / seconds / 1000`,
+//! seconds = frames / frame rate, headers included), whose quality holds the means over frames
+//! of the 6:1:1 PSNR of Y, U and V and of SSIM-Y ([`compare_videos`]), and whose speeds are
+//! frames per second. quanta codes in memory with one thread each way; the anchors run their
+//! command-line tools single-threaded on the source file (`x264 --preset medium --tune psnr
+//! --crf C`, `ffmpeg -c:v mpeg2video -q:v Q`) and are decoded back to 4:2:0 Y4M by ffmpeg.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use super::anchors::{run_program, Anchor};
+use super::metric::Quality;
+use super::sweep::speed;
+use super::{Codec, RunRecord};
+use crate::codec::video::{VideoEncoder, VideoEncoderConfig, VideoStreamDecoder};
+use crate::error::{Error, Limits, Result};
+use crate::media::y4m::{Y4mHeader, Y4mReader, Y4mWriter};
+use crate::metrics::video::{compare_videos, VideoComparison};
+use crate::metrics::PictureComparison;
+
+/// The magic that opens every Y4M stream.
+pub const Y4M_MAGIC: &[u8] = b"YUV4MPEG2 ";
+
+/// True when the path names a Y4M file, by extension or, failing that, by its first bytes.
+pub fn is_video_path(path: &Path) -> bool {
+    let by_name = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("y4m"));
+    if by_name {
+        return true;
+    }
+    let mut head = [0u8; 10];
+    match std::fs::File::open(path) {
+        Ok(mut file) => file.read_exact(&mut head).is_ok() && head == Y4M_MAGIC,
+        Err(_) => false,
+    }
+}
+
+/// The Y4M files of the inputs: files as given, folders' Y4M files sorted by name.
+pub fn collect_video_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    if paths.is_empty() {
+        return Err(Error::InvalidArgument(
+            "no input given (expected Y4M files or folders)".into(),
+        ));
+    }
+    let mut out: Vec<PathBuf> = Vec::new();
+    for path in paths {
+        let meta = std::fs::metadata(path).map_err(|e| Error::io_path("read", path, e))?;
+        let mut found = if meta.is_dir() {
+            let mut found: Vec<PathBuf> = std::fs::read_dir(path)
+                .map_err(|e| Error::io_path("list", path, e))?
+                .filter_map(|entry| entry.ok().map(|e| e.path()))
+                .filter(|p| p.is_file() && is_video_path(p))
+                .collect();
+            if found.is_empty() {
+                return Err(Error::InvalidArgument(format!(
+                    "{} holds no Y4M video files",
+                    path.display()
+                )));
+            }
+            found.sort();
+            found
+        } else {
+            vec![path.clone()]
+        };
+        found.retain(|f| !out.contains(f));
+        out.append(&mut found);
+    }
+    Ok(out)
+}
+
+/// Opens a Y4M file for reading.
+fn open_y4m(path: &Path) -> Result<Y4mReader<std::io::BufReader<std::fs::File>>> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io_path("open", path, e))?;
+    let name = path.display().to_string();
+    Y4mReader::new(std::io::BufReader::new(file), &name, &Limits::default())
+}
+
+/// A source clip: its header and length, read once.
+#[derive(Debug, Clone)]
+pub struct VideoSource {
+    pub path: PathBuf,
+    pub header: Y4mHeader,
+    pub frames: u64,
+}
+
+impl VideoSource {
+    /// Reads the whole clip once to check it and count its frames.
+    pub fn read(path: &Path) -> Result<VideoSource> {
+        let mut reader = open_y4m(path)?;
+        let header = reader.header().clone();
+        if header.frame_rate.0 == 0 || header.frame_rate.1 == 0 {
+            return Err(Error::Media(format!(
+                "{} has no usable frame rate ({}:{})",
+                path.display(),
+                header.frame_rate.0,
+                header.frame_rate.1
+            )));
+        }
+        while reader.next_frame()?.is_some() {}
+        let frames = reader.frames_read();
+        if frames == 0 {
+            return Err(Error::Media(format!("{} holds no frames", path.display())));
+        }
+        Ok(VideoSource {
+            path: path.to_path_buf(),
+            header,
+            frames,
+        })
+    }
+
+    /// Duration in seconds: frames / frame rate.
+    pub fn seconds(&self) -> f64 {
+        let (num, den) = self.header.frame_rate;
+        self.frames as f64 * f64::from(den) / f64::from(num)
+    }
+}
+
+/// One coded clip, decoded and compared.
+struct VideoCoded {
+    bytes: u64,
+    comparison: VideoComparison,
+    encode_seconds: f64,
+    decode_seconds: f64,
+}
+
+/// Codes `source` with quanta at `quality` in memory, one thread each way.
+fn run_quanta(source: &VideoSource, quality: f64) -> Result<VideoCoded> {
+    let config = VideoEncoderConfig {
+        quality: quality.round().clamp(0.0, 100.0) as u8,
+        threads: 1,
+        ..VideoEncoderConfig::default()
+    };
+    let mut reader = open_y4m(&source.path)?;
+    let start = Instant::now();
+    let mut encoder = VideoEncoder::new(Vec::new(), &source.header, &config)?;
+    while let Some(frame) = reader.next_frame()? {
+        encoder.encode_frame(&frame)?;
+    }
+    let (stream, _) = encoder.finish()?;
+    let encode_seconds = start.elapsed().as_secs_f64();
+    let start = Instant::now();
+    let mut decoder = VideoStreamDecoder::new(stream.as_slice(), Limits::default(), 1)?;
+    let mut writer = Y4mWriter::new(Vec::new(), source.header.clone())?;
+    while let Some(decoded) = decoder.next_frame()? {
+        if decoded.concealed {
+            return Err(Error::InvalidStream(format!(
+                "quanta could not decode its own video stream at quality {quality}: {}",
+                decoded.problem.unwrap_or_else(|| "a frame was lost".into())
+            )));
+        }
+        writer.write_frame(&decoded.frame)?;
+    }
+    let decode_seconds = start.elapsed().as_secs_f64();
+    let decoded = writer.finish()?;
+    let mut reference = open_y4m(&source.path)?;
+    let mut distorted = Y4mReader::new(decoded.as_slice(), "quanta decoding", &Limits::default())?;
+    let comparison = compare_videos(&mut reference, &mut distorted)?;
+    Ok(VideoCoded {
+        bytes: stream.len() as u64,
+        comparison,
+        encode_seconds,
+        decode_seconds,
+    })
+}
+
+/// The encoder's arguments of a video anchor at `setting`.
+fn encode_args(anchor: Anchor, setting: f64, input: &Path, output: &Path) -> Vec<String> {
+    let (i, o) = (input.display().to_string(), output.display().to_string());
+    let s = format!("{}", setting.round());
+    let words: Vec<&str> = match anchor {
+        Anchor::X264 => vec![
+            "--quiet",
+            "--threads",
+            "1",
+            "--preset",
+            "medium",
+            "--tune",
+            "psnr",
+            "--crf",
+            &s,
+            "-o",
+            &o,
+            &i,
+        ],
+        _ => vec![
+            "-nostdin",
+            "-y",
+            "-v",
+            "error",
+            "-threads",
+            "1",
+            "-i",
+            &i,
+            "-c:v",
+            "mpeg2video",
+            "-q:v",
+            &s,
+            &o,
+        ],
+    };
+    words.iter().map(|w| w.to_string()).collect()
+}
+
+/// ffmpeg's arguments decoding a video anchor's file to 4:2:0 Y4M.
+fn decode_args(input: &Path, output: &Path) -> Vec<String> {
+    let (i, o) = (input.display().to_string(), output.display().to_string());
+    let words = [
+        "-nostdin",
+        "-y",
+        "-v",
+        "error",
+        "-threads",
+        "1",
+        "-i",
+        &i,
+        "-f",
+        "yuv4mpegpipe",
+        "-pix_fmt",
+        "yuv420p",
+        &o,
+    ];
+    words.iter().map(|w| w.to_string()).collect()
+}
+
+/// Codes the Y4M file `input` of `source` with a video anchor at `setting` in `dir`.
+fn run_anchor(
+    anchor: Anchor,
+    source: &VideoSource,
+    input: &Path,
+    dir: &Path,
+    setting: f64,
+) -> Result<VideoCoded> {
+    anchor.check_setting(setting)?;
+    let tag = format!("{}_{setting}", anchor.name());
+    let coded = dir.join(format!("{tag}.{}", anchor.coded_extension()));
+    let decoded_path = dir.join(format!("{tag}_decoded.y4m"));
+    let start = Instant::now();
+    run_program(
+        anchor,
+        anchor.encoder(),
+        &encode_args(anchor, setting, input, &coded),
+    )?;
+    let encode_seconds = start.elapsed().as_secs_f64();
+    let bytes = std::fs::metadata(&coded)
+        .map_err(|e| Error::io_path("read the size of", &coded, e))?
+        .len();
+    let start = Instant::now();
+    run_program(
+        anchor,
+        anchor.decoder(),
+        &decode_args(&coded, &decoded_path),
+    )?;
+    let decode_seconds = start.elapsed().as_secs_f64();
+    let mut reference = open_y4m(&source.path)?;
+    let mut distorted = open_y4m(&decoded_path)?;
+    let comparison = compare_videos(&mut reference, &mut distorted)
+        .map_err(|e| Error::Media(format!("{}'s decoding: {e}", anchor.name())))?;
+    let _ = std::fs::remove_file(&coded);
+    let _ = std::fs::remove_file(&decoded_path);
+    Ok(VideoCoded {
+        bytes,
+        comparison,
+        encode_seconds,
+        decode_seconds,
+    })
+}
+
+/// The bench's figures of a video comparison: the 6:1:1 PSNR where pictures keep the
+/// YCbCr one, the means of the planes' PSNRs and SSIM-Y.
+pub fn video_quality(c: &VideoComparison, width: usize, height: usize) -> Quality {
+    Quality {
+        comparison: PictureComparison {
+            width,
+            height,
+            psnr_y: c.psnr_y,
+            psnr_cb: c.psnr_cb,
+            psnr_cr: c.psnr_cr,
+            psnr_ycbcr: c.psnr_yuv,
+            psnr_rgb: None,
+            ssim_y: c.ssim_y,
+        },
+        ssimulacra2: None,
+        audio: None,
+    }
+}
+
+/// The runs of one clip: each codec at each setting.
+pub struct VideoBench<'a> {
+    pub source: &'a VideoSource,
+    pub dir: &'a Path,
+    input: Option<PathBuf>,
+}
+
+impl<'a> VideoBench<'a> {
+    /// Prepares the runs of `source` with scratch files in `dir` (which must exist).
+    pub fn new(source: &'a VideoSource, dir: &'a Path) -> VideoBench<'a> {
+        VideoBench {
+            source,
+            dir,
+            input: None,
+        }
+    }
+
+    /// The source as a file the anchors read: itself when named `.y4m` (x264 picks its
+    /// input format by extension), else a copy so named.
+    fn anchor_input(&mut self) -> Result<PathBuf> {
+        if let Some(path) = &self.input {
+            return Ok(path.clone());
+        }
+        let path = &self.source.path;
+        let named = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| e.eq_ignore_ascii_case("y4m"));
+        let input = if named {
+            path.clone()
+        } else {
+            let copy = self.dir.join("source.y4m");
+            std::fs::copy(path, &copy).map_err(|e| Error::io_path("copy", path, e))?;
+            copy
+        };
+        self.input = Some(input.clone());
+        Ok(input)
+    }
+
+    /// Codes, decodes and measures one run.
+    pub fn run(&mut self, codec: Codec, setting: f64) -> Result<RunRecord> {
+        let coded = match codec {
+            Codec::Quanta => run_quanta(self.source, setting)?,
+            Codec::Anchor(anchor) => {
+                let input = self.anchor_input()?;
+                run_anchor(anchor, self.source, &input, self.dir, setting)?
+            }
+        };
+        let source = self.source;
+        let (width, height) = (source.header.width as usize, source.header.height as usize);
+        let frames = source.frames as f64;
+        Ok(RunRecord {
+            codec,
+            setting,
+            bytes: coded.bytes,
+            bpp: 8.0 * coded.bytes as f64 / source.seconds() / 1000.0,
+            quality: video_quality(&coded.comparison, width, height),
+            encode_seconds: coded.encode_seconds,
+            decode_seconds: coded.decode_seconds,
+            encode_mpps: speed(frames, coded.encode_seconds),
+            decode_mpps: speed(frames, coded.decode_seconds),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::media::y4m::{ChromaFormat, YuvFrame};
+
+    fn write_clip(path: &Path, frames: usize) {
+        let header = Y4mHeader::new(48, 32, ChromaFormat::Yuv420Jpeg, (25, 1));
+        let mut writer = Y4mWriter::new(Vec::new(), header).unwrap();
+        for t in 0..frames {
+            let mut frame = YuvFrame::filled(48, 32, ChromaFormat::Yuv420Jpeg, 128);
+            for (i, v) in frame.planes[0].data.iter_mut().enumerate() {
+                *v = ((i % 48) * 4 + (i / 48) * 2 + t * 5) as u8;
+            }
+            writer.write_frame(&frame).unwrap();
+        }
+        std::fs::write(path, writer.finish().unwrap()).unwrap();
+    }
+
+    #[test]
+    fn bench_video_quanta_runs_measure_and_rate() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("clip.y4m");
+        write_clip(&path, 4);
+        assert!(is_video_path(&path));
+        let source = VideoSource::read(&path).unwrap();
+        assert_eq!(source.frames, 4);
+        assert!((source.seconds() - 0.16).abs() < 1e-12);
+        let mut bench = VideoBench::new(&source, dir.path());
+        let low = bench.run(Codec::Quanta, 30.0).unwrap();
+        let high = bench.run(Codec::Quanta, 90.0).unwrap();
+        assert!(low.bpp < high.bpp, "{} {}", low.bpp, high.bpp);
+        let psnr = |r: &RunRecord| r.quality.comparison.psnr_ycbcr;
+        assert!(
+            psnr(&low) < psnr(&high) && psnr(&low) > 20.0,
+            "{}",
+            psnr(&low)
+        );
+        let rate = 8.0 * high.bytes as f64 / 0.16 / 1000.0;
+        assert!((high.bpp - rate).abs() < 1e-9);
+    }
+
+    #[test]
+    fn bench_video_inputs_and_arguments() {
+        let dir = tempfile::tempdir().unwrap();
+        let named = dir.path().join("clip.raw");
+        write_clip(&named, 1);
+        assert!(is_video_path(&named));
+        assert!(!is_video_path(&dir.path().join("missing.bin")));
+        assert_eq!(collect_video_files(&[dir.path().into()]).unwrap().len(), 1);
+        let (i, o) = (Path::new("in.y4m"), Path::new("out.264"));
+        assert_eq!(
+            encode_args(Anchor::X264, 23.0, i, o).join(" "),
+            "--quiet --threads 1 --preset medium --tune psnr --crf 23 -o out.264 in.y4m"
+        );
+        let mpeg2 = encode_args(Anchor::Mpeg2, 7.0, i, Path::new("out.m2v")).join(" ");
+        assert!(mpeg2.ends_with("-c:v mpeg2video -q:v 7 out.m2v"), "{mpeg2}");
+        assert!(decode_args(o, i)
+            .join(" ")
+            .contains("-f yuv4mpegpipe -pix_fmt yuv420p"));
+    }
+}

@@ -1,0 +1,79 @@
+//! `quanta bench` on video end to end: the built binary benchmarks a tiny generated Y4M clip
+//! (48×32, 6 frames of a moving gradient) against ffmpeg's MPEG-2 and must report, for
+//! mpeg2, a BD-rate or "n/a" with its reason, with rates in kbit/s. ffmpeg must be installed
+//! in CI (`apt-get install -y ffmpeg`); elsewhere the test is skipped when it is missing.
+
+use std::process::Command;
+
+use quanta::bench::anchors::{check_available, Anchor};
+use quanta::media::y4m::{ChromaFormat, Y4mHeader, Y4mWriter, YuvFrame};
+use serde_json::Value;
+
+mod common;
+
+const INSTALL: &str = "install ffmpeg for the MPEG-2 anchor: apt-get install -y ffmpeg";
+
+/// Six 48×32 4:2:0 frames at 25 frames/s: a diagonal luma gradient moving right and down,
+/// tinted chroma.
+fn write_tiny_y4m(path: &std::path::Path) {
+    let (width, height) = (48usize, 32usize);
+    let header = Y4mHeader::new(48, 32, ChromaFormat::Yuv420Jpeg, (25, 1));
+    let mut writer = Y4mWriter::new(Vec::new(), header).expect("a Y4M writer");
+    for t in 0..6usize {
+        let mut frame = YuvFrame::filled(width, height, ChromaFormat::Yuv420Jpeg, 128);
+        for (i, v) in frame.planes[0].data.iter_mut().enumerate() {
+            let (x, y) = (i % width + 2 * t, i / width + t);
+            *v = (16 + 3 * x + 2 * y).min(235) as u8;
+        }
+        for (i, v) in frame.planes[1].data.iter_mut().enumerate() {
+            *v = (100 + (i % (width / 2)) * 2 + t) as u8;
+        }
+        writer.write_frame(&frame).expect("a frame written");
+    }
+    let bytes = writer.finish().expect("a finished clip");
+    std::fs::write(path, bytes).expect("the clip written");
+}
+
+#[test]
+fn video_bench_reports_mpeg2() {
+    let missing = check_available(Anchor::Mpeg2)
+        .err()
+        .map(|e| format!("{e}; {INSTALL}"));
+    if !common::external_tool_ready(missing) {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let clip = dir.path().join("tiny.y4m");
+    write_tiny_y4m(&clip);
+    let json_path = dir.path().join("out.json");
+    let output = Command::new(env!("CARGO_BIN_EXE_quanta"))
+        .arg("bench")
+        .arg(&clip)
+        .args(["--anchors", "mpeg2", "--json"])
+        .arg(&json_path)
+        .output()
+        .expect("the quanta binary runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "quanta bench failed: {stderr}");
+    let text = std::fs::read_to_string(&json_path).expect("the JSON report");
+    let json: Value = serde_json::from_str(&text).expect("valid JSON");
+    assert_eq!(json["media"], "video");
+    assert_eq!(json["rate_unit"], "kbit/s");
+    assert_eq!(json["speed_unit"], "frames/s");
+    let runs = json["files"][0]["runs"].as_array().expect("runs");
+    assert_eq!(runs.len(), 10, "5 quanta qualities and 5 MPEG-2 scales");
+    for run in runs {
+        let kbps = run["bpp"].as_f64().expect("a rate");
+        assert!(kbps > 0.0, "{run}");
+    }
+    let bd = json["bd_rates"].as_array().expect("BD-rates");
+    assert_eq!(bd.len(), 2, "psnr-yuv and ssim-y against mpeg2");
+    for entry in bd {
+        assert_eq!(entry["anchor"], "mpeg2");
+        let reason = entry["reason"].as_str().is_some_and(|r| !r.is_empty());
+        assert!(
+            entry["bd_rate"].as_f64().is_some() || reason,
+            "neither a BD-rate nor a reason: {entry}"
+        );
+    }
+}
