@@ -17,7 +17,8 @@
 //! Audio anchors share this enum; their runs live in [`super::audio`] (opusenc/opusdec,
 //! oggenc/oggdec, ffmpeg's AAC, lame), swept over bitrates in kbit/s. Video anchors too; their
 //! runs live in [`super::video`]: `x264` (`--preset medium --tune psnr --crf C`, decoded by
-//! ffmpeg; Debian packages x264 and ffmpeg) and `mpeg2` (ffmpeg's mpeg2video at `-q:v Q`).
+//! ffmpeg; Debian packages x264 and ffmpeg) `mpeg2` (ffmpeg's mpeg2video at `-q:v Q`) and `x265` (ffmpeg's libx265 at
+//! `-crf C`).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -51,10 +52,12 @@ pub enum Anchor {
     X264,
     /// MPEG-2 video through ffmpeg's mpeg2video encoder and decoder.
     Mpeg2,
+    /// HEVC through ffmpeg's libx265 (`-preset medium -crf C`), decoded by ffmpeg.
+    X265,
 }
 
 /// Every anchor, in the order reports list them.
-pub const ALL_ANCHORS: [Anchor; 10] = [
+pub const ALL_ANCHORS: [Anchor; 11] = [
     Anchor::Jpeg,
     Anchor::Webp,
     Anchor::Avif,
@@ -65,6 +68,7 @@ pub const ALL_ANCHORS: [Anchor; 10] = [
     Anchor::Mp3,
     Anchor::X264,
     Anchor::Mpeg2,
+    Anchor::X265,
 ];
 
 impl Anchor {
@@ -81,6 +85,7 @@ impl Anchor {
             Anchor::Mp3 => "mp3",
             Anchor::X264 => "x264",
             Anchor::Mpeg2 => "mpeg2",
+            Anchor::X265 => "x265",
         }
     }
 
@@ -97,6 +102,7 @@ impl Anchor {
             "mp3" => Some(Anchor::Mp3),
             "x264" | "h264" => Some(Anchor::X264),
             "mpeg2" | "m2v" => Some(Anchor::Mpeg2),
+            "x265" | "hevc" | "h265" => Some(Anchor::X265),
             _ => None,
         }
     }
@@ -106,7 +112,7 @@ impl Anchor {
         match self {
             Anchor::Jpeg | Anchor::Webp | Anchor::Avif | Anchor::Jxl => MediaKind::Image,
             Anchor::Opus | Anchor::Vorbis | Anchor::Aac | Anchor::Mp3 => MediaKind::Audio,
-            Anchor::X264 | Anchor::Mpeg2 => MediaKind::Video,
+            Anchor::X264 | Anchor::Mpeg2 | Anchor::X265 => MediaKind::Video,
         }
     }
 
@@ -122,7 +128,7 @@ impl Anchor {
             Anchor::Aac => "ffmpeg",
             Anchor::Mp3 => "lame",
             Anchor::X264 => "x264",
-            Anchor::Mpeg2 => "ffmpeg",
+            Anchor::Mpeg2 | Anchor::X265 => "ffmpeg",
         }
     }
 
@@ -137,7 +143,7 @@ impl Anchor {
             Anchor::Vorbis => "oggdec",
             Anchor::Aac => "ffmpeg",
             Anchor::Mp3 => "lame",
-            Anchor::X264 | Anchor::Mpeg2 => "ffmpeg",
+            Anchor::X264 | Anchor::Mpeg2 | Anchor::X265 => "ffmpeg",
         }
     }
 
@@ -154,7 +160,7 @@ impl Anchor {
             Anchor::Aac => "ffmpeg",
             Anchor::Mp3 => "lame",
             Anchor::X264 => "x264",
-            Anchor::Mpeg2 => "ffmpeg",
+            Anchor::Mpeg2 | Anchor::X265 => "ffmpeg",
         }
     }
 
@@ -169,6 +175,7 @@ impl Anchor {
             Anchor::Opus | Anchor::Vorbis | Anchor::Aac | Anchor::Mp3 => "bitrate",
             Anchor::X264 => "crf",
             Anchor::Mpeg2 => "qscale",
+            Anchor::X265 => "crf",
         }
     }
 
@@ -185,6 +192,7 @@ impl Anchor {
             }
             Anchor::X264 => vec![38.0, 33.0, 28.0, 23.0, 18.0],
             Anchor::Mpeg2 => vec![20.0, 12.0, 7.0, 4.0, 2.0],
+            Anchor::X265 => vec![38.0, 33.0, 28.0, 23.0, 18.0],
         }
     }
 
@@ -201,6 +209,7 @@ impl Anchor {
             Anchor::Mp3 => "mp3",
             Anchor::X264 => "264",
             Anchor::Mpeg2 => "m2v",
+            Anchor::X265 => "mkv",
         }
     }
 
@@ -218,7 +227,7 @@ impl Anchor {
             Anchor::Jpeg | Anchor::Webp | Anchor::Jxl => "ppm",
             Anchor::Avif => "png",
             Anchor::Opus | Anchor::Vorbis | Anchor::Aac | Anchor::Mp3 => "wav",
-            Anchor::X264 | Anchor::Mpeg2 => "y4m",
+            Anchor::X264 | Anchor::Mpeg2 | Anchor::X265 => "y4m",
         }
     }
 
@@ -232,6 +241,7 @@ impl Anchor {
             Anchor::Vorbis | Anchor::Aac | Anchor::Mp3 => (8.0, 320.0),
             Anchor::X264 => (0.0, 51.0),
             Anchor::Mpeg2 => (1.0, 31.0),
+            Anchor::X265 => (0.0, 51.0),
         };
         if setting.is_finite() && (lo..=hi).contains(&setting) {
             Ok(())
@@ -294,7 +304,8 @@ impl Anchor {
             | Anchor::Aac
             | Anchor::Mp3
             | Anchor::X264
-            | Anchor::Mpeg2 => Vec::new(),
+            | Anchor::Mpeg2
+            | Anchor::X265 => Vec::new(),
         };
         words
     }
@@ -318,7 +329,8 @@ impl Anchor {
             | Anchor::Aac
             | Anchor::Mp3
             | Anchor::X264
-            | Anchor::Mpeg2 => Vec::new(),
+            | Anchor::Mpeg2
+            | Anchor::X265 => Vec::new(),
         }
     }
 

@@ -80,6 +80,7 @@ fn codec_color(codec: Codec) -> RGBColor {
         Codec::Anchor(Anchor::Mp3) => RGBColor(148, 103, 189),
         Codec::Anchor(Anchor::X264) => RGBColor(31, 119, 180),
         Codec::Anchor(Anchor::Mpeg2) => RGBColor(44, 160, 44),
+        Codec::Anchor(Anchor::X265) => RGBColor(255, 127, 14),
     }
 }
 
