@@ -344,34 +344,26 @@ pub fn assemble(params: &ImageParams, tiles: Vec<TilePixels>) -> (Picture, Vec<u
         .map(|(i, _)| i)
         .collect();
     let (w, h) = (params.width as usize, params.height as usize);
-    let picture = if params.sampling == ChromaSampling::Mono {
-        let y = planes[0].cropped(w, h);
-        Picture {
+    let y = planes[0].cropped(w, h);
+    // Colour pictures have three planes (`plane_count`), gray ones one.
+    let picture = match planes.as_slice() {
+        [_, cb, cr] => {
+            let (cw, ch) = params.visible_plane(1);
+            let (cb, cr) = (cb.cropped(cw, ch), cr.cropped(cw, ch));
+            if params.sampling == ChromaSampling::Yuv420 {
+                ycbcr_to_rgb(&y, &upsample_2x2(&cb, w, h), &upsample_2x2(&cr, w, h))
+            } else {
+                ycbcr_to_rgb(&y, &cb, &cr)
+            }
+        }
+        _ => Picture {
             width: w,
             height: h,
             layout: PixelLayout::Gray,
             data: y.data,
-        }
-    } else {
-        let y = planes[0].cropped(w, h);
-        let (cw, ch) = params.visible_plane(1);
-        let mut chroma = planes[1..].iter().map(|p| p.cropped(cw, ch));
-        let (cb, cr) = match (chroma.next(), chroma.next()) {
-            (Some(cb), Some(cr)) => (cb, cr),
-            _ => unreachable_planes(),
-        };
-        if params.sampling == ChromaSampling::Yuv420 {
-            ycbcr_to_rgb(&y, &upsample_2x2(&cb, w, h), &upsample_2x2(&cr, w, h))
-        } else {
-            ycbcr_to_rgb(&y, &cb, &cr)
-        }
+        },
     };
     (picture, missing)
-}
-
-fn unreachable_planes() -> (Plane, Plane) {
-    // plane_count() is 3 for colour pictures, so both chroma planes exist.
-    (Plane::filled(1, 1, 128), Plane::filled(1, 1, 128))
 }
 
 /// A decoded picture and what went wrong on the way.
