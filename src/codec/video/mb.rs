@@ -4,7 +4,7 @@
 //! a macroblock from the reference (or 128 for intra), and copying blocks in and out.
 
 use super::loopfilter::BlockInfo;
-use super::motion::{predict_chroma, predict_mv, Mv};
+use super::motion::{predict_chroma, predict_luma, predict_mv, Mv};
 use super::params::VideoParams;
 use super::slice::{PlaneRows, Reference};
 use super::syntax::{mvd_class, BlockGrid, MbContext, MbMode};
@@ -173,7 +173,10 @@ pub(super) fn predict_mb(
             (MbMode::Intra, _) | (_, None) => buf.fill(128),
             (_, Some(r)) => {
                 if p == 0 {
-                    r.grid.predict(16 * mbx, 16 * mby_global, mv, 16, buf);
+                    match &r.grid {
+                        Some(grid) => grid.predict(16 * mbx, 16 * mby_global, mv, 16, buf),
+                        None => predict_luma(&r.planes[0], 16 * mbx, 16 * mby_global, mv, 16, buf),
+                    }
                 } else {
                     predict_chroma(
                         &r.planes[p],

@@ -238,13 +238,14 @@ where
     Ok(results.into_iter().map(|(_, t)| t).collect())
 }
 
-/// Deblocks reconstructed planes and makes them a reference.
+/// Deblocks reconstructed planes and makes them a reference; `search_grid` (the encoder's)
+/// asks for the quarter-sample grid, interpolated on that many threads.
 fn make_reference(
     params: &VideoParams,
     mut planes: Vec<Plane>,
     outputs: &[SliceOutput],
     qp: u8,
-    threads: usize,
+    search_grid: Option<usize>,
 ) -> Reference {
     let (mw, _) = params.mb_grid();
     if params.flags & params::FLAG_DEBLOCK != 0 {
@@ -256,7 +257,7 @@ fn make_reference(
     }
     let mvs = outputs.iter().flat_map(|o| o.mvs.iter().copied()).collect();
     Reference {
-        grid: motion::QuarterGrid::new(&planes[0], threads),
+        grid: search_grid.map(|threads| motion::QuarterGrid::new(&planes[0], threads)),
         planes,
         mvs,
     }
@@ -416,7 +417,7 @@ impl<W: Write> VideoEncoder<W> {
             payload.extend_from_slice(&o.bytes);
         }
         let intra_mbs = outputs.iter().map(|o| o.intra_mbs).sum();
-        let reference = make_reference(params, recon, &outputs, qp, self.threads);
+        let reference = make_reference(params, recon, &outputs, qp, Some(self.threads));
         Ok((
             payload,
             Coded {
@@ -550,7 +551,7 @@ impl VideoDecoder {
             .into_iter()
             .collect::<Result<Vec<_>>>()
             .map_err(|e| Error::invalid(format!("frame {number}: {e}")))?;
-        let reference = make_reference(params, recon, &outputs, qp, self.threads);
+        let reference = make_reference(params, recon, &outputs, qp, None);
         let frame = crop_frame(params, &reference.planes);
         self.reference = Some(reference);
         self.last = Some(frame.clone());

@@ -241,6 +241,89 @@ impl QuarterGrid {
     }
 }
 
+/// Largest block [`predict_luma`] predicts, in luma samples.
+pub const MAX_BLOCK: usize = 16;
+
+/// Predicts the `size`×`size` luma block at (x, y) moved by `mv` (in range) straight from
+/// the reference plane, computing only the half and quarter samples the block needs: equal,
+/// sample for sample, to [`QuarterGrid::predict`] on a grid built from the same plane. The
+/// decoder uses it, so that it never interpolates a whole frame.
+pub fn predict_luma(plane: &Plane, x: usize, y: usize, mv: Mv, size: usize, out: &mut [u8]) {
+    assert!(
+        size <= MAX_BLOCK,
+        "luma blocks are at most {MAX_BLOCK} samples"
+    );
+    // Quarter-sample position of the block's first sample, in the grid's coordinates
+    // (origin MARGIN samples above and left of the picture).
+    let qx = (4 * (x + MARGIN)) as i32 + mv.x;
+    let qy = (4 * (y + MARGIN)) as i32 + mv.y;
+    // The grid's half-sample extent, for the same edge clamp.
+    let half_w = 2 * (plane.width + 2 * MARGIN) as i32;
+    let half_h = 2 * (plane.height + 2 * MARGIN) as i32;
+    // Integer samples the block's taps can reach, copied once with edge replication.
+    const SPAN: usize = MAX_BLOCK + 8;
+    let ix0 = (qx >> 2) - 3;
+    let iy0 = (qy >> 2) - 3;
+    let mut window = [0i32; SPAN * SPAN];
+    for r in 0..SPAN {
+        let sy = (iy0 + r as i32) as isize - MARGIN as isize;
+        for c in 0..SPAN {
+            let sx = (ix0 + c as i32) as isize - MARGIN as isize;
+            window[r * SPAN + c] = plane.at_clamped(sx, sy) as i32;
+        }
+    }
+    let at = |ix: i32, iy: i32| window[(iy - iy0) as usize * SPAN + (ix - ix0) as usize];
+    let horizontal = |ix: i32, iy: i32| {
+        tap6(
+            at(ix - 2, iy),
+            at(ix - 1, iy),
+            at(ix, iy),
+            at(ix + 1, iy),
+            at(ix + 2, iy),
+            at(ix + 3, iy),
+        )
+    };
+    // Half sample (hr, hc): integer, horizontal half, vertical half or centre.
+    let half = |hr: i32, hc: i32| -> u32 {
+        let (hr, hc) = (hr.min(half_h - 1), hc.min(half_w - 1));
+        let (ix, iy) = (hc >> 1, hr >> 1);
+        let v = match (hr & 1, hc & 1) {
+            (0, 0) => at(ix, iy) as u8,
+            (0, _) => clip8((horizontal(ix, iy) + 16) >> 5),
+            (_, 0) => {
+                let col = |dy: i32| at(ix, iy + dy);
+                clip8((tap6(col(-2), col(-1), col(0), col(1), col(2), col(3)) + 16) >> 5)
+            }
+            _ => {
+                let row = |dy: i32| horizontal(ix, iy + dy);
+                clip8((tap6(row(-2), row(-1), row(0), row(1), row(2), row(3)) + 512) >> 10)
+            }
+        };
+        v as u32
+    };
+    for r in 0..size {
+        let y4 = qy + 4 * r as i32;
+        let r0 = y4 >> 1;
+        for c in 0..size {
+            let x4 = qx + 4 * c as i32;
+            let c0 = x4 >> 1;
+            let v = match (y4 & 1, x4 & 1) {
+                (0, 0) => half(r0, c0),
+                (0, _) => (half(r0, c0) + half(r0, c0 + 1) + 1) >> 1,
+                (_, 0) => (half(r0, c0) + half(r0 + 1, c0) + 1) >> 1,
+                _ => {
+                    if (r0 + c0) & 1 == 1 {
+                        (half(r0, c0) + half(r0 + 1, c0 + 1) + 1) >> 1
+                    } else {
+                        (half(r0, c0 + 1) + half(r0 + 1, c0) + 1) >> 1
+                    }
+                }
+            };
+            out[r * size + c] = v as u8;
+        }
+    }
+}
+
 /// Fills row `y4` of the quarter grid from the half grid (`hw` × `hh`).
 fn quarter_row(half: &[u8], hw: usize, hh: usize, y4: usize, out: &mut [u8]) {
     let hat = |r: usize, c: usize| half[r.min(hh - 1) * hw + c.min(hw - 1)] as u32;
@@ -432,6 +515,40 @@ mod tests {
         assert_eq!(predict_mv(Some(a), Some(b), Some(c)), Mv { x: 4, y: 1 });
         assert_eq!(predict_mv(Some(a), None, None), a);
         assert_eq!(predict_mv(None, None, None), Mv::ZERO);
+    }
+
+    #[test]
+    fn block_prediction_equals_the_quarter_grid() {
+        // Odd sizes so that the edges clamp differently on each side.
+        let (w, h) = (53, 37);
+        let mut plane = Plane::filled(w, h, 0);
+        let mut state = 0x2545_f491_u32;
+        for v in plane.data.iter_mut() {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            *v = (state >> 24) as u8;
+        }
+        let grid = QuarterGrid::new(&plane, 1);
+        let (mut a, mut b) = ([0u8; 256], [0u8; 256]);
+        let mut checked = 0;
+        for size in [8, 16] {
+            for (x, y) in [(0, 0), (16, 16), (32, 16), (40, 24)] {
+                for my in -4 * MV_REACH..=4 * MV_REACH {
+                    for mx in (-4 * MV_REACH..=4 * MV_REACH).step_by(7) {
+                        let mv = Mv { x: mx, y: my };
+                        if !mv_in_range(mv, x, y, size, w, h) {
+                            continue;
+                        }
+                        grid.predict(x, y, mv, size, &mut a[..size * size]);
+                        predict_luma(&plane, x, y, mv, size, &mut b[..size * size]);
+                        assert_eq!(a[..size * size], b[..size * size], "{x},{y} {mv:?} {size}");
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert!(checked > 10_000, "only {checked} vectors were in range");
     }
 
     #[test]

@@ -53,8 +53,9 @@ pub fn plane_steps(qp: u8) -> [u16; 2] {
 pub struct Reference {
     /// Padded planes after the loop filter.
     pub planes: Vec<Plane>,
-    /// Luma at quarter-sample resolution.
-    pub grid: QuarterGrid,
+    /// Luma at quarter-sample resolution, for the encoder's motion search (the decoder
+    /// predicts block by block from `planes` instead and leaves it `None`).
+    pub grid: Option<QuarterGrid>,
     /// The vector of every macroblock (raster order), for the next frame's search.
     pub mvs: Vec<Mv>,
 }
@@ -290,8 +291,9 @@ impl<'a> SliceEncoder<'a> {
         pred: &mut [Vec<u8>],
     ) -> Candidate {
         let gy = self.g.mb_y0 + mby;
+        // The encoder's references always carry the search grid (see `make_reference`).
         let reference = self.setup.reference.filter(|_| !self.setup.intra);
-        let Some(r) = reference else {
+        let Some((r, grid)) = reference.and_then(|r| r.grid.as_ref().map(|g| (r, g))) else {
             predict_mb(&self.g, None, mbx, gy, MbMode::Intra, Mv::ZERO, pred);
             return self.evaluate(mbx, mby, ctx, MbMode::Intra, Mv::ZERO, Mv::ZERO, src, pred);
         };
@@ -320,7 +322,7 @@ impl<'a> SliceEncoder<'a> {
             subpel: self.tuning.subpel,
         };
         let (mv, sad) = search(
-            &r.grid,
+            grid,
             16 * mbx,
             16 * gy,
             &src[0],
