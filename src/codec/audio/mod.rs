@@ -585,6 +585,9 @@ struct Synthesis {
     emitted: u64,
     concealed: u64,
     interleaved: Vec<f32>,
+    /// True when the overlap buffers hold only zeros (after a concealed frame), so that the
+    /// next concealed frame is plain silence and needs no inverse MDCT.
+    silent_overlap: bool,
 }
 
 impl Synthesis {
@@ -598,6 +601,10 @@ impl Synthesis {
     ) -> Result<u64> {
         let n = self.params.frame_size;
         let channels = self.overlap.len();
+        if coeffs.is_none() && self.silent_overlap {
+            return self.silence(limit, sink);
+        }
+        self.silent_overlap = coeffs.is_none();
         let mut finished: Vec<Vec<f64>> = Vec::with_capacity(channels);
         for ch in 0..channels {
             let c = coeffs.map_or(&self.zeros[..], |c| &c[ch][..]);
@@ -626,7 +633,29 @@ impl Synthesis {
         self.emitted += count as u64;
         Ok(count as u64)
     }
+
+    /// A concealed frame after a concealed frame: `N` samples of silence, up to `limit`.
+    fn silence<F: FnMut(&[f32]) -> Result<()>>(&mut self, limit: u64, sink: &mut F) -> Result<u64> {
+        let index = self.next_frame;
+        self.next_frame += 1;
+        if index == 0 {
+            return Ok(0);
+        }
+        let count = (self.params.frame_size as u64).min(limit) as usize;
+        if count > 0 {
+            self.interleaved.clear();
+            self.interleaved.resize(count * self.overlap.len(), 0.0);
+            sink(&self.interleaved)?;
+        }
+        self.emitted += count as u64;
+        Ok(count as u64)
+    }
 }
+
+/// The longest run of lost frames the decoder fills with silence, in seconds of audio. A
+/// packet that jumps further ahead (or a stream end that claims a length further beyond the
+/// last packet) is damage the decoder reports rather than minutes of made-up output.
+pub const MAX_CONCEALED_SECONDS: u64 = 600;
 
 /// Decodes an audio stream from any reader, handing interleaved `f32` samples to `sink` as
 /// they are ready.
@@ -676,7 +705,9 @@ pub fn decode_audio_stream<R: Read + Send, F: FnMut(&[f32]) -> Result<()>>(
         emitted: 0,
         concealed: 0,
         interleaved: Vec::with_capacity(n * channels),
+        silent_overlap: false,
     };
+    let max_gap_frames = (MAX_CONCEALED_SECONDS * params.sample_rate as u64).div_ceil(n as u64);
     let mut damage = Vec::new();
     let source = std::iter::from_fn(|| match reader.next_event() {
         Ok(Some(event)) => Some(Ok(event)),
@@ -732,7 +763,14 @@ pub fn decode_audio_stream<R: Read + Send, F: FnMut(&[f32]) -> Result<()>>(
             }
             // Frames lost before this packet: silence, each finishing N samples.
             let gap = prefix.first_frame - synth.next_frame;
-            if gap > 0 {
+            if gap > max_gap_frames {
+                damage.push(format!(
+                    "audio packet for frame {} jumps {gap} frames past frame {} (more than \
+                     {MAX_CONCEALED_SECONDS} s): the gap is not filled",
+                    prefix.first_frame, synth.next_frame
+                ));
+                synth.next_frame = prefix.first_frame;
+            } else if gap > 0 {
                 let known_end = match params.total_samples {
                     0 => u64::MAX,
                     t => t,
@@ -764,6 +802,15 @@ pub fn decode_audio_stream<R: Read + Send, F: FnMut(&[f32]) -> Result<()>>(
         });
     // Lost packets at the end: fill up to the known length with silence.
     if let Some(total) = total {
+        let max_fill = max_gap_frames * n as u64;
+        if total.saturating_sub(synth.emitted) > max_fill {
+            damage.push(format!(
+                "the stream claims {total} samples but its packets end at sample {}: \
+                 not filled (more than {MAX_CONCEALED_SECONDS} s missing)",
+                synth.emitted
+            ));
+        }
+        let total = total.min(synth.emitted.saturating_add(max_fill));
         while synth.emitted < total {
             let before = synth.emitted;
             synth.frame(None, total - synth.emitted, &mut sink)?;
