@@ -3,6 +3,7 @@
 //! contexts and vector prediction read (mode, vector, vector difference), the prediction of
 //! a macroblock from the reference (or 128 for intra), and copying blocks in and out.
 
+use super::intra::{Edges, IntraMode};
 use super::loopfilter::BlockInfo;
 use super::motion::{predict_chroma, predict_luma, predict_mv, Mv};
 use super::params::VideoParams;
@@ -191,6 +192,23 @@ pub(super) fn predict_mb(
                 }
             }
         }
+    }
+}
+
+/// Builds the intra prediction of a macroblock per plane from the slice's reconstruction
+/// so far (`mby` counts rows within the slice).
+pub(super) fn predict_intra_mb(
+    g: &Geometry,
+    rows: &[PlaneRows<'_>],
+    mbx: usize,
+    mby: usize,
+    mode: IntraMode,
+    out: &mut [Vec<u8>],
+) {
+    for p in 0..g.planes {
+        let (w, h) = g.mb_size(p);
+        out[p].resize(w * h, 128);
+        Edges::gather(&rows[p], mbx, mby, w, h).predict(mode, &mut out[p]);
     }
 }
 

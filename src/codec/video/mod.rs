@@ -12,6 +12,7 @@
 //! packet is reported and concealed by repeating the last good frame until the next
 //! keyframe. docs/FORMAT.md ("Video") specifies the stream.
 
+pub mod intra;
 pub mod loopfilter;
 mod mb;
 pub mod motion;

@@ -192,37 +192,7 @@ impl QuarterGrid {
     pub fn satd(&self, x: usize, y: usize, mv: Mv, size: usize, src: &[u8]) -> u32 {
         let mut pred = [0u8; 256];
         self.predict(x, y, mv, size, &mut pred[..size * size]);
-        let mut total = 0u32;
-        for by in (0..size).step_by(4) {
-            for bx in (0..size).step_by(4) {
-                let mut d = [0i32; 16];
-                for r in 0..4 {
-                    for c in 0..4 {
-                        let i = (by + r) * size + bx + c;
-                        d[4 * r + c] = src[i] as i32 - pred[i] as i32;
-                    }
-                }
-                for r in 0..4 {
-                    let (a, b, c, e) = (d[4 * r], d[4 * r + 1], d[4 * r + 2], d[4 * r + 3]);
-                    let (s0, s1, s2, s3) = (a + b, a - b, c + e, c - e);
-                    d[4 * r] = s0 + s2;
-                    d[4 * r + 1] = s1 + s3;
-                    d[4 * r + 2] = s0 - s2;
-                    d[4 * r + 3] = s1 - s3;
-                }
-                let mut sum = 0u32;
-                for c in 0..4 {
-                    let (a, b, cc, e) = (d[c], d[4 + c], d[8 + c], d[12 + c]);
-                    let (s0, s1, s2, s3) = (a + b, a - b, cc + e, cc - e);
-                    sum += (s0 + s2).unsigned_abs()
-                        + (s1 + s3).unsigned_abs()
-                        + (s0 - s2).unsigned_abs()
-                        + (s1 - s3).unsigned_abs();
-                }
-                total += sum / 2;
-            }
-        }
-        total
+        satd(src, &pred[..size * size], size)
     }
 
     /// SAD at a full-sample displacement (dx, dy) in samples.
@@ -322,6 +292,42 @@ pub fn predict_luma(plane: &Plane, x: usize, y: usize, mv: Mv, size: usize, out:
             out[r * size + c] = v as u8;
         }
     }
+}
+
+/// Sum of absolute 4×4 Hadamard-transformed differences (halved) between two `size`²
+/// blocks (`size` a multiple of 4).
+pub fn satd(src: &[u8], pred: &[u8], size: usize) -> u32 {
+    let mut total = 0u32;
+    for by in (0..size).step_by(4) {
+        for bx in (0..size).step_by(4) {
+            let mut d = [0i32; 16];
+            for r in 0..4 {
+                for c in 0..4 {
+                    let i = (by + r) * size + bx + c;
+                    d[4 * r + c] = src[i] as i32 - pred[i] as i32;
+                }
+            }
+            for r in 0..4 {
+                let (a, b, c, e) = (d[4 * r], d[4 * r + 1], d[4 * r + 2], d[4 * r + 3]);
+                let (s0, s1, s2, s3) = (a + b, a - b, c + e, c - e);
+                d[4 * r] = s0 + s2;
+                d[4 * r + 1] = s1 + s3;
+                d[4 * r + 2] = s0 - s2;
+                d[4 * r + 3] = s1 - s3;
+            }
+            let mut sum = 0u32;
+            for c in 0..4 {
+                let (a, b, cc, e) = (d[c], d[4 + c], d[8 + c], d[12 + c]);
+                let (s0, s1, s2, s3) = (a + b, a - b, cc + e, cc - e);
+                sum += (s0 + s2).unsigned_abs()
+                    + (s1 + s3).unsigned_abs()
+                    + (s0 - s2).unsigned_abs()
+                    + (s1 - s3).unsigned_abs();
+            }
+            total += sum / 2;
+        }
+    }
+    total
 }
 
 /// Fills row `y4` of the quarter grid from the half grid (`hw` × `hh`).

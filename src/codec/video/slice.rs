@@ -12,13 +12,16 @@
 //! blocks transform `sample − prediction`. The encoder reconstructs with the decoder's
 //! [`reconstruct_block`], so both hold the same reference.
 
+use super::intra::IntraMode;
 use super::loopfilter::BlockInfo;
-use super::mb::{block_of, predict_mb, put_block, record_blocks, store_mb, Geometry, MbState};
-use super::motion::{mv_in_range, search, Mv, QuarterGrid, SearchParams};
+use super::mb::{
+    block_of, predict_intra_mb, predict_mb, put_block, record_blocks, store_mb, Geometry, MbState,
+};
+use super::motion::{mv_in_range, satd, search, Mv, QuarterGrid, SearchParams};
 use super::params::VideoParams;
 use super::syntax::{
-    read_coded, read_mb_header, write_coded, write_mb_header, BlockGrid, MbContext, MbMode,
-    SliceModels, KIND_INTER, KIND_INTRA,
+    read_coded, read_intra_mode, read_mb_header, write_coded, write_intra_mode, write_mb_header,
+    BlockGrid, MbContext, MbMode, SliceModels, KIND_INTER, KIND_INTRA,
 };
 use crate::codec::image::coeffs::{predict_dc_level, read_block, write_block, BlockLevels};
 use crate::entropy::{BitCounter, RangeDecoder, RangeEncoder, SymbolWriter, COST_SCALE};
@@ -137,6 +140,8 @@ struct BlockChoice {
 /// A macroblock coding candidate.
 struct Candidate {
     mode: MbMode,
+    /// The spatial prediction of an intra macroblock.
+    intra_mode: IntraMode,
     mv: Mv,
     blocks: Vec<BlockChoice>,
     /// Reconstruction per plane, macroblock-sized.
@@ -162,6 +167,9 @@ fn write_mb<W: SymbolWriter>(
 ) {
     write_mb_header(w, models, ctx, intra_frame, cand.mode, mvd);
     let intra = cand.mode == MbMode::Intra;
+    if intra {
+        write_intra_mode(w, models, cand.intra_mode);
+    }
     let kind = if intra { KIND_INTRA } else { KIND_INTER };
     for (&(p, bx, by), choice) in g.blocks(mbx, mby).iter().zip(&cand.blocks) {
         let chroma = p > 0;
@@ -241,7 +249,7 @@ impl<'a> SliceEncoder<'a> {
                     }
                 }
                 let (ctx, mv_pred) = self.state.context(&self.g, mbx, mby);
-                let best = self.decide(mbx, mby, &ctx, mv_pred, &src_mb, &mut pred);
+                let best = self.decide(mbx, mby, &ctx, mv_pred, &src_mb, &mut pred, rows);
                 let mvd = if best.mode == MbMode::Inter {
                     Mv {
                         x: best.mv.x - mv_pred.x,
@@ -281,6 +289,7 @@ impl<'a> SliceEncoder<'a> {
     }
 
     /// Chooses and fully prepares the best way to code one macroblock.
+    #[allow(clippy::too_many_arguments)]
     fn decide(
         &mut self,
         mbx: usize,
@@ -289,20 +298,29 @@ impl<'a> SliceEncoder<'a> {
         mv_pred: Mv,
         src: &[Vec<u8>],
         pred: &mut [Vec<u8>],
+        rows: &[PlaneRows<'_>],
     ) -> Candidate {
         let gy = self.g.mb_y0 + mby;
         // The encoder's references always carry the search grid (see `make_reference`).
         let reference = self.setup.reference.filter(|_| !self.setup.intra);
         let Some((r, grid)) = reference.and_then(|r| r.grid.as_ref().map(|g| (r, g))) else {
-            predict_mb(&self.g, None, mbx, gy, MbMode::Intra, Mv::ZERO, pred);
-            return self.evaluate(mbx, mby, ctx, MbMode::Intra, Mv::ZERO, Mv::ZERO, src, pred);
+            return self.best_intra(mbx, mby, ctx, src, pred, rows);
         };
         let (pw, ph) = self.g.sizes[0];
         // Skip: the predicted vector, no residual.
         let mut best: Option<Candidate> = None;
         if mv_in_range(mv_pred, 16 * mbx, 16 * gy, 16, pw, ph) {
             predict_mb(&self.g, reference, mbx, gy, MbMode::Skip, mv_pred, pred);
-            best = Some(self.evaluate(mbx, mby, ctx, MbMode::Skip, mv_pred, mv_pred, src, pred));
+            best = Some(self.evaluate(
+                mbx,
+                mby,
+                ctx,
+                (MbMode::Skip, IntraMode::Dc),
+                mv_pred,
+                mv_pred,
+                src,
+                pred,
+            ));
         }
         // Inter: search around the predicted vector and the neighbours' vectors.
         let i = mby * self.g.mw + mbx;
@@ -334,14 +352,32 @@ impl<'a> SliceEncoder<'a> {
         );
         if sad != u32::MAX && mv != mv_pred {
             predict_mb(&self.g, reference, mbx, gy, MbMode::Inter, mv, pred);
-            let c = self.evaluate(mbx, mby, ctx, MbMode::Inter, mv, mv_pred, src, pred);
+            let c = self.evaluate(
+                mbx,
+                mby,
+                ctx,
+                (MbMode::Inter, IntraMode::Dc),
+                mv,
+                mv_pred,
+                src,
+                pred,
+            );
             if best.as_ref().is_none_or(|b| c.cost < b.cost) {
                 best = Some(c);
             }
         } else if sad != u32::MAX {
             // Same vector as skip: try it with residual.
             predict_mb(&self.g, reference, mbx, gy, MbMode::Inter, mv, pred);
-            let c = self.evaluate(mbx, mby, ctx, MbMode::Inter, mv, mv_pred, src, pred);
+            let c = self.evaluate(
+                mbx,
+                mby,
+                ctx,
+                (MbMode::Inter, IntraMode::Dc),
+                mv,
+                mv_pred,
+                src,
+                pred,
+            );
             let residual_free = c.blocks.iter().all(|b| !b.coded);
             if !residual_free && best.as_ref().is_none_or(|b| c.cost < b.cost) {
                 best = Some(c);
@@ -354,18 +390,44 @@ impl<'a> SliceEncoder<'a> {
             .map(|&v| (v as i32 - mean as i32).unsigned_abs())
             .sum();
         if best.is_none() || sad >= activity {
-            predict_mb(&self.g, None, mbx, gy, MbMode::Intra, Mv::ZERO, pred);
-            let c = self.evaluate(mbx, mby, ctx, MbMode::Intra, Mv::ZERO, mv_pred, src, pred);
+            let c = self.best_intra(mbx, mby, ctx, src, pred, rows);
             if best.as_ref().is_none_or(|b| c.cost < b.cost) {
                 best = Some(c);
             }
         }
         match best {
             Some(b) => b,
-            None => {
-                predict_mb(&self.g, None, mbx, gy, MbMode::Intra, Mv::ZERO, pred);
-                self.evaluate(mbx, mby, ctx, MbMode::Intra, Mv::ZERO, mv_pred, src, pred)
-            }
+            None => self.best_intra(mbx, mby, ctx, src, pred, rows),
+        }
+    }
+
+    /// The best intra candidate: every mode ranked by the Hadamard cost of its luma
+    /// residual, the two cheapest coded for real and compared by rate and distortion.
+    fn best_intra(
+        &mut self,
+        mbx: usize,
+        mby: usize,
+        ctx: &MbContext,
+        src: &[Vec<u8>],
+        pred: &mut [Vec<u8>],
+        rows: &[PlaneRows<'_>],
+    ) -> Candidate {
+        let mut ranked = IntraMode::ALL.map(|mode| {
+            predict_intra_mb(&self.g, rows, mbx, mby, mode, pred);
+            (satd(&src[0], &pred[0], 16), mode)
+        });
+        ranked.sort_by_key(|&(cost, mode)| (cost, mode.code()));
+        let mut try_mode = |mode: IntraMode| {
+            predict_intra_mb(&self.g, rows, mbx, mby, mode, pred);
+            let intra = (MbMode::Intra, mode);
+            self.evaluate(mbx, mby, ctx, intra, Mv::ZERO, Mv::ZERO, src, pred)
+        };
+        let first = try_mode(ranked[0].1);
+        let second = try_mode(ranked[1].1);
+        if second.cost < first.cost {
+            second
+        } else {
+            first
         }
     }
 
@@ -376,7 +438,7 @@ impl<'a> SliceEncoder<'a> {
         mbx: usize,
         mby: usize,
         ctx: &MbContext,
-        mode: MbMode,
+        (mode, intra_mode): (MbMode, IntraMode),
         mv: Mv,
         mv_pred: Mv,
         src: &[Vec<u8>],
@@ -417,6 +479,7 @@ impl<'a> SliceEncoder<'a> {
         }
         let mut cand = Candidate {
             mode,
+            intra_mode,
             mv,
             blocks,
             recon,
@@ -540,6 +603,13 @@ pub fn decode_slice(
             let (ctx, mv_pred) = state.context(&g, mbx, mby);
             let (mode, mvd) = read_mb_header(&mut r, &mut models, &ctx, intra_frame)
                 .ok_or_else(|| damaged(format!("macroblock ({mbx}, {gy}): bad vector")))?;
+            let intra_mode = if mode == MbMode::Intra {
+                read_intra_mode(&mut r, &mut models).ok_or_else(|| {
+                    damaged(format!("macroblock ({mbx}, {gy}): unknown intra mode"))
+                })?
+            } else {
+                IntraMode::Dc
+            };
             let mv = match mode {
                 MbMode::Intra => Mv::ZERO,
                 MbMode::Skip => mv_pred,
@@ -561,8 +631,12 @@ pub fn decode_slice(
                     )));
                 }
             }
-            predict_mb(&g, setup.reference, mbx, gy, mode, mv, &mut pred);
             let intra = mode == MbMode::Intra;
+            if intra {
+                predict_intra_mb(&g, rows, mbx, mby, intra_mode, &mut pred);
+            } else {
+                predict_mb(&g, setup.reference, mbx, gy, mode, mv, &mut pred);
+            }
             let kind = if intra { KIND_INTRA } else { KIND_INTER };
             let mut coded_luma = [false; 4];
             for (j, (p, bx, by)) in g.blocks(mbx, mby).into_iter().enumerate() {

@@ -4,6 +4,7 @@
 //! side; residual blocks themselves use the image codec's block syntax
 //! (`codec::image::coeffs`) with separate models for intra and inter blocks.
 
+use super::intra::IntraMode;
 use super::motion::Mv;
 use crate::codec::image::coeffs::{BlockLevels, Neighbours, PlaneModels};
 use crate::entropy::{get_exp_golomb, put_exp_golomb, BitModel, RangeDecoder, SymbolWriter};
@@ -33,6 +34,8 @@ pub struct SliceModels {
     mvd_exponent: [[BitModel; 12]; 2],
     mvd_mantissa: [[BitModel; 12]; 2],
     coded: [[[BitModel; 3]; 2]; 2],
+    /// The intra mode's three bits, one model per node of the binary tree.
+    intra_mode: [BitModel; 8],
 }
 
 impl SliceModels {
@@ -52,6 +55,7 @@ impl SliceModels {
             mvd_exponent: [[BitModel::new(); 12]; 2],
             mvd_mantissa: [[BitModel::new(); 12]; 2],
             coded: [[[BitModel::new(); 3]; 2]; 2],
+            intra_mode: [BitModel::new(); 8],
         }
     }
 
@@ -265,4 +269,26 @@ pub fn mvd_class(d: i32) -> usize {
         1..=8 => 1,
         _ => 2,
     }
+}
+
+/// Writes an intra macroblock's prediction mode: its 3-bit code, most significant bit
+/// first, each bit with the model of its node in the binary tree.
+pub fn write_intra_mode<W: SymbolWriter>(w: &mut W, m: &mut SliceModels, mode: IntraMode) {
+    let code = mode.code();
+    let mut node = 1;
+    for shift in (0..3).rev() {
+        let bit = (code >> shift) & 1 == 1;
+        w.put_bit(&mut m.intra_mode[node], bit);
+        node = 2 * node + bit as usize;
+    }
+}
+
+/// Reads an intra mode written by [`write_intra_mode`]; `None` for a code no mode has.
+pub fn read_intra_mode(r: &mut RangeDecoder<'_>, m: &mut SliceModels) -> Option<IntraMode> {
+    let mut node = 1;
+    for _ in 0..3 {
+        let bit = r.get_bit(&mut m.intra_mode[node]);
+        node = 2 * node + bit as usize;
+    }
+    IntraMode::from_code((node - 8) as u8)
 }
