@@ -109,6 +109,8 @@ pub struct FrameStats {
     pub qp: u8,
     pub bytes: usize,
     pub intra_mbs: usize,
+    /// Macroblocks split into four 8×8 quarters with their own vectors.
+    pub split_mbs: usize,
 }
 
 /// What an encode produced.
@@ -374,6 +376,7 @@ impl<W: Write> VideoEncoder<W> {
             qp,
             bytes: payload.len(),
             intra_mbs: reference.intra_mbs,
+            split_mbs: reference.split_mbs,
         };
         self.reference = Some(reference.reference);
         self.frames += 1;
@@ -418,12 +421,14 @@ impl<W: Write> VideoEncoder<W> {
             payload.extend_from_slice(&o.bytes);
         }
         let intra_mbs = outputs.iter().map(|o| o.intra_mbs).sum();
+        let split_mbs = outputs.iter().map(|o| o.split_mbs).sum();
         let reference = make_reference(params, recon, &outputs, qp, Some(self.threads));
         Ok((
             payload,
             Coded {
                 reference,
                 intra_mbs,
+                split_mbs,
             },
         ))
     }
@@ -447,6 +452,7 @@ impl<W: Write> VideoEncoder<W> {
 struct Coded {
     reference: Reference,
     intra_mbs: usize,
+    split_mbs: usize,
 }
 
 /// The video decoder proper: payloads in, frames out.

@@ -294,31 +294,29 @@ pub fn predict_luma(plane: &Plane, x: usize, y: usize, mv: Mv, size: usize, out:
     }
 }
 
-/// Sum of absolute 4×4 Hadamard-transformed differences (halved) between two `size`²
-/// blocks (`size` a multiple of 4).
+/// Sum of absolute 4×4 Hadamard-transformed differences (halved per 4×4 block) between two
+/// `size`² blocks (`size` a multiple of 4, at most 16). The vertical butterflies run across
+/// whole rows of four so that they vectorize; the horizontal ones follow per 4×4 block.
 pub fn satd(src: &[u8], pred: &[u8], size: usize) -> u32 {
+    assert!(size <= 16 && size % 4 == 0, "SATD of {size}×{size} blocks");
     let mut total = 0u32;
     for by in (0..size).step_by(4) {
+        let mut rows = [[0i32; 16]; 4];
+        let d =
+            |r: usize, x: usize| src[(by + r) * size + x] as i32 - pred[(by + r) * size + x] as i32;
+        for x in 0..size {
+            let (a, b, c, e) = (d(0, x), d(1, x), d(2, x), d(3, x));
+            let (s0, s1, s2, s3) = (a + b, a - b, c + e, c - e);
+            rows[0][x] = s0 + s2;
+            rows[1][x] = s1 + s3;
+            rows[2][x] = s0 - s2;
+            rows[3][x] = s1 - s3;
+        }
         for bx in (0..size).step_by(4) {
-            let mut d = [0i32; 16];
-            for r in 0..4 {
-                for c in 0..4 {
-                    let i = (by + r) * size + bx + c;
-                    d[4 * r + c] = src[i] as i32 - pred[i] as i32;
-                }
-            }
-            for r in 0..4 {
-                let (a, b, c, e) = (d[4 * r], d[4 * r + 1], d[4 * r + 2], d[4 * r + 3]);
-                let (s0, s1, s2, s3) = (a + b, a - b, c + e, c - e);
-                d[4 * r] = s0 + s2;
-                d[4 * r + 1] = s1 + s3;
-                d[4 * r + 2] = s0 - s2;
-                d[4 * r + 3] = s1 - s3;
-            }
             let mut sum = 0u32;
-            for c in 0..4 {
-                let (a, b, cc, e) = (d[c], d[4 + c], d[8 + c], d[12 + c]);
-                let (s0, s1, s2, s3) = (a + b, a - b, cc + e, cc - e);
+            for row in &rows {
+                let (a, b, c, e) = (row[bx], row[bx + 1], row[bx + 2], row[bx + 3]);
+                let (s0, s1, s2, s3) = (a + b, a - b, c + e, c - e);
                 sum += (s0 + s2).unsigned_abs()
                     + (s1 + s3).unsigned_abs()
                     + (s0 - s2).unsigned_abs()
@@ -330,26 +328,29 @@ pub fn satd(src: &[u8], pred: &[u8], size: usize) -> u32 {
     total
 }
 
-/// Fills row `y4` of the quarter grid from the half grid (`hw` × `hh`).
+/// Fills row `y4` of the quarter grid from the half grid (`hw` × `hh`): two quarter
+/// samples per half-grid column, the last column's right neighbour clamped to itself.
 fn quarter_row(half: &[u8], hw: usize, hh: usize, y4: usize, out: &mut [u8]) {
-    let hat = |r: usize, c: usize| half[r.min(hh - 1) * hw + c.min(hw - 1)] as u32;
-    let r0 = y4 >> 1;
-    for (x4, o) in out.iter_mut().enumerate() {
-        let c0 = x4 >> 1;
-        let v = match (y4 & 1, x4 & 1) {
-            (0, 0) => hat(r0, c0),
-            (0, _) => (hat(r0, c0) + hat(r0, c0 + 1) + 1) >> 1,
-            (_, 0) => (hat(r0, c0) + hat(r0 + 1, c0) + 1) >> 1,
-            _ => {
-                // The two half-grid corners whose coordinates have mixed parity.
-                if (r0 + c0) & 1 == 1 {
-                    (hat(r0, c0) + hat(r0 + 1, c0 + 1) + 1) >> 1
-                } else {
-                    (hat(r0, c0 + 1) + hat(r0 + 1, c0) + 1) >> 1
-                }
-            }
-        };
-        *o = v as u8;
+    let r0 = (y4 >> 1).min(hh - 1);
+    let row0 = &half[r0 * hw..][..hw];
+    let row1 = &half[(r0 + 1).min(hh - 1) * hw..][..hw];
+    let avg = |a: u8, b: u8| ((a as u32 + b as u32 + 1) >> 1) as u8;
+    let right = |row: &[u8], c: usize| row[(c + 1).min(hw - 1)];
+    if y4 & 1 == 0 {
+        for c in 0..hw {
+            out[2 * c] = row0[c];
+            out[2 * c + 1] = avg(row0[c], right(row0, c));
+        }
+    } else {
+        for c in 0..hw {
+            out[2 * c] = avg(row0[c], row1[c]);
+            // The two half-grid corners whose coordinates have mixed parity.
+            out[2 * c + 1] = if (r0 + c) & 1 == 1 {
+                avg(row0[c], right(row1, c))
+            } else {
+                avg(right(row0, c), row1[c])
+            };
+        }
     }
 }
 
@@ -407,13 +408,13 @@ pub struct SearchParams {
     pub subpel: bool,
 }
 
-/// Finds a vector for the 16×16 block at (x, y) of `src` (its 256 samples). `pred` is the
-/// vector predictor (the vector is coded relative to it); `candidates` are extra starts.
+/// Finds a vector for the `size`×`size` block at (x, y), whose samples are `src`. `pred`
+/// is the vector predictor (the vector is coded relative to it); `candidates` are extra
+/// starts. Returns the vector and its cost, `u32::MAX` when no start was in range.
 #[allow(clippy::too_many_arguments)]
 pub fn search(
     grid: &QuarterGrid,
-    x: usize,
-    y: usize,
+    (x, y, size): (usize, usize, usize),
     src: &[u8],
     pred: Mv,
     candidates: &[Mv],
@@ -421,7 +422,6 @@ pub fn search(
     height: usize,
     params: &SearchParams,
 ) -> (Mv, u32) {
-    let size = 16;
     let cost_of = |mv: Mv, sad: u32| {
         sad + params.lambda * (mvd_bits(mv.x - pred.x) + mvd_bits(mv.y - pred.y))
     };
@@ -476,33 +476,65 @@ pub fn search(
         }
     }
     if params.subpel {
-        // Sub-sample refinement compares Hadamard costs.
-        best_cost = cost_of(best, grid.satd(x, y, best, size, src));
-        const RING: [(i32, i32); 8] = [
-            (-1, -1),
-            (0, -1),
-            (1, -1),
-            (-1, 0),
-            (1, 0),
-            (-1, 1),
-            (0, 1),
-            (1, 1),
-        ];
-        for step in [2, 1] {
-            let centre = best;
-            for (dx, dy) in RING {
-                let m = Mv {
-                    x: centre.x + step * dx,
-                    y: centre.y + step * dy,
-                };
-                if !mv_in_range(m, x, y, size, width, height) {
-                    continue;
-                }
-                let cost = cost_of(m, grid.satd(x, y, m, size, src));
-                if cost < best_cost {
-                    best_cost = cost;
-                    best = m;
-                }
+        return refine(
+            grid,
+            (x, y, size),
+            src,
+            pred,
+            best,
+            &[2, 1],
+            width,
+            height,
+            params,
+        );
+    }
+    (best, best_cost)
+}
+
+/// Refines a vector around `start` by rings of `steps` quarter samples (2: half samples,
+/// 1: quarter samples), comparing Hadamard costs plus vector bits against `pred`.
+#[allow(clippy::too_many_arguments)]
+pub fn refine(
+    grid: &QuarterGrid,
+    (x, y, size): (usize, usize, usize),
+    src: &[u8],
+    pred: Mv,
+    start: Mv,
+    steps: &[i32],
+    width: usize,
+    height: usize,
+    params: &SearchParams,
+) -> (Mv, u32) {
+    let cost_of = |mv: Mv| {
+        grid.satd(x, y, mv, size, src)
+            + params.lambda * (mvd_bits(mv.x - pred.x) + mvd_bits(mv.y - pred.y))
+    };
+    let mut best = start;
+    let mut best_cost = cost_of(start);
+    const RING: [(i32, i32); 8] = [
+        (-1, -1),
+        (0, -1),
+        (1, -1),
+        (-1, 0),
+        (1, 0),
+        (-1, 1),
+        (0, 1),
+        (1, 1),
+    ];
+    for &step in steps {
+        let centre = best;
+        for (dx, dy) in RING {
+            let m = Mv {
+                x: centre.x + step * dx,
+                y: centre.y + step * dy,
+            };
+            if !mv_in_range(m, x, y, size, width, height) {
+                continue;
+            }
+            let cost = cost_of(m);
+            if cost < best_cost {
+                best_cost = cost;
+                best = m;
             }
         }
     }
@@ -581,7 +613,7 @@ mod tests {
             range: 8,
             subpel: true,
         };
-        let (mv, cost) = search(&grid, 16, 16, &src, Mv::ZERO, &[], 48, 48, &params);
+        let (mv, cost) = search(&grid, (16, 16, 16), &src, Mv::ZERO, &[], 48, 48, &params);
         assert_eq!(mv, Mv { x: 8, y: 4 });
         assert_eq!(cost, mvd_bits(8) + mvd_bits(4));
     }
