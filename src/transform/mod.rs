@@ -48,12 +48,14 @@ pub mod dct;
 pub mod fft;
 pub mod h264;
 pub mod hevc;
+pub mod intmdct;
 mod lanes;
 pub mod mdct;
 pub mod mrdct;
 pub mod rdct;
 pub mod sdct;
 mod separable;
+pub mod trig;
 pub mod wht;
 pub mod window;
 

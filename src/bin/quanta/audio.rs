@@ -8,7 +8,7 @@ use std::time::Instant;
 use clap::{Args, ValueEnum};
 use quanta::codec::audio::{
     audio_params, decode_audio_stream, encode_audio, AudioDecodeOptions, AudioEncodeOutcome,
-    AudioEncoderConfig, AudioParams, AudioTune, RateMode,
+    AudioEncoderConfig, AudioParams, AudioTransform, AudioTune, RateMode,
 };
 use quanta::container::ContainerReader;
 use quanta::media::audio::{
@@ -59,6 +59,10 @@ pub struct AudioEncodeArgs {
     /// Audio, expert: how far the perceptual noise follows the masking threshold (0 to 1).
     #[arg(long)]
     masking: Option<f32>,
+    /// Audio: lossless coding of 16-bit PCM (integer MDCT, no quantization); decodes bit
+    /// for bit.
+    #[arg(long, conflicts_with_all = ["bitrate", "quality", "masking", "tune"])]
+    pub lossless: bool,
 }
 
 /// Audio options of `quanta decode`.
@@ -114,10 +118,11 @@ pub fn encode(
         Tune::Psnr => AudioTune::Psnr,
     };
     let config = AudioEncoderConfig {
-        rate: match (args.bitrate, quality) {
-            (Some(k), _) => RateMode::Bitrate(k),
-            (None, Some(q)) => RateMode::Quality(q),
-            (None, None) => RateMode::Bitrate(96.0),
+        rate: match (args.lossless, args.bitrate, quality) {
+            (true, _, _) => RateMode::Lossless,
+            (false, Some(k), _) => RateMode::Bitrate(k),
+            (false, None, Some(q)) => RateMode::Quality(q),
+            (false, None, None) => RateMode::Bitrate(96.0),
         },
         frame_size: args.frame,
         threads,
@@ -163,8 +168,17 @@ pub fn encode(
     let seconds = start.elapsed().as_secs_f64();
     let p = &outcome.params;
     let duration = outcome.samples as f64 / p.sample_rate as f64;
+    let ratio = if args.lossless {
+        let pcm = (outcome.samples * p.channels as u64 * 2).max(1);
+        format!(
+            ", {:.2}% of 16-bit PCM",
+            100.0 * outcome.bytes as f64 / pcm as f64
+        )
+    } else {
+        String::new()
+    };
     eprintln!(
-        "{name}: {} Hz, {} ch, {:.2} s -> {} bytes, {:.1} kbit/s, {:.0}x realtime",
+        "{name}: {} Hz, {} ch, {:.2} s -> {} bytes, {:.1} kbit/s{ratio}, {:.0}x realtime",
         p.sample_rate,
         p.channels,
         duration,
@@ -361,11 +375,16 @@ pub fn info_lines(params: &AudioParams, total_bytes: u64, end_samples: Option<u6
             "frames      {} coefficients, {} per packet, {:?} window",
             params.frame_size, params.frames_per_packet, params.window
         ),
-        format!(
-            "tune        {}, target {} kbit/s (0 = quality mode)",
-            params.tune.name(),
-            params.target_kbps
-        ),
+        match params.transform {
+            AudioTransform::Mdct => format!(
+                "mode        lossy (mdct), tune {}, target {} kbit/s (0 = quality mode)",
+                params.tune.name(),
+                params.target_kbps
+            ),
+            AudioTransform::IntMdct => {
+                "mode        lossless (integer mdct), 16-bit PCM decoded bit for bit".to_string()
+            }
+        },
         format!(
             "delay       {} samples (trimmed by the decoder)",
             params.delay

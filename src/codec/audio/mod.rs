@@ -10,7 +10,12 @@
 //! budget with a reservoir (bitrate mode). Each packet resets its entropy models, so it is
 //! a keyframe: decodable on its own.
 //!
-//! Decoding runs the entropy decoding of packets on N workers and the inverse MDCT with
+//! The lossless mode ([`RateMode::Lossless`], header transform id 2) takes 16-bit PCM
+//! through the integer MDCT ([`crate::transform::intmdct`]) on the same frames and packets
+//! and codes the coefficients without quantization, entirely on the workers
+//! ([`lossless`], [`intcoeffs`]); its decoder gives the input back bit for bit.
+//!
+//! Decoding ([`decode`]) runs the entropy decoding of packets on N workers and the inverse MDCT with
 //! overlap-add in order in the sink. Each packet's prefix says which frame it starts at and
 //! how many output samples it finishes, so the output is trimmed exactly and a decoder
 //! joining or recovering mid-stream knows where it is: missing frames are concealed with
@@ -20,25 +25,34 @@
 //! MDCT may use a SIMD FFT while the inverse uses the deterministic plain FFT.
 
 pub mod analysis;
+mod decode;
 pub mod frame;
+mod framer;
+pub mod intcoeffs;
+mod lossless;
 pub mod params;
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::sync::Mutex;
 
 use analysis::{quantize_channel, Analysis, Analyzer, Group};
-use frame::{read_channel, step_size, write_channel, ChannelState, Models};
-use params::{band_edges, end_payload, read_end_payload, PacketPrefix, AUDIO_TRANSFORM_MDCT};
-pub use params::{AudioParams, AudioTune};
+use frame::{write_channel, ChannelState, Models};
+use framer::Framer;
+use lossless::code_lossless_packet;
+use params::{band_edges, end_payload, PacketPrefix};
+pub use params::{AudioParams, AudioTransform, AudioTune};
 
-use crate::container::{
-    ContainerReader, ContainerWriter, MediaKind, ReadEvent, StreamHeader, PACKET_OVERHEAD_BYTES,
+pub use decode::{
+    audio_params, decode_audio, decode_audio_stream, decode_packet_for_fuzzing, AudioDecodeOptions,
+    AudioDecodeReport,
 };
-use crate::entropy::{RangeDecoder, RangeEncoder, SymbolWriter};
+
+use crate::container::{ContainerWriter, MediaKind, StreamHeader, PACKET_OVERHEAD_BYTES};
+use crate::entropy::{RangeEncoder, SymbolWriter};
 use crate::error::{Error, Limits, Result};
-use crate::media::audio::AudioSource;
+use crate::media::audio::{AudioSource, PcmDepth};
 use crate::pipeline::{self, PipelineConfig, RunStats};
-use crate::transform::mdct::InverseMdct;
+use crate::transform::intmdct::IntMdct;
 use crate::transform::window::WindowShape;
 
 /// How the encoder spends bits.
@@ -48,6 +62,8 @@ pub enum RateMode {
     Bitrate(f64),
     /// A fixed quality from 0 (smallest) to 100 (best): variable bitrate.
     Quality(u8),
+    /// No quantization: 16-bit PCM through the integer MDCT, decoded bit for bit.
+    Lossless,
 }
 
 /// Everything the audio encoder can be asked to do.
@@ -115,6 +131,11 @@ impl AudioEncoderConfig {
             }
             _ => {}
         }
+        if self.rate == RateMode::Lossless && self.window != WindowShape::Sine {
+            return Err(Error::InvalidArgument(
+                "lossless mode uses the sine window".into(),
+            ));
+        }
         if !params::FRAME_SIZES.contains(&self.frame_size) {
             return Err(Error::InvalidArgument(format!(
                 "frame size {} (expected one of {:?})",
@@ -164,118 +185,6 @@ pub struct AudioEncodeOutcome {
     pub bytes: u64,
     pub packets: u32,
     pub stats: RunStats,
-}
-
-/// Reads the source into packet groups: each holds `frames + 1` hops of samples.
-struct Framer<S: AudioSource> {
-    source: S,
-    params: AudioParams,
-    /// Planar samples from timeline position `start` on.
-    buffer: Vec<Vec<f32>>,
-    start: i64,
-    ended: bool,
-    total: u64,
-    next_frame: u64,
-    interleaved: Vec<f32>,
-    done: bool,
-}
-
-impl<S: AudioSource> Framer<S> {
-    fn new(source: S, params: AudioParams) -> Framer<S> {
-        let n = params.frame_size;
-        let channels = params.channels as usize;
-        Framer {
-            source,
-            params,
-            buffer: vec![vec![0.0; n]; channels],
-            start: -(n as i64),
-            ended: false,
-            total: 0,
-            next_frame: 0,
-            interleaved: Vec::new(),
-            done: false,
-        }
-    }
-
-    /// Reads until the buffer reaches timeline position `end` or the input ends.
-    fn fill(&mut self, end: i64) -> Result<()> {
-        let channels = self.buffer.len();
-        while !self.ended && self.start + (self.buffer[0].len() as i64) < end {
-            self.interleaved.clear();
-            let got = self.source.read_frames(&mut self.interleaved, 4096)?;
-            if got == 0 {
-                self.ended = true;
-                break;
-            }
-            self.total += got as u64;
-            for (i, &v) in self.interleaved.iter().enumerate() {
-                self.buffer[i % channels].push(v);
-            }
-        }
-        Ok(())
-    }
-
-    fn next_group(&mut self) -> Result<Option<Group>> {
-        if self.done {
-            return Ok(None);
-        }
-        let n = self.params.frame_size as i64;
-        let per = self.params.frames_per_packet as u64;
-        let first = self.next_frame as i64;
-        self.fill((first + per as i64 + 1) * n)?;
-        let frames = if self.ended {
-            let total_frames = if self.total == 0 {
-                0
-            } else {
-                self.total.div_ceil(n as u64) + 1
-            };
-            total_frames.saturating_sub(self.next_frame).min(per)
-        } else {
-            per
-        };
-        if frames == 0 {
-            self.done = true;
-            return Ok(None);
-        }
-        let from = (first - 1) * n;
-        let to = (first + frames as i64 + 1) * n;
-        let samples: Vec<Vec<f32>> = self
-            .buffer
-            .iter()
-            .map(|b| {
-                (from..to)
-                    .map(|t| {
-                        let i = t - self.start;
-                        if i >= 0 {
-                            b.get(i as usize).copied().unwrap_or(0.0)
-                        } else {
-                            0.0
-                        }
-                    })
-                    .collect()
-            })
-            .collect();
-        // Frame j finishes output positions [(j-1)N, jN), kept when inside [0, total).
-        let out_start = ((first - 1) * n).max(0) as u64;
-        let out_end = ((first + frames as i64 - 1) * n).max(0) as u64;
-        let limit = if self.ended { self.total } else { u64::MAX };
-        let output_samples = out_end.min(limit).saturating_sub(out_start) as u32;
-        self.next_frame += frames;
-        // Drop what no later group needs: everything before (next_frame - 1) N.
-        let keep_from = (self.next_frame as i64 - 1) * n;
-        let drop = (keep_from - self.start).max(0) as usize;
-        for b in &mut self.buffer {
-            let d = drop.min(b.len());
-            b.drain(..d);
-        }
-        self.start += drop as i64;
-        Ok(Some(Group {
-            first_frame: first as u64,
-            frames: frames as u8,
-            output_samples,
-            samples,
-        }))
-    }
 }
 
 /// Quantizes and codes one analysed packet at `offset`; returns the payload.
@@ -408,7 +317,28 @@ pub fn encode_audio<S: AudioSource, W: Write>(
             "{channels} audio channels: quanta codes mono and stereo only (downmix first)"
         )));
     }
+    let lossless = config.rate == RateMode::Lossless;
+    if lossless {
+        match source.pcm_depth() {
+            PcmDepth::Float => {
+                return Err(Error::Unsupported(
+                    "lossless mode codes 16-bit integer PCM; the input holds float samples".into(),
+                ))
+            }
+            PcmDepth::Integer(bits) if bits > 16 => {
+                return Err(Error::Unsupported(format!(
+                    "lossless mode codes 16-bit integer PCM; the input holds {bits}-bit samples"
+                )))
+            }
+            _ => {}
+        }
+    }
     let params = AudioParams {
+        transform: if lossless {
+            AudioTransform::IntMdct
+        } else {
+            AudioTransform::Mdct
+        },
         sample_rate,
         channels: channels as u8,
         frame_size: config.frame_size,
@@ -419,19 +349,26 @@ pub fn encode_audio<S: AudioSource, W: Write>(
         delay: config.frame_size as u32,
         target_kbps: match config.rate {
             RateMode::Bitrate(k) => k.round() as u32,
-            RateMode::Quality(_) => 0,
+            RateMode::Quality(_) | RateMode::Lossless => 0,
         },
     };
     params.validate(&limits)?;
     let edges = band_edges(params.frame_size, sample_rate);
-    let header = StreamHeader::new(MediaKind::Audio, AUDIO_TRANSFORM_MDCT, params.to_bytes());
+    let header = StreamHeader::new(
+        MediaKind::Audio,
+        params.transform.to_u8(),
+        params.to_bytes(),
+    );
     let mut writer = ContainerWriter::new(out, &header)?;
     let pool: Mutex<Vec<Analyzer>> = Mutex::new(Vec::new());
-    let mut framer = Framer::new(source, params);
+    let int_pool: Mutex<Vec<IntMdct>> = Mutex::new(Vec::new());
+    // Lossless mono transforms frames in pairs: an even number of them.
+    let frame_multiple = if lossless && channels == 1 { 2 } else { 1 };
+    let mut framer = Framer::new(source, params, frame_multiple);
     let groups = std::iter::from_fn(|| framer.next_group().transpose());
     let fixed_offset = match config.rate {
         RateMode::Quality(q) => Some(config.quality_offset(q)),
-        RateMode::Bitrate(_) => None,
+        RateMode::Bitrate(_) | RateMode::Lossless => None,
     };
     let header_bits = 8.0 * header.encoded_len() as f64;
     let mut rate = match config.rate {
@@ -441,13 +378,22 @@ pub fn encode_audio<S: AudioSource, W: Write>(
             offset: config.quality_offset(50),
             slope: 0.12,
         }),
-        RateMode::Quality(_) => None,
+        RateMode::Quality(_) | RateMode::Lossless => None,
     };
     let mut frames_total = 0u64;
     let stats = pipeline::run_one(
         &PipelineConfig::with_threads(config.threads),
         groups,
         ("analyze", |group: Group| {
+            if lossless {
+                let taken = int_pool.lock().ok().and_then(|mut p| p.pop());
+                let mut t = taken.unwrap_or_else(|| IntMdct::new(params.frame_size));
+                let payload = code_lossless_packet(&mut t, &group, &params, &edges);
+                if let Ok(mut p) = int_pool.lock() {
+                    p.push(t);
+                }
+                return Ok(Err(payload?));
+            }
             let taken = pool.lock().ok().and_then(|mut p| p.pop());
             let mut analyzer =
                 taken.unwrap_or_else(|| Analyzer::new(&params, &edges, config.masking));
@@ -491,351 +437,4 @@ pub fn encode_audio<S: AudioSource, W: Write>(
         packets,
         stats,
     })
-}
-
-/// Options of the audio decoder.
-#[derive(Debug, Clone, Default)]
-pub struct AudioDecodeOptions {
-    pub threads: usize,
-    pub limits: Limits,
-}
-
-/// What a decode did.
-#[derive(Debug, Clone)]
-pub struct AudioDecodeReport {
-    pub params: AudioParams,
-    /// Samples per channel written to the sink.
-    pub samples: u64,
-    /// One line per damaged stretch or undecodable packet.
-    pub damage: Vec<String>,
-    /// Frames replaced by silence.
-    pub concealed_frames: u64,
-    /// True when the stream ended with its end-of-stream packet.
-    pub complete: bool,
-}
-
-/// A packet's decoded content, or why it could not be decoded.
-enum Decoded {
-    Frames {
-        prefix: PacketPrefix,
-        /// Per frame, per channel: dequantized coefficients (L/R already restored).
-        coeffs: Vec<Vec<Vec<f32>>>,
-    },
-    Lost {
-        prefix: Option<PacketPrefix>,
-        message: String,
-    },
-}
-
-fn decode_packet(
-    payload: &[u8],
-    params: &AudioParams,
-    edges: &[usize],
-) -> Result<(PacketPrefix, Vec<Vec<Vec<f32>>>)> {
-    let (prefix, body) = PacketPrefix::read(payload, params)?;
-    let n = params.frame_size;
-    let bands = edges.len() - 1;
-    let channels = params.channels as usize;
-    let mut dec = RangeDecoder::new(body);
-    let mut models = Models::default();
-    let mut states: Vec<ChannelState> =
-        (0..channels).map(|_| ChannelState::new(n, bands)).collect();
-    let mut q = vec![0i32; n];
-    let mut steps = vec![0u8; bands];
-    let mut frames = Vec::with_capacity(prefix.frames as usize);
-    for _ in 0..prefix.frames {
-        let ms = channels == 2 && dec.get_bit(&mut models.ms);
-        let mut chans = Vec::with_capacity(channels);
-        for state in states.iter_mut() {
-            read_channel(&mut dec, &mut models, state, edges, &mut q, &mut steps)?;
-            let mut c = vec![0f32; n];
-            for b in 0..bands {
-                let step = step_size(steps[b]);
-                for k in edges[b]..edges[b + 1] {
-                    c[k] = q[k] as f32 * step;
-                }
-            }
-            chans.push(c);
-        }
-        if ms {
-            let (m, s) = chans.split_at_mut(1);
-            for (a, b) in m[0].iter_mut().zip(s[0].iter_mut()) {
-                let l = (*a + *b) * std::f32::consts::FRAC_1_SQRT_2;
-                let r = (*a - *b) * std::f32::consts::FRAC_1_SQRT_2;
-                *a = l;
-                *b = r;
-            }
-        }
-        frames.push(chans);
-    }
-    if dec.overran() {
-        return Err(Error::invalid("audio packet ends before its last frame"));
-    }
-    Ok((prefix, frames))
-}
-
-/// Overlap-add synthesis in stream order, with trimming and concealment.
-struct Synthesis {
-    params: AudioParams,
-    imdct: InverseMdct,
-    overlap: Vec<Vec<f64>>,
-    block: Vec<f64>,
-    zeros: Vec<f32>,
-    next_frame: u64,
-    emitted: u64,
-    concealed: u64,
-    interleaved: Vec<f32>,
-    /// True when the overlap buffers hold only zeros (after a concealed frame), so that the
-    /// next concealed frame is plain silence and needs no inverse MDCT.
-    silent_overlap: bool,
-}
-
-impl Synthesis {
-    /// Synthesizes frame `index` from `coeffs` (None: silence) and emits up to `limit`
-    /// output samples of the ones it finishes.
-    fn frame<F: FnMut(&[f32]) -> Result<()>>(
-        &mut self,
-        coeffs: Option<&[Vec<f32>]>,
-        limit: u64,
-        sink: &mut F,
-    ) -> Result<u64> {
-        let n = self.params.frame_size;
-        let channels = self.overlap.len();
-        if coeffs.is_none() && self.silent_overlap {
-            return self.silence(limit, sink);
-        }
-        self.silent_overlap = coeffs.is_none();
-        let mut finished: Vec<Vec<f64>> = Vec::with_capacity(channels);
-        for ch in 0..channels {
-            let c = coeffs.map_or(&self.zeros[..], |c| &c[ch][..]);
-            self.imdct.inverse(c, &mut self.block);
-            let out: Vec<f64> = (0..n)
-                .map(|i| self.overlap[ch][i] + self.block[i])
-                .collect();
-            self.overlap[ch].copy_from_slice(&self.block[n..]);
-            finished.push(out);
-        }
-        let index = self.next_frame;
-        self.next_frame += 1;
-        if index == 0 {
-            return Ok(0);
-        }
-        let count = (n as u64).min(limit) as usize;
-        self.interleaved.clear();
-        for i in 0..count {
-            for ch in finished.iter() {
-                self.interleaved.push(ch[i] as f32);
-            }
-        }
-        if count > 0 {
-            sink(&self.interleaved)?;
-        }
-        self.emitted += count as u64;
-        Ok(count as u64)
-    }
-
-    /// A concealed frame after a concealed frame: `N` samples of silence, up to `limit`.
-    fn silence<F: FnMut(&[f32]) -> Result<()>>(&mut self, limit: u64, sink: &mut F) -> Result<u64> {
-        let index = self.next_frame;
-        self.next_frame += 1;
-        if index == 0 {
-            return Ok(0);
-        }
-        let count = (self.params.frame_size as u64).min(limit) as usize;
-        if count > 0 {
-            self.interleaved.clear();
-            self.interleaved.resize(count * self.overlap.len(), 0.0);
-            sink(&self.interleaved)?;
-        }
-        self.emitted += count as u64;
-        Ok(count as u64)
-    }
-}
-
-/// The longest run of lost frames the decoder fills with silence, in seconds of audio. A
-/// packet that jumps further ahead (or a stream end that claims a length further beyond the
-/// last packet) is damage the decoder reports rather than minutes of made-up output.
-pub const MAX_CONCEALED_SECONDS: u64 = 600;
-
-/// Decodes an audio stream from any reader, handing interleaved `f32` samples to `sink` as
-/// they are ready.
-pub fn decode_audio<R: Read + Send, F: FnMut(&[f32]) -> Result<()>>(
-    input: R,
-    options: &AudioDecodeOptions,
-    sink: F,
-) -> Result<AudioDecodeReport> {
-    let reader = ContainerReader::new(input, options.limits)?;
-    decode_audio_stream(reader, options, sink)
-}
-
-/// Reads the parameters of an audio stream header.
-pub fn audio_params(header: &StreamHeader, limits: &Limits) -> Result<AudioParams> {
-    if header.media != MediaKind::Audio {
-        return Err(Error::InvalidArgument(format!(
-            "the stream holds {}, not audio",
-            header.media
-        )));
-    }
-    if header.transform != AUDIO_TRANSFORM_MDCT {
-        return Err(Error::Unsupported(format!(
-            "audio transform id {} (this build knows {AUDIO_TRANSFORM_MDCT} = mdct)",
-            header.transform
-        )));
-    }
-    AudioParams::from_bytes(&header.params, limits)
-}
-
-/// Decodes an audio stream whose header was already read.
-pub fn decode_audio_stream<R: Read + Send, F: FnMut(&[f32]) -> Result<()>>(
-    mut reader: ContainerReader<R>,
-    options: &AudioDecodeOptions,
-    mut sink: F,
-) -> Result<AudioDecodeReport> {
-    let params = audio_params(reader.header(), &options.limits)?;
-    let edges = band_edges(params.frame_size, params.sample_rate);
-    let n = params.frame_size;
-    let channels = params.channels as usize;
-    let mut synth = Synthesis {
-        params,
-        imdct: InverseMdct::new(n, params.window),
-        overlap: vec![vec![0.0; n]; channels],
-        block: vec![0.0; 2 * n],
-        zeros: vec![0.0; n],
-        next_frame: 0,
-        emitted: 0,
-        concealed: 0,
-        interleaved: Vec::with_capacity(n * channels),
-        silent_overlap: false,
-    };
-    let max_gap_frames = (MAX_CONCEALED_SECONDS * params.sample_rate as u64).div_ceil(n as u64);
-    let mut damage = Vec::new();
-    let source = std::iter::from_fn(|| match reader.next_event() {
-        Ok(Some(event)) => Some(Ok(event)),
-        Ok(None) => None,
-        Err(e) => Some(Err(e)),
-    });
-    pipeline::run_one(
-        &PipelineConfig::with_threads(options.threads),
-        source,
-        ("decode", |event: ReadEvent| {
-            Ok(match event {
-                ReadEvent::Packet(packet) => {
-                    match decode_packet(&packet.payload, &params, &edges) {
-                        Ok((prefix, coeffs)) => Decoded::Frames { prefix, coeffs },
-                        Err(e) => Decoded::Lost {
-                            prefix: PacketPrefix::read(&packet.payload, &params)
-                                .ok()
-                                .map(|p| p.0),
-                            message: format!("packet {}: {e}", packet.sequence),
-                        },
-                    }
-                }
-                ReadEvent::Damaged(d) => Decoded::Lost {
-                    prefix: None,
-                    message: d.to_string(),
-                },
-            })
-        }),
-        |decoded| {
-            let (prefix, coeffs) = match decoded {
-                Decoded::Frames { prefix, coeffs } => (prefix, Some(coeffs)),
-                Decoded::Lost {
-                    prefix: Some(p),
-                    message,
-                } => {
-                    damage.push(message);
-                    (p, None)
-                }
-                Decoded::Lost {
-                    prefix: None,
-                    message,
-                } => {
-                    damage.push(message);
-                    return Ok(());
-                }
-            };
-            if prefix.first_frame < synth.next_frame {
-                damage.push(format!(
-                    "audio packet for frame {} arrived after frame {}: skipped",
-                    prefix.first_frame, synth.next_frame
-                ));
-                return Ok(());
-            }
-            // Frames lost before this packet: silence, each finishing N samples.
-            let gap = prefix.first_frame - synth.next_frame;
-            if gap > max_gap_frames {
-                damage.push(format!(
-                    "audio packet for frame {} jumps {gap} frames past frame {} (more than \
-                     {MAX_CONCEALED_SECONDS} s): the gap is not filled",
-                    prefix.first_frame, synth.next_frame
-                ));
-                synth.next_frame = prefix.first_frame;
-            } else if gap > 0 {
-                let known_end = match params.total_samples {
-                    0 => u64::MAX,
-                    t => t,
-                };
-                for _ in 0..gap {
-                    let limit = known_end.saturating_sub(synth.emitted);
-                    synth.frame(None, limit, &mut sink)?;
-                    synth.concealed += 1;
-                }
-            }
-            let mut remaining = prefix.output_samples as u64;
-            for f in 0..prefix.frames as usize {
-                let c = coeffs.as_ref().and_then(|c| c.get(f)).map(|c| &c[..]);
-                if c.is_none() {
-                    synth.concealed += 1;
-                }
-                let used = synth.frame(c, remaining, &mut sink)?;
-                remaining -= used.min(remaining);
-            }
-            Ok(())
-        },
-    )?;
-    let complete = reader.is_complete();
-    let total = read_end_payload(reader.end_payload().unwrap_or(&[]))
-        .map(|(t, _)| t)
-        .or(match params.total_samples {
-            0 => None,
-            t => Some(t),
-        });
-    // Lost packets at the end: fill up to the known length with silence.
-    if let Some(total) = total {
-        let max_fill = max_gap_frames * n as u64;
-        if total.saturating_sub(synth.emitted) > max_fill {
-            damage.push(format!(
-                "the stream claims {total} samples but its packets end at sample {}: \
-                 not filled (more than {MAX_CONCEALED_SECONDS} s missing)",
-                synth.emitted
-            ));
-        }
-        let total = total.min(synth.emitted.saturating_add(max_fill));
-        while synth.emitted < total {
-            let before = synth.emitted;
-            synth.frame(None, total - synth.emitted, &mut sink)?;
-            synth.concealed += 1;
-            if synth.emitted == before && synth.next_frame > 1 {
-                break;
-            }
-        }
-    }
-    Ok(AudioDecodeReport {
-        params: AudioParams {
-            total_samples: total.unwrap_or(synth.emitted),
-            ..params
-        },
-        samples: synth.emitted,
-        damage,
-        concealed_frames: synth.concealed,
-        complete,
-    })
-}
-
-/// Decodes one packet payload under `params`, for the fuzz targets (see
-/// [`crate::fuzzing`]): returns whether it decoded. Never panics on any bytes.
-#[doc(hidden)]
-pub fn decode_packet_for_fuzzing(payload: &[u8], params: &AudioParams) -> bool {
-    let edges = band_edges(params.frame_size, params.sample_rate);
-    decode_packet(payload, params, &edges).is_ok()
 }

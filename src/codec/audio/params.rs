@@ -9,8 +9,10 @@
 use crate::error::{Error, Limits, Result};
 use crate::transform::window::WindowShape;
 
-/// The transform id byte of an audio stream header: the MDCT.
+/// The transform id byte of an audio stream header: the MDCT (lossy coding).
 pub const AUDIO_TRANSFORM_MDCT: u8 = 1;
+/// The transform id byte of a lossless stream: the integer MDCT.
+pub const AUDIO_TRANSFORM_INTMDCT: u8 = 2;
 /// Version of the audio parameter block.
 pub const AUDIO_PARAMS_VERSION: u8 = 1;
 /// Bytes of the parameter block.
@@ -26,6 +28,45 @@ pub const MAX_CHANNELS: u8 = 2;
 pub const FRAME_SIZES: [usize; 4] = [256, 512, 1024, 2048];
 /// Most frames in one packet.
 pub const MAX_FRAMES_PER_PACKET: u8 = 64;
+
+/// The transform of an audio stream, named by the header's transform id byte.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AudioTransform {
+    /// The MDCT with quantization: lossy (id 1).
+    Mdct,
+    /// The integer MDCT without quantization: lossless 16-bit PCM (id 2).
+    IntMdct,
+}
+
+impl AudioTransform {
+    /// The header's transform id byte.
+    pub fn to_u8(self) -> u8 {
+        match self {
+            AudioTransform::Mdct => AUDIO_TRANSFORM_MDCT,
+            AudioTransform::IntMdct => AUDIO_TRANSFORM_INTMDCT,
+        }
+    }
+
+    /// Parses the header's transform id byte.
+    pub fn from_u8(id: u8) -> Result<AudioTransform> {
+        match id {
+            AUDIO_TRANSFORM_MDCT => Ok(AudioTransform::Mdct),
+            AUDIO_TRANSFORM_INTMDCT => Ok(AudioTransform::IntMdct),
+            _ => Err(Error::Unsupported(format!(
+                "audio transform id {id} (this build knows {AUDIO_TRANSFORM_MDCT} = mdct, \
+                 {AUDIO_TRANSFORM_INTMDCT} = integer mdct)"
+            ))),
+        }
+    }
+
+    /// What the mode is called.
+    pub fn name(self) -> &'static str {
+        match self {
+            AudioTransform::Mdct => "lossy (mdct)",
+            AudioTransform::IntMdct => "lossless (integer mdct)",
+        }
+    }
+}
 
 /// How the encoder placed its noise (stored for information; the decoder does not need it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,6 +104,8 @@ impl AudioTune {
 /// The parameters of an audio stream, as stored in its header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AudioParams {
+    /// The transform (from the header's transform id, not from the parameter block).
+    pub transform: AudioTransform,
     /// Samples per second per channel.
     pub sample_rate: u32,
     /// 1 or 2.
@@ -100,8 +143,12 @@ impl AudioParams {
         out
     }
 
-    /// Parses and validates a parameter block.
-    pub fn from_bytes(bytes: &[u8], limits: &Limits) -> Result<AudioParams> {
+    /// Parses and validates the parameter block of a stream with `transform`.
+    pub fn from_bytes(
+        bytes: &[u8],
+        transform: AudioTransform,
+        limits: &Limits,
+    ) -> Result<AudioParams> {
         if bytes.len() != AUDIO_PARAMS_BYTES {
             return Err(Error::invalid(format!(
                 "audio parameter block is {} bytes, expected {AUDIO_PARAMS_BYTES}",
@@ -122,6 +169,7 @@ impl AudioParams {
         let mut total = [0u8; 8];
         total.copy_from_slice(&bytes[11..19]);
         let params = AudioParams {
+            transform,
             sample_rate,
             channels,
             frame_size,
@@ -181,6 +229,20 @@ impl AudioParams {
                 "{} frames per packet (expected 1 to {MAX_FRAMES_PER_PACKET})",
                 self.frames_per_packet
             )));
+        }
+        if self.transform == AudioTransform::IntMdct {
+            if self.window != WindowShape::Sine {
+                return Err(Error::invalid(
+                    "a lossless audio stream uses the sine window (window byte 0)",
+                ));
+            }
+            if self.channels == 1 && self.frames_per_packet % 2 == 1 {
+                return Err(Error::invalid(format!(
+                    "{} frames per packet in a lossless mono stream (expected an even number: \
+                     its frames are transformed in pairs)",
+                    self.frames_per_packet
+                )));
+            }
         }
         if self.delay as usize != self.frame_size {
             return Err(Error::invalid(format!(
@@ -303,6 +365,7 @@ mod tests {
 
     fn sample() -> AudioParams {
         AudioParams {
+            transform: AudioTransform::Mdct,
             sample_rate: 48_000,
             channels: 2,
             frame_size: 1024,
@@ -319,11 +382,30 @@ mod tests {
     fn round_trip_and_absurd_values() {
         let limits = Limits::default();
         let p = sample();
-        assert_eq!(AudioParams::from_bytes(&p.to_bytes(), &limits).unwrap(), p);
+        let read = |q: &AudioParams| AudioParams::from_bytes(&q.to_bytes(), q.transform, &limits);
+        assert_eq!(read(&p).unwrap(), p);
+        let lossless = AudioParams {
+            transform: AudioTransform::IntMdct,
+            ..p
+        };
+        assert_eq!(read(&lossless).unwrap(), lossless);
+        let odd_mono = AudioParams {
+            channels: 1,
+            frames_per_packet: 3,
+            ..lossless
+        };
+        assert!(read(&odd_mono).unwrap_err().to_string().contains("even"));
+        let kbd = AudioParams {
+            window: WindowShape::Kbd,
+            ..lossless
+        };
+        assert!(read(&kbd).unwrap_err().to_string().contains("sine"));
+        assert_eq!(AudioTransform::from_u8(2).unwrap(), AudioTransform::IntMdct);
+        assert!(AudioTransform::from_u8(3).is_err());
         let bad = |f: &dyn Fn(&mut AudioParams)| {
             let mut q = sample();
             f(&mut q);
-            AudioParams::from_bytes(&q.to_bytes(), &limits)
+            AudioParams::from_bytes(&q.to_bytes(), q.transform, &limits)
                 .unwrap_err()
                 .to_string()
         };
@@ -334,7 +416,7 @@ mod tests {
         assert!(bad(&|q| q.frame_size = 1000).contains("frame size"));
         assert!(bad(&|q| q.frames_per_packet = 0).contains("frames per packet"));
         assert!(bad(&|q| q.delay = 5).contains("delay"));
-        assert!(AudioParams::from_bytes(&[1, 2, 3], &limits).is_err());
+        assert!(AudioParams::from_bytes(&[1, 2, 3], AudioTransform::Mdct, &limits).is_err());
     }
 
     #[test]

@@ -1,0 +1,132 @@
+//! The encoder's framer: reads the source and cuts it into packet groups of frames.
+//!
+//! In: an [`AudioSource`] (interleaved `f32`, any length, possibly unknown). Out: [`Group`]s,
+//! each the planar samples one packet's frames need, starting one hop before the packet's
+//! first frame, with zeros before the start and after the end of the input, plus the number
+//! of output samples the packet finishes. Frame `j` covers samples `[(j-1)N, (j+1)N)`, so
+//! `ceil(L/N) + 1` frames cover `L` samples; the lossless mono mode rounds the frame count
+//! up to an even number (its frames are transformed in pairs). Memory stays bounded: what
+//! no later group needs is dropped.
+
+use super::analysis::Group;
+use super::params::AudioParams;
+use crate::error::Result;
+use crate::media::audio::AudioSource;
+
+/// Reads the source into packet groups: each holds `frames + 2` hops of samples.
+pub(super) struct Framer<S: AudioSource> {
+    source: S,
+    params: AudioParams,
+    /// Planar samples from timeline position `start` on.
+    buffer: Vec<Vec<f32>>,
+    start: i64,
+    ended: bool,
+    /// Samples per channel read so far (the input length once it ended).
+    pub(super) total: u64,
+    next_frame: u64,
+    /// The frame count is rounded up to a multiple of this (1, or 2 for lossless mono).
+    frame_multiple: u64,
+    interleaved: Vec<f32>,
+    done: bool,
+}
+
+impl<S: AudioSource> Framer<S> {
+    /// A framer; `frame_multiple` is 1, or 2 when frames are transformed in pairs.
+    pub(super) fn new(source: S, params: AudioParams, frame_multiple: u64) -> Framer<S> {
+        let n = params.frame_size;
+        let channels = params.channels as usize;
+        Framer {
+            source,
+            params,
+            buffer: vec![vec![0.0; n]; channels],
+            start: -(n as i64),
+            ended: false,
+            total: 0,
+            next_frame: 0,
+            frame_multiple: frame_multiple.max(1),
+            interleaved: Vec::new(),
+            done: false,
+        }
+    }
+
+    /// Reads until the buffer reaches timeline position `end` or the input ends.
+    fn fill(&mut self, end: i64) -> Result<()> {
+        let channels = self.buffer.len();
+        while !self.ended && self.start + (self.buffer[0].len() as i64) < end {
+            self.interleaved.clear();
+            let got = self.source.read_frames(&mut self.interleaved, 4096)?;
+            if got == 0 {
+                self.ended = true;
+                break;
+            }
+            self.total += got as u64;
+            for (i, &v) in self.interleaved.iter().enumerate() {
+                self.buffer[i % channels].push(v);
+            }
+        }
+        Ok(())
+    }
+
+    /// The next group, or `None` after the last.
+    pub(super) fn next_group(&mut self) -> Result<Option<Group>> {
+        if self.done {
+            return Ok(None);
+        }
+        let n = self.params.frame_size as i64;
+        let per = self.params.frames_per_packet as u64;
+        let first = self.next_frame as i64;
+        self.fill((first + per as i64 + 1) * n)?;
+        let frames = if self.ended {
+            let total_frames = if self.total == 0 {
+                0
+            } else {
+                (self.total.div_ceil(n as u64) + 1).next_multiple_of(self.frame_multiple)
+            };
+            total_frames.saturating_sub(self.next_frame).min(per)
+        } else {
+            per
+        };
+        if frames == 0 {
+            self.done = true;
+            return Ok(None);
+        }
+        let from = (first - 1) * n;
+        let to = (first + frames as i64 + 1) * n;
+        let samples: Vec<Vec<f32>> = self
+            .buffer
+            .iter()
+            .map(|b| {
+                (from..to)
+                    .map(|t| {
+                        let i = t - self.start;
+                        if i >= 0 {
+                            b.get(i as usize).copied().unwrap_or(0.0)
+                        } else {
+                            0.0
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        // Frame j finishes output positions [(j-1)N, jN), kept when inside [0, total).
+        let out_start = ((first - 1) * n).max(0) as u64;
+        let out_end = ((first + frames as i64 - 1) * n).max(0) as u64;
+        let limit = if self.ended { self.total } else { u64::MAX };
+        let output_samples = out_end.min(limit).saturating_sub(out_start) as u32;
+        self.next_frame += frames;
+        // Drop what no later group needs: everything before (next_frame - 1) N.
+        let keep_from = (self.next_frame as i64 - 1) * n;
+        let drop = (keep_from - self.start).max(0) as usize;
+        for b in &mut self.buffer {
+            let d = drop.min(b.len());
+            b.drain(..d);
+        }
+        self.start += drop as i64;
+        Ok(Some(Group {
+            first_frame: first as u64,
+            frames: frames as u8,
+            output_samples,
+            samples,
+        }))
+    }
+}
