@@ -85,6 +85,10 @@ pub struct Limits {
     pub max_channels: u16,
     /// Largest audio sample rate, in Hz.
     pub max_sample_rate: u32,
+    /// Longest run of lost video frames a decoder fills with stand-ins, in seconds of the
+    /// stream's time (and never more than 300 frames a second of it), so that a forged gap
+    /// in the packet numbers cannot talk it into hours of made-up output.
+    pub max_concealed_seconds: u32,
 }
 
 impl Default for Limits {
@@ -96,6 +100,7 @@ impl Default for Limits {
             max_header_bytes: 64 * 1024,
             max_channels: 8,
             max_sample_rate: 384_000,
+            max_concealed_seconds: 600,
         }
     }
 }

@@ -23,6 +23,7 @@ pub fn fuzz_limits() -> Limits {
         max_dimension: 1024,
         max_pixels: 1 << 18,
         max_packet_bytes: 1 << 20,
+        max_concealed_seconds: 2,
         ..Limits::default()
     }
 }
@@ -176,10 +177,21 @@ pub fn audio_packet(data: &[u8]) {
 /// Decodes raw bytes as a video stream, on one thread.
 pub fn video_stream(data: &[u8]) {
     if let Ok(mut decoder) = VideoStreamDecoder::new(data, fuzz_limits(), 1) {
-        let mut frames = 0usize;
-        while let Ok(Some(_)) = decoder.next_frame() {
-            frames += 1;
-            assert!(frames <= 2 * data.len() + 2, "more frames than bytes");
+        let longest_run = decoder.max_concealed_run() as usize;
+        let (mut decoded, mut run) = (0usize, 0usize);
+        while let Ok(Some(frame)) = decoder.next_frame() {
+            if frame.concealed {
+                run += 1;
+                // One run per gap, plus the frames of a damaged stretch before a keyframe.
+                assert!(
+                    run <= longest_run + data.len(),
+                    "an endless run of stand-ins"
+                );
+            } else {
+                run = 0;
+                decoded += 1;
+                assert!(decoded <= 2 * data.len() + 2, "more frames than bytes");
+            }
         }
     }
 }

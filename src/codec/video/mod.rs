@@ -582,8 +582,8 @@ impl VideoDecoder {
     }
 }
 
-/// Most stand-in frames emitted for one gap in the packet sequence.
-pub const MAX_CONCEALED_RUN: u64 = 100_000;
+/// Frames a second of stream time counts as at most, for [`Limits::max_concealed_seconds`].
+pub const MAX_CONCEALED_FPS: u64 = 300;
 
 /// One frame out of [`VideoStreamDecoder`].
 #[derive(Debug, Clone)]
@@ -601,6 +601,8 @@ pub struct VideoStreamDecoder<R: Read> {
     decoder: VideoDecoder,
     /// Concealed frames still to emit for lost packets, with the reason.
     pending_lost: u64,
+    /// Most stand-ins for one gap: [`Limits::max_concealed_seconds`] of frames.
+    max_run: u64,
     pending_reason: String,
     damage: Vec<String>,
     truncated: bool,
@@ -624,8 +626,12 @@ impl<R: Read> VideoStreamDecoder<R> {
             )));
         }
         let params = VideoParams::from_bytes(&header.params, &limits)?;
+        let seconds = limits.max_concealed_seconds as u64;
+        let frames = (seconds as f64 / params.frame_seconds()).ceil();
+        let max_run = (frames.min((seconds * MAX_CONCEALED_FPS) as f64) as u64).max(1);
         Ok(VideoStreamDecoder {
             reader,
+            max_run,
             decoder: VideoDecoder::new(params, threads),
             pending_lost: 0,
             pending_reason: String::new(),
@@ -637,6 +643,11 @@ impl<R: Read> VideoStreamDecoder<R> {
     /// The stream parameters.
     pub fn params(&self) -> &VideoParams {
         self.decoder.params()
+    }
+
+    /// Most stand-in frames the decoder emits for one gap in the packet sequence.
+    pub fn max_concealed_run(&self) -> u64 {
+        self.max_run
     }
 
     /// Damage reports so far.
@@ -708,7 +719,7 @@ impl<R: Read> VideoStreamDecoder<R> {
                     let lost = d.lost_sequences.end.saturating_sub(d.lost_sequences.start) as u64;
                     if lost > 0 {
                         // A forged gap must not turn into an endless run of stand-ins.
-                        self.pending_lost = lost.min(MAX_CONCEALED_RUN);
+                        self.pending_lost = lost.min(self.max_run);
                         self.pending_reason = d.to_string();
                     }
                     self.decoder.waiting_for_key = true;
