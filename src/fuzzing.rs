@@ -197,7 +197,7 @@ pub fn video_stream(data: &[u8]) {
 }
 
 /// Decodes a sequence of video frame payloads past the CRCs: the first 4 bytes choose the
-/// picture size and chroma format, then each frame is a u16 length and that many bytes.
+/// picture size, chroma format and transform, then each frame is a u16 length and that many bytes.
 pub fn video_frames(data: &[u8]) {
     if data.len() < 4 {
         return;
@@ -220,6 +220,7 @@ pub fn video_frames(data: &[u8]) {
         flags: data[3] & 1,
         slice_rows: 1 + (data[3] >> 1) as u16 % 3,
         bitrate_kbps: 0,
+        transform: TransformId::ALL[(data[2] / 4) as usize % TransformId::ALL.len()],
     };
     let mut decoder = VideoDecoder::new(params, 1);
     let mut rest = &data[4..];

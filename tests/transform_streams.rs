@@ -8,8 +8,11 @@ use common::synthetic_picture;
 use quanta::codec::image::{
     decode_picture, encode_picture, ImageDecodeOptions, ImageEncoderConfig,
 };
+use quanta::codec::video::{VideoEncoder, VideoEncoderConfig, VideoStreamDecoder};
+use quanta::media::y4m::{ChromaFormat, Y4mHeader, YuvFrame};
 use quanta::signal::PixelLayout;
 use quanta::transform::TransformId;
+use quanta::Limits;
 
 /// CRC32 of the decoded pixels of the test picture coded with each member at quality 60.
 /// Regenerate only for a deliberate change of a decoder (and say so in the commit).
@@ -67,5 +70,91 @@ fn every_member_decodes_exactly_and_matches_its_golden_hash() {
     assert_eq!(
         mismatches, 0,
         "decoded hashes differ from the golden ones; now:\n{report}"
+    );
+}
+
+/// CRC32 of the decoded frames of the test clip coded with each member at quality 60.
+/// Regenerate only for a deliberate change of the video decoder (and say so in the commit).
+const VIDEO_GOLDEN: [(TransformId, u32); 9] = [
+    (TransformId::Dct, 0xaaabdbab),
+    (TransformId::DctFast, 0xead9dffe),
+    (TransformId::H264, 0x52e0c9dc),
+    (TransformId::Hevc, 0x850bc3a6),
+    (TransformId::Rdct, 0x8c062334),
+    (TransformId::Bas2008, 0xd354da64),
+    (TransformId::Sdct, 0x1f415b23),
+    (TransformId::Mrdct, 0x96635075),
+    (TransformId::Wht, 0x26d89b7d),
+];
+
+/// Five 4:2:0 frames of a texture drifting by (2, 1) samples per frame.
+fn drifting_clip(w: usize, h: usize) -> Vec<YuvFrame> {
+    (0..5)
+        .map(|f| {
+            let mut frame = YuvFrame::filled(w, h, ChromaFormat::Yuv420Jpeg, 0);
+            for (p, plane) in frame.planes.iter_mut().enumerate() {
+                let s = if p == 0 { 0 } else { 1 };
+                for y in 0..plane.height {
+                    for x in 0..plane.width {
+                        let gx = ((x << s) + 2 * f) as f64;
+                        let gy = ((y << s) + f) as f64;
+                        let v =
+                            128.0 + 70.0 * (gx * 0.23).sin() * (gy * 0.17).cos() + 10.0 * p as f64;
+                        plane.data[y * plane.width + x] = v.clamp(0.0, 255.0) as u8;
+                    }
+                }
+            }
+            frame
+        })
+        .collect()
+}
+
+#[test]
+fn every_member_codes_video_exactly_and_matches_its_golden_hash() {
+    let (w, h) = (48, 32);
+    let frames = drifting_clip(w, h);
+    let header = Y4mHeader::new(w as u32, h as u32, ChromaFormat::Yuv420Jpeg, (25, 1));
+    let mut report = String::new();
+    let mut mismatches = 0;
+    for (id, expected) in VIDEO_GOLDEN {
+        for threads in [1, 2] {
+            let config = VideoEncoderConfig {
+                quality: 60,
+                transform: id,
+                threads,
+                slice_rows: 1,
+                ..VideoEncoderConfig::default()
+            };
+            let mut enc = VideoEncoder::new(Vec::new(), &header, &config).unwrap();
+            let mut recon = Vec::new();
+            for f in &frames {
+                enc.encode_frame(f).unwrap();
+                recon.push(enc.reconstruction().unwrap().clone());
+            }
+            let stream = enc.finish().unwrap().0;
+            let mut dec =
+                VideoStreamDecoder::new(stream.as_slice(), Limits::default(), threads).unwrap();
+            assert_eq!(dec.params().transform, id);
+            let mut crc = crc32fast::Hasher::new();
+            for expected_frame in &recon {
+                let got = dec.next_frame().unwrap().expect("a frame per input frame");
+                assert!(!got.concealed, "{id:?}");
+                assert_eq!(&got.frame, expected_frame, "{id:?}: decoder != encoder");
+                for plane in &got.frame.planes {
+                    crc.update(&plane.data);
+                }
+            }
+            let hash = crc.finalize();
+            if threads == 1 {
+                report.push_str(&format!("    (TransformId::{id:?}, {hash:#010x}),\n"));
+            }
+            if hash != expected {
+                mismatches += 1;
+            }
+        }
+    }
+    assert_eq!(
+        mismatches, 0,
+        "decoded video hashes differ from the golden ones; now:\n{report}"
     );
 }

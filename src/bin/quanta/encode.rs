@@ -35,7 +35,7 @@ pub struct EncodeArgs {
     /// Tile size in pixels (a multiple of 16); tiles are coded independently.
     #[arg(long, default_value_t = 512)]
     tile: u32,
-    /// Block transform.
+    /// Block transform of pictures and video residuals (see `quanta transforms`).
     #[arg(long, default_value = "dct")]
     transform: String,
     /// Expert: visual weighting of the quantization matrices (0 flat .. 1 JPEG-like).
@@ -124,7 +124,8 @@ pub fn run(mut args: EncodeArgs) -> Result<Finish> {
                 }
                 None => None,
             };
-            return crate::video::encode(r, &args.input, &args.output, q, t, &video);
+            let transform = TransformId::from_name(&args.transform)?;
+            return crate::video::encode(r, &args.input, &args.output, (q, t), transform, &video);
         }
         crate::video::Input::Bytes(bytes) => bytes,
     };

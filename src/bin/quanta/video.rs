@@ -11,6 +11,7 @@ use quanta::codec::video::{VideoEncoder, VideoEncoderConfig, VideoStreamDecoder}
 use quanta::container::{MediaKind, StreamSummary};
 use quanta::media::y4m::{Y4mReader, Y4mWriter, Y4M_MAGIC};
 use quanta::metrics::video::compare_videos;
+use quanta::transform::TransformId;
 use quanta::{Error, Limits, Result};
 
 use crate::output::{Destination, PendingFile};
@@ -103,8 +104,8 @@ pub fn encode(
     input: Box<dyn Read + Send>,
     input_path: &Path,
     output: &Path,
-    quality: u8,
-    threads: usize,
+    (quality, threads): (u8, usize),
+    transform: TransformId,
     args: &VideoArgs,
 ) -> Result<Finish> {
     let name = name_of(input_path);
@@ -112,6 +113,7 @@ pub fn encode(
     let config = VideoEncoderConfig {
         quality,
         bitrate_kbps: args.bitrate,
+        transform,
         keyint: args.keyint,
         scene_cut: !args.no_scene_cut,
         deblock: !args.no_deblock,

@@ -27,14 +27,12 @@ use crate::container::{ContainerReader, ContainerWriter, MediaKind, ReadEvent, S
 use crate::error::{Error, Limits, Result};
 use crate::media::y4m::{Y4mHeader, YuvFrame};
 use crate::signal::Plane;
+use crate::transform::TransformId;
 pub use params::VideoParams;
 use rate::RateControl;
 use slice::{
     decode_slice, FrameSetup, PlaneRows, Reference, SliceEncoder, SliceOutput, Tuning, MAX_QP,
 };
-
-/// Transform id of the video codec: the 8×8 DCT with the integer inverse.
-pub const VIDEO_TRANSFORM: u8 = 0;
 
 /// Everything the video encoder can be asked to do.
 #[derive(Debug, Clone)]
@@ -53,6 +51,8 @@ pub struct VideoEncoderConfig {
     pub threads: usize,
     /// Macroblock rows per slice (0 = chosen from the picture height).
     pub slice_rows: u16,
+    /// The residual block transform (any member of the family; the exact DCT by default).
+    pub transform: TransformId,
     pub tuning: Tuning,
 }
 
@@ -66,6 +66,7 @@ impl Default for VideoEncoderConfig {
             deblock: true,
             threads: 0,
             slice_rows: 0,
+            transform: TransformId::Dct,
             tuning: Tuning::default(),
         }
     }
@@ -293,6 +294,7 @@ impl<W: Write> VideoEncoder<W> {
             config.quality
         };
         params.bitrate_kbps = config.bitrate_kbps.unwrap_or(0);
+        params.transform = config.transform;
         params.flags = if config.deblock {
             params::FLAG_DEBLOCK
         } else {
@@ -309,7 +311,11 @@ impl<W: Write> VideoEncoder<W> {
             }
             mh.div_ceil(slices) as u16
         };
-        let header = StreamHeader::new(MediaKind::Video, VIDEO_TRANSFORM, params.to_bytes());
+        let header = StreamHeader::new(
+            MediaKind::Video,
+            params.transform.to_u8(),
+            params.to_bytes(),
+        );
         let writer = ContainerWriter::new(out, &header)?;
         let rate = match config.bitrate_kbps {
             Some(kbps) => RateControl::bitrate(kbps, params.frame_seconds()),
@@ -619,13 +625,11 @@ impl<R: Read> VideoStreamDecoder<R> {
                 header.media.name()
             )));
         }
-        if header.transform != VIDEO_TRANSFORM {
-            return Err(Error::Unsupported(format!(
-                "video transform id {}, this build knows {VIDEO_TRANSFORM}",
-                header.transform
-            )));
-        }
-        let params = VideoParams::from_bytes(&header.params, &limits)?;
+        let transform = TransformId::from_u8(header.transform)?;
+        let params = VideoParams {
+            transform,
+            ..VideoParams::from_bytes(&header.params, &limits)?
+        };
         let seconds = limits.max_concealed_seconds as u64;
         let frames = (seconds as f64 / params.frame_seconds()).ceil();
         let max_run = (frames.min((seconds * MAX_CONCEALED_FPS) as f64) as u64).max(1);

@@ -7,6 +7,7 @@
 
 use crate::error::{Error, Limits, Result};
 use crate::media::y4m::{ChromaFormat, Y4mHeader};
+use crate::transform::TransformId;
 
 /// Bytes of the video parameter block.
 pub const PARAMS_BYTES: usize = 40;
@@ -33,6 +34,9 @@ pub struct VideoParams {
     pub slice_rows: u16,
     /// Target bitrate in kbit/s under bitrate control, else 0 (informative).
     pub bitrate_kbps: u32,
+    /// The residual block transform: the stream header's transform byte (not part of the
+    /// parameter block, which [`VideoParams::from_bytes`] reads as the exact DCT).
+    pub transform: TransformId,
 }
 
 impl VideoParams {
@@ -50,6 +54,7 @@ impl VideoParams {
             flags: FLAG_DEBLOCK,
             slice_rows: 1,
             bitrate_kbps: 0,
+            transform: TransformId::Dct,
         }
     }
 
@@ -170,6 +175,7 @@ impl VideoParams {
             flags,
             slice_rows,
             bitrate_kbps: u32_at(32),
+            transform: TransformId::Dct,
         })
     }
 }

@@ -30,7 +30,8 @@ use crate::quant::rdo::optimize_block;
 use crate::quant::scalar::{dequantize, quantize};
 use crate::quant::tables::ZIGZAG;
 use crate::signal::Plane;
-use crate::transform::dct::{inverse_int, ForwardDct, DEQUANT_ONE};
+use crate::transform::dct::DEQUANT_ONE;
+use crate::transform::{dequant_table, dequantize_block, transform, BlockTransform};
 
 /// Largest quantizer index.
 pub const MAX_QP: u8 = 51;
@@ -125,14 +126,42 @@ pub struct PlaneRows<'a> {
     pub data: &'a mut [u8],
 }
 
-/// Rebuilds an 8×8 block from its levels and prediction: the decoder's arithmetic.
-pub fn reconstruct_block(levels: &[i32; 64], step16: u16, pred: &[u8; 64], out: &mut [u8; 64]) {
-    let mut coeffs = [0i32; 64];
-    for k in 0..64 {
-        coeffs[k] = dequantize(levels[k], step16);
+/// The residual transform of a frame and its dequantization tables (luma, chroma).
+pub struct Residual {
+    pub member: &'static dyn BlockTransform,
+    pub tables: [[i32; 64]; 2],
+}
+
+impl Residual {
+    /// The stream's transform with the flat steps of quantizer index `qp`.
+    pub fn new(params: &VideoParams, qp: u8) -> Residual {
+        let id = params.transform;
+        Residual {
+            member: transform(id),
+            tables: plane_steps(qp).map(|step| dequant_table(id, &[step; 64])),
+        }
     }
+}
+
+/// Rebuilds an 8×8 block from its levels and prediction: the decoder's arithmetic
+/// (`table` is the plane's dequantization table).
+pub fn reconstruct_block(
+    levels: &[i32; 64],
+    residual: &Residual,
+    chroma: bool,
+    pred: &[u8; 64],
+    out: &mut [u8; 64],
+) {
+    let mut coeffs = [0i32; 64];
+    let limit = residual.member.input_limit();
+    dequantize_block(
+        levels,
+        &residual.tables[chroma as usize],
+        limit,
+        &mut coeffs,
+    );
     let mut res = [0i32; 64];
-    inverse_int(&coeffs, &mut res);
+    residual.member.inverse(&coeffs, &mut res);
     for k in 0..64 {
         out[k] = (pred[k] as i32 + res[k]).clamp(0, 255) as u8;
     }
@@ -239,7 +268,7 @@ pub struct SliceEncoder<'a> {
     models: SliceModels,
     steps: [u16; 2],
     lambda: f64,
-    dct: ForwardDct,
+    residual: Residual,
 }
 
 impl<'a> SliceEncoder<'a> {
@@ -257,7 +286,7 @@ impl<'a> SliceEncoder<'a> {
             models: SliceModels::new(),
             steps: plane_steps(setup.qp),
             lambda: 0.136 * unit * unit * tuning.lambda_scale as f64,
-            dct: ForwardDct::new(),
+            residual: Residual::new(setup.params, setup.qp),
         }
     }
 
@@ -514,7 +543,7 @@ impl<'a> SliceEncoder<'a> {
             };
             let mut out = pr;
             if choice.coded {
-                reconstruct_block(&choice.levels.levels, step, &pr, &mut out);
+                reconstruct_block(&choice.levels.levels, &self.residual, chroma, &pr, &mut out);
             }
             for k in 0..64 {
                 let d = s[k] as i32 - out[k] as i32;
@@ -569,7 +598,7 @@ impl<'a> SliceEncoder<'a> {
             residual[k] = src[k] as f32 - pred[k] as f32;
         }
         let mut coeffs = [0f32; 64];
-        self.dct.forward(&residual, &mut coeffs);
+        self.residual.member.forward(&residual, &mut coeffs);
         let intra = kind == KIND_INTRA;
         let rounding = if intra {
             self.tuning.intra_rounding
@@ -630,6 +659,7 @@ pub fn decode_slice(
 ) -> Result<SliceOutput> {
     let g = Geometry::new(setup.params, slice);
     let steps = plane_steps(setup.qp);
+    let residual = Residual::new(setup.params, setup.qp);
     let mut grids = g.grids();
     let mut state = MbState::new(g.mw * g.mb_rows);
     let mut models = SliceModels::new();
@@ -722,7 +752,7 @@ pub fn decode_slice(
                 let pr = block_of(&pred[p], w, x, y);
                 let mut out = pr;
                 if coded {
-                    reconstruct_block(&levels.levels, steps[chroma as usize], &pr, &mut out);
+                    reconstruct_block(&levels.levels, &residual, chroma, &pr, &mut out);
                 }
                 recon[p].resize(w * h, 0);
                 put_block(&mut recon[p], w, x, y, &out);
