@@ -54,6 +54,7 @@ pub mod mrdct;
 pub mod rdct;
 pub mod sdct;
 mod separable;
+pub mod switched;
 pub mod wht;
 pub mod window;
 
