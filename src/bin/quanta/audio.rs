@@ -59,6 +59,13 @@ pub struct AudioEncodeArgs {
     /// Audio, expert: how far the perceptual noise follows the masking threshold (0 to 1).
     #[arg(long)]
     masking: Option<f32>,
+    /// Audio: code every frame as one long block (no short blocks on transients).
+    #[arg(long)]
+    no_block_switching: bool,
+    /// Audio, expert: transient detector threshold, the energy ratio of a sub-block over the
+    /// recent past that counts as an attack (default 10).
+    #[arg(long)]
+    transient_threshold: Option<f32>,
 }
 
 /// Audio options of `quanta decode`.
@@ -125,6 +132,10 @@ pub fn encode(
     };
     let config = AudioEncoderConfig {
         masking: args.masking.unwrap_or(config.masking),
+        block_switching: !args.no_block_switching,
+        transient_threshold: args
+            .transient_threshold
+            .unwrap_or(config.transient_threshold),
         ..config
     };
     config.validate()?;
@@ -164,13 +175,15 @@ pub fn encode(
     let p = &outcome.params;
     let duration = outcome.samples as f64 / p.sample_rate as f64;
     eprintln!(
-        "{name}: {} Hz, {} ch, {:.2} s -> {} bytes, {:.1} kbit/s, {:.0}x realtime",
+        "{name}: {} Hz, {} ch, {:.2} s -> {} bytes, {:.1} kbit/s, {:.0}x realtime, {} of {} frames short",
         p.sample_rate,
         p.channels,
         duration,
         outcome.bytes,
         outcome.bytes as f64 * 8.0 / duration.max(1e-9) / 1000.0,
-        duration / seconds.max(1e-9)
+        duration / seconds.max(1e-9),
+        outcome.short_frames,
+        outcome.frames
     );
     Ok(Finish::Ok)
 }

@@ -3,7 +3,9 @@
 //! Encoding cuts the input into frames of `N` samples (1024 by default) and packets of
 //! several frames. Frame `j` is the MDCT of input samples `[(j-1)N, (j+1)N)` (zeros before
 //! the start and after the end), so `ceil(L/N) + 1` frames cover `L` samples and the
-//! decoder drops the first `N` samples it synthesizes (the encoder delay). Packets flow
+//! decoder drops the first `N` samples it synthesizes (the encoder delay). The framer
+//! detects transients as it reads (`transient`) and marks their frames short: eight MDCTs
+//! of `N/8` under block-switched windows (`transform::switched`). Packets flow
 //! through the pipeline: MDCT, psychoacoustic thresholds and the stereo decision on N
 //! workers; quantization and range coding either on the workers too (quality mode) or in
 //! order in the sink, where rate control picks each packet's step offset against a bit
@@ -21,14 +23,22 @@
 
 pub mod analysis;
 pub mod frame;
+mod framer;
 pub mod params;
+pub mod transient;
 
 use std::io::{Read, Write};
 use std::sync::Mutex;
 
 use analysis::{quantize_channel, Analysis, Analyzer, Group};
-use frame::{read_channel, step_size, write_channel, ChannelState, Models};
-use params::{band_edges, end_payload, read_end_payload, PacketPrefix, AUDIO_TRANSFORM_MDCT};
+use frame::{
+    effective_step, read_channel, read_sequence, step_size, write_channel, write_sequence,
+    ChannelState, Models,
+};
+use framer::Framer;
+use params::{
+    band_edges, end_payload, read_end_payload, short_band_edges, PacketPrefix, AUDIO_TRANSFORM_MDCT,
+};
 pub use params::{AudioParams, AudioTune};
 
 use crate::container::{
@@ -38,7 +48,7 @@ use crate::entropy::{RangeDecoder, RangeEncoder, SymbolWriter};
 use crate::error::{Error, Limits, Result};
 use crate::media::audio::AudioSource;
 use crate::pipeline::{self, PipelineConfig, RunStats};
-use crate::transform::mdct::InverseMdct;
+use crate::transform::switched::{SwitchedInverseMdct, WindowSequence, SHORT_BLOCKS};
 use crate::transform::window::WindowShape;
 
 /// How the encoder spends bits.
@@ -66,6 +76,11 @@ pub struct AudioEncoderConfig {
     pub rounding: f32,
     /// Perceptual tune: how far the noise follows the masking threshold (0 to 1).
     pub masking: f32,
+    /// Short blocks on transients (block switching); off: every frame is long.
+    pub block_switching: bool,
+    /// Transient detector threshold: the energy ratio of a high-passed sub-block over the
+    /// recent past that makes an attack (above 1; see `transient`).
+    pub transient_threshold: f32,
 }
 
 impl Default for AudioEncoderConfig {
@@ -79,6 +94,8 @@ impl Default for AudioEncoderConfig {
             threads: 0,
             rounding: 0.5,
             masking: 0.1,
+            block_switching: true,
+            transient_threshold: transient::DEFAULT_THRESHOLD,
         }
     }
 }
@@ -135,6 +152,12 @@ impl AudioEncoderConfig {
                 self.masking
             )));
         }
+        if !(self.transient_threshold.is_finite() && self.transient_threshold > 1.0) {
+            return Err(Error::InvalidArgument(format!(
+                "transient threshold {} (expected above 1)",
+                self.transient_threshold
+            )));
+        }
         if !(self.rounding.is_finite() && (0.0..=0.5).contains(&self.rounding)) {
             return Err(Error::InvalidArgument(format!(
                 "rounding {} (expected 0 to 0.5)",
@@ -163,125 +186,43 @@ pub struct AudioEncodeOutcome {
     /// Bytes written, header included.
     pub bytes: u64,
     pub packets: u32,
+    /// Frames in all, and frames coded as short blocks.
+    pub frames: u64,
+    pub short_frames: u64,
     pub stats: RunStats,
 }
 
-/// Reads the source into packet groups: each holds `frames + 1` hops of samples.
-struct Framer<S: AudioSource> {
-    source: S,
-    params: AudioParams,
-    /// Planar samples from timeline position `start` on.
-    buffer: Vec<Vec<f32>>,
-    start: i64,
-    ended: bool,
-    total: u64,
-    next_frame: u64,
-    interleaved: Vec<f32>,
-    done: bool,
+/// The band layouts of a stream: long frames, and short frames (interleaved blocks).
+struct Layouts {
+    long: Vec<usize>,
+    short: Vec<usize>,
 }
 
-impl<S: AudioSource> Framer<S> {
-    fn new(source: S, params: AudioParams) -> Framer<S> {
-        let n = params.frame_size;
-        let channels = params.channels as usize;
-        Framer {
-            source,
-            params,
-            buffer: vec![vec![0.0; n]; channels],
-            start: -(n as i64),
-            ended: false,
-            total: 0,
-            next_frame: 0,
-            interleaved: Vec::new(),
-            done: false,
+impl Layouts {
+    fn new(params: &AudioParams) -> Layouts {
+        Layouts {
+            long: band_edges(params.frame_size, params.sample_rate),
+            short: short_band_edges(params.frame_size, params.sample_rate),
         }
     }
 
-    /// Reads until the buffer reaches timeline position `end` or the input ends.
-    fn fill(&mut self, end: i64) -> Result<()> {
-        let channels = self.buffer.len();
-        while !self.ended && self.start + (self.buffer[0].len() as i64) < end {
-            self.interleaved.clear();
-            let got = self.source.read_frames(&mut self.interleaved, 4096)?;
-            if got == 0 {
-                self.ended = true;
-                break;
-            }
-            self.total += got as u64;
-            for (i, &v) in self.interleaved.iter().enumerate() {
-                self.buffer[i % channels].push(v);
-            }
-        }
-        Ok(())
-    }
-
-    fn next_group(&mut self) -> Result<Option<Group>> {
-        if self.done {
-            return Ok(None);
-        }
-        let n = self.params.frame_size as i64;
-        let per = self.params.frames_per_packet as u64;
-        let first = self.next_frame as i64;
-        self.fill((first + per as i64 + 1) * n)?;
-        let frames = if self.ended {
-            let total_frames = if self.total == 0 {
-                0
-            } else {
-                self.total.div_ceil(n as u64) + 1
-            };
-            total_frames.saturating_sub(self.next_frame).min(per)
+    fn edges(&self, sequence: WindowSequence) -> &[usize] {
+        if sequence.is_short() {
+            &self.short
         } else {
-            per
-        };
-        if frames == 0 {
-            self.done = true;
-            return Ok(None);
+            &self.long
         }
-        let from = (first - 1) * n;
-        let to = (first + frames as i64 + 1) * n;
-        let samples: Vec<Vec<f32>> = self
-            .buffer
-            .iter()
-            .map(|b| {
-                (from..to)
-                    .map(|t| {
-                        let i = t - self.start;
-                        if i >= 0 {
-                            b.get(i as usize).copied().unwrap_or(0.0)
-                        } else {
-                            0.0
-                        }
-                    })
-                    .collect()
-            })
-            .collect();
-        // Frame j finishes output positions [(j-1)N, jN), kept when inside [0, total).
-        let out_start = ((first - 1) * n).max(0) as u64;
-        let out_end = ((first + frames as i64 - 1) * n).max(0) as u64;
-        let limit = if self.ended { self.total } else { u64::MAX };
-        let output_samples = out_end.min(limit).saturating_sub(out_start) as u32;
-        self.next_frame += frames;
-        // Drop what no later group needs: everything before (next_frame - 1) N.
-        let keep_from = (self.next_frame as i64 - 1) * n;
-        let drop = (keep_from - self.start).max(0) as usize;
-        for b in &mut self.buffer {
-            let d = drop.min(b.len());
-            b.drain(..d);
-        }
-        self.start += drop as i64;
-        Ok(Some(Group {
-            first_frame: first as u64,
-            frames: frames as u8,
-            output_samples,
-            samples,
-        }))
+    }
+
+    fn channel_state(&self) -> ChannelState {
+        let n = self.long[self.long.len() - 1];
+        ChannelState::new(n, self.long.len() - 1, self.short.len() - 1)
     }
 }
 
 /// Quantizes and codes one analysed packet at `offset`; returns the payload.
-fn code_packet(analysis: &Analysis, edges: &[usize], offset: i32, rounding: f32) -> Vec<u8> {
-    let n = edges[edges.len() - 1];
-    let bands = edges.len() - 1;
+fn code_packet(analysis: &Analysis, layouts: &Layouts, offset: i32, rounding: f32) -> Vec<u8> {
+    let n = layouts.long[layouts.long.len() - 1];
     let channels = analysis.frame.first().map_or(0, |f| f.coeffs.len());
     let mut out = Vec::new();
     PacketPrefix {
@@ -292,25 +233,38 @@ fn code_packet(analysis: &Analysis, edges: &[usize], offset: i32, rounding: f32)
     .write(&mut out);
     let mut enc = RangeEncoder::with_capacity(4096);
     let mut models = Models::default();
-    let mut states: Vec<ChannelState> =
-        (0..channels).map(|_| ChannelState::new(n, bands)).collect();
+    let mut states: Vec<ChannelState> = (0..channels).map(|_| layouts.channel_state()).collect();
     let mut q = vec![0i32; n];
-    let mut steps = vec![0u8; bands];
+    let mut steps = vec![0u8; layouts.long.len() - 1];
+    let mut previous = WindowSequence::Long;
     for frame in &analysis.frame {
+        write_sequence(&mut enc, &mut models, previous, frame.sequence);
+        previous = frame.sequence;
         if channels == 2 {
             enc.put_bit(&mut models.ms, frame.ms);
         }
+        let edges = layouts.edges(frame.sequence);
         for ch in 0..channels {
+            let gains = frame.gains.get(ch).map_or(&[][..], |g| &g[..]);
             quantize_channel(
                 &frame.coeffs[ch],
                 &frame.base_steps[ch],
+                gains,
                 edges,
                 offset,
                 rounding,
                 &mut q,
                 &mut steps,
             );
-            write_channel(&mut enc, &mut models, &mut states[ch], edges, &q, &steps);
+            write_channel(
+                &mut enc,
+                &mut models,
+                &mut states[ch],
+                edges,
+                gains,
+                &q,
+                &steps,
+            );
         }
     }
     out.extend_from_slice(&enc.finish());
@@ -329,7 +283,13 @@ struct RateControl {
 }
 
 impl RateControl {
-    fn code(&mut self, analysis: &Analysis, edges: &[usize], rounding: f32, hop: usize) -> Vec<u8> {
+    fn code(
+        &mut self,
+        analysis: &Analysis,
+        layouts: &Layouts,
+        rounding: f32,
+        hop: usize,
+    ) -> Vec<u8> {
         let samples = analysis.frames as f64 * hop as f64;
         let budget =
             (samples * self.bits_per_sample - 8.0 * PACKET_OVERHEAD_BYTES as f64).max(64.0);
@@ -338,7 +298,7 @@ impl RateControl {
         let mut offset = self.offset;
         let (mut below, mut above): (Option<i32>, Option<i32>) = (None, None);
         for _ in 0..6 {
-            let payload = code_packet(analysis, edges, offset, rounding);
+            let payload = code_packet(analysis, layouts, offset, rounding);
             let size = payload.len() as f64;
             tried.push((offset, payload));
             if (size / target - 1.0).abs() < 0.02 {
@@ -423,11 +383,12 @@ pub fn encode_audio<S: AudioSource, W: Write>(
         },
     };
     params.validate(&limits)?;
-    let edges = band_edges(params.frame_size, sample_rate);
+    let layouts = Layouts::new(&params);
     let header = StreamHeader::new(MediaKind::Audio, AUDIO_TRANSFORM_MDCT, params.to_bytes());
     let mut writer = ContainerWriter::new(out, &header)?;
     let pool: Mutex<Vec<Analyzer>> = Mutex::new(Vec::new());
-    let mut framer = Framer::new(source, params);
+    let threshold = config.block_switching.then_some(config.transient_threshold);
+    let mut framer = Framer::new(source, params, threshold);
     let groups = std::iter::from_fn(|| framer.next_group().transpose());
     let fixed_offset = match config.rate {
         RateMode::Quality(q) => Some(config.quality_offset(q)),
@@ -449,14 +410,15 @@ pub fn encode_audio<S: AudioSource, W: Write>(
         groups,
         ("analyze", |group: Group| {
             let taken = pool.lock().ok().and_then(|mut p| p.pop());
-            let mut analyzer =
-                taken.unwrap_or_else(|| Analyzer::new(&params, &edges, config.masking));
+            let mut analyzer = taken.unwrap_or_else(|| {
+                Analyzer::new(&params, &layouts.long, &layouts.short, config.masking)
+            });
             let analysis = analyzer.analyze(&group);
             if let Ok(mut p) = pool.lock() {
                 p.push(analyzer);
             }
             Ok(match fixed_offset {
-                Some(offset) => Err(code_packet(&analysis, &edges, offset, config.rounding)),
+                Some(offset) => Err(code_packet(&analysis, &layouts, offset, config.rounding)),
                 None => Ok(analysis),
             })
         }),
@@ -464,9 +426,9 @@ pub fn encode_audio<S: AudioSource, W: Write>(
             let payload = match (item, rate.as_mut()) {
                 (Err(payload), _) => payload,
                 (Ok(analysis), Some(rc)) => {
-                    rc.code(&analysis, &edges, config.rounding, params.frame_size)
+                    rc.code(&analysis, &layouts, config.rounding, params.frame_size)
                 }
-                (Ok(analysis), None) => code_packet(&analysis, &edges, 0, config.rounding),
+                (Ok(analysis), None) => code_packet(&analysis, &layouts, 0, config.rounding),
             };
             if let Ok((prefix, _)) = PacketPrefix::read(&payload, &params) {
                 frames_total = prefix.first_frame + prefix.frames as u64;
@@ -489,6 +451,8 @@ pub fn encode_audio<S: AudioSource, W: Write>(
         samples,
         bytes,
         packets,
+        frames: frames_total,
+        short_frames: framer.short_frames,
         stats,
     })
 }
@@ -514,12 +478,18 @@ pub struct AudioDecodeReport {
     pub complete: bool,
 }
 
+/// One decoded frame: its window and, per channel, its dequantized coefficients (L/R
+/// already restored).
+struct DecodedFrame {
+    sequence: WindowSequence,
+    coeffs: Vec<Vec<f32>>,
+}
+
 /// A packet's decoded content, or why it could not be decoded.
 enum Decoded {
     Frames {
         prefix: PacketPrefix,
-        /// Per frame, per channel: dequantized coefficients (L/R already restored).
-        coeffs: Vec<Vec<Vec<f32>>>,
+        coeffs: Vec<DecodedFrame>,
     },
     Lost {
         prefix: Option<PacketPrefix>,
@@ -530,29 +500,48 @@ enum Decoded {
 fn decode_packet(
     payload: &[u8],
     params: &AudioParams,
-    edges: &[usize],
-) -> Result<(PacketPrefix, Vec<Vec<Vec<f32>>>)> {
+    layouts: &Layouts,
+) -> Result<(PacketPrefix, Vec<DecodedFrame>)> {
     let (prefix, body) = PacketPrefix::read(payload, params)?;
     let n = params.frame_size;
-    let bands = edges.len() - 1;
     let channels = params.channels as usize;
     let mut dec = RangeDecoder::new(body);
     let mut models = Models::default();
-    let mut states: Vec<ChannelState> =
-        (0..channels).map(|_| ChannelState::new(n, bands)).collect();
+    let mut states: Vec<ChannelState> = (0..channels).map(|_| layouts.channel_state()).collect();
     let mut q = vec![0i32; n];
-    let mut steps = vec![0u8; bands];
+    let mut steps = vec![0u8; layouts.long.len() - 1];
+    let mut gains = [0i32; SHORT_BLOCKS];
     let mut frames = Vec::with_capacity(prefix.frames as usize);
+    let mut previous = WindowSequence::Long;
     for _ in 0..prefix.frames {
+        let sequence = read_sequence(&mut dec, &mut models, previous);
+        previous = sequence;
+        let short = sequence.is_short();
+        let edges = layouts.edges(sequence);
+        // Coefficient k of a short frame belongs to block k & mask.
+        let mask = if short { SHORT_BLOCKS - 1 } else { 0 };
         let ms = channels == 2 && dec.get_bit(&mut models.ms);
         let mut chans = Vec::with_capacity(channels);
         for state in states.iter_mut() {
-            read_channel(&mut dec, &mut models, state, edges, &mut q, &mut steps)?;
+            let (q, steps) = (&mut q[..], &mut steps[..]);
+            read_channel(
+                &mut dec,
+                &mut models,
+                state,
+                edges,
+                short,
+                &mut gains,
+                q,
+                steps,
+            )?;
             let mut c = vec![0f32; n];
-            for b in 0..bands {
-                let step = step_size(steps[b]);
+            let mut step = [0f32; SHORT_BLOCKS];
+            for b in 0..edges.len() - 1 {
+                for (i, v) in step.iter_mut().enumerate().take(mask + 1) {
+                    *v = step_size(effective_step(steps[b], gains[i]));
+                }
                 for k in edges[b]..edges[b + 1] {
-                    c[k] = q[k] as f32 * step;
+                    c[k] = q[k] as f32 * step[k & mask];
                 }
             }
             chans.push(c);
@@ -566,7 +555,10 @@ fn decode_packet(
                 *b = r;
             }
         }
-        frames.push(chans);
+        frames.push(DecodedFrame {
+            sequence,
+            coeffs: chans,
+        });
     }
     if dec.overran() {
         return Err(Error::invalid("audio packet ends before its last frame"));
@@ -577,7 +569,7 @@ fn decode_packet(
 /// Overlap-add synthesis in stream order, with trimming and concealment.
 struct Synthesis {
     params: AudioParams,
-    imdct: InverseMdct,
+    imdct: SwitchedInverseMdct,
     overlap: Vec<Vec<f64>>,
     block: Vec<f64>,
     zeros: Vec<f32>,
@@ -592,16 +584,18 @@ impl Synthesis {
     /// output samples of the ones it finishes.
     fn frame<F: FnMut(&[f32]) -> Result<()>>(
         &mut self,
-        coeffs: Option<&[Vec<f32>]>,
+        frame: Option<&DecodedFrame>,
         limit: u64,
         sink: &mut F,
     ) -> Result<u64> {
         let n = self.params.frame_size;
         let channels = self.overlap.len();
         let mut finished: Vec<Vec<f64>> = Vec::with_capacity(channels);
+        // A lost frame is silence: all-zero coefficients give zeros under any window.
+        let sequence = frame.map_or(WindowSequence::Long, |f| f.sequence);
         for ch in 0..channels {
-            let c = coeffs.map_or(&self.zeros[..], |c| &c[ch][..]);
-            self.imdct.inverse(c, &mut self.block);
+            let c = frame.map_or(&self.zeros[..], |f| &f.coeffs[ch][..]);
+            self.imdct.inverse(c, sequence, &mut self.block);
             let out: Vec<f64> = (0..n)
                 .map(|i| self.overlap[ch][i] + self.block[i])
                 .collect();
@@ -663,12 +657,12 @@ pub fn decode_audio_stream<R: Read + Send, F: FnMut(&[f32]) -> Result<()>>(
     mut sink: F,
 ) -> Result<AudioDecodeReport> {
     let params = audio_params(reader.header(), &options.limits)?;
-    let edges = band_edges(params.frame_size, params.sample_rate);
+    let layouts = Layouts::new(&params);
     let n = params.frame_size;
     let channels = params.channels as usize;
     let mut synth = Synthesis {
         params,
-        imdct: InverseMdct::new(n, params.window),
+        imdct: SwitchedInverseMdct::new(n, params.window),
         overlap: vec![vec![0.0; n]; channels],
         block: vec![0.0; 2 * n],
         zeros: vec![0.0; n],
@@ -689,7 +683,7 @@ pub fn decode_audio_stream<R: Read + Send, F: FnMut(&[f32]) -> Result<()>>(
         ("decode", |event: ReadEvent| {
             Ok(match event {
                 ReadEvent::Packet(packet) => {
-                    match decode_packet(&packet.payload, &params, &edges) {
+                    match decode_packet(&packet.payload, &params, &layouts) {
                         Ok((prefix, coeffs)) => Decoded::Frames { prefix, coeffs },
                         Err(e) => Decoded::Lost {
                             prefix: PacketPrefix::read(&packet.payload, &params)
@@ -745,7 +739,7 @@ pub fn decode_audio_stream<R: Read + Send, F: FnMut(&[f32]) -> Result<()>>(
             }
             let mut remaining = prefix.output_samples as u64;
             for f in 0..prefix.frames as usize {
-                let c = coeffs.as_ref().and_then(|c| c.get(f)).map(|c| &c[..]);
+                let c = coeffs.as_ref().and_then(|c| c.get(f));
                 if c.is_none() {
                     synth.concealed += 1;
                 }
@@ -789,6 +783,5 @@ pub fn decode_audio_stream<R: Read + Send, F: FnMut(&[f32]) -> Result<()>>(
 /// [`crate::fuzzing`]): returns whether it decoded. Never panics on any bytes.
 #[doc(hidden)]
 pub fn decode_packet_for_fuzzing(payload: &[u8], params: &AudioParams) -> bool {
-    let edges = band_edges(params.frame_size, params.sample_rate);
-    decode_packet(payload, params, &edges).is_ok()
+    decode_packet(payload, params, &Layouts::new(params)).is_ok()
 }

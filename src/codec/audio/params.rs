@@ -11,8 +11,9 @@ use crate::transform::window::WindowShape;
 
 /// The transform id byte of an audio stream header: the MDCT.
 pub const AUDIO_TRANSFORM_MDCT: u8 = 1;
-/// Version of the audio parameter block.
-pub const AUDIO_PARAMS_VERSION: u8 = 1;
+/// Version of the audio parameter block and frame syntax: 2 since frames carry their window
+/// (block switching). Version 1 streams are refused (their frames lack the window).
+pub const AUDIO_PARAMS_VERSION: u8 = 2;
 /// Bytes of the parameter block.
 pub const AUDIO_PARAMS_BYTES: usize = 27;
 /// Bytes of the prefix of every data packet, before the range-coded frames.
@@ -297,6 +298,16 @@ pub fn band_edges(n: usize, rate: u32) -> Vec<usize> {
     edges
 }
 
+/// The band edges of a short frame of `n` coefficients (eight interleaved blocks of `n/8`):
+/// the layout of one block, [`band_edges`]`(n/8, rate)`, times eight.
+pub fn short_band_edges(n: usize, rate: u32) -> Vec<usize> {
+    let blocks = crate::transform::switched::SHORT_BLOCKS;
+    band_edges(n / blocks, rate)
+        .iter()
+        .map(|e| e * blocks)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -351,6 +362,11 @@ mod tests {
             }
         }
         assert_eq!(band_edges(1024, 48_000).len() - 1, 44);
+        for &n in &FRAME_SIZES {
+            let e = short_band_edges(n, 48_000);
+            assert!(e.iter().all(|v| v % 8 == 0) && *e.last().unwrap() == n);
+            assert!(e.len() >= 8, "{n} {e:?}");
+        }
     }
 
     #[test]
