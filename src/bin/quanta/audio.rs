@@ -63,7 +63,7 @@ pub struct AudioEncodeArgs {
     #[arg(long)]
     no_block_switching: bool,
     /// Audio, expert: transient detector threshold, the energy ratio of a sub-block over the
-    /// recent past that counts as an attack (default 10).
+    /// recent past that counts as an attack (default 5).
     #[arg(long)]
     transient_threshold: Option<f32>,
 }
