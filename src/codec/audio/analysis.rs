@@ -302,37 +302,63 @@ pub fn quantize_channel(
     q: &mut [i32],
     steps: &mut [u8],
 ) {
-    // Block of coefficient k: k & mask (always 0 in a long frame).
-    let mask = if gains.is_empty() {
-        0
-    } else {
-        SHORT_BLOCKS - 1
-    };
-    let gain = |i: usize| gains.get(i).copied().unwrap_or(0);
-    let mut peaks = [0f32; SHORT_BLOCKS];
-    let mut inverse = [0f32; SHORT_BLOCKS];
     for b in 0..edges.len() - 1 {
-        let mut s = (base_steps[b].round() as i32 + offset).clamp(0, 255) as u8;
-        // Keep levels below 2^15 (far inside what the reader accepts): a finer step than
-        // that buys nothing at any bitrate.
-        peaks.iter_mut().for_each(|p| *p = 0.0);
-        for k in edges[b]..edges[b + 1] {
-            peaks[k & mask] = peaks[k & mask].max(coeffs[k].abs());
-        }
-        while s < 255
-            && (0..=mask)
-                .any(|i| peaks[i] / step_size(effective_step(s, gain(i))) >= MAX_CODED_LEVEL)
-        {
-            s += 1;
-        }
-        steps[b] = s;
-        for (i, v) in inverse.iter_mut().enumerate().take(mask + 1) {
-            *v = 1.0 / step_size(effective_step(s, gain(i)));
-        }
-        for k in edges[b]..edges[b + 1] {
-            let v = coeffs[k] * inverse[k & mask];
-            let m = (v.abs() + rounding) as i32;
-            q[k] = if v < 0.0 { -m } else { m };
-        }
+        let (lo, hi) = (edges[b], edges[b + 1]);
+        let s = (base_steps[b].round() as i32 + offset).clamp(0, 255) as u8;
+        steps[b] = if gains.is_empty() {
+            quantize_long_band(&coeffs[lo..hi], s, rounding, &mut q[lo..hi])
+        } else {
+            quantize_short_band(&coeffs[lo..hi], s, gains, rounding, &mut q[lo..hi])
+        };
     }
+}
+
+/// Quantizes one band of a long frame at step index `s` (raised until the levels stay
+/// below 2^15: a finer step than that buys nothing at any bitrate); returns the index used.
+fn quantize_long_band(coeffs: &[f32], mut s: u8, rounding: f32, q: &mut [i32]) -> u8 {
+    let peak = coeffs.iter().fold(0f32, |m, &c| m.max(c.abs()));
+    while s < 255 && peak / step_size(s) >= MAX_CODED_LEVEL {
+        s += 1;
+    }
+    let inverse = 1.0 / step_size(s);
+    for (level, &c) in q.iter_mut().zip(coeffs) {
+        let v = c * inverse;
+        let m = (v.abs() + rounding) as i32;
+        *level = if v < 0.0 { -m } else { m };
+    }
+    s
+}
+
+/// Quantizes one band of a short frame (interleaved blocks: coefficient `i` of the band
+/// belongs to block `i mod 8`, as band edges are multiples of 8) at step index `s` plus
+/// each block's gain; returns the band's index used.
+fn quantize_short_band(
+    coeffs: &[f32],
+    mut s: u8,
+    gains: &[i32],
+    rounding: f32,
+    q: &mut [i32],
+) -> u8 {
+    let mut peaks = [0f32; SHORT_BLOCKS];
+    for (i, &c) in coeffs.iter().enumerate() {
+        let p = &mut peaks[i % SHORT_BLOCKS];
+        *p = p.max(c.abs());
+    }
+    let too_fine = |s: u8| {
+        (0..SHORT_BLOCKS)
+            .any(|i| peaks[i] / step_size(effective_step(s, gains[i])) >= MAX_CODED_LEVEL)
+    };
+    while s < 255 && too_fine(s) {
+        s += 1;
+    }
+    let mut inverse = [0f32; SHORT_BLOCKS];
+    for (v, &g) in inverse.iter_mut().zip(gains) {
+        *v = 1.0 / step_size(effective_step(s, g));
+    }
+    for (i, (level, &c)) in q.iter_mut().zip(coeffs).enumerate() {
+        let v = c * inverse[i % SHORT_BLOCKS];
+        let m = (v.abs() + rounding) as i32;
+        *level = if v < 0.0 { -m } else { m };
+    }
+    s
 }
