@@ -37,7 +37,7 @@ pub const PAST_DECAY_DB_PER_MS: f32 = 0.4;
 pub const ENERGY_FLOOR: f32 = 1e-6;
 /// The default attack threshold: a sub-block with 5 times (7 dB) the energy of the recent
 /// past. Tuned on the corpus (docs/BENCH.md, "Block switching"): 5 gave the best ViSQOL
-/// and pre-echo of 5, 10 and 20 on every file, with 3 to 13% of the frames short.
+/// and pre-echo of 5, 10 and 20 on every file, with 5 to 14% of the frames short.
 pub const DEFAULT_THRESHOLD: f32 = 5.0;
 
 /// Decides, frame by frame, where the short blocks go.
