@@ -4,7 +4,7 @@
 //! thrown away. Kept in the library so that the fuzzers and `cargo test` run the same code.
 
 use crate::codec::audio::{decode_audio, decode_packet_for_fuzzing, AudioDecodeOptions};
-use crate::codec::audio::{AudioParams, AudioTune};
+use crate::codec::audio::{AudioParams, AudioTransform, AudioTune};
 use crate::codec::image::params::{ChromaSampling, ImageParams};
 use crate::codec::image::tile::decode_tile;
 use crate::codec::image::{decode_picture, ImageDecodeOptions};
@@ -147,12 +147,20 @@ pub fn audio_packet(data: &[u8]) {
     if data.len() < 3 {
         return;
     }
+    // Bit 6 of the third byte picks the lossless transform (mono packets then need an
+    // even frame count, so the count is doubled there).
+    let lossless = data[2] & 0x40 != 0;
     let params = AudioParams {
+        transform: if lossless {
+            AudioTransform::IntMdct
+        } else {
+            AudioTransform::Mdct
+        },
         sample_rate: [8_000, 16_000, 44_100, 48_000, 96_000][data[0] as usize % 5],
         channels: 1 + (data[1] & 1),
         frame_size: [256, 512, 1024, 2048][(data[1] >> 1) as usize % 4],
-        frames_per_packet: 1 + data[2] % 8,
-        window: if data[2] & 0x80 == 0 {
+        frames_per_packet: (1 + data[2] % 8) * (1 + lossless as u8),
+        window: if data[2] & 0x80 == 0 || lossless {
             WindowShape::Sine
         } else {
             WindowShape::Kbd

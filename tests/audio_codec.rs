@@ -451,3 +451,74 @@ fn short_blocks_in_every_frame_size_and_window() {
         }
     }
 }
+
+/// Rewrites an audio stream packet by packet: `prefix` edits each payload's first bytes
+/// (the frame index), `end` replaces the end-of-stream payload.
+fn rewritten(stream: &[u8], edit: &dyn Fn(u32, &mut Vec<u8>), end: Option<Vec<u8>>) -> Vec<u8> {
+    use quanta::container::{ContainerReader, ContainerWriter, ReadEvent};
+    use quanta::error::Limits;
+    let mut reader = ContainerReader::new(stream, Limits::default()).unwrap();
+    let mut out = Vec::new();
+    let mut writer = ContainerWriter::new(&mut out, reader.header()).unwrap();
+    while let Some(event) = reader.next_event().unwrap() {
+        if let ReadEvent::Packet(mut p) = event {
+            edit(p.sequence, &mut p.payload);
+            writer.write_packet(p.keyframe, &p.payload).unwrap();
+        }
+    }
+    let end = end.unwrap_or_else(|| reader.end_payload().unwrap_or(&[]).to_vec());
+    writer.finish(&end).unwrap();
+    out
+}
+
+#[test]
+fn forged_frame_numbers_and_lengths_are_reported_not_filled() {
+    let rate = 16_000;
+    let input = music(rate, 1, 0.5);
+    let config = AudioEncoderConfig {
+        frames_per_packet: 2,
+        ..AudioEncoderConfig::default()
+    };
+    let mut stream = Vec::new();
+    encode_audio(
+        MemorySource::new(rate, 1, input.clone()),
+        &config,
+        &mut stream,
+    )
+    .unwrap();
+    let decode = |s: &[u8]| {
+        let mut samples = 0usize;
+        let report = decode_audio(s, &AudioDecodeOptions::default(), |x| {
+            samples += x.len();
+            Ok(())
+        })
+        .unwrap();
+        (samples, report.damage)
+    };
+    // Unchanged, the rewrite decodes exactly.
+    let (samples, damage) = decode(&rewritten(&stream, &|_, _| {}, None));
+    assert_eq!(samples, input.len());
+    assert!(damage.is_empty(), "{damage:?}");
+    // A stream end that claims a day of audio: reported, not filled with silence.
+    let mut end = (rate as u64 * 86_400).to_le_bytes().to_vec();
+    end.extend_from_slice(&1_000_000u64.to_le_bytes());
+    let (samples, damage) = decode(&rewritten(&stream, &|_, _| {}, Some(end)));
+    assert!(
+        samples <= input.len() + 600 * rate as usize + 1024,
+        "{samples}"
+    );
+    assert!(damage.iter().any(|d| d.contains("claims")), "{damage:?}");
+    // A packet whose frame number jumps a billion frames ahead: reported, no gap filled.
+    let jump = |seq: u32, payload: &mut Vec<u8>| {
+        if seq == 2 {
+            let first = u64::from_le_bytes(payload[..8].try_into().unwrap());
+            payload[..8].copy_from_slice(&(first + 1_000_000_000).to_le_bytes());
+        }
+    };
+    let (samples, damage) = decode(&rewritten(&stream, &jump, None));
+    assert!(
+        samples <= input.len() + 600 * rate as usize + 1024,
+        "{samples}"
+    );
+    assert!(damage.iter().any(|d| d.contains("jumps")), "{damage:?}");
+}

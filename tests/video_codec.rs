@@ -131,6 +131,62 @@ fn decoder_output_equals_encoder_reconstruction_for_every_layout_and_odd_sizes()
     }
 }
 
+/// A texture whose left part drifts right and right part drifts left, the boundary inside
+/// a macroblock column, so that macroblocks on it want two vectors.
+fn shear_clip(w: usize, h: usize, chroma: ChromaFormat, frames: usize) -> Vec<YuvFrame> {
+    (0..frames)
+        .map(|f| {
+            let mut frame = YuvFrame::filled(w, h, chroma, 0);
+            for (p, plane) in frame.planes.iter_mut().enumerate() {
+                let (sx, sy) = if p == 0 { (0, 0) } else { chroma.shifts() };
+                for y in 0..plane.height {
+                    for x in 0..plane.width {
+                        let (lx, ly) = ((x << sx) as f64, (y << sy) as f64);
+                        let shift = if (x << sx) < w / 2 + 8 { 3.0 } else { -3.0 };
+                        let gx = lx - shift * f as f64;
+                        let v = 128.0
+                            + 70.0 * (gx * 0.31).sin() * (ly * 0.23).cos()
+                            + 25.0 * ((gx - ly) * 0.11).sin();
+                        plane.data[y * plane.width + x] = v.clamp(0.0, 255.0) as u8;
+                    }
+                }
+            }
+            frame
+        })
+        .collect()
+}
+
+#[test]
+fn split_macroblocks_decode_exactly_in_every_layout() {
+    for chroma in [
+        ChromaFormat::Yuv420Jpeg,
+        ChromaFormat::Yuv422,
+        ChromaFormat::Yuv444,
+        ChromaFormat::Mono,
+    ] {
+        let (w, h) = (64, 48);
+        let frames = shear_clip(w, h, chroma, 4);
+        let header = Y4mHeader::new(w as u32, h as u32, chroma, (30, 1));
+        let config = VideoEncoderConfig {
+            threads: 1,
+            ..VideoEncoderConfig::default()
+        };
+        let mut enc = VideoEncoder::new(Vec::new(), &header, &config).unwrap();
+        let mut recon = Vec::new();
+        let mut split = 0;
+        for f in &frames {
+            split += enc.encode_frame(f).unwrap().split_mbs;
+            recon.push(hash(enc.reconstruction().unwrap()));
+        }
+        let stream = enc.finish().unwrap().0;
+        assert!(split > 0, "{chroma:?}: no macroblock was split");
+        let (decoded, _, damage) = decode(&stream);
+        assert_eq!(damage, 0);
+        let hashes: Vec<u64> = decoded.iter().map(hash).collect();
+        assert_eq!(hashes, recon, "{chroma:?}");
+    }
+}
+
 #[test]
 fn output_bytes_do_not_depend_on_the_thread_count() {
     let frames = clip(48, 64, ChromaFormat::Yuv420Jpeg, 4);

@@ -19,8 +19,24 @@ use symphonia::core::meta::MetadataOptions;
 
 use crate::error::{Error, Limits, Result};
 
+/// What the samples of a source were before they became `f32`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PcmDepth {
+    /// Integer PCM of this many bits.
+    Integer(u32),
+    /// Floating-point samples.
+    Float,
+    /// Not known (decoded lossy audio, or a container that does not say).
+    Unknown,
+}
+
 /// A source of interleaved samples.
 pub trait AudioSource: Send {
+    /// The input's sample format, when known (the lossless mode refuses float and more
+    /// than 16 bits).
+    fn pcm_depth(&self) -> PcmDepth {
+        PcmDepth::Unknown
+    }
     /// Samples per second per channel.
     fn sample_rate(&self) -> u32;
     /// Interleaved channels.
@@ -93,6 +109,34 @@ fn check_format(name: &str, rate: u32, channels: usize) -> Result<()> {
     Ok(())
 }
 
+/// The sample format a track's codec parameters announce.
+fn pcm_depth_of(params: &symphonia::core::codecs::audio::AudioCodecParameters) -> PcmDepth {
+    use symphonia::core::audio::sample::SampleFormat;
+    use symphonia::core::codecs::audio::well_known::*;
+    let float_codecs = [
+        CODEC_ID_PCM_F32LE,
+        CODEC_ID_PCM_F32LE_PLANAR,
+        CODEC_ID_PCM_F32BE,
+        CODEC_ID_PCM_F32BE_PLANAR,
+        CODEC_ID_PCM_F64LE,
+        CODEC_ID_PCM_F64LE_PLANAR,
+        CODEC_ID_PCM_F64BE,
+        CODEC_ID_PCM_F64BE_PLANAR,
+    ];
+    if float_codecs.contains(&params.codec)
+        || matches!(
+            params.sample_format,
+            Some(SampleFormat::F32 | SampleFormat::F64)
+        )
+    {
+        return PcmDepth::Float;
+    }
+    // Integer PCM, FLAC, ALAC and the like announce their bits; lossy codecs do not.
+    params
+        .bits_per_sample
+        .map_or(PcmDepth::Unknown, PcmDepth::Integer)
+}
+
 /// An audio file decoded through symphonia, packet by packet.
 pub struct SymphoniaSource {
     name: String,
@@ -102,6 +146,7 @@ pub struct SymphoniaSource {
     rate: u32,
     channels: usize,
     total: Option<u64>,
+    depth: PcmDepth,
     pending: Vec<f32>,
     pending_at: usize,
     scratch: Vec<f32>,
@@ -199,6 +244,7 @@ impl SymphoniaSource {
         check_format(&name, rate, channels)?;
         let total = track.num_frames;
         let id = track.id;
+        let depth = pcm_depth_of(&params);
         let decoder = symphonia::default::get_codecs()
             .make_audio_decoder(&params, &AudioDecoderOptions::default())
             .map_err(|e| Error::Media(format!("{name}: cannot decode the audio track: {e}")))?;
@@ -210,6 +256,7 @@ impl SymphoniaSource {
             rate,
             channels,
             total,
+            depth,
             pending: Vec::new(),
             pending_at: 0,
             scratch: Vec::new(),
@@ -263,6 +310,9 @@ impl SymphoniaSource {
 }
 
 impl AudioSource for SymphoniaSource {
+    fn pcm_depth(&self) -> PcmDepth {
+        self.depth
+    }
     fn sample_rate(&self) -> u32 {
         self.rate
     }
@@ -341,6 +391,12 @@ impl<R: Read + Send> RawPcmSource<R> {
 }
 
 impl<R: Read + Send> AudioSource for RawPcmSource<R> {
+    fn pcm_depth(&self) -> PcmDepth {
+        match self.format {
+            PcmFormat::S16le => PcmDepth::Integer(16),
+            PcmFormat::F32le => PcmDepth::Float,
+        }
+    }
     fn sample_rate(&self) -> u32 {
         self.rate
     }

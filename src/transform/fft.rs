@@ -98,6 +98,19 @@ impl PlainFft {
         }
     }
 
+    /// A transform of `len` points (a power of two) whose twiddles come from
+    /// [`super::trig::sin_cos_turns`] instead of the platform's libm, so its results are
+    /// the same bits on every IEEE-754 machine (the integer MDCT needs that; the lossy
+    /// decoder keeps [`PlainFft::new`] so its output stays as it was).
+    pub fn portable(len: usize) -> PlainFft {
+        let mut fft = PlainFft::new(len);
+        for (k, t) in fft.twiddles.iter_mut().enumerate() {
+            let (s, c) = super::trig::sin_cos_turns(-(k as i64), len as i64);
+            *t = Complex::new(c, s);
+        }
+        fft
+    }
+
     /// The transform length.
     pub fn len(&self) -> usize {
         self.len
@@ -171,6 +184,8 @@ mod tests {
             let want = naive(&x);
             let mut plain = x.clone();
             PlainFft::new(n).process(&mut plain);
+            let mut portable = x.clone();
+            PlainFft::portable(n).process(&mut portable);
             let mut planned: Vec<Complex<f32>> = x
                 .iter()
                 .map(|c| Complex::new(c.re as f32, c.im as f32))
@@ -178,6 +193,10 @@ mod tests {
             PlannedFft::new(n).process(&mut planned);
             for k in 0..n {
                 assert!((plain[k] - want[k]).norm() < 1e-9 * n as f64, "n {n} k {k}");
+                assert!(
+                    (portable[k] - want[k]).norm() < 1e-9 * n as f64,
+                    "n {n} k {k}"
+                );
                 let p = Complex::new(planned[k].re as f64, planned[k].im as f64);
                 assert!((p - want[k]).norm() < 1e-4 * n as f64, "n {n} k {k}");
             }

@@ -48,6 +48,7 @@ pub mod dct;
 pub mod fft;
 pub mod h264;
 pub mod hevc;
+pub mod intmdct;
 mod lanes;
 pub mod mdct;
 pub mod mrdct;
@@ -55,6 +56,7 @@ pub mod rdct;
 pub mod sdct;
 mod separable;
 pub mod switched;
+pub mod trig;
 pub mod wht;
 pub mod window;
 

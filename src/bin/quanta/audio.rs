@@ -8,7 +8,7 @@ use std::time::Instant;
 use clap::{Args, ValueEnum};
 use quanta::codec::audio::{
     audio_params, decode_audio_stream, encode_audio, AudioDecodeOptions, AudioEncodeOutcome,
-    AudioEncoderConfig, AudioParams, AudioTune, RateMode,
+    AudioEncoderConfig, AudioParams, AudioTransform, AudioTune, RateMode,
 };
 use quanta::container::ContainerReader;
 use quanta::media::audio::{
@@ -66,6 +66,20 @@ pub struct AudioEncodeArgs {
     /// recent past that counts as an attack (default 5).
     #[arg(long)]
     transient_threshold: Option<f32>,
+    /// Audio: lossless coding of 16-bit PCM (integer MDCT, no quantization, long frames
+    /// only); decodes bit for bit.
+    #[arg(
+        long,
+        conflicts_with_all = [
+            "bitrate",
+            "quality",
+            "masking",
+            "tune",
+            "no_block_switching",
+            "transient_threshold",
+        ]
+    )]
+    pub lossless: bool,
 }
 
 /// Audio options of `quanta decode`.
@@ -121,10 +135,11 @@ pub fn encode(
         Tune::Psnr => AudioTune::Psnr,
     };
     let config = AudioEncoderConfig {
-        rate: match (args.bitrate, quality) {
-            (Some(k), _) => RateMode::Bitrate(k),
-            (None, Some(q)) => RateMode::Quality(q),
-            (None, None) => RateMode::Bitrate(96.0),
+        rate: match (args.lossless, args.bitrate, quality) {
+            (true, _, _) => RateMode::Lossless,
+            (false, Some(k), _) => RateMode::Bitrate(k),
+            (false, None, Some(q)) => RateMode::Quality(q),
+            (false, None, None) => RateMode::Bitrate(96.0),
         },
         frame_size: args.frame,
         threads,
@@ -174,16 +189,26 @@ pub fn encode(
     let seconds = start.elapsed().as_secs_f64();
     let p = &outcome.params;
     let duration = outcome.samples as f64 / p.sample_rate as f64;
+    // Lossless: the size against 16-bit PCM; lossy: how many frames went short.
+    let (ratio, shorts) = if args.lossless {
+        let pcm = (outcome.samples * p.channels as u64 * 2).max(1);
+        let share = 100.0 * outcome.bytes as f64 / pcm as f64;
+        (format!(", {share:.2}% of 16-bit PCM"), String::new())
+    } else {
+        let shorts = format!(
+            ", {} of {} frames short",
+            outcome.short_frames, outcome.frames
+        );
+        (String::new(), shorts)
+    };
     eprintln!(
-        "{name}: {} Hz, {} ch, {:.2} s -> {} bytes, {:.1} kbit/s, {:.0}x realtime, {} of {} frames short",
+        "{name}: {} Hz, {} ch, {:.2} s -> {} bytes, {:.1} kbit/s{ratio}, {:.0}x realtime{shorts}",
         p.sample_rate,
         p.channels,
         duration,
         outcome.bytes,
         outcome.bytes as f64 * 8.0 / duration.max(1e-9) / 1000.0,
         duration / seconds.max(1e-9),
-        outcome.short_frames,
-        outcome.frames
     );
     Ok(Finish::Ok)
 }
@@ -374,11 +399,16 @@ pub fn info_lines(params: &AudioParams, total_bytes: u64, end_samples: Option<u6
             "frames      {} coefficients, {} per packet, {:?} window",
             params.frame_size, params.frames_per_packet, params.window
         ),
-        format!(
-            "tune        {}, target {} kbit/s (0 = quality mode)",
-            params.tune.name(),
-            params.target_kbps
-        ),
+        match params.transform {
+            AudioTransform::Mdct => format!(
+                "mode        lossy (mdct), tune {}, target {} kbit/s (0 = quality mode)",
+                params.tune.name(),
+                params.target_kbps
+            ),
+            AudioTransform::IntMdct => {
+                "mode        lossless (integer mdct), 16-bit PCM decoded bit for bit".to_string()
+            }
+        },
         format!(
             "delay       {} samples (trimmed by the decoder)",
             params.delay

@@ -105,6 +105,11 @@ pub fn run(mut args: EncodeArgs) -> Result<Finish> {
     config.validate()?;
     let bytes = match crate::video::open_input(&args.input)? {
         crate::video::Input::Y4m(r) => {
+            if args.audio.lossless {
+                return Err(Error::InvalidArgument(
+                    "--lossless applies to audio input only".into(),
+                ));
+            }
             let (q, t) = (args.quality.unwrap_or(DEFAULT_QUALITY), args.threads);
             let mut video = args.video;
             video.no_deblock = args.no_deblock;
@@ -126,6 +131,11 @@ pub fn run(mut args: EncodeArgs) -> Result<Finish> {
     if quanta::media::audio::looks_like_audio(&bytes) {
         let (q, t) = (args.quality, args.threads);
         return crate::audio::encode(&args.input, &args.output, q, t, &args.audio, Some(bytes));
+    }
+    if args.audio.lossless {
+        return Err(Error::InvalidArgument(
+            "--lossless applies to audio input only".into(),
+        ));
     }
     if args.bitrate.is_some() {
         return Err(Error::InvalidArgument(

@@ -46,6 +46,8 @@ pub fn run(input: &Path, json: bool) -> Result<Finish> {
                     "frame_size": p.frame_size,
                     "frames_per_packet": p.frames_per_packet,
                     "delay": p.delay,
+                    "mode": p.transform.name(),
+                    "lossless": p.transform == quanta::codec::audio::AudioTransform::IntMdct,
                     "tune": p.tune.name(),
                     "target_kbps": p.target_kbps,
                 });

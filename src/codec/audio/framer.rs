@@ -1,11 +1,15 @@
-//! The encoder's framer: reads the source in order and cuts it into packet groups, deciding
-//! on the way which frames are short (block switching).
+//! The encoder's framer: reads the source in order and cuts it into packet groups of
+//! frames, deciding on the way which frames are short (block switching).
 //!
-//! In: any [`AudioSource`]. Out: [`Group`]s of `frames + 1` hops of planar samples, the
-//! first hop one frame before the packet's first frame, and the short-block decisions of
-//! the packet's frames and of the frame on either side (which shape the windows at the
-//! packet's borders). Frame `j` covers samples `[(j-1)N, (j+1)N)`, with zeros before the
-//! start and after the end; `ceil(L/N) + 1` frames cover `L` samples.
+//! In: an [`AudioSource`] (interleaved `f32`, any length, possibly unknown). Out: [`Group`]s,
+//! each the planar samples one packet's frames need, starting one hop before the packet's
+//! first frame, with zeros before the start and after the end of the input, plus the number
+//! of output samples the packet finishes and the short-block decisions of the packet's
+//! frames and of the frame on either side (which shape the windows at the packet's
+//! borders). Frame `j` covers samples `[(j-1)N, (j+1)N)`, so `ceil(L/N) + 1` frames cover
+//! `L` samples; the lossless mono mode rounds the frame count up to an even number (its
+//! frames are transformed in pairs) and never switches blocks. Memory stays bounded: what no
+//! later group needs is dropped.
 
 use super::analysis::Group;
 use super::params::AudioParams;
@@ -13,7 +17,7 @@ use super::transient::TransientDetector;
 use crate::error::Result;
 use crate::media::audio::AudioSource;
 
-/// Reads the source into packet groups: each holds `frames + 1` hops of samples.
+/// Reads the source into packet groups: each holds `frames + 2` hops of samples.
 pub(super) struct Framer<S: AudioSource> {
     source: S,
     params: AudioParams,
@@ -24,17 +28,25 @@ pub(super) struct Framer<S: AudioSource> {
     /// Samples per channel read so far (the input length once it has ended).
     pub(super) total: u64,
     next_frame: u64,
+    /// The frame count is rounded up to a multiple of this (1, or 2 for lossless mono).
+    frame_multiple: u64,
     interleaved: Vec<f32>,
     done: bool,
-    /// None when block switching is off: every frame is long.
+    /// None when block switching is off (and in lossless mode): every frame is long.
     detector: Option<TransientDetector>,
     /// Frames coded short so far.
     pub(super) short_frames: u64,
 }
 
 impl<S: AudioSource> Framer<S> {
-    /// A framer; `threshold` is the transient detector's (None: no short blocks).
-    pub(super) fn new(source: S, params: AudioParams, threshold: Option<f32>) -> Framer<S> {
+    /// A framer; `frame_multiple` is 1, or 2 when frames are transformed in pairs;
+    /// `threshold` is the transient detector's (None: no short blocks).
+    pub(super) fn new(
+        source: S,
+        params: AudioParams,
+        frame_multiple: u64,
+        threshold: Option<f32>,
+    ) -> Framer<S> {
         let n = params.frame_size;
         let channels = params.channels as usize;
         Framer {
@@ -45,6 +57,7 @@ impl<S: AudioSource> Framer<S> {
             ended: false,
             total: 0,
             next_frame: 0,
+            frame_multiple: frame_multiple.max(1),
             interleaved: Vec::new(),
             done: false,
             detector: threshold.map(|t| TransientDetector::new(n, params.sample_rate, channels, t)),
@@ -76,6 +89,18 @@ impl<S: AudioSource> Framer<S> {
         Ok(())
     }
 
+    /// Frames covering the samples read so far (the whole input once it has ended): none for
+    /// no samples, else `ceil(total/N) + 1` rounded up to the frame multiple.
+    fn total_frames(&self) -> u64 {
+        if self.total == 0 {
+            0
+        } else {
+            (self.total.div_ceil(self.params.frame_size as u64) + 1)
+                .next_multiple_of(self.frame_multiple)
+        }
+    }
+
+    /// The next group, or `None` after the last.
     pub(super) fn next_group(&mut self) -> Result<Option<Group>> {
         if self.done {
             return Ok(None);
@@ -85,12 +110,7 @@ impl<S: AudioSource> Framer<S> {
         let first = self.next_frame as i64;
         self.fill((first + per as i64 + 1) * n)?;
         let frames = if self.ended {
-            let total_frames = if self.total == 0 {
-                0
-            } else {
-                self.total.div_ceil(n as u64) + 1
-            };
-            total_frames.saturating_sub(self.next_frame).min(per)
+            self.total_frames().saturating_sub(self.next_frame).min(per)
         } else {
             per
         };
@@ -123,7 +143,7 @@ impl<S: AudioSource> Framer<S> {
         let output_samples = out_end.min(limit).saturating_sub(out_start) as u32;
         // The decisions of frames first - 1 ..= first + frames (all decided: the buffer
         // reaches half a frame past the last one's centre region, or the input ended).
-        let total_frames = self.total.div_ceil(n as u64) + 1;
+        let total_frames = self.total_frames();
         let shorts: Vec<bool> = (first - 1..=first + frames as i64)
             .map(|j| {
                 j >= 0

@@ -12,7 +12,13 @@
 //! budget with a reservoir (bitrate mode). Each packet resets its entropy models, so it is
 //! a keyframe: decodable on its own.
 //!
-//! Decoding runs the entropy decoding of packets on N workers and the inverse MDCT with
+//! The lossless mode ([`RateMode::Lossless`], header transform id 2) takes 16-bit PCM
+//! through the integer MDCT ([`crate::transform::intmdct`]) on the same frames and packets
+//! (long frames only: no block switching) and codes the coefficients without quantization,
+//! entirely on the workers ([`lossless`], [`intcoeffs`]); its decoder gives the input back
+//! bit for bit.
+//!
+//! Decoding ([`decode`]) runs the entropy decoding of packets on N workers and the inverse MDCT with
 //! overlap-add in order in the sink. Each packet's prefix says which frame it starts at and
 //! how many output samples it finishes, so the output is trimmed exactly and a decoder
 //! joining or recovering mid-stream knows where it is: missing frames are concealed with
@@ -22,33 +28,36 @@
 //! MDCT may use a SIMD FFT while the inverse uses the deterministic plain FFT.
 
 pub mod analysis;
+mod decode;
 pub mod frame;
 mod framer;
+pub mod intcoeffs;
+mod lossless;
 pub mod params;
 pub mod transient;
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::sync::Mutex;
 
 use analysis::{quantize_channel, Analysis, Analyzer, Group};
-use frame::{
-    effective_step, read_channel, read_sequence, step_size, write_channel, write_sequence,
-    ChannelState, Models,
-};
+use frame::{write_channel, write_sequence, ChannelState, Models};
 use framer::Framer;
-use params::{
-    band_edges, end_payload, read_end_payload, short_band_edges, PacketPrefix, AUDIO_TRANSFORM_MDCT,
-};
-pub use params::{AudioParams, AudioTune};
+use lossless::code_lossless_packet;
+use params::{band_edges, end_payload, short_band_edges, PacketPrefix};
+pub use params::{AudioParams, AudioTransform, AudioTune};
 
-use crate::container::{
-    ContainerReader, ContainerWriter, MediaKind, ReadEvent, StreamHeader, PACKET_OVERHEAD_BYTES,
+pub use decode::{
+    audio_params, decode_audio, decode_audio_stream, decode_packet_for_fuzzing, AudioDecodeOptions,
+    AudioDecodeReport,
 };
-use crate::entropy::{RangeDecoder, RangeEncoder, SymbolWriter};
+
+use crate::container::{ContainerWriter, MediaKind, StreamHeader, PACKET_OVERHEAD_BYTES};
+use crate::entropy::{RangeEncoder, SymbolWriter};
 use crate::error::{Error, Limits, Result};
-use crate::media::audio::AudioSource;
+use crate::media::audio::{AudioSource, PcmDepth};
 use crate::pipeline::{self, PipelineConfig, RunStats};
-use crate::transform::switched::{SwitchedInverseMdct, WindowSequence, SHORT_BLOCKS};
+use crate::transform::intmdct::IntMdct;
+use crate::transform::switched::WindowSequence;
 use crate::transform::window::WindowShape;
 
 /// How the encoder spends bits.
@@ -58,6 +67,8 @@ pub enum RateMode {
     Bitrate(f64),
     /// A fixed quality from 0 (smallest) to 100 (best): variable bitrate.
     Quality(u8),
+    /// No quantization: 16-bit PCM through the integer MDCT, decoded bit for bit.
+    Lossless,
 }
 
 /// Everything the audio encoder can be asked to do.
@@ -131,6 +142,11 @@ impl AudioEncoderConfig {
                 )))
             }
             _ => {}
+        }
+        if self.rate == RateMode::Lossless && self.window != WindowShape::Sine {
+            return Err(Error::InvalidArgument(
+                "lossless mode uses the sine window".into(),
+            ));
         }
         if !params::FRAME_SIZES.contains(&self.frame_size) {
             return Err(Error::InvalidArgument(format!(
@@ -368,7 +384,28 @@ pub fn encode_audio<S: AudioSource, W: Write>(
             "{channels} audio channels: quanta codes mono and stereo only (downmix first)"
         )));
     }
+    let lossless = config.rate == RateMode::Lossless;
+    if lossless {
+        match source.pcm_depth() {
+            PcmDepth::Float => {
+                return Err(Error::Unsupported(
+                    "lossless mode codes 16-bit integer PCM; the input holds float samples".into(),
+                ))
+            }
+            PcmDepth::Integer(bits) if bits > 16 => {
+                return Err(Error::Unsupported(format!(
+                    "lossless mode codes 16-bit integer PCM; the input holds {bits}-bit samples"
+                )))
+            }
+            _ => {}
+        }
+    }
     let params = AudioParams {
+        transform: if lossless {
+            AudioTransform::IntMdct
+        } else {
+            AudioTransform::Mdct
+        },
         sample_rate,
         channels: channels as u8,
         frame_size: config.frame_size,
@@ -379,20 +416,28 @@ pub fn encode_audio<S: AudioSource, W: Write>(
         delay: config.frame_size as u32,
         target_kbps: match config.rate {
             RateMode::Bitrate(k) => k.round() as u32,
-            RateMode::Quality(_) => 0,
+            RateMode::Quality(_) | RateMode::Lossless => 0,
         },
     };
     params.validate(&limits)?;
     let layouts = Layouts::new(&params);
-    let header = StreamHeader::new(MediaKind::Audio, AUDIO_TRANSFORM_MDCT, params.to_bytes());
+    let header = StreamHeader::new(
+        MediaKind::Audio,
+        params.transform.to_u8(),
+        params.to_bytes(),
+    );
     let mut writer = ContainerWriter::new(out, &header)?;
     let pool: Mutex<Vec<Analyzer>> = Mutex::new(Vec::new());
-    let threshold = config.block_switching.then_some(config.transient_threshold);
-    let mut framer = Framer::new(source, params, threshold);
+    let int_pool: Mutex<Vec<IntMdct>> = Mutex::new(Vec::new());
+    // Lossless mono transforms frames in pairs: an even number of them.
+    let frame_multiple = if lossless && channels == 1 { 2 } else { 1 };
+    // Block switching is a lossy tool: the integer MDCT has long frames only.
+    let threshold = (config.block_switching && !lossless).then_some(config.transient_threshold);
+    let mut framer = Framer::new(source, params, frame_multiple, threshold);
     let groups = std::iter::from_fn(|| framer.next_group().transpose());
     let fixed_offset = match config.rate {
         RateMode::Quality(q) => Some(config.quality_offset(q)),
-        RateMode::Bitrate(_) => None,
+        RateMode::Bitrate(_) | RateMode::Lossless => None,
     };
     let header_bits = 8.0 * header.encoded_len() as f64;
     let mut rate = match config.rate {
@@ -402,13 +447,22 @@ pub fn encode_audio<S: AudioSource, W: Write>(
             offset: config.quality_offset(50),
             slope: 0.12,
         }),
-        RateMode::Quality(_) => None,
+        RateMode::Quality(_) | RateMode::Lossless => None,
     };
     let mut frames_total = 0u64;
     let stats = pipeline::run_one(
         &PipelineConfig::with_threads(config.threads),
         groups,
         ("analyze", |group: Group| {
+            if lossless {
+                let taken = int_pool.lock().ok().and_then(|mut p| p.pop());
+                let mut t = taken.unwrap_or_else(|| IntMdct::new(params.frame_size));
+                let payload = code_lossless_packet(&mut t, &group, &params, &layouts.long);
+                if let Ok(mut p) = int_pool.lock() {
+                    p.push(t);
+                }
+                return Ok(Err(payload?));
+            }
             let taken = pool.lock().ok().and_then(|mut p| p.pop());
             let mut analyzer = taken.unwrap_or_else(|| {
                 Analyzer::new(&params, &layouts.long, &layouts.short, config.masking)
@@ -455,333 +509,4 @@ pub fn encode_audio<S: AudioSource, W: Write>(
         short_frames: framer.short_frames,
         stats,
     })
-}
-
-/// Options of the audio decoder.
-#[derive(Debug, Clone, Default)]
-pub struct AudioDecodeOptions {
-    pub threads: usize,
-    pub limits: Limits,
-}
-
-/// What a decode did.
-#[derive(Debug, Clone)]
-pub struct AudioDecodeReport {
-    pub params: AudioParams,
-    /// Samples per channel written to the sink.
-    pub samples: u64,
-    /// One line per damaged stretch or undecodable packet.
-    pub damage: Vec<String>,
-    /// Frames replaced by silence.
-    pub concealed_frames: u64,
-    /// True when the stream ended with its end-of-stream packet.
-    pub complete: bool,
-}
-
-/// One decoded frame: its window and, per channel, its dequantized coefficients (L/R
-/// already restored).
-struct DecodedFrame {
-    sequence: WindowSequence,
-    coeffs: Vec<Vec<f32>>,
-}
-
-/// A packet's decoded content, or why it could not be decoded.
-enum Decoded {
-    Frames {
-        prefix: PacketPrefix,
-        coeffs: Vec<DecodedFrame>,
-    },
-    Lost {
-        prefix: Option<PacketPrefix>,
-        message: String,
-    },
-}
-
-fn decode_packet(
-    payload: &[u8],
-    params: &AudioParams,
-    layouts: &Layouts,
-) -> Result<(PacketPrefix, Vec<DecodedFrame>)> {
-    let (prefix, body) = PacketPrefix::read(payload, params)?;
-    let n = params.frame_size;
-    let channels = params.channels as usize;
-    let mut dec = RangeDecoder::new(body);
-    let mut models = Models::default();
-    let mut states: Vec<ChannelState> = (0..channels).map(|_| layouts.channel_state()).collect();
-    let mut q = vec![0i32; n];
-    let mut steps = vec![0u8; layouts.long.len() - 1];
-    let mut gains = [0i32; SHORT_BLOCKS];
-    let mut frames = Vec::with_capacity(prefix.frames as usize);
-    let mut previous = WindowSequence::Long;
-    for _ in 0..prefix.frames {
-        let sequence = read_sequence(&mut dec, &mut models, previous);
-        previous = sequence;
-        let short = sequence.is_short();
-        let edges = layouts.edges(sequence);
-        // Coefficient k of a short frame belongs to block k & mask.
-        let mask = if short { SHORT_BLOCKS - 1 } else { 0 };
-        let ms = channels == 2 && dec.get_bit(&mut models.ms);
-        let mut chans = Vec::with_capacity(channels);
-        for state in states.iter_mut() {
-            let (q, steps) = (&mut q[..], &mut steps[..]);
-            read_channel(
-                &mut dec,
-                &mut models,
-                state,
-                edges,
-                short,
-                &mut gains,
-                q,
-                steps,
-            )?;
-            let mut c = vec![0f32; n];
-            let mut step = [0f32; SHORT_BLOCKS];
-            for b in 0..edges.len() - 1 {
-                for (i, v) in step.iter_mut().enumerate().take(mask + 1) {
-                    *v = step_size(effective_step(steps[b], gains[i]));
-                }
-                for k in edges[b]..edges[b + 1] {
-                    c[k] = q[k] as f32 * step[k & mask];
-                }
-            }
-            chans.push(c);
-        }
-        if ms {
-            let (m, s) = chans.split_at_mut(1);
-            for (a, b) in m[0].iter_mut().zip(s[0].iter_mut()) {
-                let l = (*a + *b) * std::f32::consts::FRAC_1_SQRT_2;
-                let r = (*a - *b) * std::f32::consts::FRAC_1_SQRT_2;
-                *a = l;
-                *b = r;
-            }
-        }
-        frames.push(DecodedFrame {
-            sequence,
-            coeffs: chans,
-        });
-    }
-    if dec.overran() {
-        return Err(Error::invalid("audio packet ends before its last frame"));
-    }
-    Ok((prefix, frames))
-}
-
-/// Overlap-add synthesis in stream order, with trimming and concealment.
-struct Synthesis {
-    params: AudioParams,
-    imdct: SwitchedInverseMdct,
-    overlap: Vec<Vec<f64>>,
-    block: Vec<f64>,
-    zeros: Vec<f32>,
-    next_frame: u64,
-    emitted: u64,
-    concealed: u64,
-    interleaved: Vec<f32>,
-}
-
-impl Synthesis {
-    /// Synthesizes frame `index` from `coeffs` (None: silence) and emits up to `limit`
-    /// output samples of the ones it finishes.
-    fn frame<F: FnMut(&[f32]) -> Result<()>>(
-        &mut self,
-        frame: Option<&DecodedFrame>,
-        limit: u64,
-        sink: &mut F,
-    ) -> Result<u64> {
-        let n = self.params.frame_size;
-        let channels = self.overlap.len();
-        let mut finished: Vec<Vec<f64>> = Vec::with_capacity(channels);
-        // A lost frame is silence: all-zero coefficients give zeros under any window.
-        let sequence = frame.map_or(WindowSequence::Long, |f| f.sequence);
-        for ch in 0..channels {
-            let c = frame.map_or(&self.zeros[..], |f| &f.coeffs[ch][..]);
-            self.imdct.inverse(c, sequence, &mut self.block);
-            let out: Vec<f64> = (0..n)
-                .map(|i| self.overlap[ch][i] + self.block[i])
-                .collect();
-            self.overlap[ch].copy_from_slice(&self.block[n..]);
-            finished.push(out);
-        }
-        let index = self.next_frame;
-        self.next_frame += 1;
-        if index == 0 {
-            return Ok(0);
-        }
-        let count = (n as u64).min(limit) as usize;
-        self.interleaved.clear();
-        for i in 0..count {
-            for ch in finished.iter() {
-                self.interleaved.push(ch[i] as f32);
-            }
-        }
-        if count > 0 {
-            sink(&self.interleaved)?;
-        }
-        self.emitted += count as u64;
-        Ok(count as u64)
-    }
-}
-
-/// Decodes an audio stream from any reader, handing interleaved `f32` samples to `sink` as
-/// they are ready.
-pub fn decode_audio<R: Read + Send, F: FnMut(&[f32]) -> Result<()>>(
-    input: R,
-    options: &AudioDecodeOptions,
-    sink: F,
-) -> Result<AudioDecodeReport> {
-    let reader = ContainerReader::new(input, options.limits)?;
-    decode_audio_stream(reader, options, sink)
-}
-
-/// Reads the parameters of an audio stream header.
-pub fn audio_params(header: &StreamHeader, limits: &Limits) -> Result<AudioParams> {
-    if header.media != MediaKind::Audio {
-        return Err(Error::InvalidArgument(format!(
-            "the stream holds {}, not audio",
-            header.media
-        )));
-    }
-    if header.transform != AUDIO_TRANSFORM_MDCT {
-        return Err(Error::Unsupported(format!(
-            "audio transform id {} (this build knows {AUDIO_TRANSFORM_MDCT} = mdct)",
-            header.transform
-        )));
-    }
-    AudioParams::from_bytes(&header.params, limits)
-}
-
-/// Decodes an audio stream whose header was already read.
-pub fn decode_audio_stream<R: Read + Send, F: FnMut(&[f32]) -> Result<()>>(
-    mut reader: ContainerReader<R>,
-    options: &AudioDecodeOptions,
-    mut sink: F,
-) -> Result<AudioDecodeReport> {
-    let params = audio_params(reader.header(), &options.limits)?;
-    let layouts = Layouts::new(&params);
-    let n = params.frame_size;
-    let channels = params.channels as usize;
-    let mut synth = Synthesis {
-        params,
-        imdct: SwitchedInverseMdct::new(n, params.window),
-        overlap: vec![vec![0.0; n]; channels],
-        block: vec![0.0; 2 * n],
-        zeros: vec![0.0; n],
-        next_frame: 0,
-        emitted: 0,
-        concealed: 0,
-        interleaved: Vec::with_capacity(n * channels),
-    };
-    let mut damage = Vec::new();
-    let source = std::iter::from_fn(|| match reader.next_event() {
-        Ok(Some(event)) => Some(Ok(event)),
-        Ok(None) => None,
-        Err(e) => Some(Err(e)),
-    });
-    pipeline::run_one(
-        &PipelineConfig::with_threads(options.threads),
-        source,
-        ("decode", |event: ReadEvent| {
-            Ok(match event {
-                ReadEvent::Packet(packet) => {
-                    match decode_packet(&packet.payload, &params, &layouts) {
-                        Ok((prefix, coeffs)) => Decoded::Frames { prefix, coeffs },
-                        Err(e) => Decoded::Lost {
-                            prefix: PacketPrefix::read(&packet.payload, &params)
-                                .ok()
-                                .map(|p| p.0),
-                            message: format!("packet {}: {e}", packet.sequence),
-                        },
-                    }
-                }
-                ReadEvent::Damaged(d) => Decoded::Lost {
-                    prefix: None,
-                    message: d.to_string(),
-                },
-            })
-        }),
-        |decoded| {
-            let (prefix, coeffs) = match decoded {
-                Decoded::Frames { prefix, coeffs } => (prefix, Some(coeffs)),
-                Decoded::Lost {
-                    prefix: Some(p),
-                    message,
-                } => {
-                    damage.push(message);
-                    (p, None)
-                }
-                Decoded::Lost {
-                    prefix: None,
-                    message,
-                } => {
-                    damage.push(message);
-                    return Ok(());
-                }
-            };
-            if prefix.first_frame < synth.next_frame {
-                damage.push(format!(
-                    "audio packet for frame {} arrived after frame {}: skipped",
-                    prefix.first_frame, synth.next_frame
-                ));
-                return Ok(());
-            }
-            // Frames lost before this packet: silence, each finishing N samples.
-            let gap = prefix.first_frame - synth.next_frame;
-            if gap > 0 {
-                let known_end = match params.total_samples {
-                    0 => u64::MAX,
-                    t => t,
-                };
-                for _ in 0..gap {
-                    let limit = known_end.saturating_sub(synth.emitted);
-                    synth.frame(None, limit, &mut sink)?;
-                    synth.concealed += 1;
-                }
-            }
-            let mut remaining = prefix.output_samples as u64;
-            for f in 0..prefix.frames as usize {
-                let c = coeffs.as_ref().and_then(|c| c.get(f));
-                if c.is_none() {
-                    synth.concealed += 1;
-                }
-                let used = synth.frame(c, remaining, &mut sink)?;
-                remaining -= used.min(remaining);
-            }
-            Ok(())
-        },
-    )?;
-    let complete = reader.is_complete();
-    let total = read_end_payload(reader.end_payload().unwrap_or(&[]))
-        .map(|(t, _)| t)
-        .or(match params.total_samples {
-            0 => None,
-            t => Some(t),
-        });
-    // Lost packets at the end: fill up to the known length with silence.
-    if let Some(total) = total {
-        while synth.emitted < total {
-            let before = synth.emitted;
-            synth.frame(None, total - synth.emitted, &mut sink)?;
-            synth.concealed += 1;
-            if synth.emitted == before && synth.next_frame > 1 {
-                break;
-            }
-        }
-    }
-    Ok(AudioDecodeReport {
-        params: AudioParams {
-            total_samples: total.unwrap_or(synth.emitted),
-            ..params
-        },
-        samples: synth.emitted,
-        damage,
-        concealed_frames: synth.concealed,
-        complete,
-    })
-}
-
-/// Decodes one packet payload under `params`, for the fuzz targets (see
-/// [`crate::fuzzing`]): returns whether it decoded. Never panics on any bytes.
-#[doc(hidden)]
-pub fn decode_packet_for_fuzzing(payload: &[u8], params: &AudioParams) -> bool {
-    decode_packet(payload, params, &Layouts::new(params)).is_ok()
 }

@@ -9,11 +9,17 @@
 use crate::error::{Error, Limits, Result};
 use crate::transform::window::WindowShape;
 
-/// The transform id byte of an audio stream header: the MDCT.
+/// The transform id byte of an audio stream header: the MDCT (lossy coding).
 pub const AUDIO_TRANSFORM_MDCT: u8 = 1;
-/// Version of the audio parameter block and frame syntax: 2 since frames carry their window
-/// (block switching). Version 1 streams are refused (their frames lack the window).
+/// The transform id byte of a lossless stream: the integer MDCT.
+pub const AUDIO_TRANSFORM_INTMDCT: u8 = 2;
+/// Version of the parameter block and frame syntax of a lossy (MDCT) stream: 2 since frames
+/// carry their window (block switching). Version 1 lossy streams are refused (their frames
+/// lack the window).
 pub const AUDIO_PARAMS_VERSION: u8 = 2;
+/// Version of the parameter block and frame syntax of a lossless (integer MDCT) stream: still
+/// 1 (block switching does not apply to it, its syntax is unchanged).
+pub const AUDIO_LOSSLESS_PARAMS_VERSION: u8 = 1;
 /// Bytes of the parameter block.
 pub const AUDIO_PARAMS_BYTES: usize = 27;
 /// Bytes of the prefix of every data packet, before the range-coded frames.
@@ -27,6 +33,54 @@ pub const MAX_CHANNELS: u8 = 2;
 pub const FRAME_SIZES: [usize; 4] = [256, 512, 1024, 2048];
 /// Most frames in one packet.
 pub const MAX_FRAMES_PER_PACKET: u8 = 64;
+
+/// The transform of an audio stream, named by the header's transform id byte.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AudioTransform {
+    /// The MDCT with quantization: lossy (id 1).
+    Mdct,
+    /// The integer MDCT without quantization: lossless 16-bit PCM (id 2).
+    IntMdct,
+}
+
+impl AudioTransform {
+    /// The header's transform id byte.
+    pub fn to_u8(self) -> u8 {
+        match self {
+            AudioTransform::Mdct => AUDIO_TRANSFORM_MDCT,
+            AudioTransform::IntMdct => AUDIO_TRANSFORM_INTMDCT,
+        }
+    }
+
+    /// Parses the header's transform id byte.
+    pub fn from_u8(id: u8) -> Result<AudioTransform> {
+        match id {
+            AUDIO_TRANSFORM_MDCT => Ok(AudioTransform::Mdct),
+            AUDIO_TRANSFORM_INTMDCT => Ok(AudioTransform::IntMdct),
+            _ => Err(Error::Unsupported(format!(
+                "audio transform id {id} (this build knows {AUDIO_TRANSFORM_MDCT} = mdct, \
+                 {AUDIO_TRANSFORM_INTMDCT} = integer mdct)"
+            ))),
+        }
+    }
+
+    /// The version byte of the parameter block (and frame syntax) of a stream with this
+    /// transform.
+    pub fn params_version(self) -> u8 {
+        match self {
+            AudioTransform::Mdct => AUDIO_PARAMS_VERSION,
+            AudioTransform::IntMdct => AUDIO_LOSSLESS_PARAMS_VERSION,
+        }
+    }
+
+    /// What the mode is called.
+    pub fn name(self) -> &'static str {
+        match self {
+            AudioTransform::Mdct => "lossy (mdct)",
+            AudioTransform::IntMdct => "lossless (integer mdct)",
+        }
+    }
+}
 
 /// How the encoder placed its noise (stored for information; the decoder does not need it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,6 +118,8 @@ impl AudioTune {
 /// The parameters of an audio stream, as stored in its header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AudioParams {
+    /// The transform (from the header's transform id, not from the parameter block).
+    pub transform: AudioTransform,
     /// Samples per second per channel.
     pub sample_rate: u32,
     /// 1 or 2.
@@ -88,7 +144,7 @@ impl AudioParams {
     /// The parameter block's bytes.
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(AUDIO_PARAMS_BYTES);
-        out.push(AUDIO_PARAMS_VERSION);
+        out.push(self.transform.params_version());
         out.extend_from_slice(&self.sample_rate.to_le_bytes());
         out.push(self.channels);
         out.extend_from_slice(&(self.frame_size as u16).to_le_bytes());
@@ -101,18 +157,24 @@ impl AudioParams {
         out
     }
 
-    /// Parses and validates a parameter block.
-    pub fn from_bytes(bytes: &[u8], limits: &Limits) -> Result<AudioParams> {
+    /// Parses and validates the parameter block of a stream with `transform`.
+    pub fn from_bytes(
+        bytes: &[u8],
+        transform: AudioTransform,
+        limits: &Limits,
+    ) -> Result<AudioParams> {
         if bytes.len() != AUDIO_PARAMS_BYTES {
             return Err(Error::invalid(format!(
                 "audio parameter block is {} bytes, expected {AUDIO_PARAMS_BYTES}",
                 bytes.len()
             )));
         }
-        if bytes[0] != AUDIO_PARAMS_VERSION {
+        let version = transform.params_version();
+        if bytes[0] != version {
             return Err(Error::Unsupported(format!(
-                "audio parameter version {} (this build reads {AUDIO_PARAMS_VERSION})",
-                bytes[0]
+                "audio parameter version {} for the {} transform (this build reads {version})",
+                bytes[0],
+                transform.name()
             )));
         }
         let u32_at =
@@ -123,6 +185,7 @@ impl AudioParams {
         let mut total = [0u8; 8];
         total.copy_from_slice(&bytes[11..19]);
         let params = AudioParams {
+            transform,
             sample_rate,
             channels,
             frame_size,
@@ -182,6 +245,20 @@ impl AudioParams {
                 "{} frames per packet (expected 1 to {MAX_FRAMES_PER_PACKET})",
                 self.frames_per_packet
             )));
+        }
+        if self.transform == AudioTransform::IntMdct {
+            if self.window != WindowShape::Sine {
+                return Err(Error::invalid(
+                    "a lossless audio stream uses the sine window (window byte 0)",
+                ));
+            }
+            if self.channels == 1 && self.frames_per_packet % 2 == 1 {
+                return Err(Error::invalid(format!(
+                    "{} frames per packet in a lossless mono stream (expected an even number: \
+                     its frames are transformed in pairs)",
+                    self.frames_per_packet
+                )));
+            }
         }
         if self.delay as usize != self.frame_size {
             return Err(Error::invalid(format!(
@@ -314,6 +391,7 @@ mod tests {
 
     fn sample() -> AudioParams {
         AudioParams {
+            transform: AudioTransform::Mdct,
             sample_rate: 48_000,
             channels: 2,
             frame_size: 1024,
@@ -330,11 +408,38 @@ mod tests {
     fn round_trip_and_absurd_values() {
         let limits = Limits::default();
         let p = sample();
-        assert_eq!(AudioParams::from_bytes(&p.to_bytes(), &limits).unwrap(), p);
+        let read = |q: &AudioParams| AudioParams::from_bytes(&q.to_bytes(), q.transform, &limits);
+        assert_eq!(read(&p).unwrap(), p);
+        let lossless = AudioParams {
+            transform: AudioTransform::IntMdct,
+            ..p
+        };
+        assert_eq!(read(&lossless).unwrap(), lossless);
+        let odd_mono = AudioParams {
+            channels: 1,
+            frames_per_packet: 3,
+            ..lossless
+        };
+        assert!(read(&odd_mono).unwrap_err().to_string().contains("even"));
+        let kbd = AudioParams {
+            window: WindowShape::Kbd,
+            ..lossless
+        };
+        assert!(read(&kbd).unwrap_err().to_string().contains("sine"));
+        // Lossy streams are at version 2 (frames carry their window), lossless ones still 1;
+        // a block under the other transform's version is refused.
+        assert_eq!(p.to_bytes()[0], 2);
+        assert_eq!(lossless.to_bytes()[0], 1);
+        let as_lossless = AudioParams::from_bytes(&p.to_bytes(), AudioTransform::IntMdct, &limits);
+        assert!(as_lossless.unwrap_err().to_string().contains("version 2"));
+        let as_lossy = AudioParams::from_bytes(&lossless.to_bytes(), AudioTransform::Mdct, &limits);
+        assert!(as_lossy.unwrap_err().to_string().contains("version 1"));
+        assert_eq!(AudioTransform::from_u8(2).unwrap(), AudioTransform::IntMdct);
+        assert!(AudioTransform::from_u8(3).is_err());
         let bad = |f: &dyn Fn(&mut AudioParams)| {
             let mut q = sample();
             f(&mut q);
-            AudioParams::from_bytes(&q.to_bytes(), &limits)
+            AudioParams::from_bytes(&q.to_bytes(), q.transform, &limits)
                 .unwrap_err()
                 .to_string()
         };
@@ -345,7 +450,7 @@ mod tests {
         assert!(bad(&|q| q.frame_size = 1000).contains("frame size"));
         assert!(bad(&|q| q.frames_per_packet = 0).contains("frames per packet"));
         assert!(bad(&|q| q.delay = 5).contains("delay"));
-        assert!(AudioParams::from_bytes(&[1, 2, 3], &limits).is_err());
+        assert!(AudioParams::from_bytes(&[1, 2, 3], AudioTransform::Mdct, &limits).is_err());
     }
 
     #[test]

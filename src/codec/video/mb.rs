@@ -3,8 +3,9 @@
 //! contexts and vector prediction read (mode, vector, vector difference), the prediction of
 //! a macroblock from the reference (or 128 for intra), and copying blocks in and out.
 
+use super::intra::{Edges, IntraMode};
 use super::loopfilter::BlockInfo;
-use super::motion::{predict_chroma, predict_mv, Mv};
+use super::motion::{predict_chroma, predict_luma, predict_mv, Mv};
 use super::params::VideoParams;
 use super::slice::{PlaneRows, Reference};
 use super::syntax::{mvd_class, BlockGrid, MbContext, MbMode};
@@ -75,7 +76,9 @@ impl Geometry {
     }
 }
 
-/// Per-macroblock state the next macroblocks' contexts and predictions need.
+/// Per-macroblock state the next macroblocks' contexts and predictions need. A split
+/// macroblock is represented by its bottom-right quarter (the one next to both the right
+/// and the lower neighbour).
 pub(super) struct MbState {
     pub(super) modes: Vec<MbMode>,
     pub(super) mvs: Vec<Mv>,
@@ -116,6 +119,7 @@ impl MbState {
         };
         let skipped = count(&|j| self.modes[j] == MbMode::Skip);
         let intra = count(&|j| self.modes[j] == MbMode::Intra);
+        let split = count(&|j| self.modes[j] == MbMode::Split);
         let mvd = |c: usize| {
             let get = |j: Option<usize>| {
                 j.map_or(0, |j| {
@@ -133,6 +137,7 @@ impl MbState {
             MbContext {
                 skipped,
                 intra,
+                split,
                 mvd: [mvd(0), mvd(1)],
             },
             pred,
@@ -155,39 +160,68 @@ impl MbState {
     }
 }
 
-/// Builds the prediction of a macroblock per plane.
+/// Builds the motion-compensated prediction of a macroblock per plane: the whole
+/// macroblock moved by `mvs[0]`, or for [`MbMode::Split`] each quarter (raster order) by its
+/// own vector. Without a reference (never in a valid stream) the prediction is 128.
 pub(super) fn predict_mb(
     g: &Geometry,
     reference: Option<&Reference>,
     mbx: usize,
     mby_global: usize,
     mode: MbMode,
-    mv: Mv,
+    mvs: &[Mv; 4],
     out: &mut [Vec<u8>],
 ) {
+    let parts: &[(usize, usize)] = if mode == MbMode::Split {
+        &[(0, 0), (1, 0), (0, 1), (1, 1)]
+    } else {
+        &[(0, 0)]
+    };
+    // Quarter size as a fraction of the macroblock: 1 (whole) or 2 (halves).
+    let div = if mode == MbMode::Split { 2 } else { 1 };
     for p in 0..g.planes {
         let (w, h) = g.mb_size(p);
         let buf = &mut out[p];
         buf.resize(w * h, 128);
-        match (mode, reference) {
-            (MbMode::Intra, _) | (_, None) => buf.fill(128),
-            (_, Some(r)) => {
-                if p == 0 {
-                    r.grid.predict(16 * mbx, 16 * mby_global, mv, 16, buf);
-                } else {
-                    predict_chroma(
-                        &r.planes[p],
-                        w * mbx,
-                        h * mby_global,
-                        w,
-                        h,
-                        mv,
-                        g.shifts,
-                        buf,
-                    );
+        let Some(r) = reference.filter(|_| mode != MbMode::Intra) else {
+            buf.fill(128);
+            continue;
+        };
+        let (pw, ph) = (w / div, h / div);
+        let mut part = [0u8; 256];
+        for (k, &(qx, qy)) in parts.iter().enumerate() {
+            let (x, y) = (w * mbx + qx * pw, h * mby_global + qy * ph);
+            let out_part = &mut part[..pw * ph];
+            if p == 0 {
+                match &r.grid {
+                    Some(grid) => grid.predict(x, y, mvs[k], pw, out_part),
+                    None => predict_luma(&r.planes[0], x, y, mvs[k], pw, out_part),
                 }
+            } else {
+                predict_chroma(&r.planes[p], x, y, pw, ph, mvs[k], g.shifts, out_part);
+            }
+            for row in 0..ph {
+                buf[(qy * ph + row) * w + qx * pw..][..pw]
+                    .copy_from_slice(&out_part[row * pw..][..pw]);
             }
         }
+    }
+}
+
+/// Builds the intra prediction of a macroblock per plane from the slice's reconstruction
+/// so far (`mby` counts rows within the slice).
+pub(super) fn predict_intra_mb(
+    g: &Geometry,
+    rows: &[PlaneRows<'_>],
+    mbx: usize,
+    mby: usize,
+    mode: IntraMode,
+    out: &mut [Vec<u8>],
+) {
+    for p in 0..g.planes {
+        let (w, h) = g.mb_size(p);
+        out[p].resize(w * h, 128);
+        Edges::gather(&rows[p], mbx, mby, w, h).predict(mode, &mut out[p]);
     }
 }
 
@@ -230,7 +264,7 @@ pub(super) fn record_blocks(
     mbx: usize,
     mby: usize,
     mode: MbMode,
-    mv: Mv,
+    mvs: &[Mv; 4],
     coded: &[bool],
 ) {
     let across = 2 * mw;
@@ -239,7 +273,11 @@ pub(super) fn record_blocks(
         blocks[y * across + x] = BlockInfo {
             intra: mode == MbMode::Intra,
             coded: c,
-            mv: if mode == MbMode::Intra { Mv::ZERO } else { mv },
+            mv: match mode {
+                MbMode::Intra => Mv::ZERO,
+                MbMode::Split => mvs[j],
+                _ => mvs[0],
+            },
         };
     }
 }

@@ -12,6 +12,7 @@
 //! packet is reported and concealed by repeating the last good frame until the next
 //! keyframe. docs/FORMAT.md ("Video") specifies the stream.
 
+pub mod intra;
 pub mod loopfilter;
 mod mb;
 pub mod motion;
@@ -108,6 +109,8 @@ pub struct FrameStats {
     pub qp: u8,
     pub bytes: usize,
     pub intra_mbs: usize,
+    /// Macroblocks split into four 8×8 quarters with their own vectors.
+    pub split_mbs: usize,
 }
 
 /// What an encode produced.
@@ -238,13 +241,14 @@ where
     Ok(results.into_iter().map(|(_, t)| t).collect())
 }
 
-/// Deblocks reconstructed planes and makes them a reference.
+/// Deblocks reconstructed planes and makes them a reference; `search_grid` (the encoder's)
+/// asks for the quarter-sample grid, interpolated on that many threads.
 fn make_reference(
     params: &VideoParams,
     mut planes: Vec<Plane>,
     outputs: &[SliceOutput],
     qp: u8,
-    threads: usize,
+    search_grid: Option<usize>,
 ) -> Reference {
     let (mw, _) = params.mb_grid();
     if params.flags & params::FLAG_DEBLOCK != 0 {
@@ -256,7 +260,7 @@ fn make_reference(
     }
     let mvs = outputs.iter().flat_map(|o| o.mvs.iter().copied()).collect();
     Reference {
-        grid: motion::QuarterGrid::new(&planes[0], threads),
+        grid: search_grid.map(|threads| motion::QuarterGrid::new(&planes[0], threads)),
         planes,
         mvs,
     }
@@ -372,6 +376,7 @@ impl<W: Write> VideoEncoder<W> {
             qp,
             bytes: payload.len(),
             intra_mbs: reference.intra_mbs,
+            split_mbs: reference.split_mbs,
         };
         self.reference = Some(reference.reference);
         self.frames += 1;
@@ -416,12 +421,14 @@ impl<W: Write> VideoEncoder<W> {
             payload.extend_from_slice(&o.bytes);
         }
         let intra_mbs = outputs.iter().map(|o| o.intra_mbs).sum();
-        let reference = make_reference(params, recon, &outputs, qp, self.threads);
+        let split_mbs = outputs.iter().map(|o| o.split_mbs).sum();
+        let reference = make_reference(params, recon, &outputs, qp, Some(self.threads));
         Ok((
             payload,
             Coded {
                 reference,
                 intra_mbs,
+                split_mbs,
             },
         ))
     }
@@ -445,6 +452,7 @@ impl<W: Write> VideoEncoder<W> {
 struct Coded {
     reference: Reference,
     intra_mbs: usize,
+    split_mbs: usize,
 }
 
 /// The video decoder proper: payloads in, frames out.
@@ -550,7 +558,7 @@ impl VideoDecoder {
             .into_iter()
             .collect::<Result<Vec<_>>>()
             .map_err(|e| Error::invalid(format!("frame {number}: {e}")))?;
-        let reference = make_reference(params, recon, &outputs, qp, self.threads);
+        let reference = make_reference(params, recon, &outputs, qp, None);
         let frame = crop_frame(params, &reference.planes);
         self.reference = Some(reference);
         self.last = Some(frame.clone());

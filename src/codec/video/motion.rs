@@ -192,37 +192,7 @@ impl QuarterGrid {
     pub fn satd(&self, x: usize, y: usize, mv: Mv, size: usize, src: &[u8]) -> u32 {
         let mut pred = [0u8; 256];
         self.predict(x, y, mv, size, &mut pred[..size * size]);
-        let mut total = 0u32;
-        for by in (0..size).step_by(4) {
-            for bx in (0..size).step_by(4) {
-                let mut d = [0i32; 16];
-                for r in 0..4 {
-                    for c in 0..4 {
-                        let i = (by + r) * size + bx + c;
-                        d[4 * r + c] = src[i] as i32 - pred[i] as i32;
-                    }
-                }
-                for r in 0..4 {
-                    let (a, b, c, e) = (d[4 * r], d[4 * r + 1], d[4 * r + 2], d[4 * r + 3]);
-                    let (s0, s1, s2, s3) = (a + b, a - b, c + e, c - e);
-                    d[4 * r] = s0 + s2;
-                    d[4 * r + 1] = s1 + s3;
-                    d[4 * r + 2] = s0 - s2;
-                    d[4 * r + 3] = s1 - s3;
-                }
-                let mut sum = 0u32;
-                for c in 0..4 {
-                    let (a, b, cc, e) = (d[c], d[4 + c], d[8 + c], d[12 + c]);
-                    let (s0, s1, s2, s3) = (a + b, a - b, cc + e, cc - e);
-                    sum += (s0 + s2).unsigned_abs()
-                        + (s1 + s3).unsigned_abs()
-                        + (s0 - s2).unsigned_abs()
-                        + (s1 - s3).unsigned_abs();
-                }
-                total += sum / 2;
-            }
-        }
-        total
+        satd(src, &pred[..size * size], size)
     }
 
     /// SAD at a full-sample displacement (dx, dy) in samples.
@@ -241,26 +211,146 @@ impl QuarterGrid {
     }
 }
 
-/// Fills row `y4` of the quarter grid from the half grid (`hw` × `hh`).
-fn quarter_row(half: &[u8], hw: usize, hh: usize, y4: usize, out: &mut [u8]) {
-    let hat = |r: usize, c: usize| half[r.min(hh - 1) * hw + c.min(hw - 1)] as u32;
-    let r0 = y4 >> 1;
-    for (x4, o) in out.iter_mut().enumerate() {
-        let c0 = x4 >> 1;
-        let v = match (y4 & 1, x4 & 1) {
-            (0, 0) => hat(r0, c0),
-            (0, _) => (hat(r0, c0) + hat(r0, c0 + 1) + 1) >> 1,
-            (_, 0) => (hat(r0, c0) + hat(r0 + 1, c0) + 1) >> 1,
+/// Largest block [`predict_luma`] predicts, in luma samples.
+pub const MAX_BLOCK: usize = 16;
+
+/// Predicts the `size`×`size` luma block at (x, y) moved by `mv` (in range) straight from
+/// the reference plane, computing only the half and quarter samples the block needs: equal,
+/// sample for sample, to [`QuarterGrid::predict`] on a grid built from the same plane. The
+/// decoder uses it, so that it never interpolates a whole frame.
+pub fn predict_luma(plane: &Plane, x: usize, y: usize, mv: Mv, size: usize, out: &mut [u8]) {
+    assert!(
+        size <= MAX_BLOCK,
+        "luma blocks are at most {MAX_BLOCK} samples"
+    );
+    // Quarter-sample position of the block's first sample, in the grid's coordinates
+    // (origin MARGIN samples above and left of the picture).
+    let qx = (4 * (x + MARGIN)) as i32 + mv.x;
+    let qy = (4 * (y + MARGIN)) as i32 + mv.y;
+    // The grid's half-sample extent, for the same edge clamp.
+    let half_w = 2 * (plane.width + 2 * MARGIN) as i32;
+    let half_h = 2 * (plane.height + 2 * MARGIN) as i32;
+    // Integer samples the block's taps can reach, copied once with edge replication.
+    const SPAN: usize = MAX_BLOCK + 8;
+    let ix0 = (qx >> 2) - 3;
+    let iy0 = (qy >> 2) - 3;
+    let mut window = [0i32; SPAN * SPAN];
+    for r in 0..SPAN {
+        let sy = (iy0 + r as i32) as isize - MARGIN as isize;
+        for c in 0..SPAN {
+            let sx = (ix0 + c as i32) as isize - MARGIN as isize;
+            window[r * SPAN + c] = plane.at_clamped(sx, sy) as i32;
+        }
+    }
+    let at = |ix: i32, iy: i32| window[(iy - iy0) as usize * SPAN + (ix - ix0) as usize];
+    let horizontal = |ix: i32, iy: i32| {
+        tap6(
+            at(ix - 2, iy),
+            at(ix - 1, iy),
+            at(ix, iy),
+            at(ix + 1, iy),
+            at(ix + 2, iy),
+            at(ix + 3, iy),
+        )
+    };
+    // Half sample (hr, hc): integer, horizontal half, vertical half or centre.
+    let half = |hr: i32, hc: i32| -> u32 {
+        let (hr, hc) = (hr.min(half_h - 1), hc.min(half_w - 1));
+        let (ix, iy) = (hc >> 1, hr >> 1);
+        let v = match (hr & 1, hc & 1) {
+            (0, 0) => at(ix, iy) as u8,
+            (0, _) => clip8((horizontal(ix, iy) + 16) >> 5),
+            (_, 0) => {
+                let col = |dy: i32| at(ix, iy + dy);
+                clip8((tap6(col(-2), col(-1), col(0), col(1), col(2), col(3)) + 16) >> 5)
+            }
             _ => {
-                // The two half-grid corners whose coordinates have mixed parity.
-                if (r0 + c0) & 1 == 1 {
-                    (hat(r0, c0) + hat(r0 + 1, c0 + 1) + 1) >> 1
-                } else {
-                    (hat(r0, c0 + 1) + hat(r0 + 1, c0) + 1) >> 1
-                }
+                let row = |dy: i32| horizontal(ix, iy + dy);
+                clip8((tap6(row(-2), row(-1), row(0), row(1), row(2), row(3)) + 512) >> 10)
             }
         };
-        *o = v as u8;
+        v as u32
+    };
+    for r in 0..size {
+        let y4 = qy + 4 * r as i32;
+        let r0 = y4 >> 1;
+        for c in 0..size {
+            let x4 = qx + 4 * c as i32;
+            let c0 = x4 >> 1;
+            let v = match (y4 & 1, x4 & 1) {
+                (0, 0) => half(r0, c0),
+                (0, _) => (half(r0, c0) + half(r0, c0 + 1) + 1) >> 1,
+                (_, 0) => (half(r0, c0) + half(r0 + 1, c0) + 1) >> 1,
+                _ => {
+                    if (r0 + c0) & 1 == 1 {
+                        (half(r0, c0) + half(r0 + 1, c0 + 1) + 1) >> 1
+                    } else {
+                        (half(r0, c0 + 1) + half(r0 + 1, c0) + 1) >> 1
+                    }
+                }
+            };
+            out[r * size + c] = v as u8;
+        }
+    }
+}
+
+/// Sum of absolute 4×4 Hadamard-transformed differences (halved per 4×4 block) between two
+/// `size`² blocks (`size` a multiple of 4, at most 16). The vertical butterflies run across
+/// whole rows of four so that they vectorize; the horizontal ones follow per 4×4 block.
+pub fn satd(src: &[u8], pred: &[u8], size: usize) -> u32 {
+    assert!(size <= 16 && size % 4 == 0, "SATD of {size}×{size} blocks");
+    let mut total = 0u32;
+    for by in (0..size).step_by(4) {
+        let mut rows = [[0i32; 16]; 4];
+        let d =
+            |r: usize, x: usize| src[(by + r) * size + x] as i32 - pred[(by + r) * size + x] as i32;
+        for x in 0..size {
+            let (a, b, c, e) = (d(0, x), d(1, x), d(2, x), d(3, x));
+            let (s0, s1, s2, s3) = (a + b, a - b, c + e, c - e);
+            rows[0][x] = s0 + s2;
+            rows[1][x] = s1 + s3;
+            rows[2][x] = s0 - s2;
+            rows[3][x] = s1 - s3;
+        }
+        for bx in (0..size).step_by(4) {
+            let mut sum = 0u32;
+            for row in &rows {
+                let (a, b, c, e) = (row[bx], row[bx + 1], row[bx + 2], row[bx + 3]);
+                let (s0, s1, s2, s3) = (a + b, a - b, c + e, c - e);
+                sum += (s0 + s2).unsigned_abs()
+                    + (s1 + s3).unsigned_abs()
+                    + (s0 - s2).unsigned_abs()
+                    + (s1 - s3).unsigned_abs();
+            }
+            total += sum / 2;
+        }
+    }
+    total
+}
+
+/// Fills row `y4` of the quarter grid from the half grid (`hw` × `hh`): two quarter
+/// samples per half-grid column, the last column's right neighbour clamped to itself.
+fn quarter_row(half: &[u8], hw: usize, hh: usize, y4: usize, out: &mut [u8]) {
+    let r0 = (y4 >> 1).min(hh - 1);
+    let row0 = &half[r0 * hw..][..hw];
+    let row1 = &half[(r0 + 1).min(hh - 1) * hw..][..hw];
+    let avg = |a: u8, b: u8| ((a as u32 + b as u32 + 1) >> 1) as u8;
+    let right = |row: &[u8], c: usize| row[(c + 1).min(hw - 1)];
+    if y4 & 1 == 0 {
+        for c in 0..hw {
+            out[2 * c] = row0[c];
+            out[2 * c + 1] = avg(row0[c], right(row0, c));
+        }
+    } else {
+        for c in 0..hw {
+            out[2 * c] = avg(row0[c], row1[c]);
+            // The two half-grid corners whose coordinates have mixed parity.
+            out[2 * c + 1] = if (r0 + c) & 1 == 1 {
+                avg(row0[c], right(row1, c))
+            } else {
+                avg(right(row0, c), row1[c])
+            };
+        }
     }
 }
 
@@ -318,13 +408,13 @@ pub struct SearchParams {
     pub subpel: bool,
 }
 
-/// Finds a vector for the 16×16 block at (x, y) of `src` (its 256 samples). `pred` is the
-/// vector predictor (the vector is coded relative to it); `candidates` are extra starts.
+/// Finds a vector for the `size`×`size` block at (x, y), whose samples are `src`. `pred`
+/// is the vector predictor (the vector is coded relative to it); `candidates` are extra
+/// starts. Returns the vector and its cost, `u32::MAX` when no start was in range.
 #[allow(clippy::too_many_arguments)]
 pub fn search(
     grid: &QuarterGrid,
-    x: usize,
-    y: usize,
+    (x, y, size): (usize, usize, usize),
     src: &[u8],
     pred: Mv,
     candidates: &[Mv],
@@ -332,7 +422,6 @@ pub fn search(
     height: usize,
     params: &SearchParams,
 ) -> (Mv, u32) {
-    let size = 16;
     let cost_of = |mv: Mv, sad: u32| {
         sad + params.lambda * (mvd_bits(mv.x - pred.x) + mvd_bits(mv.y - pred.y))
     };
@@ -387,33 +476,65 @@ pub fn search(
         }
     }
     if params.subpel {
-        // Sub-sample refinement compares Hadamard costs.
-        best_cost = cost_of(best, grid.satd(x, y, best, size, src));
-        const RING: [(i32, i32); 8] = [
-            (-1, -1),
-            (0, -1),
-            (1, -1),
-            (-1, 0),
-            (1, 0),
-            (-1, 1),
-            (0, 1),
-            (1, 1),
-        ];
-        for step in [2, 1] {
-            let centre = best;
-            for (dx, dy) in RING {
-                let m = Mv {
-                    x: centre.x + step * dx,
-                    y: centre.y + step * dy,
-                };
-                if !mv_in_range(m, x, y, size, width, height) {
-                    continue;
-                }
-                let cost = cost_of(m, grid.satd(x, y, m, size, src));
-                if cost < best_cost {
-                    best_cost = cost;
-                    best = m;
-                }
+        return refine(
+            grid,
+            (x, y, size),
+            src,
+            pred,
+            best,
+            &[2, 1],
+            width,
+            height,
+            params,
+        );
+    }
+    (best, best_cost)
+}
+
+/// Refines a vector around `start` by rings of `steps` quarter samples (2: half samples,
+/// 1: quarter samples), comparing Hadamard costs plus vector bits against `pred`.
+#[allow(clippy::too_many_arguments)]
+pub fn refine(
+    grid: &QuarterGrid,
+    (x, y, size): (usize, usize, usize),
+    src: &[u8],
+    pred: Mv,
+    start: Mv,
+    steps: &[i32],
+    width: usize,
+    height: usize,
+    params: &SearchParams,
+) -> (Mv, u32) {
+    let cost_of = |mv: Mv| {
+        grid.satd(x, y, mv, size, src)
+            + params.lambda * (mvd_bits(mv.x - pred.x) + mvd_bits(mv.y - pred.y))
+    };
+    let mut best = start;
+    let mut best_cost = cost_of(start);
+    const RING: [(i32, i32); 8] = [
+        (-1, -1),
+        (0, -1),
+        (1, -1),
+        (-1, 0),
+        (1, 0),
+        (-1, 1),
+        (0, 1),
+        (1, 1),
+    ];
+    for &step in steps {
+        let centre = best;
+        for (dx, dy) in RING {
+            let m = Mv {
+                x: centre.x + step * dx,
+                y: centre.y + step * dy,
+            };
+            if !mv_in_range(m, x, y, size, width, height) {
+                continue;
+            }
+            let cost = cost_of(m);
+            if cost < best_cost {
+                best_cost = cost;
+                best = m;
             }
         }
     }
@@ -432,6 +553,40 @@ mod tests {
         assert_eq!(predict_mv(Some(a), Some(b), Some(c)), Mv { x: 4, y: 1 });
         assert_eq!(predict_mv(Some(a), None, None), a);
         assert_eq!(predict_mv(None, None, None), Mv::ZERO);
+    }
+
+    #[test]
+    fn block_prediction_equals_the_quarter_grid() {
+        // Odd sizes so that the edges clamp differently on each side.
+        let (w, h) = (53, 37);
+        let mut plane = Plane::filled(w, h, 0);
+        let mut state = 0x2545_f491_u32;
+        for v in plane.data.iter_mut() {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            *v = (state >> 24) as u8;
+        }
+        let grid = QuarterGrid::new(&plane, 1);
+        let (mut a, mut b) = ([0u8; 256], [0u8; 256]);
+        let mut checked = 0;
+        for size in [8, 16] {
+            for (x, y) in [(0, 0), (16, 16), (32, 16), (40, 24)] {
+                for my in -4 * MV_REACH..=4 * MV_REACH {
+                    for mx in (-4 * MV_REACH..=4 * MV_REACH).step_by(7) {
+                        let mv = Mv { x: mx, y: my };
+                        if !mv_in_range(mv, x, y, size, w, h) {
+                            continue;
+                        }
+                        grid.predict(x, y, mv, size, &mut a[..size * size]);
+                        predict_luma(&plane, x, y, mv, size, &mut b[..size * size]);
+                        assert_eq!(a[..size * size], b[..size * size], "{x},{y} {mv:?} {size}");
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert!(checked > 10_000, "only {checked} vectors were in range");
     }
 
     #[test]
@@ -458,7 +613,7 @@ mod tests {
             range: 8,
             subpel: true,
         };
-        let (mv, cost) = search(&grid, 16, 16, &src, Mv::ZERO, &[], 48, 48, &params);
+        let (mv, cost) = search(&grid, (16, 16, 16), &src, Mv::ZERO, &[], 48, 48, &params);
         assert_eq!(mv, Mv { x: 8, y: 4 });
         assert_eq!(cost, mvd_bits(8) + mvd_bits(4));
     }

@@ -12,13 +12,16 @@
 //! blocks transform `sample − prediction`. The encoder reconstructs with the decoder's
 //! [`reconstruct_block`], so both hold the same reference.
 
+use super::intra::IntraMode;
 use super::loopfilter::BlockInfo;
-use super::mb::{block_of, predict_mb, put_block, record_blocks, store_mb, Geometry, MbState};
-use super::motion::{mv_in_range, search, Mv, QuarterGrid, SearchParams};
+use super::mb::{
+    block_of, predict_intra_mb, predict_mb, put_block, record_blocks, store_mb, Geometry, MbState,
+};
+use super::motion::{mv_in_range, satd, search, Mv, QuarterGrid, SearchParams};
 use super::params::VideoParams;
 use super::syntax::{
-    read_coded, read_mb_header, write_coded, write_mb_header, BlockGrid, MbContext, MbMode,
-    SliceModels, KIND_INTER, KIND_INTRA,
+    read_coded, read_intra_mode, read_mb_header, write_coded, write_intra_mode, write_mb_header,
+    BlockGrid, MbContext, MbMode, SliceModels, KIND_INTER, KIND_INTRA,
 };
 use crate::codec::image::coeffs::{predict_dc_level, read_block, write_block, BlockLevels};
 use crate::entropy::{BitCounter, RangeDecoder, RangeEncoder, SymbolWriter, COST_SCALE};
@@ -40,6 +43,9 @@ pub fn qstep16(qp: u8) -> u16 {
     BASE[(qp % 6) as usize] << (qp / 6)
 }
 
+/// Full-sample search range of an 8×8 quarter around its macroblock's vector.
+const SPLIT_SEARCH_RANGE: i32 = 4;
+
 /// Chroma is quantized this many indices away from luma.
 pub const CHROMA_QP_OFFSET: i32 = -2;
 
@@ -53,8 +59,9 @@ pub fn plane_steps(qp: u8) -> [u16; 2] {
 pub struct Reference {
     /// Padded planes after the loop filter.
     pub planes: Vec<Plane>,
-    /// Luma at quarter-sample resolution.
-    pub grid: QuarterGrid,
+    /// Luma at quarter-sample resolution, for the encoder's motion search (the decoder
+    /// predicts block by block from `planes` instead and leaves it `None`).
+    pub grid: Option<QuarterGrid>,
     /// The vector of every macroblock (raster order), for the next frame's search.
     pub mvs: Vec<Mv>,
 }
@@ -74,6 +81,8 @@ pub struct Tuning {
     pub search_range: i32,
     /// Half- and quarter-sample refinement.
     pub subpel: bool,
+    /// Try splitting macroblocks into four 8×8 quarters with their own vectors.
+    pub split: bool,
     /// Multiplier of the default Lagrange multiplier.
     pub lambda_scale: f32,
     /// Dead-zone rounding of inter residual levels.
@@ -87,6 +96,7 @@ impl Default for Tuning {
         Tuning {
             search_range: 16,
             subpel: true,
+            split: true,
             lambda_scale: 1.0,
             inter_rounding: 0.2,
             intra_rounding: 0.33,
@@ -103,6 +113,8 @@ pub struct SliceOutput {
     pub mvs: Vec<Mv>,
     /// Macroblocks coded intra.
     pub intra_mbs: usize,
+    /// Macroblocks split into 8×8 quarters.
+    pub split_mbs: usize,
 }
 
 /// The rows of one plane that belong to a slice, writable.
@@ -136,7 +148,10 @@ struct BlockChoice {
 /// A macroblock coding candidate.
 struct Candidate {
     mode: MbMode,
-    mv: Mv,
+    /// The spatial prediction of an intra macroblock.
+    intra_mode: IntraMode,
+    /// Vectors of the quarters in raster order (all equal unless split).
+    mvs: [Mv; 4],
     blocks: Vec<BlockChoice>,
     /// Reconstruction per plane, macroblock-sized.
     recon: Vec<Vec<u8>>,
@@ -154,13 +169,16 @@ fn write_mb<W: SymbolWriter>(
     ctx: &MbContext,
     intra_frame: bool,
     cand: &Candidate,
-    mvd: Mv,
+    mvds: &[Mv],
     steps: [u16; 2],
     mbx: usize,
     mby: usize,
 ) {
-    write_mb_header(w, models, ctx, intra_frame, cand.mode, mvd);
+    write_mb_header(w, models, ctx, intra_frame, cand.mode, mvds);
     let intra = cand.mode == MbMode::Intra;
+    if intra {
+        write_intra_mode(w, models, cand.intra_mode);
+    }
     let kind = if intra { KIND_INTRA } else { KIND_INTER };
     for (&(p, bx, by), choice) in g.blocks(mbx, mby).iter().zip(&cand.blocks) {
         let chroma = p > 0;
@@ -181,6 +199,32 @@ fn write_mb<W: SymbolWriter>(
         }
         let dc = dequantize(choice.levels.levels[0], steps[chroma as usize]);
         grid.set(bx, by, kind, choice.levels, dc, choice.coded);
+    }
+}
+
+/// The vector differences a macroblock codes: one for inter, four for split, none
+/// otherwise.
+fn coded_mvds(mode: MbMode, mvs: &[Mv; 4], pred: Mv) -> ([Mv; 4], usize) {
+    let diff = |m: Mv| Mv {
+        x: m.x - pred.x,
+        y: m.y - pred.y,
+    };
+    let count = match mode {
+        MbMode::Inter => 1,
+        MbMode::Split => 4,
+        _ => 0,
+    };
+    (mvs.map(diff), count)
+}
+
+/// The vector and vector difference that represent a macroblock to its neighbours: the
+/// bottom-right quarter's for split, zero for intra.
+fn representative(mode: MbMode, mvs: &[Mv; 4], mvds: &[Mv; 4]) -> (Mv, Mv) {
+    match mode {
+        MbMode::Intra => (Mv::ZERO, Mv::ZERO),
+        MbMode::Skip => (mvs[0], Mv::ZERO),
+        MbMode::Inter => (mvs[0], mvds[0]),
+        MbMode::Split => (mvs[3], mvds[3]),
     }
 }
 
@@ -222,7 +266,7 @@ impl<'a> SliceEncoder<'a> {
         let mut enc = RangeEncoder::new();
         let g_mw = self.g.mw;
         let mut blocks = vec![BlockInfo::default(); g_mw * 2 * self.g.mb_rows * 2];
-        let mut intra_mbs = 0;
+        let (mut intra_mbs, mut split_mbs) = (0, 0);
         let mut src_mb: Vec<Vec<u8>> = vec![Vec::new(); self.g.planes];
         let mut pred: Vec<Vec<u8>> = vec![Vec::new(); self.g.planes];
         for mby in 0..self.g.mb_rows {
@@ -240,15 +284,8 @@ impl<'a> SliceEncoder<'a> {
                     }
                 }
                 let (ctx, mv_pred) = self.state.context(&self.g, mbx, mby);
-                let best = self.decide(mbx, mby, &ctx, mv_pred, &src_mb, &mut pred);
-                let mvd = if best.mode == MbMode::Inter {
-                    Mv {
-                        x: best.mv.x - mv_pred.x,
-                        y: best.mv.y - mv_pred.y,
-                    }
-                } else {
-                    Mv::ZERO
-                };
+                let best = self.decide(mbx, mby, &ctx, mv_pred, &src_mb, &mut pred, rows);
+                let (mvds, count) = coded_mvds(best.mode, &best.mvs, mv_pred);
                 write_mb(
                     &mut enc,
                     &mut self.models,
@@ -257,18 +294,18 @@ impl<'a> SliceEncoder<'a> {
                     &ctx,
                     self.setup.intra,
                     &best,
-                    mvd,
+                    &mvds[..count],
                     self.steps,
                     mbx,
                     mby,
                 );
-                self.state.set(&self.g, mbx, mby, best.mode, best.mv, mvd);
-                if best.mode == MbMode::Intra {
-                    intra_mbs += 1;
-                }
+                let (mv, mvd) = representative(best.mode, &best.mvs, &mvds);
+                self.state.set(&self.g, mbx, mby, best.mode, mv, mvd);
+                intra_mbs += (best.mode == MbMode::Intra) as usize;
+                split_mbs += (best.mode == MbMode::Split) as usize;
                 store_mb(&self.g, rows, mbx, mby, &best.recon);
                 let coded: Vec<bool> = best.blocks[..4].iter().map(|b| b.coded).collect();
-                record_blocks(&mut blocks, g_mw, mbx, mby, best.mode, best.mv, &coded);
+                record_blocks(&mut blocks, g_mw, mbx, mby, best.mode, &best.mvs, &coded);
             }
         }
         SliceOutput {
@@ -276,10 +313,12 @@ impl<'a> SliceEncoder<'a> {
             blocks,
             mvs: self.state.mvs.clone(),
             intra_mbs,
+            split_mbs,
         }
     }
 
     /// Chooses and fully prepares the best way to code one macroblock.
+    #[allow(clippy::too_many_arguments)]
     fn decide(
         &mut self,
         mbx: usize,
@@ -288,19 +327,20 @@ impl<'a> SliceEncoder<'a> {
         mv_pred: Mv,
         src: &[Vec<u8>],
         pred: &mut [Vec<u8>],
+        rows: &[PlaneRows<'_>],
     ) -> Candidate {
         let gy = self.g.mb_y0 + mby;
+        // The encoder's references always carry the search grid (see `make_reference`).
         let reference = self.setup.reference.filter(|_| !self.setup.intra);
-        let Some(r) = reference else {
-            predict_mb(&self.g, None, mbx, gy, MbMode::Intra, Mv::ZERO, pred);
-            return self.evaluate(mbx, mby, ctx, MbMode::Intra, Mv::ZERO, Mv::ZERO, src, pred);
+        let Some((r, grid)) = reference.and_then(|r| r.grid.as_ref().map(|g| (r, g))) else {
+            return self.best_intra(mbx, mby, ctx, src, pred, rows);
         };
         let (pw, ph) = self.g.sizes[0];
         // Skip: the predicted vector, no residual.
         let mut best: Option<Candidate> = None;
         if mv_in_range(mv_pred, 16 * mbx, 16 * gy, 16, pw, ph) {
-            predict_mb(&self.g, reference, mbx, gy, MbMode::Skip, mv_pred, pred);
-            best = Some(self.evaluate(mbx, mby, ctx, MbMode::Skip, mv_pred, mv_pred, src, pred));
+            let skip = (MbMode::Skip, [mv_pred; 4]);
+            best = Some(self.try_inter(mbx, mby, ctx, skip, mv_pred, src, pred, reference));
         }
         // Inter: search around the predicted vector and the neighbours' vectors.
         let i = mby * self.g.mw + mbx;
@@ -319,10 +359,10 @@ impl<'a> SliceEncoder<'a> {
             range: self.tuning.search_range,
             subpel: self.tuning.subpel,
         };
+        let (x, y) = (16 * mbx, 16 * gy);
         let (mv, sad) = search(
-            &r.grid,
-            16 * mbx,
-            16 * gy,
+            grid,
+            (x, y, 16),
             &src[0],
             mv_pred,
             &candidates,
@@ -330,19 +370,45 @@ impl<'a> SliceEncoder<'a> {
             ph,
             &search_params,
         );
-        if sad != u32::MAX && mv != mv_pred {
-            predict_mb(&self.g, reference, mbx, gy, MbMode::Inter, mv, pred);
-            let c = self.evaluate(mbx, mby, ctx, MbMode::Inter, mv, mv_pred, src, pred);
-            if best.as_ref().is_none_or(|b| c.cost < b.cost) {
+        if sad != u32::MAX {
+            let inter = (MbMode::Inter, [mv; 4]);
+            let c = self.try_inter(mbx, mby, ctx, inter, mv_pred, src, pred, reference);
+            // With the skip vector, inter only differs from skip by its residual.
+            let same_as_skip = mv == mv_pred && c.blocks.iter().all(|b| !b.coded);
+            if !same_as_skip && best.as_ref().is_none_or(|b| c.cost < b.cost) {
                 best = Some(c);
             }
-        } else if sad != u32::MAX {
-            // Same vector as skip: try it with residual.
-            predict_mb(&self.g, reference, mbx, gy, MbMode::Inter, mv, pred);
-            let c = self.evaluate(mbx, mby, ctx, MbMode::Inter, mv, mv_pred, src, pred);
-            let residual_free = c.blocks.iter().all(|b| !b.coded);
-            if !residual_free && best.as_ref().is_none_or(|b| c.cost < b.cost) {
-                best = Some(c);
+        }
+        // Split: each 8×8 quarter searched from the whole macroblock's vector.
+        if sad != u32::MAX && self.tuning.split {
+            // A short search per quarter around the whole vector; full coding only when the
+            // quarters' summed costs beat the whole macroblock's.
+            let quarter_params = SearchParams {
+                range: SPLIT_SEARCH_RANGE,
+                ..search_params
+            };
+            let mut mvs = [mv; 4];
+            let mut quarter = [0u8; 64];
+            let mut split_cost = 0u32;
+            for (k, sub) in mvs.iter_mut().enumerate() {
+                let (qx, qy) = (8 * (k % 2), 8 * (k / 2));
+                for row in 0..8 {
+                    quarter[8 * row..8 * row + 8]
+                        .copy_from_slice(&src[0][(qy + row) * 16 + qx..][..8]);
+                }
+                let at = (x + qx, y + qy, 8);
+                let (m, cost) = search(grid, at, &quarter, mv, &[], pw, ph, &quarter_params);
+                if cost != u32::MAX {
+                    *sub = m;
+                }
+                split_cost = split_cost.saturating_add(cost);
+            }
+            if split_cost < sad && mvs.iter().any(|&m| m != mv) {
+                let split = (MbMode::Split, mvs);
+                let c = self.try_inter(mbx, mby, ctx, split, mv_pred, src, pred, reference);
+                if best.as_ref().is_none_or(|b| c.cost < b.cost) {
+                    best = Some(c);
+                }
             }
         }
         // Intra, when the motion search left a large error.
@@ -352,18 +418,64 @@ impl<'a> SliceEncoder<'a> {
             .map(|&v| (v as i32 - mean as i32).unsigned_abs())
             .sum();
         if best.is_none() || sad >= activity {
-            predict_mb(&self.g, None, mbx, gy, MbMode::Intra, Mv::ZERO, pred);
-            let c = self.evaluate(mbx, mby, ctx, MbMode::Intra, Mv::ZERO, mv_pred, src, pred);
+            let c = self.best_intra(mbx, mby, ctx, src, pred, rows);
             if best.as_ref().is_none_or(|b| c.cost < b.cost) {
                 best = Some(c);
             }
         }
         match best {
             Some(b) => b,
-            None => {
-                predict_mb(&self.g, None, mbx, gy, MbMode::Intra, Mv::ZERO, pred);
-                self.evaluate(mbx, mby, ctx, MbMode::Intra, Mv::ZERO, mv_pred, src, pred)
-            }
+            None => self.best_intra(mbx, mby, ctx, src, pred, rows),
+        }
+    }
+
+    /// Predicts a macroblock in an inter mode (skip, inter or split) with its vectors and
+    /// prices it.
+    #[allow(clippy::too_many_arguments)]
+    fn try_inter(
+        &mut self,
+        mbx: usize,
+        mby: usize,
+        ctx: &MbContext,
+        (mode, mvs): (MbMode, [Mv; 4]),
+        mv_pred: Mv,
+        src: &[Vec<u8>],
+        pred: &mut [Vec<u8>],
+        reference: Option<&Reference>,
+    ) -> Candidate {
+        let gy = self.g.mb_y0 + mby;
+        predict_mb(&self.g, reference, mbx, gy, mode, &mvs, pred);
+        let modes = (mode, IntraMode::Dc);
+        self.evaluate(mbx, mby, ctx, modes, mvs, mv_pred, src, pred)
+    }
+
+    /// The best intra candidate: every mode ranked by the Hadamard cost of its luma
+    /// residual, the two cheapest coded for real and compared by rate and distortion.
+    fn best_intra(
+        &mut self,
+        mbx: usize,
+        mby: usize,
+        ctx: &MbContext,
+        src: &[Vec<u8>],
+        pred: &mut [Vec<u8>],
+        rows: &[PlaneRows<'_>],
+    ) -> Candidate {
+        let mut ranked = IntraMode::ALL.map(|mode| {
+            predict_intra_mb(&self.g, rows, mbx, mby, mode, pred);
+            (satd(&src[0], &pred[0], 16), mode)
+        });
+        ranked.sort_by_key(|&(cost, mode)| (cost, mode.code()));
+        let mut try_mode = |mode: IntraMode| {
+            predict_intra_mb(&self.g, rows, mbx, mby, mode, pred);
+            let intra = (MbMode::Intra, mode);
+            self.evaluate(mbx, mby, ctx, intra, [Mv::ZERO; 4], Mv::ZERO, src, pred)
+        };
+        let first = try_mode(ranked[0].1);
+        let second = try_mode(ranked[1].1);
+        if second.cost < first.cost {
+            second
+        } else {
+            first
         }
     }
 
@@ -374,8 +486,8 @@ impl<'a> SliceEncoder<'a> {
         mbx: usize,
         mby: usize,
         ctx: &MbContext,
-        mode: MbMode,
-        mv: Mv,
+        (mode, intra_mode): (MbMode, IntraMode),
+        mvs: [Mv; 4],
         mv_pred: Mv,
         src: &[Vec<u8>],
         pred: &[Vec<u8>],
@@ -415,17 +527,14 @@ impl<'a> SliceEncoder<'a> {
         }
         let mut cand = Candidate {
             mode,
-            mv,
+            intra_mode,
+            mvs,
             blocks,
             recon,
             cost: 0.0,
         };
-        let mvd = Mv {
-            x: mv.x - mv_pred.x,
-            y: mv.y - mv_pred.y,
-        };
+        let (mvds, count) = coded_mvds(mode, &mvs, mv_pred);
         let mut counter = BitCounter::new();
-        let mvd = if mode == MbMode::Inter { mvd } else { Mv::ZERO };
         write_mb(
             &mut counter,
             &mut self.models,
@@ -434,7 +543,7 @@ impl<'a> SliceEncoder<'a> {
             ctx,
             self.setup.intra,
             &cand,
-            mvd,
+            &mvds[..count],
             self.steps,
             mbx,
             mby,
@@ -530,21 +639,34 @@ pub fn decode_slice(
     let mut recon: Vec<Vec<u8>> = vec![Vec::new(); g.planes];
     let intra_frame = setup.intra;
     let (pw, ph) = g.sizes[0];
-    let mut intra_mbs = 0;
+    let (mut intra_mbs, mut split_mbs) = (0, 0);
     let damaged = |what: String| Error::invalid(format!("slice {slice}: {what}"));
     for mby in 0..g.mb_rows {
         let gy = g.mb_y0 + mby;
         for mbx in 0..g.mw {
             let (ctx, mv_pred) = state.context(&g, mbx, mby);
-            let (mode, mvd) = read_mb_header(&mut r, &mut models, &ctx, intra_frame)
+            let (mode, mvds) = read_mb_header(&mut r, &mut models, &ctx, intra_frame)
                 .ok_or_else(|| damaged(format!("macroblock ({mbx}, {gy}): bad vector")))?;
-            let mv = match mode {
-                MbMode::Intra => Mv::ZERO,
-                MbMode::Skip => mv_pred,
-                MbMode::Inter => Mv {
-                    x: mv_pred.x + mvd.x,
-                    y: mv_pred.y + mvd.y,
-                },
+            let intra_mode = if mode == MbMode::Intra {
+                read_intra_mode(&mut r, &mut models).ok_or_else(|| {
+                    damaged(format!("macroblock ({mbx}, {gy}): unknown intra mode"))
+                })?
+            } else {
+                IntraMode::Dc
+            };
+            let mvs = match mode {
+                MbMode::Intra => [Mv::ZERO; 4],
+                MbMode::Skip => [mv_pred; 4],
+                MbMode::Inter => {
+                    [Mv {
+                        x: mv_pred.x + mvds[0].x,
+                        y: mv_pred.y + mvds[0].y,
+                    }; 4]
+                }
+                MbMode::Split => mvds.map(|d| Mv {
+                    x: mv_pred.x + d.x,
+                    y: mv_pred.y + d.y,
+                }),
             };
             if mode != MbMode::Intra {
                 if setup.reference.is_none() {
@@ -552,15 +674,28 @@ pub fn decode_slice(
                         "inter macroblock in a frame without reference".into(),
                     ));
                 }
-                if !mv_in_range(mv, 16 * mbx, 16 * gy, 16, pw, ph) {
-                    return Err(damaged(format!(
-                        "macroblock ({mbx}, {gy}): vector ({}, {}) points outside the reference",
-                        mv.x, mv.y
-                    )));
+                for (k, mv) in mvs.iter().enumerate() {
+                    let in_range = if mode == MbMode::Split {
+                        let (x, y) = (16 * mbx + 8 * (k % 2), 16 * gy + 8 * (k / 2));
+                        mv_in_range(*mv, x, y, 8, pw, ph)
+                    } else {
+                        mv_in_range(*mv, 16 * mbx, 16 * gy, 16, pw, ph)
+                    };
+                    if !in_range {
+                        return Err(damaged(format!(
+                            "macroblock ({mbx}, {gy}): vector ({}, {}) points outside the \
+                             reference",
+                            mv.x, mv.y
+                        )));
+                    }
                 }
             }
-            predict_mb(&g, setup.reference, mbx, gy, mode, mv, &mut pred);
             let intra = mode == MbMode::Intra;
+            if intra {
+                predict_intra_mb(&g, rows, mbx, mby, intra_mode, &mut pred);
+            } else {
+                predict_mb(&g, setup.reference, mbx, gy, mode, &mvs, &mut pred);
+            }
             let kind = if intra { KIND_INTRA } else { KIND_INTER };
             let mut coded_luma = [false; 4];
             for (j, (p, bx, by)) in g.blocks(mbx, mby).into_iter().enumerate() {
@@ -597,19 +732,12 @@ pub fn decode_slice(
                     coded_luma[j] = coded;
                 }
             }
-            state.set(
-                &g,
-                mbx,
-                mby,
-                mode,
-                mv,
-                if mode == MbMode::Inter { mvd } else { Mv::ZERO },
-            );
-            if intra {
-                intra_mbs += 1;
-            }
+            let (mv, mvd) = representative(mode, &mvs, &mvds);
+            state.set(&g, mbx, mby, mode, mv, mvd);
+            intra_mbs += intra as usize;
+            split_mbs += (mode == MbMode::Split) as usize;
             store_mb(&g, rows, mbx, mby, &recon);
-            record_blocks(&mut blocks, g.mw, mbx, mby, mode, mv, &coded_luma);
+            record_blocks(&mut blocks, g.mw, mbx, mby, mode, &mvs, &coded_luma);
         }
     }
     if r.overran() {
@@ -620,5 +748,6 @@ pub fn decode_slice(
         blocks,
         mvs: state.mvs,
         intra_mbs,
+        split_mbs,
     })
 }

@@ -4,6 +4,7 @@
 //! side; residual blocks themselves use the image codec's block syntax
 //! (`codec::image::coeffs`) with separate models for intra and inter blocks.
 
+use super::intra::IntraMode;
 use super::motion::Mv;
 use crate::codec::image::coeffs::{BlockLevels, Neighbours, PlaneModels};
 use crate::entropy::{get_exp_golomb, put_exp_golomb, BitModel, RangeDecoder, SymbolWriter};
@@ -15,6 +16,8 @@ pub enum MbMode {
     Skip,
     /// Motion-compensated with a coded vector and residual.
     Inter,
+    /// Motion-compensated per 8×8 quarter, four coded vectors, and residual.
+    Split,
     /// Coded without reference to other frames.
     Intra,
 }
@@ -28,11 +31,14 @@ pub struct SliceModels {
     pub coeffs: [Box<PlaneModels>; 4],
     skip: [BitModel; 3],
     intra: [BitModel; 3],
+    split: [BitModel; 3],
     mvd_zero: [[BitModel; 3]; 2],
     mvd_sign: [BitModel; 2],
     mvd_exponent: [[BitModel; 12]; 2],
     mvd_mantissa: [[BitModel; 12]; 2],
     coded: [[[BitModel; 3]; 2]; 2],
+    /// The intra mode's three bits, one model per node of the binary tree.
+    intra_mode: [BitModel; 8],
 }
 
 impl SliceModels {
@@ -47,11 +53,13 @@ impl SliceModels {
             ],
             skip: [BitModel::new(); 3],
             intra: [BitModel::new(); 3],
+            split: [BitModel::new(); 3],
             mvd_zero: [[BitModel::new(); 3]; 2],
             mvd_sign: [BitModel::new(); 2],
             mvd_exponent: [[BitModel::new(); 12]; 2],
             mvd_mantissa: [[BitModel::new(); 12]; 2],
             coded: [[[BitModel::new(); 3]; 2]; 2],
+            intra_mode: [BitModel::new(); 8],
         }
     }
 
@@ -75,6 +83,8 @@ pub struct MbContext {
     pub skipped: usize,
     /// Left and upper macroblocks that were intra (0..2).
     pub intra: usize,
+    /// Left and upper macroblocks that were split into 8×8 quarters (0..2).
+    pub split: usize,
     /// Magnitude class of the neighbours' vector differences, per component.
     pub mvd: [usize; 2],
 }
@@ -116,14 +126,15 @@ fn read_mvd_component(
     Some(if negative { -v } else { v })
 }
 
-/// Writes a macroblock header. `mvd` is the vector minus its prediction (inter only).
+/// Writes a macroblock header. `mvds` are the vectors minus their prediction: one for
+/// inter, four (quarters in raster order) for split, none otherwise.
 pub fn write_mb_header<W: SymbolWriter>(
     w: &mut W,
     m: &mut SliceModels,
     ctx: &MbContext,
     intra_frame: bool,
     mode: MbMode,
-    mvd: Mv,
+    mvds: &[Mv],
 ) {
     if intra_frame {
         return;
@@ -133,31 +144,46 @@ pub fn write_mb_header<W: SymbolWriter>(
         return;
     }
     w.put_bit(&mut m.intra[ctx.intra], mode == MbMode::Intra);
-    if mode == MbMode::Inter {
+    if mode == MbMode::Intra {
+        return;
+    }
+    w.put_bit(&mut m.split[ctx.split], mode == MbMode::Split);
+    for mvd in mvds {
         write_mvd_component(w, m, 0, ctx.mvd[0], mvd.x);
         write_mvd_component(w, m, 1, ctx.mvd[1], mvd.y);
     }
 }
 
-/// Reads a macroblock header written by [`write_mb_header`].
+/// Reads a macroblock header written by [`write_mb_header`]: the mode and its vector
+/// differences (all four used by split, the first by inter).
 pub fn read_mb_header(
     r: &mut RangeDecoder<'_>,
     m: &mut SliceModels,
     ctx: &MbContext,
     intra_frame: bool,
-) -> Option<(MbMode, Mv)> {
+) -> Option<(MbMode, [Mv; 4])> {
+    let none = [Mv::ZERO; 4];
     if intra_frame {
-        return Some((MbMode::Intra, Mv::ZERO));
+        return Some((MbMode::Intra, none));
     }
     if r.get_bit(&mut m.skip[ctx.skipped]) {
-        return Some((MbMode::Skip, Mv::ZERO));
+        return Some((MbMode::Skip, none));
     }
     if r.get_bit(&mut m.intra[ctx.intra]) {
-        return Some((MbMode::Intra, Mv::ZERO));
+        return Some((MbMode::Intra, none));
     }
-    let x = read_mvd_component(r, m, 0, ctx.mvd[0])?;
-    let y = read_mvd_component(r, m, 1, ctx.mvd[1])?;
-    Some((MbMode::Inter, Mv { x, y }))
+    let (mode, count) = if r.get_bit(&mut m.split[ctx.split]) {
+        (MbMode::Split, 4)
+    } else {
+        (MbMode::Inter, 1)
+    };
+    let mut mvds = none;
+    for mvd in &mut mvds[..count] {
+        let x = read_mvd_component(r, m, 0, ctx.mvd[0])?;
+        let y = read_mvd_component(r, m, 1, ctx.mvd[1])?;
+        *mvd = Mv { x, y };
+    }
+    Some((mode, mvds))
 }
 
 /// Writes a block's "has residual" flag.
@@ -265,4 +291,26 @@ pub fn mvd_class(d: i32) -> usize {
         1..=8 => 1,
         _ => 2,
     }
+}
+
+/// Writes an intra macroblock's prediction mode: its 3-bit code, most significant bit
+/// first, each bit with the model of its node in the binary tree.
+pub fn write_intra_mode<W: SymbolWriter>(w: &mut W, m: &mut SliceModels, mode: IntraMode) {
+    let code = mode.code();
+    let mut node = 1;
+    for shift in (0..3).rev() {
+        let bit = (code >> shift) & 1 == 1;
+        w.put_bit(&mut m.intra_mode[node], bit);
+        node = 2 * node + bit as usize;
+    }
+}
+
+/// Reads an intra mode written by [`write_intra_mode`]; `None` for a code no mode has.
+pub fn read_intra_mode(r: &mut RangeDecoder<'_>, m: &mut SliceModels) -> Option<IntraMode> {
+    let mut node = 1;
+    for _ in 0..3 {
+        let bit = r.get_bit(&mut m.intra_mode[node]);
+        node = 2 * node + bit as usize;
+    }
+    IntraMode::from_code((node - 8) as u8)
 }

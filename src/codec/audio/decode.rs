@@ -1,0 +1,475 @@
+//! The audio decoder: a quanta stream in, interleaved `f32` samples out, sample-exact.
+//!
+//! Packets are entropy-decoded on N workers (for the MDCT: range decoding of each frame's
+//! window and levels, and dequantization; for the lossless integer MDCT also the inverse
+//! DCT-IV pairs), and a [`Synthesizer`] turns frames into samples in stream order in the
+//! sink (inverse MDCT under the frame's block-switched window and overlap-add, or the inverse
+//! window rotations). The in-order logic is shared by both modes: each packet's prefix says
+//! which frame it starts at and how many output samples it finishes, so the output is
+//! trimmed exactly; frames lost before a packet, in a damaged packet or at the end (up to
+//! the known length) are synthesized from nothing (silence, with fades at their edges), so
+//! the output stays aligned and as long as the input.
+
+use std::io::Read;
+use std::sync::Mutex;
+
+use super::frame::{effective_step, read_channel, read_sequence, step_size, Models};
+use super::lossless::{decode_lossless_packet, IntSynthesis};
+use super::params::{read_end_payload, AudioParams, AudioTransform, PacketPrefix};
+use super::Layouts;
+use crate::container::{ContainerReader, MediaKind, ReadEvent, StreamHeader};
+use crate::entropy::RangeDecoder;
+use crate::error::{Error, Limits, Result};
+use crate::pipeline::{self, PipelineConfig};
+use crate::transform::intmdct::IntMdct;
+use crate::transform::switched::{SwitchedInverseMdct, WindowSequence, SHORT_BLOCKS};
+
+/// Options of the audio decoder.
+#[derive(Debug, Clone, Default)]
+pub struct AudioDecodeOptions {
+    pub threads: usize,
+    pub limits: Limits,
+}
+
+/// What a decode did.
+#[derive(Debug, Clone)]
+pub struct AudioDecodeReport {
+    pub params: AudioParams,
+    /// Samples per channel written to the sink.
+    pub samples: u64,
+    /// One line per damaged stretch or undecodable packet.
+    pub damage: Vec<String>,
+    /// Frames replaced by silence.
+    pub concealed_frames: u64,
+    /// True when the stream ended with its end-of-stream packet.
+    pub complete: bool,
+}
+
+/// The in-order stage of a decoder: one frame at a time, in stream order.
+pub(super) trait Synthesizer {
+    /// What the workers decode for one frame (all channels).
+    type Frame: Send;
+    /// Synthesizes the next frame from `frame` (`None`: lost, synthesized as silence) and
+    /// hands at most `limit` of the output samples (per channel) it finishes to `sink`;
+    /// returns how many it handed over.
+    fn frame<F: FnMut(&[f32]) -> Result<()>>(
+        &mut self,
+        frame: Option<&Self::Frame>,
+        limit: u64,
+        sink: &mut F,
+    ) -> Result<u64>;
+    /// The index of the frame it expects next.
+    fn next_frame(&self) -> u64;
+    /// Output samples per channel handed over so far.
+    fn emitted(&self) -> u64;
+}
+
+/// A packet's decoded frames, or why it could not be decoded.
+enum Decoded<T> {
+    Frames {
+        prefix: PacketPrefix,
+        frames: Vec<T>,
+    },
+    Lost {
+        prefix: Option<PacketPrefix>,
+        message: String,
+    },
+}
+
+/// One decoded MDCT frame: its window and, per channel, its dequantized coefficients (L/R
+/// already restored; a short frame's eight blocks interleaved).
+pub(super) struct DecodedFrame {
+    sequence: WindowSequence,
+    coeffs: Vec<Vec<f32>>,
+}
+
+/// Range-decodes and dequantizes one MDCT packet.
+fn decode_packet(
+    payload: &[u8],
+    params: &AudioParams,
+    layouts: &Layouts,
+) -> Result<(PacketPrefix, Vec<DecodedFrame>)> {
+    let (prefix, body) = PacketPrefix::read(payload, params)?;
+    let n = params.frame_size;
+    let channels = params.channels as usize;
+    let mut dec = RangeDecoder::new(body);
+    let mut models = Models::default();
+    let mut states: Vec<_> = (0..channels).map(|_| layouts.channel_state()).collect();
+    let mut q = vec![0i32; n];
+    let mut steps = vec![0u8; layouts.long.len() - 1];
+    let mut gains = [0i32; SHORT_BLOCKS];
+    let mut frames = Vec::with_capacity(prefix.frames as usize);
+    let mut previous = WindowSequence::Long;
+    for _ in 0..prefix.frames {
+        let sequence = read_sequence(&mut dec, &mut models, previous);
+        previous = sequence;
+        let short = sequence.is_short();
+        let edges = layouts.edges(sequence);
+        // Coefficient k of a short frame belongs to block k & mask.
+        let mask = if short { SHORT_BLOCKS - 1 } else { 0 };
+        let ms = channels == 2 && dec.get_bit(&mut models.ms);
+        let mut chans = Vec::with_capacity(channels);
+        for state in states.iter_mut() {
+            let (q, steps) = (&mut q[..], &mut steps[..]);
+            read_channel(
+                &mut dec,
+                &mut models,
+                state,
+                edges,
+                short,
+                &mut gains,
+                q,
+                steps,
+            )?;
+            let mut c = vec![0f32; n];
+            let mut step = [0f32; SHORT_BLOCKS];
+            for b in 0..edges.len() - 1 {
+                for (i, v) in step.iter_mut().enumerate().take(mask + 1) {
+                    *v = step_size(effective_step(steps[b], gains[i]));
+                }
+                for k in edges[b]..edges[b + 1] {
+                    c[k] = q[k] as f32 * step[k & mask];
+                }
+            }
+            chans.push(c);
+        }
+        if ms {
+            let (m, s) = chans.split_at_mut(1);
+            for (a, b) in m[0].iter_mut().zip(s[0].iter_mut()) {
+                let l = (*a + *b) * std::f32::consts::FRAC_1_SQRT_2;
+                let r = (*a - *b) * std::f32::consts::FRAC_1_SQRT_2;
+                *a = l;
+                *b = r;
+            }
+        }
+        frames.push(DecodedFrame {
+            sequence,
+            coeffs: chans,
+        });
+    }
+    if dec.overran() {
+        return Err(Error::invalid("audio packet ends before its last frame"));
+    }
+    Ok((prefix, frames))
+}
+
+/// Overlap-add synthesis of MDCT frames under their block-switched windows.
+struct Synthesis {
+    params: AudioParams,
+    imdct: SwitchedInverseMdct,
+    overlap: Vec<Vec<f64>>,
+    block: Vec<f64>,
+    zeros: Vec<f32>,
+    next_frame: u64,
+    emitted: u64,
+    interleaved: Vec<f32>,
+    /// True when the overlap buffers hold only zeros (after a concealed frame), so that the
+    /// next concealed frame is plain silence and needs no inverse MDCT.
+    silent_overlap: bool,
+}
+
+impl Synthesis {
+    fn new(params: AudioParams) -> Synthesis {
+        let n = params.frame_size;
+        let channels = params.channels as usize;
+        Synthesis {
+            params,
+            imdct: SwitchedInverseMdct::new(n, params.window),
+            overlap: vec![vec![0.0; n]; channels],
+            block: vec![0.0; 2 * n],
+            zeros: vec![0.0; n],
+            next_frame: 0,
+            emitted: 0,
+            interleaved: Vec::with_capacity(n * channels),
+            silent_overlap: false,
+        }
+    }
+
+    /// A concealed frame after a concealed frame: `N` samples of silence, up to `limit`.
+    fn silence<F: FnMut(&[f32]) -> Result<()>>(&mut self, limit: u64, sink: &mut F) -> Result<u64> {
+        let index = self.next_frame;
+        self.next_frame += 1;
+        if index == 0 {
+            return Ok(0);
+        }
+        let count = (self.params.frame_size as u64).min(limit) as usize;
+        if count > 0 {
+            self.interleaved.clear();
+            self.interleaved.resize(count * self.overlap.len(), 0.0);
+            sink(&self.interleaved)?;
+        }
+        self.emitted += count as u64;
+        Ok(count as u64)
+    }
+}
+
+impl Synthesizer for Synthesis {
+    type Frame = DecodedFrame;
+
+    fn frame<F: FnMut(&[f32]) -> Result<()>>(
+        &mut self,
+        frame: Option<&DecodedFrame>,
+        limit: u64,
+        sink: &mut F,
+    ) -> Result<u64> {
+        let n = self.params.frame_size;
+        let channels = self.overlap.len();
+        if frame.is_none() && self.silent_overlap {
+            return self.silence(limit, sink);
+        }
+        self.silent_overlap = frame.is_none();
+        // A lost frame is silence: all-zero coefficients give zeros under any window.
+        let sequence = frame.map_or(WindowSequence::Long, |f| f.sequence);
+        let mut finished: Vec<Vec<f64>> = Vec::with_capacity(channels);
+        for ch in 0..channels {
+            let c = frame.map_or(&self.zeros[..], |f| &f.coeffs[ch][..]);
+            self.imdct.inverse(c, sequence, &mut self.block);
+            let out: Vec<f64> = (0..n)
+                .map(|i| self.overlap[ch][i] + self.block[i])
+                .collect();
+            self.overlap[ch].copy_from_slice(&self.block[n..]);
+            finished.push(out);
+        }
+        let index = self.next_frame;
+        self.next_frame += 1;
+        if index == 0 {
+            return Ok(0);
+        }
+        let count = (n as u64).min(limit) as usize;
+        self.interleaved.clear();
+        for i in 0..count {
+            for ch in finished.iter() {
+                self.interleaved.push(ch[i] as f32);
+            }
+        }
+        if count > 0 {
+            sink(&self.interleaved)?;
+        }
+        self.emitted += count as u64;
+        Ok(count as u64)
+    }
+
+    fn next_frame(&self) -> u64 {
+        self.next_frame
+    }
+
+    fn emitted(&self) -> u64 {
+        self.emitted
+    }
+}
+
+/// The longest run of lost frames the decoder fills with silence, in seconds of audio. A
+/// packet that jumps further ahead (or a stream end that claims a length further beyond the
+/// last packet) is damage the decoder reports rather than minutes of made-up output.
+pub const MAX_CONCEALED_SECONDS: u64 = 600;
+
+/// Decodes an audio stream from any reader, handing interleaved `f32` samples to `sink` as
+/// they are ready.
+pub fn decode_audio<R: Read + Send, F: FnMut(&[f32]) -> Result<()>>(
+    input: R,
+    options: &AudioDecodeOptions,
+    sink: F,
+) -> Result<AudioDecodeReport> {
+    let reader = ContainerReader::new(input, options.limits)?;
+    decode_audio_stream(reader, options, sink)
+}
+
+/// Reads the parameters of an audio stream header (its transform id included).
+pub fn audio_params(header: &StreamHeader, limits: &Limits) -> Result<AudioParams> {
+    if header.media != MediaKind::Audio {
+        return Err(Error::InvalidArgument(format!(
+            "the stream holds {}, not audio",
+            header.media
+        )));
+    }
+    let transform = AudioTransform::from_u8(header.transform)?;
+    AudioParams::from_bytes(&header.params, transform, limits)
+}
+
+/// Decodes an audio stream whose header was already read.
+pub fn decode_audio_stream<R: Read + Send, F: FnMut(&[f32]) -> Result<()>>(
+    reader: ContainerReader<R>,
+    options: &AudioDecodeOptions,
+    sink: F,
+) -> Result<AudioDecodeReport> {
+    let params = audio_params(reader.header(), &options.limits)?;
+    let layouts = Layouts::new(&params);
+    match params.transform {
+        AudioTransform::Mdct => run(
+            reader,
+            options,
+            params,
+            |payload: &[u8]| decode_packet(payload, &params, &layouts),
+            Synthesis::new(params),
+            sink,
+        ),
+        AudioTransform::IntMdct => {
+            let pool: Mutex<Vec<IntMdct>> = Mutex::new(Vec::new());
+            run(
+                reader,
+                options,
+                params,
+                |payload: &[u8]| decode_lossless_packet(payload, &params, &layouts.long, &pool),
+                IntSynthesis::new(params),
+                sink,
+            )
+        }
+    }
+}
+
+/// The decoding pipeline of either mode: `decode` on the workers, `synth` in order.
+fn run<R, F, S, D>(
+    mut reader: ContainerReader<R>,
+    options: &AudioDecodeOptions,
+    params: AudioParams,
+    decode: D,
+    mut synth: S,
+    mut sink: F,
+) -> Result<AudioDecodeReport>
+where
+    R: Read + Send,
+    F: FnMut(&[f32]) -> Result<()>,
+    S: Synthesizer,
+    D: Fn(&[u8]) -> Result<(PacketPrefix, Vec<S::Frame>)> + Sync,
+{
+    let mut damage = Vec::new();
+    let mut concealed = 0u64;
+    let n = params.frame_size as u64;
+    let max_gap_frames = (MAX_CONCEALED_SECONDS * params.sample_rate as u64).div_ceil(n);
+    let source = std::iter::from_fn(|| match reader.next_event() {
+        Ok(Some(event)) => Some(Ok(event)),
+        Ok(None) => None,
+        Err(e) => Some(Err(e)),
+    });
+    pipeline::run_one(
+        &PipelineConfig::with_threads(options.threads),
+        source,
+        ("decode", |event: ReadEvent| {
+            Ok(match event {
+                ReadEvent::Packet(packet) => match decode(&packet.payload) {
+                    Ok((prefix, frames)) => Decoded::Frames { prefix, frames },
+                    Err(e) => Decoded::Lost {
+                        prefix: PacketPrefix::read(&packet.payload, &params)
+                            .ok()
+                            .map(|p| p.0),
+                        message: format!("packet {}: {e}", packet.sequence),
+                    },
+                },
+                ReadEvent::Damaged(d) => Decoded::Lost {
+                    prefix: None,
+                    message: d.to_string(),
+                },
+            })
+        }),
+        |decoded: Decoded<S::Frame>| {
+            let (prefix, frames) = match decoded {
+                Decoded::Frames { prefix, frames } => (prefix, Some(frames)),
+                Decoded::Lost {
+                    prefix: Some(p),
+                    message,
+                } => {
+                    damage.push(message);
+                    (p, None)
+                }
+                Decoded::Lost {
+                    prefix: None,
+                    message,
+                } => {
+                    damage.push(message);
+                    return Ok(());
+                }
+            };
+            if prefix.first_frame < synth.next_frame() {
+                damage.push(format!(
+                    "audio packet for frame {} arrived after frame {}: skipped",
+                    prefix.first_frame,
+                    synth.next_frame()
+                ));
+                return Ok(());
+            }
+            // Frames lost before this packet: silence, each finishing N samples.
+            let gap = prefix.first_frame - synth.next_frame();
+            if gap > max_gap_frames {
+                damage.push(format!(
+                    "audio packet for frame {} jumps {gap} frames past frame {} (more than \
+                     {MAX_CONCEALED_SECONDS} s): skipped",
+                    prefix.first_frame,
+                    synth.next_frame()
+                ));
+                return Ok(());
+            }
+            if gap > 0 {
+                let known_end = match params.total_samples {
+                    0 => u64::MAX,
+                    t => t,
+                };
+                for _ in 0..gap {
+                    let limit = known_end.saturating_sub(synth.emitted());
+                    synth.frame(None, limit, &mut sink)?;
+                    concealed += 1;
+                }
+            }
+            let mut remaining = prefix.output_samples as u64;
+            for f in 0..prefix.frames as usize {
+                let frame = frames.as_ref().and_then(|c| c.get(f));
+                if frame.is_none() {
+                    concealed += 1;
+                }
+                let used = synth.frame(frame, remaining, &mut sink)?;
+                remaining -= used.min(remaining);
+            }
+            Ok(())
+        },
+    )?;
+    let complete = reader.is_complete();
+    let total = read_end_payload(reader.end_payload().unwrap_or(&[]))
+        .map(|(t, _)| t)
+        .or(match params.total_samples {
+            0 => None,
+            t => Some(t),
+        });
+    // Lost packets at the end: fill up to the known length with silence.
+    if let Some(total) = total {
+        let max_fill = max_gap_frames * n;
+        if total.saturating_sub(synth.emitted()) > max_fill {
+            damage.push(format!(
+                "the stream claims {total} samples but its packets end at sample {}: \
+                 not filled (more than {MAX_CONCEALED_SECONDS} s missing)",
+                synth.emitted()
+            ));
+        }
+        let total = total.min(synth.emitted().saturating_add(max_fill));
+        while synth.emitted() < total {
+            let before = synth.emitted();
+            synth.frame(None, total - synth.emitted(), &mut sink)?;
+            concealed += 1;
+            if synth.emitted() == before && synth.next_frame() > 1 {
+                break;
+            }
+        }
+    }
+    Ok(AudioDecodeReport {
+        params: AudioParams {
+            total_samples: total.unwrap_or(synth.emitted()),
+            ..params
+        },
+        samples: synth.emitted(),
+        damage,
+        concealed_frames: concealed,
+        complete,
+    })
+}
+
+/// Decodes one packet payload under `params`, for the fuzz targets (see
+/// [`crate::fuzzing`]): returns whether it decoded. Never panics on any bytes.
+#[doc(hidden)]
+pub fn decode_packet_for_fuzzing(payload: &[u8], params: &AudioParams) -> bool {
+    let layouts = Layouts::new(params);
+    match params.transform {
+        AudioTransform::Mdct => decode_packet(payload, params, &layouts).is_ok(),
+        AudioTransform::IntMdct => {
+            let pool = Mutex::new(Vec::new());
+            decode_lossless_packet(payload, params, &layouts.long, &pool).is_ok()
+        }
+    }
+}
