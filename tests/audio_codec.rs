@@ -336,6 +336,122 @@ fn command_line_round_trip() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("5 channels"));
 }
 
+/// Castanet-like clicks after silence over a quiet low tone: each a sharp attack of decaying
+/// 2.5 kHz and noise, every 0.25 s, at positions that do not line up with the frames.
+fn castanets(rate: u32, channels: usize, seconds: f64) -> (Vec<f32>, Vec<usize>) {
+    let n = (rate as f64 * seconds) as usize;
+    let period = rate as usize / 4;
+    let attacks: Vec<usize> = (1..)
+        .map(|i| i * period + 137 * i)
+        .take_while(|&a| a + 4000 < n)
+        .collect();
+    let mut seed = 99u64;
+    let mut out = vec![0f32; n * channels];
+    for i in 0..n {
+        let t = i as f64 / rate as f64;
+        let mut v = 0.01 * (2.0 * std::f64::consts::PI * 110.0 * t).sin();
+        for &a in &attacks {
+            if i >= a && i < a + 4000 {
+                let u = (i - a) as f64 / rate as f64;
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                let noise = (seed >> 40) as f64 / (1u64 << 24) as f64 - 0.5;
+                v += 0.6
+                    * (-u * 300.0).exp()
+                    * ((2.0 * std::f64::consts::PI * 2500.0 * u).sin() + noise);
+            }
+        }
+        for ch in 0..channels {
+            out[i * channels + ch] = (v * if ch == 0 { 1.0 } else { 0.9 }) as f32;
+        }
+    }
+    (out, attacks)
+}
+
+/// Error energy in the 20 ms before every attack, in dB relative to the signal energy there.
+fn pre_echo_db(
+    input: &[f32],
+    output: &[f32],
+    channels: usize,
+    rate: u32,
+    attacks: &[usize],
+) -> f64 {
+    let w = rate as usize / 50;
+    let (mut noise, mut signal) = (0.0f64, 0.0f64);
+    for &a in attacks {
+        for i in (a - w) * channels..a * channels {
+            noise += (input[i] as f64 - output[i] as f64).powi(2);
+            signal += (input[i] as f64).powi(2);
+        }
+    }
+    10.0 * (noise / signal).log10()
+}
+
+#[test]
+fn block_switching_reduces_pre_echo() {
+    let rate = 48_000;
+    let (input, attacks) = castanets(rate, 2, 3.0);
+    for tune in [AudioTune::Perceptual, AudioTune::Psnr] {
+        let mut figures = Vec::new();
+        for switching in [false, true] {
+            let config = AudioEncoderConfig {
+                rate: RateMode::Bitrate(64.0),
+                block_switching: switching,
+                ..AudioEncoderConfig::for_tune(tune)
+            };
+            let (stream, out) = round_trip(&input, rate, 2, &config);
+            assert_eq!(out.len(), input.len());
+            let kbps = stream.len() as f64 * 8.0 / 3.0 / 1000.0;
+            assert!(
+                (kbps / 64.0 - 1.0).abs() < 0.05,
+                "{tune:?} {switching}: {kbps}"
+            );
+            figures.push(pre_echo_db(&input, &out, 2, rate, &attacks));
+        }
+        eprintln!(
+            "pre-echo {tune:?} at 64 kbit/s: {:.1} dB without block switching, {:.1} dB with",
+            figures[0], figures[1]
+        );
+        // At least 6 dB less noise before the attacks with short blocks.
+        assert!(figures[1] < figures[0] - 6.0, "{tune:?}: {figures:?}");
+    }
+}
+
+#[test]
+fn short_blocks_in_every_frame_size_and_window() {
+    use quanta::transform::window::WindowShape;
+    let rate = 44_100;
+    let (input, _) = castanets(rate, 1, 1.2);
+    for frame_size in [256, 512, 1024, 2048] {
+        for window in [WindowShape::Sine, WindowShape::Kbd] {
+            let config = AudioEncoderConfig {
+                rate: RateMode::Quality(90),
+                frame_size,
+                window,
+                frames_per_packet: 5,
+                ..AudioEncoderConfig::default()
+            };
+            let mut stream = Vec::new();
+            let outcome = encode_audio(
+                MemorySource::new(rate, 1, input.clone()),
+                &config,
+                &mut stream,
+            )
+            .unwrap();
+            // Four attacks, each making one or two frames short.
+            assert!(
+                (4..=8).contains(&outcome.short_frames),
+                "{frame_size} {window:?}: {}",
+                outcome.short_frames
+            );
+            let (_, out) = round_trip(&input, rate, 1, &config);
+            assert_eq!(out.len(), input.len(), "{frame_size} {window:?}");
+            assert!(snr(&input, &out).unwrap() > 20.0, "{frame_size} {window:?}");
+        }
+    }
+}
+
 /// Rewrites an audio stream packet by packet: `prefix` edits each payload's first bytes
 /// (the frame index), `end` replaces the end-of-stream payload.
 fn rewritten(stream: &[u8], edit: &dyn Fn(u32, &mut Vec<u8>), end: Option<Vec<u8>>) -> Vec<u8> {

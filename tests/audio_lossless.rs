@@ -325,3 +325,54 @@ fn cli_refuses_bad_options_and_input() {
         assert!(!qnt.exists());
     }
 }
+
+/// Block switching is a lossy tool: with it on (the default) a lossless encode of sharp
+/// attacks still codes long frames only, keeps its params version 1 header and round trips
+/// bit for bit; the same signal coded lossy goes short and is at params version 2.
+#[test]
+fn lossless_streams_never_switch_blocks_and_keep_params_version_1() {
+    let n = 44_100;
+    let mut pcm = vec![0i16; 2 * n];
+    let clicks = noise(2 * n, 9);
+    for start in [5_000usize, 17_321, 30_000] {
+        for i in start..start + 2_000 {
+            let decay = (-((i - start) as f64) / 300.0).exp();
+            for ch in 0..2 {
+                pcm[2 * i + ch] = (clicks[2 * i + ch] as f64 * decay).round() as i16;
+            }
+        }
+    }
+    let config = lossless(1, 16);
+    assert!(config.block_switching);
+    let mut stream = Vec::new();
+    let outcome = encode_audio(
+        MemorySource::new(44_100, 2, to_f32(&pcm)),
+        &config,
+        &mut stream,
+    )
+    .unwrap();
+    assert_eq!(outcome.short_frames, 0);
+    let header = ContainerReader::new(&stream[..], Limits::default()).unwrap();
+    assert_eq!(header.header().params[0], 1);
+    let (out, report) = decode(&stream, 1);
+    assert!(report.damage.is_empty() && report.complete);
+    assert!(out == pcm, "decoded samples differ");
+
+    let lossy = AudioEncoderConfig {
+        rate: RateMode::Quality(80),
+        threads: 1,
+        ..AudioEncoderConfig::default()
+    };
+    let mut stream = Vec::new();
+    let outcome = encode_audio(
+        MemorySource::new(44_100, 2, to_f32(&pcm)),
+        &lossy,
+        &mut stream,
+    )
+    .unwrap();
+    assert!(outcome.short_frames > 0);
+    let header = ContainerReader::new(&stream[..], Limits::default()).unwrap();
+    let params = audio_params(header.header(), &Limits::default()).unwrap();
+    assert_eq!(params.transform, AudioTransform::Mdct);
+    assert_eq!(header.header().params[0], 2);
+}

@@ -83,19 +83,21 @@ impl Mdct {
 
     /// Transforms `input` (`2N` samples) into `output` (`N` coefficients).
     pub fn forward(&mut self, input: &[f32], output: &mut [f32]) {
+        fold(input, &self.window, &mut self.folded);
+        self.dct4(output);
+    }
+
+    /// Transforms `input` (`2N` samples) into `output` (`N` coefficients) with another
+    /// window of `2N` weights, already multiplied by `√(2/N)` (block switching uses it).
+    pub fn forward_with_window(&mut self, input: &[f32], window: &[f32], output: &mut [f32]) {
+        fold(input, window, &mut self.folded);
+        self.dct4(output);
+    }
+
+    /// The DCT-IV of the folded samples, through the quarter-length FFT.
+    fn dct4(&mut self, output: &mut [f32]) {
         let n = self.n;
         let h = n / 2;
-        let (x, w) = (&input[..2 * n], &self.window[..2 * n]);
-        for i in 0..h {
-            let a = 3 * h - 1 - i;
-            let b = 3 * h + i;
-            self.folded[i] = -x[a] * w[a] - x[b] * w[b];
-        }
-        for i in h..n {
-            let a = i - h;
-            let b = 3 * h - 1 - i;
-            self.folded[i] = x[a] * w[a] - x[b] * w[b];
-        }
         for i in 0..h {
             let v = Complex::new(self.folded[2 * i], self.folded[n - 1 - 2 * i]);
             self.buffer[i] = v * self.pre[i];
@@ -106,6 +108,23 @@ impl Mdct {
             output[2 * k] = y.re;
             output[n - 1 - 2 * k] = -y.im;
         }
+    }
+}
+
+/// Windows `2N` samples and folds them into the `N` inputs of the DCT-IV.
+fn fold(input: &[f32], window: &[f32], folded: &mut [f32]) {
+    let n = folded.len();
+    let h = n / 2;
+    let (x, w) = (&input[..2 * n], &window[..2 * n]);
+    for i in 0..h {
+        let a = 3 * h - 1 - i;
+        let b = 3 * h + i;
+        folded[i] = -x[a] * w[a] - x[b] * w[b];
+    }
+    for i in h..n {
+        let a = i - h;
+        let b = 3 * h - 1 - i;
+        folded[i] = x[a] * w[a] - x[b] * w[b];
     }
 }
 
@@ -150,9 +169,26 @@ impl InverseMdct {
     /// Transforms `coeffs` (`N`) into `output` (`2N` windowed samples, to be overlap-added
     /// with the neighbouring blocks).
     pub fn inverse(&mut self, coeffs: &[f32], output: &mut [f64]) {
+        self.unfold(coeffs, output);
+        for (o, w) in output[..2 * self.n].iter_mut().zip(&self.window) {
+            *o *= w;
+        }
+    }
+
+    /// As [`InverseMdct::inverse`] with another window of `2N` weights, already multiplied
+    /// by `√(2/N)` (block switching uses it).
+    pub fn inverse_with_window(&mut self, coeffs: &[f32], window: &[f64], output: &mut [f64]) {
+        self.unfold(coeffs, output);
+        for (o, w) in output[..2 * self.n].iter_mut().zip(window) {
+            *o *= w;
+        }
+    }
+
+    /// The DCT-IV of the coefficients (its own inverse up to the scale in the window),
+    /// unfolded into `2N` samples before windowing.
+    fn unfold(&mut self, coeffs: &[f32], output: &mut [f64]) {
         let n = self.n;
         let h = n / 2;
-        // DCT-IV of the coefficients (its own inverse up to the scale in the window).
         for i in 0..h {
             let v = Complex::new(coeffs[2 * i] as f64, coeffs[n - 1 - 2 * i] as f64);
             self.buffer[i] = v * self.pre[i];
@@ -173,9 +209,6 @@ impl InverseMdct {
         for i in h..n {
             out[i - h] = u[i];
             out[3 * h - 1 - i] = -u[i];
-        }
-        for (o, w) in out.iter_mut().zip(&self.window) {
-            *o *= w;
         }
     }
 }

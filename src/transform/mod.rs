@@ -55,6 +55,7 @@ pub mod mrdct;
 pub mod rdct;
 pub mod sdct;
 mod separable;
+pub mod switched;
 pub mod trig;
 pub mod wht;
 pub mod window;

@@ -59,9 +59,26 @@ pub struct AudioEncodeArgs {
     /// Audio, expert: how far the perceptual noise follows the masking threshold (0 to 1).
     #[arg(long)]
     masking: Option<f32>,
-    /// Audio: lossless coding of 16-bit PCM (integer MDCT, no quantization); decodes bit
-    /// for bit.
-    #[arg(long, conflicts_with_all = ["bitrate", "quality", "masking", "tune"])]
+    /// Audio: code every frame as one long block (no short blocks on transients).
+    #[arg(long)]
+    no_block_switching: bool,
+    /// Audio, expert: transient detector threshold, the energy ratio of a sub-block over the
+    /// recent past that counts as an attack (default 5).
+    #[arg(long)]
+    transient_threshold: Option<f32>,
+    /// Audio: lossless coding of 16-bit PCM (integer MDCT, no quantization, long frames
+    /// only); decodes bit for bit.
+    #[arg(
+        long,
+        conflicts_with_all = [
+            "bitrate",
+            "quality",
+            "masking",
+            "tune",
+            "no_block_switching",
+            "transient_threshold",
+        ]
+    )]
     pub lossless: bool,
 }
 
@@ -130,6 +147,10 @@ pub fn encode(
     };
     let config = AudioEncoderConfig {
         masking: args.masking.unwrap_or(config.masking),
+        block_switching: !args.no_block_switching,
+        transient_threshold: args
+            .transient_threshold
+            .unwrap_or(config.transient_threshold),
         ..config
     };
     config.validate()?;
@@ -168,23 +189,26 @@ pub fn encode(
     let seconds = start.elapsed().as_secs_f64();
     let p = &outcome.params;
     let duration = outcome.samples as f64 / p.sample_rate as f64;
-    let ratio = if args.lossless {
+    // Lossless: the size against 16-bit PCM; lossy: how many frames went short.
+    let (ratio, shorts) = if args.lossless {
         let pcm = (outcome.samples * p.channels as u64 * 2).max(1);
-        format!(
-            ", {:.2}% of 16-bit PCM",
-            100.0 * outcome.bytes as f64 / pcm as f64
-        )
+        let share = 100.0 * outcome.bytes as f64 / pcm as f64;
+        (format!(", {share:.2}% of 16-bit PCM"), String::new())
     } else {
-        String::new()
+        let shorts = format!(
+            ", {} of {} frames short",
+            outcome.short_frames, outcome.frames
+        );
+        (String::new(), shorts)
     };
     eprintln!(
-        "{name}: {} Hz, {} ch, {:.2} s -> {} bytes, {:.1} kbit/s{ratio}, {:.0}x realtime",
+        "{name}: {} Hz, {} ch, {:.2} s -> {} bytes, {:.1} kbit/s{ratio}, {:.0}x realtime{shorts}",
         p.sample_rate,
         p.channels,
         duration,
         outcome.bytes,
         outcome.bytes as f64 * 8.0 / duration.max(1e-9) / 1000.0,
-        duration / seconds.max(1e-9)
+        duration / seconds.max(1e-9),
     );
     Ok(Finish::Ok)
 }

@@ -1,14 +1,27 @@
-//! Encoder analysis of a packet's frames: the forward MDCT of every channel, the
-//! psychoacoustic thresholds, the stereo (L/R or M/S) decision, and quantization of the
-//! result at a given step offset.
+//! Encoder analysis of a packet's frames: the forward (block-switched) MDCT of every
+//! channel, the psychoacoustic thresholds, the stereo (L/R or M/S) decision, and
+//! quantization of the result at a given step offset.
 //!
-//! In: a [`Group`] of planar samples covering a packet's frames plus one frame of overlap.
-//! Out: an [`Analysis`] holding coefficients and a base step index per band, which
-//! [`quantize_channel`] turns into levels once rate control has chosen the offset.
+//! In: a [`Group`] of planar samples covering a packet's frames plus one frame of overlap,
+//! with the framer's short-block decisions. Out: an [`Analysis`] holding, per frame, its
+//! window, its coefficients, a base step index per band and, for short frames, a step gain
+//! per short block, which [`quantize_channel`] turns into levels once rate control has
+//! chosen the offset.
+//!
+//! Short frames are analysed block by block: the psychoacoustic model (built for `N/8`
+//! coefficients and the short band layout) gives each block's masking threshold; the band
+//! steps follow the frame's mean over blocks (shaped across bands as for long frames), and
+//! each block's gain follows how far its own mean masking level lies from the frame's, so
+//! the quiet blocks before an attack get finer steps than the attack itself. The PSNR tune
+//! uses equal steps and no gains.
 
+use super::frame::{effective_step, step_size};
 use super::params::{AudioParams, AudioTune};
 use crate::perceptual::audio::PsychoModel;
-use crate::transform::mdct::Mdct;
+use crate::transform::switched::{SwitchedMdct, WindowSequence, SHORT_BLOCKS};
+
+/// Largest step gain of a short block, in either direction (quarter octaves).
+pub const MAX_GAIN: i32 = 48;
 
 /// Samples for one packet: `frames + 1` hops of every channel, starting one hop before the
 /// packet's first frame.
@@ -18,17 +31,22 @@ pub struct Group {
     pub frames: u8,
     pub output_samples: u32,
     pub samples: Vec<Vec<f32>>,
+    /// Short-block decisions of frames `first_frame - 1 ..= first_frame + frames`.
+    pub shorts: Vec<bool>,
 }
 
 /// One analysed frame.
 #[derive(Debug, Clone)]
 pub struct FrameAnalysis {
+    pub sequence: WindowSequence,
     /// Channels 0 and 1 hold mid and side instead of left and right.
     pub ms: bool,
-    /// Coefficients per coded channel.
+    /// Coefficients per coded channel (interleaved short blocks in a short frame).
     pub coeffs: Vec<Vec<f32>>,
     /// Base step index per coded channel and band, before the rate offset (fractional).
     pub base_steps: Vec<Vec<f32>>,
+    /// Step gain per coded channel and short block (empty in a long frame).
+    pub gains: Vec<Vec<i32>>,
 }
 
 /// One analysed packet.
@@ -43,48 +61,82 @@ pub struct Analysis {
 /// Reusable transform and model state of one analysis worker.
 #[derive(Debug, Clone)]
 pub struct Analyzer {
-    mdct: Mdct,
+    mdct: SwitchedMdct,
     model: PsychoModel,
+    short_model: PsychoModel,
     edges: Vec<usize>,
+    /// Band edges of a short frame's interleaved coefficients (8 × those of one block).
+    short_edges: Vec<usize>,
     tune: AudioTune,
     masking: f32,
     input: Vec<f32>,
+    /// One short block's coefficients and thresholds (scratch).
+    block: Vec<f32>,
+    block_masks: Vec<f32>,
 }
 
 impl Analyzer {
     /// An analyzer; `masking` (0 to 1) is how far the perceptual tune follows the masking
     /// threshold (1: noise exactly shaped like the threshold, 0: white noise as in PSNR).
-    pub fn new(params: &AudioParams, edges: &[usize], masking: f32) -> Analyzer {
+    pub fn new(
+        params: &AudioParams,
+        edges: &[usize],
+        short_edges: &[usize],
+        masking: f32,
+    ) -> Analyzer {
+        let n = params.frame_size;
+        let m = n / SHORT_BLOCKS;
+        let block_edges: Vec<usize> = short_edges.iter().map(|e| e / SHORT_BLOCKS).collect();
         Analyzer {
-            mdct: Mdct::new(params.frame_size, params.window),
-            model: PsychoModel::new(params.frame_size, params.sample_rate, edges),
+            mdct: SwitchedMdct::new(n, params.window),
+            model: PsychoModel::new(n, params.sample_rate, edges),
+            short_model: PsychoModel::new(m, params.sample_rate, &block_edges),
             edges: edges.to_vec(),
+            short_edges: short_edges.to_vec(),
             tune: params.tune,
             masking,
-            input: vec![0.0; 2 * params.frame_size],
+            input: vec![0.0; 2 * n],
+            block: vec![0.0; m],
+            block_masks: vec![0.0; block_edges.len() - 1],
         }
     }
 
     /// Analyses every frame of `group`.
     pub fn analyze(&mut self, group: &Group) -> Analysis {
         let n = self.mdct.len();
-        let bands = self.edges.len() - 1;
         let channels = group.samples.len();
         let mut frames = Vec::with_capacity(group.frames as usize);
         for f in 0..group.frames as usize {
+            let short = group.shorts.get(f + 1).copied().unwrap_or(false);
+            let sequence = WindowSequence::from_neighbours(
+                group.shorts.get(f).copied().unwrap_or(false),
+                short,
+                group.shorts.get(f + 2).copied().unwrap_or(false),
+            );
+            let bands = if short {
+                self.short_edges.len() - 1
+            } else {
+                self.edges.len() - 1
+            };
+            // Thresholds per band (long), or per block and band (short, block-major).
+            let per_channel = if short { SHORT_BLOCKS * bands } else { bands };
             let mut coeffs = Vec::with_capacity(channels);
             let mut masks = Vec::with_capacity(channels);
             for ch in 0..channels {
                 self.input
                     .copy_from_slice(&group.samples[ch][f * n..f * n + 2 * n]);
                 let mut c = vec![0f32; n];
-                self.mdct.forward(&self.input, &mut c);
-                let mut t = vec![0f32; bands];
-                self.model.thresholds(&c, &mut t);
+                self.mdct.forward(&self.input, sequence, &mut c);
+                let mut t = vec![0f32; per_channel];
+                if short {
+                    self.short_thresholds(&c, &mut t);
+                } else {
+                    self.model.thresholds(&c, &mut t);
+                }
                 coeffs.push(c);
                 masks.push(t);
             }
-            let ms = channels == 2 && self.prefer_mid_side(&coeffs, &masks);
+            let ms = channels == 2 && self.prefer_mid_side(short, &coeffs, &masks);
             if ms {
                 let (l, r) = coeffs.split_at_mut(1);
                 for (a, b) in l[0].iter_mut().zip(r[0].iter_mut()) {
@@ -93,17 +145,29 @@ impl Analyzer {
                     *a = m;
                     *b = s;
                 }
-                for b in 0..bands {
-                    let t = masks[0][b].min(masks[1][b]);
-                    masks[0][b] = t;
-                    masks[1][b] = t;
+                for i in 0..per_channel {
+                    let t = masks[0][i].min(masks[1][i]);
+                    masks[0][i] = t;
+                    masks[1][i] = t;
                 }
             }
-            let base_steps = masks.iter().map(|t| self.base_steps(t)).collect();
+            let mut base_steps = Vec::with_capacity(channels);
+            let mut gains = Vec::with_capacity(channels);
+            for t in &masks {
+                if short {
+                    let (steps, g) = self.short_steps(t);
+                    base_steps.push(steps);
+                    gains.push(g);
+                } else {
+                    base_steps.push(self.base_steps(t));
+                }
+            }
             frames.push(FrameAnalysis {
+                sequence,
                 ms,
                 coeffs,
                 base_steps,
+                gains,
             });
         }
         Analysis {
@@ -114,9 +178,28 @@ impl Analyzer {
         }
     }
 
-    /// Step indices that put white quantization noise (`Δ²/12` per coefficient) at the
-    /// masking threshold, followed in the log domain with the weight `masking`; all equal in
-    /// the PSNR tune.
+    /// The masking threshold of every short block and band of a short frame's interleaved
+    /// coefficients `c`, block-major, in the units of the coefficients' squares.
+    fn short_thresholds(&mut self, c: &[f32], out: &mut [f32]) {
+        let bands = self.block_masks.len();
+        for b in 0..SHORT_BLOCKS {
+            for (k, v) in self.block.iter_mut().enumerate() {
+                *v = c[k * SHORT_BLOCKS + b];
+            }
+            self.short_model
+                .thresholds(&self.block, &mut self.block_masks);
+            out[b * bands..(b + 1) * bands].copy_from_slice(&self.block_masks);
+        }
+    }
+
+    /// The step index that puts white quantization noise (`Δ²/12` per coefficient) at the
+    /// masking threshold `t` of a band of `width` coefficients.
+    fn full_step(t: f32, width: usize) -> f32 {
+        4.0 * (12.0 * t / width as f32).sqrt().log2()
+    }
+
+    /// Step indices that put the noise at the masking threshold, followed in the log domain
+    /// with the weight `masking`; all equal in the PSNR tune.
     fn base_steps(&self, masks: &[f32]) -> Vec<f32> {
         match self.tune {
             AudioTune::Psnr => vec![128.0; masks.len()],
@@ -124,10 +207,7 @@ impl Analyzer {
                 let full: Vec<f32> = masks
                     .iter()
                     .enumerate()
-                    .map(|(b, &t)| {
-                        let width = (self.edges[b + 1] - self.edges[b]) as f32;
-                        4.0 * (12.0 * t / width).sqrt().log2()
-                    })
+                    .map(|(b, &t)| Self::full_step(t, self.edges[b + 1] - self.edges[b]))
                     .collect();
                 // The frame's mean level stays absolute (quality mode relies on it); only
                 // the shape across bands is scaled by the weight.
@@ -139,25 +219,66 @@ impl Analyzer {
         }
     }
 
-    /// Estimated bits of L/R against M/S: `W/2 log2(1 + E/T)` per band and channel.
-    fn prefer_mid_side(&self, coeffs: &[Vec<f32>], masks: &[Vec<f32>]) -> bool {
+    /// Band steps and block gains of a short frame from its block-major thresholds.
+    fn short_steps(&self, masks: &[f32]) -> (Vec<f32>, Vec<i32>) {
+        let bands = self.short_edges.len() - 1;
+        if self.tune == AudioTune::Psnr {
+            return (vec![128.0; bands], vec![0; SHORT_BLOCKS]);
+        }
+        let mut shape = vec![0f32; bands];
+        let mut levels = [0f32; SHORT_BLOCKS];
+        for b in 0..SHORT_BLOCKS {
+            for (band, s) in shape.iter_mut().enumerate() {
+                let width = (self.short_edges[band + 1] - self.short_edges[band]) / SHORT_BLOCKS;
+                let v = Self::full_step(masks[b * bands + band], width);
+                *s += v / SHORT_BLOCKS as f32;
+                levels[b] += v / bands as f32;
+            }
+        }
+        let mean = levels.iter().sum::<f32>() / SHORT_BLOCKS as f32;
+        // The loudest block keeps gain 0; the others are finer by their level difference.
+        let top = levels.iter().fold(f32::MIN, |a, &b| a.max(b));
+        let gains = levels
+            .iter()
+            .map(|&l| ((l - top).round() as i32).clamp(-MAX_GAIN, 0))
+            .collect();
+        let steps = shape
+            .iter()
+            .map(|&v| 128.0 + top + self.masking * (v - mean))
+            .collect();
+        (steps, gains)
+    }
+
+    /// Estimated bits of L/R against M/S: `W/2 log2(1 + E/T)` per band and channel (per
+    /// block and band in a short frame, whose thresholds are block-major).
+    fn prefer_mid_side(&self, short: bool, coeffs: &[Vec<f32>], masks: &[Vec<f32>]) -> bool {
+        let edges = if short {
+            &self.short_edges
+        } else {
+            &self.edges
+        };
+        let bands = edges.len() - 1;
+        let blocks = masks[0].len() / bands;
         let mut lr = 0f32;
         let mut ms = 0f32;
-        for b in 0..self.edges.len() - 1 {
-            let (lo, hi) = (self.edges[b], self.edges[b + 1]);
-            let mut e = [0f32; 4];
-            for k in lo..hi {
-                let (l, r) = (coeffs[0][k], coeffs[1][k]);
-                e[0] += l * l;
-                e[1] += r * r;
-                let (m, s) = (l + r, l - r);
-                e[2] += 0.5 * m * m;
-                e[3] += 0.5 * s * s;
+        for b in 0..bands {
+            let (lo, hi) = (edges[b], edges[b + 1]);
+            for block in 0..blocks {
+                let mut e = [0f32; 4];
+                for k in (lo + block..hi).step_by(blocks) {
+                    let (l, r) = (coeffs[0][k], coeffs[1][k]);
+                    e[0] += l * l;
+                    e[1] += r * r;
+                    let (m, s) = (l + r, l - r);
+                    e[2] += 0.5 * m * m;
+                    e[3] += 0.5 * s * s;
+                }
+                let i = block * bands + b;
+                let t = masks[0][i].min(masks[1][i]).max(1e-12);
+                let w = ((hi - lo) / blocks) as f32;
+                lr += w * ((1.0 + e[0] / t).log2() + (1.0 + e[1] / t).log2());
+                ms += w * ((1.0 + e[2] / t).log2() + (1.0 + e[3] / t).log2());
             }
-            let t = masks[0][b].min(masks[1][b]).max(1e-12);
-            let w = (hi - lo) as f32;
-            lr += w * ((1.0 + e[0] / t).log2() + (1.0 + e[1] / t).log2());
-            ms += w * ((1.0 + e[2] / t).log2() + (1.0 + e[3] / t).log2());
         }
         ms < lr
     }
@@ -167,10 +288,14 @@ impl Analyzer {
 const MAX_CODED_LEVEL: f32 = 32_768.0;
 
 /// Quantizes one channel frame at `offset` quarter-octaves from its base steps: step
-/// indices into `steps`, levels into `q` (dead zone: `rounding` below one half).
+/// indices into `steps`, levels into `q` (dead zone: `rounding` below one half). `gains`
+/// holds the step gain of every short block of a short frame (coefficient `k` belongs to
+/// block `k mod 8`), and is empty for a long frame.
+#[allow(clippy::too_many_arguments)]
 pub fn quantize_channel(
     coeffs: &[f32],
     base_steps: &[f32],
+    gains: &[i32],
     edges: &[usize],
     offset: i32,
     rounding: f32,
@@ -178,21 +303,62 @@ pub fn quantize_channel(
     steps: &mut [u8],
 ) {
     for b in 0..edges.len() - 1 {
-        let mut s = (base_steps[b].round() as i32 + offset).clamp(0, 255) as u8;
-        // Keep levels below 2^15 (far inside what the reader accepts): a finer step than
-        // that buys nothing at any bitrate.
-        let peak = coeffs[edges[b]..edges[b + 1]]
-            .iter()
-            .fold(0f32, |m, &c| m.max(c.abs()));
-        while s < 255 && peak / super::frame::step_size(s) >= MAX_CODED_LEVEL {
-            s += 1;
-        }
-        steps[b] = s;
-        let inverse = 1.0 / super::frame::step_size(s);
-        for k in edges[b]..edges[b + 1] {
-            let v = coeffs[k] * inverse;
-            let m = (v.abs() + rounding) as i32;
-            q[k] = if v < 0.0 { -m } else { m };
-        }
+        let (lo, hi) = (edges[b], edges[b + 1]);
+        let s = (base_steps[b].round() as i32 + offset).clamp(0, 255) as u8;
+        steps[b] = if gains.is_empty() {
+            quantize_long_band(&coeffs[lo..hi], s, rounding, &mut q[lo..hi])
+        } else {
+            quantize_short_band(&coeffs[lo..hi], s, gains, rounding, &mut q[lo..hi])
+        };
     }
+}
+
+/// Quantizes one band of a long frame at step index `s` (raised until the levels stay
+/// below 2^15: a finer step than that buys nothing at any bitrate); returns the index used.
+fn quantize_long_band(coeffs: &[f32], mut s: u8, rounding: f32, q: &mut [i32]) -> u8 {
+    let peak = coeffs.iter().fold(0f32, |m, &c| m.max(c.abs()));
+    while s < 255 && peak / step_size(s) >= MAX_CODED_LEVEL {
+        s += 1;
+    }
+    let inverse = 1.0 / step_size(s);
+    for (level, &c) in q.iter_mut().zip(coeffs) {
+        let v = c * inverse;
+        let m = (v.abs() + rounding) as i32;
+        *level = if v < 0.0 { -m } else { m };
+    }
+    s
+}
+
+/// Quantizes one band of a short frame (interleaved blocks: coefficient `i` of the band
+/// belongs to block `i mod 8`, as band edges are multiples of 8) at step index `s` plus
+/// each block's gain; returns the band's index used.
+fn quantize_short_band(
+    coeffs: &[f32],
+    mut s: u8,
+    gains: &[i32],
+    rounding: f32,
+    q: &mut [i32],
+) -> u8 {
+    let mut peaks = [0f32; SHORT_BLOCKS];
+    for (i, &c) in coeffs.iter().enumerate() {
+        let p = &mut peaks[i % SHORT_BLOCKS];
+        *p = p.max(c.abs());
+    }
+    let too_fine = |s: u8| {
+        (0..SHORT_BLOCKS)
+            .any(|i| peaks[i] / step_size(effective_step(s, gains[i])) >= MAX_CODED_LEVEL)
+    };
+    while s < 255 && too_fine(s) {
+        s += 1;
+    }
+    let mut inverse = [0f32; SHORT_BLOCKS];
+    for (v, &g) in inverse.iter_mut().zip(gains) {
+        *v = 1.0 / step_size(effective_step(s, g));
+    }
+    for (i, (level, &c)) in q.iter_mut().zip(coeffs).enumerate() {
+        let v = c * inverse[i % SHORT_BLOCKS];
+        let m = (v.abs() + rounding) as i32;
+        *level = if v < 0.0 { -m } else { m };
+    }
+    s
 }

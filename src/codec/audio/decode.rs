@@ -1,26 +1,28 @@
 //! The audio decoder: a quanta stream in, interleaved `f32` samples out, sample-exact.
 //!
-//! Packets are entropy-decoded on N workers (for the MDCT: range decoding and
-//! dequantization; for the lossless integer MDCT also the inverse DCT-IV pairs), and a
-//! [`Synthesizer`] turns frames into samples in stream order in the sink (inverse MDCT and
-//! overlap-add, or the inverse window rotations). The in-order logic is shared by both
-//! modes: each packet's prefix says which frame it starts at and how many output samples
-//! it finishes, so the output is trimmed exactly; frames lost before a packet, in a damaged
-//! packet or at the end (up to the known length) are synthesized from nothing (silence,
-//! with fades at their edges), so the output stays aligned and as long as the input.
+//! Packets are entropy-decoded on N workers (for the MDCT: range decoding of each frame's
+//! window and levels, and dequantization; for the lossless integer MDCT also the inverse
+//! DCT-IV pairs), and a [`Synthesizer`] turns frames into samples in stream order in the
+//! sink (inverse MDCT under the frame's block-switched window and overlap-add, or the inverse
+//! window rotations). The in-order logic is shared by both modes: each packet's prefix says
+//! which frame it starts at and how many output samples it finishes, so the output is
+//! trimmed exactly; frames lost before a packet, in a damaged packet or at the end (up to
+//! the known length) are synthesized from nothing (silence, with fades at their edges), so
+//! the output stays aligned and as long as the input.
 
 use std::io::Read;
 use std::sync::Mutex;
 
-use super::frame::{read_channel, step_size, ChannelState, Models};
+use super::frame::{effective_step, read_channel, read_sequence, step_size, Models};
 use super::lossless::{decode_lossless_packet, IntSynthesis};
-use super::params::{band_edges, read_end_payload, AudioParams, AudioTransform, PacketPrefix};
+use super::params::{read_end_payload, AudioParams, AudioTransform, PacketPrefix};
+use super::Layouts;
 use crate::container::{ContainerReader, MediaKind, ReadEvent, StreamHeader};
 use crate::entropy::RangeDecoder;
 use crate::error::{Error, Limits, Result};
 use crate::pipeline::{self, PipelineConfig};
 use crate::transform::intmdct::IntMdct;
-use crate::transform::mdct::InverseMdct;
+use crate::transform::switched::{SwitchedInverseMdct, WindowSequence, SHORT_BLOCKS};
 
 /// Options of the audio decoder.
 #[derive(Debug, Clone, Default)]
@@ -74,33 +76,59 @@ enum Decoded<T> {
     },
 }
 
+/// One decoded MDCT frame: its window and, per channel, its dequantized coefficients (L/R
+/// already restored; a short frame's eight blocks interleaved).
+pub(super) struct DecodedFrame {
+    sequence: WindowSequence,
+    coeffs: Vec<Vec<f32>>,
+}
+
 /// Range-decodes and dequantizes one MDCT packet.
 fn decode_packet(
     payload: &[u8],
     params: &AudioParams,
-    edges: &[usize],
-) -> Result<(PacketPrefix, Vec<Vec<Vec<f32>>>)> {
+    layouts: &Layouts,
+) -> Result<(PacketPrefix, Vec<DecodedFrame>)> {
     let (prefix, body) = PacketPrefix::read(payload, params)?;
     let n = params.frame_size;
-    let bands = edges.len() - 1;
     let channels = params.channels as usize;
     let mut dec = RangeDecoder::new(body);
     let mut models = Models::default();
-    let mut states: Vec<ChannelState> =
-        (0..channels).map(|_| ChannelState::new(n, bands)).collect();
+    let mut states: Vec<_> = (0..channels).map(|_| layouts.channel_state()).collect();
     let mut q = vec![0i32; n];
-    let mut steps = vec![0u8; bands];
+    let mut steps = vec![0u8; layouts.long.len() - 1];
+    let mut gains = [0i32; SHORT_BLOCKS];
     let mut frames = Vec::with_capacity(prefix.frames as usize);
+    let mut previous = WindowSequence::Long;
     for _ in 0..prefix.frames {
+        let sequence = read_sequence(&mut dec, &mut models, previous);
+        previous = sequence;
+        let short = sequence.is_short();
+        let edges = layouts.edges(sequence);
+        // Coefficient k of a short frame belongs to block k & mask.
+        let mask = if short { SHORT_BLOCKS - 1 } else { 0 };
         let ms = channels == 2 && dec.get_bit(&mut models.ms);
         let mut chans = Vec::with_capacity(channels);
         for state in states.iter_mut() {
-            read_channel(&mut dec, &mut models, state, edges, &mut q, &mut steps)?;
+            let (q, steps) = (&mut q[..], &mut steps[..]);
+            read_channel(
+                &mut dec,
+                &mut models,
+                state,
+                edges,
+                short,
+                &mut gains,
+                q,
+                steps,
+            )?;
             let mut c = vec![0f32; n];
-            for b in 0..bands {
-                let step = step_size(steps[b]);
+            let mut step = [0f32; SHORT_BLOCKS];
+            for b in 0..edges.len() - 1 {
+                for (i, v) in step.iter_mut().enumerate().take(mask + 1) {
+                    *v = step_size(effective_step(steps[b], gains[i]));
+                }
                 for k in edges[b]..edges[b + 1] {
-                    c[k] = q[k] as f32 * step;
+                    c[k] = q[k] as f32 * step[k & mask];
                 }
             }
             chans.push(c);
@@ -114,7 +142,10 @@ fn decode_packet(
                 *b = r;
             }
         }
-        frames.push(chans);
+        frames.push(DecodedFrame {
+            sequence,
+            coeffs: chans,
+        });
     }
     if dec.overran() {
         return Err(Error::invalid("audio packet ends before its last frame"));
@@ -122,10 +153,10 @@ fn decode_packet(
     Ok((prefix, frames))
 }
 
-/// Overlap-add synthesis of MDCT frames (per channel: dequantized coefficients).
+/// Overlap-add synthesis of MDCT frames under their block-switched windows.
 struct Synthesis {
     params: AudioParams,
-    imdct: InverseMdct,
+    imdct: SwitchedInverseMdct,
     overlap: Vec<Vec<f64>>,
     block: Vec<f64>,
     zeros: Vec<f32>,
@@ -143,7 +174,7 @@ impl Synthesis {
         let channels = params.channels as usize;
         Synthesis {
             params,
-            imdct: InverseMdct::new(n, params.window),
+            imdct: SwitchedInverseMdct::new(n, params.window),
             overlap: vec![vec![0.0; n]; channels],
             block: vec![0.0; 2 * n],
             zeros: vec![0.0; n],
@@ -173,24 +204,26 @@ impl Synthesis {
 }
 
 impl Synthesizer for Synthesis {
-    type Frame = Vec<Vec<f32>>;
+    type Frame = DecodedFrame;
 
     fn frame<F: FnMut(&[f32]) -> Result<()>>(
         &mut self,
-        coeffs: Option<&Vec<Vec<f32>>>,
+        frame: Option<&DecodedFrame>,
         limit: u64,
         sink: &mut F,
     ) -> Result<u64> {
         let n = self.params.frame_size;
         let channels = self.overlap.len();
-        if coeffs.is_none() && self.silent_overlap {
+        if frame.is_none() && self.silent_overlap {
             return self.silence(limit, sink);
         }
-        self.silent_overlap = coeffs.is_none();
+        self.silent_overlap = frame.is_none();
+        // A lost frame is silence: all-zero coefficients give zeros under any window.
+        let sequence = frame.map_or(WindowSequence::Long, |f| f.sequence);
         let mut finished: Vec<Vec<f64>> = Vec::with_capacity(channels);
         for ch in 0..channels {
-            let c = coeffs.map_or(&self.zeros[..], |c| &c[ch][..]);
-            self.imdct.inverse(c, &mut self.block);
+            let c = frame.map_or(&self.zeros[..], |f| &f.coeffs[ch][..]);
+            self.imdct.inverse(c, sequence, &mut self.block);
             let out: Vec<f64> = (0..n)
                 .map(|i| self.overlap[ch][i] + self.block[i])
                 .collect();
@@ -260,13 +293,13 @@ pub fn decode_audio_stream<R: Read + Send, F: FnMut(&[f32]) -> Result<()>>(
     sink: F,
 ) -> Result<AudioDecodeReport> {
     let params = audio_params(reader.header(), &options.limits)?;
-    let edges = band_edges(params.frame_size, params.sample_rate);
+    let layouts = Layouts::new(&params);
     match params.transform {
         AudioTransform::Mdct => run(
             reader,
             options,
             params,
-            |payload: &[u8]| decode_packet(payload, &params, &edges),
+            |payload: &[u8]| decode_packet(payload, &params, &layouts),
             Synthesis::new(params),
             sink,
         ),
@@ -276,7 +309,7 @@ pub fn decode_audio_stream<R: Read + Send, F: FnMut(&[f32]) -> Result<()>>(
                 reader,
                 options,
                 params,
-                |payload: &[u8]| decode_lossless_packet(payload, &params, &edges, &pool),
+                |payload: &[u8]| decode_lossless_packet(payload, &params, &layouts.long, &pool),
                 IntSynthesis::new(params),
                 sink,
             )
@@ -431,12 +464,12 @@ where
 /// [`crate::fuzzing`]): returns whether it decoded. Never panics on any bytes.
 #[doc(hidden)]
 pub fn decode_packet_for_fuzzing(payload: &[u8], params: &AudioParams) -> bool {
-    let edges = band_edges(params.frame_size, params.sample_rate);
+    let layouts = Layouts::new(params);
     match params.transform {
-        AudioTransform::Mdct => decode_packet(payload, params, &edges).is_ok(),
+        AudioTransform::Mdct => decode_packet(payload, params, &layouts).is_ok(),
         AudioTransform::IntMdct => {
             let pool = Mutex::new(Vec::new());
-            decode_lossless_packet(payload, params, &edges, &pool).is_ok()
+            decode_lossless_packet(payload, params, &layouts.long, &pool).is_ok()
         }
     }
 }

@@ -1,21 +1,32 @@
-//! The syntax of one channel of one audio frame: quantized MDCT coefficients and their
-//! band step sizes (scale factors), range coded with context-adaptive models. The writer
-//! and the reader sit side by side and share the contexts.
+//! The syntax of one audio frame: its window, and per channel the quantized MDCT
+//! coefficients and their band step sizes (scale factors), range coded with
+//! context-adaptive models. The writer and the reader sit side by side and share the
+//! contexts.
 //!
 //! In (writer): the quantized levels `q` of `N` coefficients and a step index per band.
 //! Out: binary decisions into any [`SymbolWriter`] (the range encoder, or a bit counter for
 //! rate decisions). The reader reverses it from a [`RangeDecoder`], bounding every loop and
 //! value so damaged data ends in an error, never a panic or a runaway allocation.
 //!
-//! Syntax, per channel frame: the number of coded bands (Exp-Golomb); per coded band a
+//! The window ([`write_sequence`]): a "short" decision (context: the previous frame of the
+//! packet ends short-sloped), and for a long frame whether each half is short-sloped.
+//!
+//! Syntax, per channel frame: in a short frame first the step gain of each of the eight
+//! short blocks (the first as a signed value, the others as signed differences from the
+//! one before); the number of coded bands (Exp-Golomb); per coded band a
 //! "band is all zero" flag; for a non-zero band its step index as a signed difference from
 //! the previous non-zero band's (the first from the previous frame's first), then every
 //! level: zero flag, greater-than-one flag, greater-than-two flag, Exp-Golomb remainder,
 //! sign as a bypass bit. Level contexts come from the two levels below in frequency and the
-//! three nearest levels of the previous frame of the same channel in the same packet.
+//! three nearest levels of the previous frame of the same channel in the same packet. A
+//! short frame's interleaved coefficients use the short band layout and the same models;
+//! index `i` lies near the frequency of index `i` of a long frame, so the previous frame's
+//! levels remain a fitting context across a switch.
 
+use super::analysis::MAX_GAIN;
 use crate::entropy::{get_exp_golomb, put_exp_golomb, BitModel, RangeDecoder, SymbolWriter};
 use crate::error::{Error, Result};
+use crate::transform::switched::{WindowSequence, SHORT_BLOCKS};
 
 /// Step indices run from 0 to 255; the step is `2^((s - 128) / 4)`.
 pub const STEP_INDEX_CENTRE: i32 = 128;
@@ -30,6 +41,13 @@ pub fn step_size(s: u8) -> f32 {
     QUARTERS[(s & 3) as usize] * 2f32.powi(octave)
 }
 
+/// The step index of a short block's coefficients: the band's index plus the block's gain,
+/// clamped to 0..255.
+#[inline]
+pub fn effective_step(s: u8, gain: i32) -> u8 {
+    (s as i32 + gain).clamp(0, 255) as u8
+}
+
 const NEIGHBOUR_CONTEXTS: usize = 5;
 const PREVIOUS_CONTEXTS: usize = 3;
 
@@ -37,6 +55,12 @@ const PREVIOUS_CONTEXTS: usize = 3;
 #[derive(Debug, Clone)]
 pub struct Models {
     pub ms: BitModel,
+    short: [BitModel; 2],
+    half: [BitModel; 3],
+    gain_zero: [BitModel; 2],
+    gain_sign: BitModel,
+    gain_exp: [BitModel; 6],
+    gain_mant: [BitModel; 6],
     coded_exp: [BitModel; 8],
     coded_mant: [BitModel; 8],
     band_zero: [BitModel; 4],
@@ -55,6 +79,12 @@ impl Default for Models {
     fn default() -> Self {
         Models {
             ms: BitModel::new(),
+            short: [BitModel::with_probability(300); 2],
+            half: [BitModel::with_probability(300); 3],
+            gain_zero: [BitModel::new(); 2],
+            gain_sign: BitModel::new(),
+            gain_exp: [BitModel::new(); 6],
+            gain_mant: [BitModel::new(); 6],
             coded_exp: [BitModel::new(); 8],
             coded_mant: [BitModel::new(); 8],
             band_zero: [BitModel::new(); 4],
@@ -75,19 +105,89 @@ impl Default for Models {
 #[derive(Debug, Clone)]
 pub struct ChannelState {
     previous: Vec<u32>,
-    band_was_zero: Vec<bool>,
+    /// Per band of the long layout, and of the short layout.
+    band_was_zero: [Vec<bool>; 2],
     first_step: u8,
 }
 
 impl ChannelState {
-    /// The state at the start of a packet: an all-zero previous frame.
-    pub fn new(n: usize, bands: usize) -> ChannelState {
+    /// The state at the start of a packet: an all-zero previous frame; `bands` and
+    /// `short_bands` count the bands of the long and the short layout.
+    pub fn new(n: usize, bands: usize, short_bands: usize) -> ChannelState {
         ChannelState {
             previous: vec![0; n + 1],
-            band_was_zero: vec![true; bands],
+            band_was_zero: [vec![true; bands], vec![true; short_bands]],
             first_step: STEP_INDEX_CENTRE as u8,
         }
     }
+}
+
+/// Writes a frame's window; `previous` is the window of the packet's frame before (Long at
+/// the packet's start).
+pub fn write_sequence<W: SymbolWriter>(
+    w: &mut W,
+    m: &mut Models,
+    previous: WindowSequence,
+    sequence: WindowSequence,
+) {
+    let expected = previous.short_after() as usize;
+    w.put_bit(&mut m.short[expected], sequence.is_short());
+    if !sequence.is_short() {
+        w.put_bit(&mut m.half[expected], sequence.short_before());
+        w.put_bit(&mut m.half[2], sequence.short_after());
+    }
+}
+
+/// Reads a frame's window written by [`write_sequence`].
+pub fn read_sequence(
+    r: &mut RangeDecoder<'_>,
+    m: &mut Models,
+    previous: WindowSequence,
+) -> WindowSequence {
+    let expected = previous.short_after() as usize;
+    if r.get_bit(&mut m.short[expected]) {
+        return WindowSequence::Short;
+    }
+    let before = r.get_bit(&mut m.half[expected]);
+    let after = r.get_bit(&mut m.half[2]);
+    WindowSequence::long_from_halves(before, after)
+}
+
+fn put_gains<W: SymbolWriter>(w: &mut W, m: &mut Models, gains: &[i32]) {
+    let mut previous = 0;
+    for (b, &g) in gains.iter().enumerate() {
+        let d = g - previous;
+        w.put_bit(&mut m.gain_zero[(b > 0) as usize], d != 0);
+        if d != 0 {
+            w.put_bit(&mut m.gain_sign, d < 0);
+            put_exp_golomb(w, &mut m.gain_exp, &mut m.gain_mant, d.unsigned_abs() - 1);
+        }
+        previous = g;
+    }
+}
+
+fn get_gains(r: &mut RangeDecoder<'_>, m: &mut Models, gains: &mut [i32]) -> Result<()> {
+    let mut previous = 0;
+    for (b, g) in gains.iter_mut().enumerate() {
+        let mut d = 0;
+        if r.get_bit(&mut m.gain_zero[(b > 0) as usize]) {
+            let negative = r.get_bit(&mut m.gain_sign);
+            let magnitude = get_exp_golomb(r, &mut m.gain_exp, &mut m.gain_mant)
+                .filter(|&v| v < 2 * MAX_GAIN as u32)
+                .ok_or_else(|| Error::invalid("audio short block gain out of range"))?
+                as i32
+                + 1;
+            d = if negative { -magnitude } else { magnitude };
+        }
+        *g = previous + d;
+        if g.abs() > MAX_GAIN {
+            return Err(Error::invalid(format!(
+                "audio short block gain {g} (expected -{MAX_GAIN} to {MAX_GAIN})"
+            )));
+        }
+        previous = *g;
+    }
+    Ok(())
 }
 
 #[inline]
@@ -132,16 +232,22 @@ fn get_signed(r: &mut RangeDecoder<'_>, m: &mut Models, ctx: usize) -> Result<i3
     Ok(if negative { -magnitude } else { magnitude })
 }
 
-/// Writes one channel frame: levels `q` (`N` of them) and step indices `steps` (one per
-/// band; only those of non-zero bands are coded).
+/// Writes one channel frame: for a short frame the block `gains` (eight; empty for a long
+/// frame), then levels `q` (`N` of them) and step indices `steps` (one per band of `edges`,
+/// the layout of the frame's kind; only those of non-zero bands are coded).
 pub fn write_channel<W: SymbolWriter>(
     w: &mut W,
     m: &mut Models,
     state: &mut ChannelState,
     edges: &[usize],
+    gains: &[i32],
     q: &[i32],
     steps: &[u8],
 ) {
+    let short = !gains.is_empty();
+    if short {
+        put_gains(w, m, gains);
+    }
     let bands = edges.len() - 1;
     let band_zero: Vec<bool> = (0..bands)
         .map(|b| q[edges[b]..edges[b + 1]].iter().all(|&v| v == 0))
@@ -152,7 +258,7 @@ pub fn write_channel<W: SymbolWriter>(
     let mut first = true;
     let mut previous_zero = true;
     for b in 0..coded {
-        let zctx = previous_zero as usize + 2 * state.band_was_zero[b] as usize;
+        let zctx = previous_zero as usize + 2 * state.band_was_zero[short as usize][b] as usize;
         w.put_bit(&mut m.band_zero[zctx], band_zero[b]);
         previous_zero = band_zero[b];
         if band_zero[b] {
@@ -190,19 +296,28 @@ pub fn write_channel<W: SymbolWriter>(
     for (p, &v) in state.previous.iter_mut().zip(q) {
         *p = v.unsigned_abs().min(64);
     }
-    state.band_was_zero.copy_from_slice(&band_zero);
+    state.band_was_zero[short as usize].copy_from_slice(&band_zero);
 }
 
-/// Reads one channel frame written by [`write_channel`] into `q` (`N` levels) and `steps`
-/// (step indices; 0 for bands that are all zero).
+/// Reads one channel frame written by [`write_channel`] into `gains` (read in a short
+/// frame, all 0 otherwise), `q` (`N` levels) and `steps` (step indices; 0 for bands that
+/// are all zero).
+#[allow(clippy::too_many_arguments)]
 pub fn read_channel(
     r: &mut RangeDecoder<'_>,
     m: &mut Models,
     state: &mut ChannelState,
     edges: &[usize],
+    short: bool,
+    gains: &mut [i32; SHORT_BLOCKS],
     q: &mut [i32],
     steps: &mut [u8],
 ) -> Result<()> {
+    if short {
+        get_gains(r, m, gains)?;
+    } else {
+        gains.iter_mut().for_each(|g| *g = 0);
+    }
     let bands = edges.len() - 1;
     let coded = get_exp_golomb(r, &mut m.coded_exp, &mut m.coded_mant)
         .map(|v| v as usize)
@@ -215,7 +330,7 @@ pub fn read_channel(
     let mut previous_zero = true;
     let mut band_zero = vec![true; bands];
     for b in 0..coded {
-        let zctx = previous_zero as usize + 2 * state.band_was_zero[b] as usize;
+        let zctx = previous_zero as usize + 2 * state.band_was_zero[short as usize][b] as usize;
         let zero = r.get_bit(&mut m.band_zero[zctx]);
         previous_zero = zero;
         band_zero[b] = zero;
@@ -260,7 +375,7 @@ pub fn read_channel(
     for (p, &v) in state.previous.iter_mut().zip(q.iter()) {
         *p = v.unsigned_abs().min(64);
     }
-    state.band_was_zero.copy_from_slice(&band_zero);
+    state.band_was_zero[short as usize].copy_from_slice(&band_zero);
     Ok(())
 }
 
@@ -281,7 +396,15 @@ mod tests {
     #[test]
     fn channel_round_trip() {
         let edges = vec![0, 4, 8, 16, 32, 64];
-        let frames: Vec<(Vec<i32>, Vec<u8>)> = (0..4)
+        let short_edges = vec![0, 16, 32, 64];
+        // Frames 1 and 2 are short (interleaved blocks, their own layout and gains).
+        let sequences = [
+            WindowSequence::Start,
+            WindowSequence::Short,
+            WindowSequence::Short,
+            WindowSequence::Stop,
+        ];
+        let frames: Vec<(Vec<i32>, Vec<u8>, Vec<i32>)> = (0..4)
             .map(|f| {
                 let q = (0..64)
                     .map(|k| match (k * 7 + f * 3) % 11 {
@@ -291,32 +414,56 @@ mod tests {
                         _ => 0,
                     } * if k > 40 && f == 2 { 0 } else { 1 })
                     .collect();
-                let s = vec![100 + f as u8, 120, 90, 255, 0];
-                (q, s)
+                let short = sequences[f as usize].is_short();
+                let s = if short {
+                    vec![100 + f as u8, 255, 0]
+                } else {
+                    vec![100 + f as u8, 120, 90, 255, 0]
+                };
+                let g = if short {
+                    vec![0, -3, -3, -48, 48, 0, 1, -1]
+                } else {
+                    Vec::new()
+                };
+                (q, s, g)
             })
             .collect();
         let mut enc = RangeEncoder::new();
         let mut counter = BitCounter::new();
         let mut m = Models::default();
         let mut mc = Models::default();
-        let mut st = ChannelState::new(64, 5);
-        let mut stc = ChannelState::new(64, 5);
-        for (q, s) in &frames {
-            write_channel(&mut enc, &mut m, &mut st, &edges, q, s);
-            write_channel(&mut counter, &mut mc, &mut stc, &edges, q, s);
+        let mut st = ChannelState::new(64, 5, 3);
+        let mut stc = ChannelState::new(64, 5, 3);
+        let mut previous = WindowSequence::Long;
+        for (f, (q, s, g)) in frames.iter().enumerate() {
+            let e = if g.is_empty() { &edges } else { &short_edges };
+            write_sequence(&mut enc, &mut m, previous, sequences[f]);
+            write_channel(&mut enc, &mut m, &mut st, e, g, q, s);
+            write_channel(&mut counter, &mut mc, &mut stc, e, g, q, s);
+            previous = sequences[f];
         }
         let bytes = enc.finish();
         assert!(counter.bits() > 0.0);
         let mut dec = RangeDecoder::new(&bytes);
         let mut m = Models::default();
-        let mut st = ChannelState::new(64, 5);
+        let mut st = ChannelState::new(64, 5, 3);
         let mut q = vec![0i32; 64];
         let mut s = vec![0u8; 5];
-        for (wq, ws) in &frames {
-            read_channel(&mut dec, &mut m, &mut st, &edges, &mut q, &mut s).unwrap();
+        let mut g = [0i32; SHORT_BLOCKS];
+        let mut previous = WindowSequence::Long;
+        for (f, (wq, ws, wg)) in frames.iter().enumerate() {
+            let sequence = read_sequence(&mut dec, &mut m, previous);
+            assert_eq!(sequence, sequences[f]);
+            previous = sequence;
+            let short = sequence.is_short();
+            let e = if short { &short_edges } else { &edges };
+            read_channel(&mut dec, &mut m, &mut st, e, short, &mut g, &mut q, &mut s).unwrap();
             assert_eq!(&q, wq);
-            for b in 0..5 {
-                if wq[edges[b]..edges[b + 1]].iter().any(|&v| v != 0) {
+            if short {
+                assert_eq!(&g[..], &wg[..]);
+            }
+            for b in 0..e.len() - 1 {
+                if wq[e[b]..e[b + 1]].iter().any(|&v| v != 0) {
                     assert_eq!(s[b], ws[b]);
                 }
             }
@@ -325,9 +472,11 @@ mod tests {
         let junk: Vec<u8> = (0..200u32).map(|i| (i * 37 % 251) as u8).collect();
         let mut dec = RangeDecoder::new(&junk);
         let mut m = Models::default();
-        let mut st = ChannelState::new(64, 5);
-        for _ in 0..50 {
-            let _ = read_channel(&mut dec, &mut m, &mut st, &edges, &mut q, &mut s);
+        let mut st = ChannelState::new(64, 5, 3);
+        for i in 0..50 {
+            let short = i % 3 == 0;
+            let e = if short { &short_edges } else { &edges };
+            let _ = read_channel(&mut dec, &mut m, &mut st, e, short, &mut g, &mut q, &mut s);
         }
     }
 }

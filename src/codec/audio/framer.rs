@@ -1,15 +1,19 @@
-//! The encoder's framer: reads the source and cuts it into packet groups of frames.
+//! The encoder's framer: reads the source in order and cuts it into packet groups of
+//! frames, deciding on the way which frames are short (block switching).
 //!
 //! In: an [`AudioSource`] (interleaved `f32`, any length, possibly unknown). Out: [`Group`]s,
 //! each the planar samples one packet's frames need, starting one hop before the packet's
 //! first frame, with zeros before the start and after the end of the input, plus the number
-//! of output samples the packet finishes. Frame `j` covers samples `[(j-1)N, (j+1)N)`, so
-//! `ceil(L/N) + 1` frames cover `L` samples; the lossless mono mode rounds the frame count
-//! up to an even number (its frames are transformed in pairs). Memory stays bounded: what
-//! no later group needs is dropped.
+//! of output samples the packet finishes and the short-block decisions of the packet's
+//! frames and of the frame on either side (which shape the windows at the packet's
+//! borders). Frame `j` covers samples `[(j-1)N, (j+1)N)`, so `ceil(L/N) + 1` frames cover
+//! `L` samples; the lossless mono mode rounds the frame count up to an even number (its
+//! frames are transformed in pairs) and never switches blocks. Memory stays bounded: what no
+//! later group needs is dropped.
 
 use super::analysis::Group;
 use super::params::AudioParams;
+use super::transient::TransientDetector;
 use crate::error::Result;
 use crate::media::audio::AudioSource;
 
@@ -21,18 +25,28 @@ pub(super) struct Framer<S: AudioSource> {
     buffer: Vec<Vec<f32>>,
     start: i64,
     ended: bool,
-    /// Samples per channel read so far (the input length once it ended).
+    /// Samples per channel read so far (the input length once it has ended).
     pub(super) total: u64,
     next_frame: u64,
     /// The frame count is rounded up to a multiple of this (1, or 2 for lossless mono).
     frame_multiple: u64,
     interleaved: Vec<f32>,
     done: bool,
+    /// None when block switching is off (and in lossless mode): every frame is long.
+    detector: Option<TransientDetector>,
+    /// Frames coded short so far.
+    pub(super) short_frames: u64,
 }
 
 impl<S: AudioSource> Framer<S> {
-    /// A framer; `frame_multiple` is 1, or 2 when frames are transformed in pairs.
-    pub(super) fn new(source: S, params: AudioParams, frame_multiple: u64) -> Framer<S> {
+    /// A framer; `frame_multiple` is 1, or 2 when frames are transformed in pairs;
+    /// `threshold` is the transient detector's (None: no short blocks).
+    pub(super) fn new(
+        source: S,
+        params: AudioParams,
+        frame_multiple: u64,
+        threshold: Option<f32>,
+    ) -> Framer<S> {
         let n = params.frame_size;
         let channels = params.channels as usize;
         Framer {
@@ -46,6 +60,8 @@ impl<S: AudioSource> Framer<S> {
             frame_multiple: frame_multiple.max(1),
             interleaved: Vec::new(),
             done: false,
+            detector: threshold.map(|t| TransientDetector::new(n, params.sample_rate, channels, t)),
+            short_frames: 0,
         }
     }
 
@@ -57,14 +73,31 @@ impl<S: AudioSource> Framer<S> {
             let got = self.source.read_frames(&mut self.interleaved, 4096)?;
             if got == 0 {
                 self.ended = true;
+                if let Some(d) = self.detector.as_mut() {
+                    d.finish();
+                }
                 break;
             }
             self.total += got as u64;
+            if let Some(d) = self.detector.as_mut() {
+                d.push(&self.interleaved);
+            }
             for (i, &v) in self.interleaved.iter().enumerate() {
                 self.buffer[i % channels].push(v);
             }
         }
         Ok(())
+    }
+
+    /// Frames covering the samples read so far (the whole input once it has ended): none for
+    /// no samples, else `ceil(total/N) + 1` rounded up to the frame multiple.
+    fn total_frames(&self) -> u64 {
+        if self.total == 0 {
+            0
+        } else {
+            (self.total.div_ceil(self.params.frame_size as u64) + 1)
+                .next_multiple_of(self.frame_multiple)
+        }
     }
 
     /// The next group, or `None` after the last.
@@ -77,12 +110,7 @@ impl<S: AudioSource> Framer<S> {
         let first = self.next_frame as i64;
         self.fill((first + per as i64 + 1) * n)?;
         let frames = if self.ended {
-            let total_frames = if self.total == 0 {
-                0
-            } else {
-                (self.total.div_ceil(n as u64) + 1).next_multiple_of(self.frame_multiple)
-            };
-            total_frames.saturating_sub(self.next_frame).min(per)
+            self.total_frames().saturating_sub(self.next_frame).min(per)
         } else {
             per
         };
@@ -113,7 +141,21 @@ impl<S: AudioSource> Framer<S> {
         let out_end = ((first + frames as i64 - 1) * n).max(0) as u64;
         let limit = if self.ended { self.total } else { u64::MAX };
         let output_samples = out_end.min(limit).saturating_sub(out_start) as u32;
+        // The decisions of frames first - 1 ..= first + frames (all decided: the buffer
+        // reaches half a frame past the last one's centre region, or the input ended).
+        let total_frames = self.total_frames();
+        let shorts: Vec<bool> = (first - 1..=first + frames as i64)
+            .map(|j| {
+                j >= 0
+                    && (!self.ended || (j as u64) < total_frames)
+                    && self.detector.as_ref().is_some_and(|d| d.is_short(j as u64))
+            })
+            .collect();
+        self.short_frames += shorts[1..=frames as usize].iter().filter(|&&s| s).count() as u64;
         self.next_frame += frames;
+        if let Some(d) = self.detector.as_mut() {
+            d.forget_before(self.next_frame.saturating_sub(1));
+        }
         // Drop what no later group needs: everything before (next_frame - 1) N.
         let keep_from = (self.next_frame as i64 - 1) * n;
         let drop = (keep_from - self.start).max(0) as usize;
@@ -127,6 +169,7 @@ impl<S: AudioSource> Framer<S> {
             frames: frames as u8,
             output_samples,
             samples,
+            shorts,
         }))
     }
 }

@@ -3,7 +3,9 @@
 //! Encoding cuts the input into frames of `N` samples (1024 by default) and packets of
 //! several frames. Frame `j` is the MDCT of input samples `[(j-1)N, (j+1)N)` (zeros before
 //! the start and after the end), so `ceil(L/N) + 1` frames cover `L` samples and the
-//! decoder drops the first `N` samples it synthesizes (the encoder delay). Packets flow
+//! decoder drops the first `N` samples it synthesizes (the encoder delay). The framer
+//! detects transients as it reads (`transient`) and marks their frames short: eight MDCTs
+//! of `N/8` under block-switched windows (`transform::switched`). Packets flow
 //! through the pipeline: MDCT, psychoacoustic thresholds and the stereo decision on N
 //! workers; quantization and range coding either on the workers too (quality mode) or in
 //! order in the sink, where rate control picks each packet's step offset against a bit
@@ -12,8 +14,9 @@
 //!
 //! The lossless mode ([`RateMode::Lossless`], header transform id 2) takes 16-bit PCM
 //! through the integer MDCT ([`crate::transform::intmdct`]) on the same frames and packets
-//! and codes the coefficients without quantization, entirely on the workers
-//! ([`lossless`], [`intcoeffs`]); its decoder gives the input back bit for bit.
+//! (long frames only: no block switching) and codes the coefficients without quantization,
+//! entirely on the workers ([`lossless`], [`intcoeffs`]); its decoder gives the input back
+//! bit for bit.
 //!
 //! Decoding ([`decode`]) runs the entropy decoding of packets on N workers and the inverse MDCT with
 //! overlap-add in order in the sink. Each packet's prefix says which frame it starts at and
@@ -31,15 +34,16 @@ mod framer;
 pub mod intcoeffs;
 mod lossless;
 pub mod params;
+pub mod transient;
 
 use std::io::Write;
 use std::sync::Mutex;
 
 use analysis::{quantize_channel, Analysis, Analyzer, Group};
-use frame::{write_channel, ChannelState, Models};
+use frame::{write_channel, write_sequence, ChannelState, Models};
 use framer::Framer;
 use lossless::code_lossless_packet;
-use params::{band_edges, end_payload, PacketPrefix};
+use params::{band_edges, end_payload, short_band_edges, PacketPrefix};
 pub use params::{AudioParams, AudioTransform, AudioTune};
 
 pub use decode::{
@@ -53,6 +57,7 @@ use crate::error::{Error, Limits, Result};
 use crate::media::audio::{AudioSource, PcmDepth};
 use crate::pipeline::{self, PipelineConfig, RunStats};
 use crate::transform::intmdct::IntMdct;
+use crate::transform::switched::WindowSequence;
 use crate::transform::window::WindowShape;
 
 /// How the encoder spends bits.
@@ -82,6 +87,11 @@ pub struct AudioEncoderConfig {
     pub rounding: f32,
     /// Perceptual tune: how far the noise follows the masking threshold (0 to 1).
     pub masking: f32,
+    /// Short blocks on transients (block switching); off: every frame is long.
+    pub block_switching: bool,
+    /// Transient detector threshold: the energy ratio of a high-passed sub-block over the
+    /// recent past that makes an attack (above 1; see `transient`).
+    pub transient_threshold: f32,
 }
 
 impl Default for AudioEncoderConfig {
@@ -95,6 +105,8 @@ impl Default for AudioEncoderConfig {
             threads: 0,
             rounding: 0.5,
             masking: 0.1,
+            block_switching: true,
+            transient_threshold: transient::DEFAULT_THRESHOLD,
         }
     }
 }
@@ -156,6 +168,12 @@ impl AudioEncoderConfig {
                 self.masking
             )));
         }
+        if !(self.transient_threshold.is_finite() && self.transient_threshold > 1.0) {
+            return Err(Error::InvalidArgument(format!(
+                "transient threshold {} (expected above 1)",
+                self.transient_threshold
+            )));
+        }
         if !(self.rounding.is_finite() && (0.0..=0.5).contains(&self.rounding)) {
             return Err(Error::InvalidArgument(format!(
                 "rounding {} (expected 0 to 0.5)",
@@ -184,13 +202,43 @@ pub struct AudioEncodeOutcome {
     /// Bytes written, header included.
     pub bytes: u64,
     pub packets: u32,
+    /// Frames in all, and frames coded as short blocks.
+    pub frames: u64,
+    pub short_frames: u64,
     pub stats: RunStats,
 }
 
+/// The band layouts of a stream: long frames, and short frames (interleaved blocks).
+struct Layouts {
+    long: Vec<usize>,
+    short: Vec<usize>,
+}
+
+impl Layouts {
+    fn new(params: &AudioParams) -> Layouts {
+        Layouts {
+            long: band_edges(params.frame_size, params.sample_rate),
+            short: short_band_edges(params.frame_size, params.sample_rate),
+        }
+    }
+
+    fn edges(&self, sequence: WindowSequence) -> &[usize] {
+        if sequence.is_short() {
+            &self.short
+        } else {
+            &self.long
+        }
+    }
+
+    fn channel_state(&self) -> ChannelState {
+        let n = self.long[self.long.len() - 1];
+        ChannelState::new(n, self.long.len() - 1, self.short.len() - 1)
+    }
+}
+
 /// Quantizes and codes one analysed packet at `offset`; returns the payload.
-fn code_packet(analysis: &Analysis, edges: &[usize], offset: i32, rounding: f32) -> Vec<u8> {
-    let n = edges[edges.len() - 1];
-    let bands = edges.len() - 1;
+fn code_packet(analysis: &Analysis, layouts: &Layouts, offset: i32, rounding: f32) -> Vec<u8> {
+    let n = layouts.long[layouts.long.len() - 1];
     let channels = analysis.frame.first().map_or(0, |f| f.coeffs.len());
     let mut out = Vec::new();
     PacketPrefix {
@@ -201,25 +249,38 @@ fn code_packet(analysis: &Analysis, edges: &[usize], offset: i32, rounding: f32)
     .write(&mut out);
     let mut enc = RangeEncoder::with_capacity(4096);
     let mut models = Models::default();
-    let mut states: Vec<ChannelState> =
-        (0..channels).map(|_| ChannelState::new(n, bands)).collect();
+    let mut states: Vec<ChannelState> = (0..channels).map(|_| layouts.channel_state()).collect();
     let mut q = vec![0i32; n];
-    let mut steps = vec![0u8; bands];
+    let mut steps = vec![0u8; layouts.long.len() - 1];
+    let mut previous = WindowSequence::Long;
     for frame in &analysis.frame {
+        write_sequence(&mut enc, &mut models, previous, frame.sequence);
+        previous = frame.sequence;
         if channels == 2 {
             enc.put_bit(&mut models.ms, frame.ms);
         }
+        let edges = layouts.edges(frame.sequence);
         for ch in 0..channels {
+            let gains = frame.gains.get(ch).map_or(&[][..], |g| &g[..]);
             quantize_channel(
                 &frame.coeffs[ch],
                 &frame.base_steps[ch],
+                gains,
                 edges,
                 offset,
                 rounding,
                 &mut q,
                 &mut steps,
             );
-            write_channel(&mut enc, &mut models, &mut states[ch], edges, &q, &steps);
+            write_channel(
+                &mut enc,
+                &mut models,
+                &mut states[ch],
+                edges,
+                gains,
+                &q,
+                &steps,
+            );
         }
     }
     out.extend_from_slice(&enc.finish());
@@ -238,7 +299,13 @@ struct RateControl {
 }
 
 impl RateControl {
-    fn code(&mut self, analysis: &Analysis, edges: &[usize], rounding: f32, hop: usize) -> Vec<u8> {
+    fn code(
+        &mut self,
+        analysis: &Analysis,
+        layouts: &Layouts,
+        rounding: f32,
+        hop: usize,
+    ) -> Vec<u8> {
         let samples = analysis.frames as f64 * hop as f64;
         let budget =
             (samples * self.bits_per_sample - 8.0 * PACKET_OVERHEAD_BYTES as f64).max(64.0);
@@ -247,7 +314,7 @@ impl RateControl {
         let mut offset = self.offset;
         let (mut below, mut above): (Option<i32>, Option<i32>) = (None, None);
         for _ in 0..6 {
-            let payload = code_packet(analysis, edges, offset, rounding);
+            let payload = code_packet(analysis, layouts, offset, rounding);
             let size = payload.len() as f64;
             tried.push((offset, payload));
             if (size / target - 1.0).abs() < 0.02 {
@@ -353,7 +420,7 @@ pub fn encode_audio<S: AudioSource, W: Write>(
         },
     };
     params.validate(&limits)?;
-    let edges = band_edges(params.frame_size, sample_rate);
+    let layouts = Layouts::new(&params);
     let header = StreamHeader::new(
         MediaKind::Audio,
         params.transform.to_u8(),
@@ -364,7 +431,9 @@ pub fn encode_audio<S: AudioSource, W: Write>(
     let int_pool: Mutex<Vec<IntMdct>> = Mutex::new(Vec::new());
     // Lossless mono transforms frames in pairs: an even number of them.
     let frame_multiple = if lossless && channels == 1 { 2 } else { 1 };
-    let mut framer = Framer::new(source, params, frame_multiple);
+    // Block switching is a lossy tool: the integer MDCT has long frames only.
+    let threshold = (config.block_switching && !lossless).then_some(config.transient_threshold);
+    let mut framer = Framer::new(source, params, frame_multiple, threshold);
     let groups = std::iter::from_fn(|| framer.next_group().transpose());
     let fixed_offset = match config.rate {
         RateMode::Quality(q) => Some(config.quality_offset(q)),
@@ -388,21 +457,22 @@ pub fn encode_audio<S: AudioSource, W: Write>(
             if lossless {
                 let taken = int_pool.lock().ok().and_then(|mut p| p.pop());
                 let mut t = taken.unwrap_or_else(|| IntMdct::new(params.frame_size));
-                let payload = code_lossless_packet(&mut t, &group, &params, &edges);
+                let payload = code_lossless_packet(&mut t, &group, &params, &layouts.long);
                 if let Ok(mut p) = int_pool.lock() {
                     p.push(t);
                 }
                 return Ok(Err(payload?));
             }
             let taken = pool.lock().ok().and_then(|mut p| p.pop());
-            let mut analyzer =
-                taken.unwrap_or_else(|| Analyzer::new(&params, &edges, config.masking));
+            let mut analyzer = taken.unwrap_or_else(|| {
+                Analyzer::new(&params, &layouts.long, &layouts.short, config.masking)
+            });
             let analysis = analyzer.analyze(&group);
             if let Ok(mut p) = pool.lock() {
                 p.push(analyzer);
             }
             Ok(match fixed_offset {
-                Some(offset) => Err(code_packet(&analysis, &edges, offset, config.rounding)),
+                Some(offset) => Err(code_packet(&analysis, &layouts, offset, config.rounding)),
                 None => Ok(analysis),
             })
         }),
@@ -410,9 +480,9 @@ pub fn encode_audio<S: AudioSource, W: Write>(
             let payload = match (item, rate.as_mut()) {
                 (Err(payload), _) => payload,
                 (Ok(analysis), Some(rc)) => {
-                    rc.code(&analysis, &edges, config.rounding, params.frame_size)
+                    rc.code(&analysis, &layouts, config.rounding, params.frame_size)
                 }
-                (Ok(analysis), None) => code_packet(&analysis, &edges, 0, config.rounding),
+                (Ok(analysis), None) => code_packet(&analysis, &layouts, 0, config.rounding),
             };
             if let Ok((prefix, _)) = PacketPrefix::read(&payload, &params) {
                 frames_total = prefix.first_frame + prefix.frames as u64;
@@ -435,6 +505,8 @@ pub fn encode_audio<S: AudioSource, W: Write>(
         samples,
         bytes,
         packets,
+        frames: frames_total,
+        short_frames: framer.short_frames,
         stats,
     })
 }

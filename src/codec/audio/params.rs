@@ -13,8 +13,13 @@ use crate::transform::window::WindowShape;
 pub const AUDIO_TRANSFORM_MDCT: u8 = 1;
 /// The transform id byte of a lossless stream: the integer MDCT.
 pub const AUDIO_TRANSFORM_INTMDCT: u8 = 2;
-/// Version of the audio parameter block.
-pub const AUDIO_PARAMS_VERSION: u8 = 1;
+/// Version of the parameter block and frame syntax of a lossy (MDCT) stream: 2 since frames
+/// carry their window (block switching). Version 1 lossy streams are refused (their frames
+/// lack the window).
+pub const AUDIO_PARAMS_VERSION: u8 = 2;
+/// Version of the parameter block and frame syntax of a lossless (integer MDCT) stream: still
+/// 1 (block switching does not apply to it, its syntax is unchanged).
+pub const AUDIO_LOSSLESS_PARAMS_VERSION: u8 = 1;
 /// Bytes of the parameter block.
 pub const AUDIO_PARAMS_BYTES: usize = 27;
 /// Bytes of the prefix of every data packet, before the range-coded frames.
@@ -56,6 +61,15 @@ impl AudioTransform {
                 "audio transform id {id} (this build knows {AUDIO_TRANSFORM_MDCT} = mdct, \
                  {AUDIO_TRANSFORM_INTMDCT} = integer mdct)"
             ))),
+        }
+    }
+
+    /// The version byte of the parameter block (and frame syntax) of a stream with this
+    /// transform.
+    pub fn params_version(self) -> u8 {
+        match self {
+            AudioTransform::Mdct => AUDIO_PARAMS_VERSION,
+            AudioTransform::IntMdct => AUDIO_LOSSLESS_PARAMS_VERSION,
         }
     }
 
@@ -130,7 +144,7 @@ impl AudioParams {
     /// The parameter block's bytes.
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(AUDIO_PARAMS_BYTES);
-        out.push(AUDIO_PARAMS_VERSION);
+        out.push(self.transform.params_version());
         out.extend_from_slice(&self.sample_rate.to_le_bytes());
         out.push(self.channels);
         out.extend_from_slice(&(self.frame_size as u16).to_le_bytes());
@@ -155,10 +169,12 @@ impl AudioParams {
                 bytes.len()
             )));
         }
-        if bytes[0] != AUDIO_PARAMS_VERSION {
+        let version = transform.params_version();
+        if bytes[0] != version {
             return Err(Error::Unsupported(format!(
-                "audio parameter version {} (this build reads {AUDIO_PARAMS_VERSION})",
-                bytes[0]
+                "audio parameter version {} for the {} transform (this build reads {version})",
+                bytes[0],
+                transform.name()
             )));
         }
         let u32_at =
@@ -359,6 +375,16 @@ pub fn band_edges(n: usize, rate: u32) -> Vec<usize> {
     edges
 }
 
+/// The band edges of a short frame of `n` coefficients (eight interleaved blocks of `n/8`):
+/// the layout of one block, [`band_edges`]`(n/8, rate)`, times eight.
+pub fn short_band_edges(n: usize, rate: u32) -> Vec<usize> {
+    let blocks = crate::transform::switched::SHORT_BLOCKS;
+    band_edges(n / blocks, rate)
+        .iter()
+        .map(|e| e * blocks)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -400,6 +426,14 @@ mod tests {
             ..lossless
         };
         assert!(read(&kbd).unwrap_err().to_string().contains("sine"));
+        // Lossy streams are at version 2 (frames carry their window), lossless ones still 1;
+        // a block under the other transform's version is refused.
+        assert_eq!(p.to_bytes()[0], 2);
+        assert_eq!(lossless.to_bytes()[0], 1);
+        let as_lossless = AudioParams::from_bytes(&p.to_bytes(), AudioTransform::IntMdct, &limits);
+        assert!(as_lossless.unwrap_err().to_string().contains("version 2"));
+        let as_lossy = AudioParams::from_bytes(&lossless.to_bytes(), AudioTransform::Mdct, &limits);
+        assert!(as_lossy.unwrap_err().to_string().contains("version 1"));
         assert_eq!(AudioTransform::from_u8(2).unwrap(), AudioTransform::IntMdct);
         assert!(AudioTransform::from_u8(3).is_err());
         let bad = |f: &dyn Fn(&mut AudioParams)| {
@@ -433,6 +467,11 @@ mod tests {
             }
         }
         assert_eq!(band_edges(1024, 48_000).len() - 1, 44);
+        for &n in &FRAME_SIZES {
+            let e = short_band_edges(n, 48_000);
+            assert!(e.iter().all(|v| v % 8 == 0) && *e.last().unwrap() == n);
+            assert!(e.len() >= 8, "{n} {e:?}");
+        }
     }
 
     #[test]
