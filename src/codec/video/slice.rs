@@ -409,7 +409,9 @@ impl<'a> SliceEncoder<'a> {
             }
         }
         // Split: each 8×8 quarter searched from the whole macroblock's vector.
-        if sad != u32::MAX && self.tuning.split {
+        // (Not where skipping already wins: the whole vector predicts well there.)
+        let skip_wins = best.as_ref().is_some_and(|b| b.mode == MbMode::Skip);
+        if sad != u32::MAX && self.tuning.split && !skip_wins {
             // A short search per quarter around the whole vector; full coding only when the
             // quarters' summed costs beat the whole macroblock's.
             let quarter_params = SearchParams {
