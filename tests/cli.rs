@@ -301,3 +301,35 @@ fn a_reader_that_stops_early_ends_the_run_quietly() {
     assert_eq!(out.status.code(), Some(141), "{}", stderr(&out));
     assert!(stderr(&out).is_empty(), "{}", stderr(&out));
 }
+
+/// `-o /dev/null` (benchmarking a decoder, say) writes into the device: the atomic rename
+/// that protects regular files must not replace the device node with a file.
+#[cfg(unix)]
+#[test]
+fn writing_to_dev_null_leaves_the_device_in_place() {
+    use std::os::unix::fs::FileTypeExt;
+    let null = Path::new("/dev/null");
+    if !std::fs::metadata(null).is_ok_and(|m| m.file_type().is_char_device()) {
+        return; // no /dev/null device here to check against
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let png = write_png(dir.path(), "in.png", 40, 24);
+    let qnt = dir.path().join("in.qnt");
+    let out = quanta(&["encode", png.to_str().unwrap(), "-o", "/dev/null"]);
+    no_panic(&out);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = quanta(&["encode", png.to_str().unwrap(), "-o", qnt.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = quanta(&[
+        "decode",
+        qnt.to_str().unwrap(),
+        "-o",
+        "/dev/null",
+        "--format",
+        "png",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let meta = std::fs::metadata(null).unwrap();
+    assert!(meta.file_type().is_char_device(), "/dev/null was replaced");
+    assert_eq!(meta.len(), 0);
+}

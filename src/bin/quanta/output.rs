@@ -1,8 +1,9 @@
 //! Safe output files: written under a temporary name beside the target and renamed into
 //! place only when complete, so a failed or interrupted run never leaves a file that
-//! looks finished, and never the input overwritten.
+//! looks finished, and never the input overwritten. Devices and pipes (`-o /dev/null`, a
+//! FIFO) are written in place: renaming a file onto one would replace the node itself.
 
-use std::fs::File;
+use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
@@ -61,7 +62,8 @@ fn same_file(_a: &std::fs::Metadata, _b: &std::fs::Metadata) -> bool {
 /// A file being written under a temporary name; `commit` renames it into place, dropping
 /// it without committing deletes it.
 pub struct PendingFile {
-    temp: PathBuf,
+    /// The temporary name, `None` when writing a device or pipe in place.
+    temp: Option<PathBuf>,
     target: PathBuf,
     writer: BufWriter<File>,
     committed: bool,
@@ -69,6 +71,20 @@ pub struct PendingFile {
 
 impl PendingFile {
     pub fn create(target: &Path) -> Result<PendingFile> {
+        if let Ok(meta) = std::fs::metadata(target) {
+            if !meta.is_file() && !meta.is_dir() {
+                let file = OpenOptions::new()
+                    .write(true)
+                    .open(target)
+                    .map_err(|e| Error::io_path("open", target, e))?;
+                return Ok(PendingFile {
+                    temp: None,
+                    target: target.to_path_buf(),
+                    writer: BufWriter::new(file),
+                    committed: false,
+                });
+            }
+        }
         let name = target.file_name().ok_or_else(|| {
             Error::InvalidArgument(format!("output {} is not a file name", target.display()))
         })?;
@@ -83,7 +99,7 @@ impl PendingFile {
         ));
         let file = File::create(&temp).map_err(|e| Error::io_path("create", &temp, e))?;
         Ok(PendingFile {
-            temp,
+            temp: Some(temp),
             target: target.to_path_buf(),
             writer: BufWriter::new(file),
             committed: false,
@@ -94,12 +110,14 @@ impl PendingFile {
         self.writer
             .flush()
             .map_err(|e| Error::io_path("write", &self.target, e))?;
-        self.writer
-            .get_ref()
-            .sync_all()
-            .map_err(|e| Error::io_path("write", &self.target, e))?;
-        std::fs::rename(&self.temp, &self.target)
-            .map_err(|e| Error::io_path("create", &self.target, e))?;
+        if let Some(temp) = &self.temp {
+            self.writer
+                .get_ref()
+                .sync_all()
+                .map_err(|e| Error::io_path("write", &self.target, e))?;
+            std::fs::rename(temp, &self.target)
+                .map_err(|e| Error::io_path("create", &self.target, e))?;
+        }
         self.committed = true;
         Ok(())
     }
@@ -107,8 +125,8 @@ impl PendingFile {
 
 impl Drop for PendingFile {
     fn drop(&mut self) {
-        if !self.committed {
-            let _ = std::fs::remove_file(&self.temp);
+        if let (false, Some(temp)) = (self.committed, &self.temp) {
+            let _ = std::fs::remove_file(temp);
         }
     }
 }
