@@ -159,6 +159,8 @@ struct Synthesis {
     imdct: SwitchedInverseMdct,
     overlap: Vec<Vec<f64>>,
     block: Vec<f64>,
+    /// Per channel, the `N` samples the current frame finishes (reused every frame).
+    finished: Vec<Vec<f64>>,
     zeros: Vec<f32>,
     next_frame: u64,
     emitted: u64,
@@ -177,6 +179,7 @@ impl Synthesis {
             imdct: SwitchedInverseMdct::new(n, params.window),
             overlap: vec![vec![0.0; n]; channels],
             block: vec![0.0; 2 * n],
+            finished: vec![vec![0.0; n]; channels],
             zeros: vec![0.0; n],
             next_frame: 0,
             emitted: 0,
@@ -220,15 +223,13 @@ impl Synthesizer for Synthesis {
         self.silent_overlap = frame.is_none();
         // A lost frame is silence: all-zero coefficients give zeros under any window.
         let sequence = frame.map_or(WindowSequence::Long, |f| f.sequence);
-        let mut finished: Vec<Vec<f64>> = Vec::with_capacity(channels);
         for ch in 0..channels {
             let c = frame.map_or(&self.zeros[..], |f| &f.coeffs[ch][..]);
             self.imdct.inverse(c, sequence, &mut self.block);
-            let out: Vec<f64> = (0..n)
-                .map(|i| self.overlap[ch][i] + self.block[i])
-                .collect();
+            for (i, out) in self.finished[ch].iter_mut().enumerate() {
+                *out = self.overlap[ch][i] + self.block[i];
+            }
             self.overlap[ch].copy_from_slice(&self.block[n..]);
-            finished.push(out);
         }
         let index = self.next_frame;
         self.next_frame += 1;
@@ -238,7 +239,7 @@ impl Synthesizer for Synthesis {
         let count = (n as u64).min(limit) as usize;
         self.interleaved.clear();
         for i in 0..count {
-            for ch in finished.iter() {
+            for ch in &self.finished {
                 self.interleaved.push(ch[i] as f32);
             }
         }
