@@ -61,14 +61,16 @@ pub fn mv_in_range(mv: Mv, x: usize, y: usize, size: usize, width: usize, height
         && py + size as i32 <= height as i32 + MV_REACH
 }
 
-/// The luma plane of a reference frame, extended and interpolated to quarter samples.
+/// The luma plane of a reference frame, extended by [`MARGIN`] on every side and
+/// interpolated to half samples: four planes of (width + 2 MARGIN) × (height + 2 MARGIN),
+/// rows contiguous. Half-grid sample (2r + a, 2c + b) is `planes[2a + b][r × stride + c]`:
+/// plane 0 holds the integer samples, 1 the horizontal half samples, 2 the vertical ones,
+/// 3 the centre ones. A quarter sample is the rounded mean of two half-grid samples, taken
+/// when a block is predicted; every sample of a block has the same quarter phase, so a row
+/// of prediction is the mean of two contiguous rows (or a copy of one).
 pub struct QuarterGrid {
-    /// Width of the grid in quarter samples: 4 × (padded width + 2 × MARGIN).
     stride: usize,
-    data: Vec<u8>,
-    /// The extended integer plane (for full-sample search): (width + 2 MARGIN) wide.
-    pub full: Vec<u8>,
-    pub full_stride: usize,
+    planes: [Vec<u8>; 4],
 }
 
 #[inline]
@@ -81,116 +83,178 @@ fn tap6(a: i32, b: i32, c: i32, d: i32, e: i32, f: i32) -> i32 {
     a - 5 * b + 20 * c + 20 * d - 5 * e + f
 }
 
+/// Runs `work(first_row, rows)` over consecutive chunks of `data` (rows of `stride`) on up
+/// to `threads` scoped workers.
+fn rows_on_workers<T: Send>(
+    data: &mut [T],
+    stride: usize,
+    threads: usize,
+    work: impl Fn(usize, &mut [T]) + Sync,
+) {
+    let rows = data.len() / stride;
+    let per_worker = rows.div_ceil(threads.max(1)).max(1);
+    if threads <= 1 {
+        work(0, data);
+        return;
+    }
+    let work = &work;
+    std::thread::scope(|scope| {
+        for (i, chunk) in data.chunks_mut(per_worker * stride).enumerate() {
+            scope.spawn(move || work(i * per_worker, chunk));
+        }
+    });
+}
+
 impl QuarterGrid {
-    /// Interpolates a padded luma plane, the quarter samples on up to `threads` workers
-    /// (the result does not depend on their number).
+    /// Interpolates a padded luma plane on up to `threads` workers (the result does not
+    /// depend on their number).
     pub fn new(luma: &Plane, threads: usize) -> QuarterGrid {
         let w = luma.width + 2 * MARGIN;
         let h = luma.height + 2 * MARGIN;
         // Integer samples, extended with 3 more on every side for the filter taps.
         const E: usize = 3;
         let (we, he) = (w + 2 * E, h + 2 * E);
-        let mut ext = vec![0i32; we * he];
-        for y in 0..he {
-            for x in 0..we {
-                let sx = x as isize - (MARGIN + E) as isize;
-                let sy = y as isize - (MARGIN + E) as isize;
-                ext[y * we + x] = luma.at_clamped(sx, sy) as i32;
-            }
+        let left = MARGIN + E;
+        let mut ext = vec![0u8; we * he];
+        for (y, row) in ext.chunks_mut(we).enumerate() {
+            let sy = (y as isize - left as isize).clamp(0, luma.height as isize - 1) as usize;
+            let src = &luma.data[sy * luma.width..][..luma.width];
+            row[..left].fill(src[0]);
+            row[left..left + luma.width].copy_from_slice(src);
+            row[left + luma.width..].fill(src[luma.width - 1]);
         }
-        let at = |x: usize, y: usize| ext[(y + E) * we + x + E];
-        let mut full = vec![0u8; w * h];
-        for y in 0..h {
-            for x in 0..w {
-                full[y * w + x] = at(x, y) as u8;
-            }
-        }
-        // Half grid: (2y + a, 2x + b); a, b in {0, 1}.
-        let hw = 2 * w;
-        let mut half = vec![0u8; hw * 2 * h];
-        // Horizontal intermediates (unrounded) on every extended row, for the centre sample.
+        // Horizontal filter sums (unrounded) of every extended row, centred between
+        // integer samples x and x + 1 of the grid.
         let mut inter = vec![0i32; he * w];
-        for y in 0..he {
-            let row = &ext[y * we..(y + 1) * we];
-            for x in 0..w {
-                let i = x + E;
-                inter[y * w + x] = tap6(
-                    row[i - 2],
-                    row[i - 1],
-                    row[i],
-                    row[i + 1],
-                    row[i + 2],
-                    row[i + 3],
-                );
-            }
-        }
-        for y in 0..h {
-            for x in 0..w {
-                let g = at(x, y);
-                let b = clip8((inter[(y + E) * w + x] + 16) >> 5);
-                let col = |dy: isize| ext[((y + E) as isize + dy) as usize * we + x + E];
-                let v = tap6(col(-2), col(-1), col(0), col(1), col(2), col(3));
-                let hh = clip8((v + 16) >> 5);
-                let ic = |dy: isize| inter[((y + E) as isize + dy) as usize * w + x];
-                let j = tap6(ic(-2), ic(-1), ic(0), ic(1), ic(2), ic(3));
-                let jj = clip8((j + 512) >> 10);
-                half[(2 * y) * hw + 2 * x] = g as u8;
-                half[(2 * y) * hw + 2 * x + 1] = b;
-                half[(2 * y + 1) * hw + 2 * x] = hh;
-                half[(2 * y + 1) * hw + 2 * x + 1] = jj;
-            }
-        }
-        let stride = 4 * w;
-        let mut data = vec![0u8; stride * 4 * h];
-        let rows_per_worker = (4 * h).div_ceil(threads.max(1));
-        let half = &half;
-        std::thread::scope(|scope| {
-            for (i, chunk) in data.chunks_mut(rows_per_worker * stride).enumerate() {
-                scope.spawn(move || {
-                    for (r, row) in chunk.chunks_mut(stride).enumerate() {
-                        quarter_row(half, hw, 2 * h, i * rows_per_worker + r, row);
-                    }
-                });
+        rows_on_workers(&mut inter, w, threads, |first, chunk| {
+            for (r, out) in chunk.chunks_mut(w).enumerate() {
+                let row = &ext[(first + r) * we..][..we];
+                for (x, o) in out.iter_mut().enumerate() {
+                    let t = &row[x + 1..x + 7];
+                    *o = tap6(
+                        t[0] as i32,
+                        t[1] as i32,
+                        t[2] as i32,
+                        t[3] as i32,
+                        t[4] as i32,
+                        t[5] as i32,
+                    );
+                }
             }
         });
-        QuarterGrid {
-            stride,
-            data,
-            full,
-            full_stride: w,
+        // The four planes, computed row by row: each row of each plane from six
+        // contiguous rows above and below, so the inner loops vectorize.
+        let mut all = vec![0u8; 4 * w * h];
+        let (ext, inter) = (&ext, &inter);
+        rows_on_workers(&mut all, 4 * w, threads, |first, chunk| {
+            for (r, out) in chunk.chunks_mut(4 * w).enumerate() {
+                let y = first + r;
+                let (full, rest) = out.split_at_mut(w);
+                let (right, rest) = rest.split_at_mut(w);
+                let (down, centre) = rest.split_at_mut(w);
+                let e = |dy: usize| &ext[(y + dy) * we + E..][..w];
+                let i = |dy: usize| &inter[(y + dy) * w..][..w];
+                full.copy_from_slice(e(E));
+                for (o, &v) in right.iter_mut().zip(i(E)) {
+                    *o = clip8((v + 16) >> 5);
+                }
+                let (e0, e1, e2, e3, e4, e5) = (e(1), e(2), e(3), e(4), e(5), e(6));
+                for x in 0..w {
+                    let v = tap6(
+                        e0[x] as i32,
+                        e1[x] as i32,
+                        e2[x] as i32,
+                        e3[x] as i32,
+                        e4[x] as i32,
+                        e5[x] as i32,
+                    );
+                    down[x] = clip8((v + 16) >> 5);
+                }
+                let (i0, i1, i2, i3, i4, i5) = (i(1), i(2), i(3), i(4), i(5), i(6));
+                for x in 0..w {
+                    let v = tap6(i0[x], i1[x], i2[x], i3[x], i4[x], i5[x]);
+                    centre[x] = clip8((v + 512) >> 10);
+                }
+            }
+        });
+        // Rows were interleaved per worker (plane rows side by side); split them apart.
+        let mut planes: [Vec<u8>; 4] = std::array::from_fn(|_| Vec::with_capacity(w * h));
+        for row in all.chunks(4 * w) {
+            for (p, part) in planes.iter_mut().zip(row.chunks(w)) {
+                p.extend_from_slice(part);
+            }
+        }
+        QuarterGrid { stride: w, planes }
+    }
+
+    /// Plane and offset of half-grid sample (`hr`, `hc`).
+    #[inline]
+    fn half_at(&self, hr: usize, hc: usize) -> (usize, usize) {
+        (2 * (hr & 1) + (hc & 1), (hr >> 1) * self.stride + (hc >> 1))
+    }
+
+    /// The two half-grid samples (plane, offset) whose rounded mean is the quarter sample
+    /// (`y4`, `x4`) of the extended grid; the same sample twice at half and integer
+    /// positions.
+    #[inline]
+    fn sources(&self, y4: usize, x4: usize) -> [(usize, usize); 2] {
+        let (hr, hc) = (y4 >> 1, x4 >> 1);
+        let (a, b) = match (y4 & 1, x4 & 1) {
+            (0, 0) => ((hr, hc), (hr, hc)),
+            (0, _) => ((hr, hc), (hr, hc + 1)),
+            (_, 0) => ((hr, hc), (hr + 1, hc)),
+            // Diagonal: the two nearest half samples of mixed parity.
+            _ if (hr + hc) & 1 == 1 => ((hr, hc), (hr + 1, hc + 1)),
+            _ => ((hr, hc + 1), (hr + 1, hc)),
+        };
+        [self.half_at(a.0, a.1), self.half_at(b.0, b.1)]
+    }
+
+    /// Calls `row(r, prediction_row)` for each row of the `size`×`size` luma block at (x, y)
+    /// moved by `mv` (in range).
+    #[inline]
+    fn rows_of(&self, x: usize, y: usize, mv: Mv, size: usize, mut row: impl FnMut(usize, &[u8])) {
+        let x4 = (4 * (x + MARGIN)) as i32 + mv.x;
+        let y4 = (4 * (y + MARGIN)) as i32 + mv.y;
+        let [(pa, oa), (pb, ob)] = self.sources(y4 as usize, x4 as usize);
+        let (a, b) = (&self.planes[pa], &self.planes[pb]);
+        if (pa, oa) == (pb, ob) {
+            for r in 0..size {
+                row(r, &a[oa + r * self.stride..][..size]);
+            }
+        } else {
+            let mut mean = [0u8; MAX_BLOCK];
+            for r in 0..size {
+                let ra = &a[oa + r * self.stride..][..size];
+                let rb = &b[ob + r * self.stride..][..size];
+                for ((m, &u), &v) in mean.iter_mut().zip(ra).zip(rb) {
+                    *m = ((u as u16 + v as u16 + 1) >> 1) as u8;
+                }
+                row(r, &mean[..size]);
+            }
         }
     }
 
     /// Predicts the `size`×`size` luma block at (x, y) moved by `mv` (in range).
     pub fn predict(&self, x: usize, y: usize, mv: Mv, size: usize, out: &mut [u8]) {
-        let x4 = (4 * (x + MARGIN)) as i32 + mv.x;
-        let y4 = (4 * (y + MARGIN)) as i32 + mv.y;
-        for r in 0..size {
-            let row = (y4 as usize + 4 * r) * self.stride + x4 as usize;
-            for c in 0..size {
-                out[r * size + c] = self.data[row + 4 * c];
-            }
-        }
+        self.rows_of(x, y, mv, size, |r, p| {
+            out[r * size..(r + 1) * size].copy_from_slice(p)
+        });
     }
 
     /// Sum of absolute differences between `src` (a `size`² block) and the prediction.
     pub fn sad(&self, x: usize, y: usize, mv: Mv, size: usize, src: &[u8]) -> u32 {
-        let x4 = (4 * (x + MARGIN)) as i32 + mv.x;
-        let y4 = (4 * (y + MARGIN)) as i32 + mv.y;
         let mut sad = 0u32;
-        for r in 0..size {
-            let row = (y4 as usize + 4 * r) * self.stride + x4 as usize;
-            for c in 0..size {
-                sad += (src[r * size + c] as i32 - self.data[row + 4 * c] as i32).unsigned_abs();
-            }
-        }
+        self.rows_of(x, y, mv, size, |r, p| {
+            sad += row_sad(&src[r * size..(r + 1) * size], p);
+        });
         sad
     }
 
     /// Sum of absolute 4×4 Hadamard-transformed differences (halved) between `src` and the
     /// prediction: a closer estimate of the residual's coding cost than SAD.
     pub fn satd(&self, x: usize, y: usize, mv: Mv, size: usize, src: &[u8]) -> u32 {
-        let mut pred = [0u8; 256];
+        let mut pred = [0u8; MAX_BLOCK * MAX_BLOCK];
         self.predict(x, y, mv, size, &mut pred[..size * size]);
         satd(src, &pred[..size * size], size)
     }
@@ -199,16 +263,23 @@ impl QuarterGrid {
     pub fn sad_full(&self, x: usize, y: usize, dx: i32, dy: i32, size: usize, src: &[u8]) -> u32 {
         let px = (x + MARGIN) as i32 + dx;
         let py = (y + MARGIN) as i32 + dy;
+        let full = &self.planes[0];
         let mut sad = 0u32;
         for r in 0..size {
-            let row = &self.full[(py as usize + r) * self.full_stride + px as usize..][..size];
-            let s = &src[r * size..(r + 1) * size];
-            for c in 0..size {
-                sad += (s[c] as i32 - row[c] as i32).unsigned_abs();
-            }
+            let row = &full[(py as usize + r) * self.stride + px as usize..][..size];
+            sad += row_sad(&src[r * size..(r + 1) * size], row);
         }
         sad
     }
+}
+
+/// Sum of absolute differences of two rows.
+#[inline]
+fn row_sad(a: &[u8], b: &[u8]) -> u32 {
+    a.iter()
+        .zip(b)
+        .map(|(&u, &v)| (u as i32 - v as i32).unsigned_abs())
+        .sum()
 }
 
 /// Largest block [`predict_luma`] predicts, in luma samples.
@@ -326,32 +397,6 @@ pub fn satd(src: &[u8], pred: &[u8], size: usize) -> u32 {
         }
     }
     total
-}
-
-/// Fills row `y4` of the quarter grid from the half grid (`hw` × `hh`): two quarter
-/// samples per half-grid column, the last column's right neighbour clamped to itself.
-fn quarter_row(half: &[u8], hw: usize, hh: usize, y4: usize, out: &mut [u8]) {
-    let r0 = (y4 >> 1).min(hh - 1);
-    let row0 = &half[r0 * hw..][..hw];
-    let row1 = &half[(r0 + 1).min(hh - 1) * hw..][..hw];
-    let avg = |a: u8, b: u8| ((a as u32 + b as u32 + 1) >> 1) as u8;
-    let right = |row: &[u8], c: usize| row[(c + 1).min(hw - 1)];
-    if y4 & 1 == 0 {
-        for c in 0..hw {
-            out[2 * c] = row0[c];
-            out[2 * c + 1] = avg(row0[c], right(row0, c));
-        }
-    } else {
-        for c in 0..hw {
-            out[2 * c] = avg(row0[c], row1[c]);
-            // The two half-grid corners whose coordinates have mixed parity.
-            out[2 * c + 1] = if (r0 + c) & 1 == 1 {
-                avg(row0[c], right(row1, c))
-            } else {
-                avg(right(row0, c), row1[c])
-            };
-        }
-    }
 }
 
 /// Predicts a chroma block (`w`×`h` at chroma (x, y)) with bilinear 1/8-sample weights.
@@ -573,7 +618,7 @@ mod tests {
         for size in [8, 16] {
             for (x, y) in [(0, 0), (16, 16), (32, 16), (40, 24)] {
                 for my in -4 * MV_REACH..=4 * MV_REACH {
-                    for mx in (-4 * MV_REACH..=4 * MV_REACH).step_by(7) {
+                    for mx in (-4 * MV_REACH..=4 * MV_REACH).step_by(3) {
                         let mv = Mv { x: mx, y: my };
                         if !mv_in_range(mv, x, y, size, w, h) {
                             continue;
