@@ -203,6 +203,152 @@ fn output_bytes_do_not_depend_on_the_thread_count() {
     assert_eq!(streams[0], streams[2]);
 }
 
+/// Encodes through `encode_stream` (the lookahead on its own thread when `lookahead` > 0).
+fn encode_streamed(frames: &[YuvFrame], config: &VideoEncoderConfig) -> Vec<u8> {
+    let (w, h) = (frames[0].planes[0].width, frames[0].planes[0].height);
+    let header = Y4mHeader::new(w as u32, h as u32, ChromaFormat::Yuv420Jpeg, (30, 1));
+    let mut enc = VideoEncoder::new(Vec::new(), &header, config).unwrap();
+    let mut next = frames.iter();
+    enc.encode_stream(|| Ok(next.next().cloned())).unwrap();
+    enc.finish().unwrap().0
+}
+
+#[test]
+fn output_bytes_do_not_depend_on_the_lookahead_depth() {
+    let frames = clip(48, 64, ChromaFormat::Yuv420Jpeg, 6);
+    let config = VideoEncoderConfig {
+        threads: 1,
+        ..VideoEncoderConfig::default()
+    };
+    let (frame_by_frame, _) = encode(48, 64, ChromaFormat::Yuv420Jpeg, &frames, &config);
+    for lookahead in [0, 1, 3, 16] {
+        for threads in [1, 2] {
+            let config = VideoEncoderConfig {
+                threads,
+                lookahead,
+                ..VideoEncoderConfig::default()
+            };
+            let streamed = encode_streamed(&frames, &config);
+            assert!(
+                streamed == frame_by_frame,
+                "lookahead {lookahead}, {threads} threads"
+            );
+        }
+    }
+}
+
+/// Frames of a second, unrelated picture: fine noise-like detail the first clip lacks.
+fn other_scene(w: usize, h: usize, frames: usize) -> Vec<YuvFrame> {
+    (0..frames)
+        .map(|f| {
+            let mut frame = YuvFrame::filled(w, h, ChromaFormat::Yuv420Jpeg, 128);
+            let plane = &mut frame.planes[0];
+            for (i, v) in plane.data.iter_mut().enumerate() {
+                let (x, y) = (i % w + f, i / w);
+                *v = ((x * 7919 + y * 104_729 + x * y * 31) % 223 + 16) as u8;
+            }
+            frame
+        })
+        .collect()
+}
+
+#[test]
+fn a_scene_cut_becomes_a_keyframe() {
+    let (w, h) = (64, 48);
+    let mut frames = clip(w, h, ChromaFormat::Yuv420Jpeg, 5);
+    frames.extend(other_scene(w, h, 4));
+    let header = Y4mHeader::new(w as u32, h as u32, ChromaFormat::Yuv420Jpeg, (30, 1));
+    for scene_cut in [true, false] {
+        let config = VideoEncoderConfig {
+            scene_cut,
+            threads: 1,
+            ..VideoEncoderConfig::default()
+        };
+        let mut enc = VideoEncoder::new(Vec::new(), &header, &config).unwrap();
+        let keys: Vec<usize> = frames
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| enc.encode_frame(f).unwrap().keyframe)
+            .map(|(i, _)| i)
+            .collect();
+        let expected = if scene_cut { vec![0, 5] } else { vec![0] };
+        assert_eq!(keys, expected, "scene cuts {scene_cut}");
+    }
+}
+
+/// A sink that fails once more than `limit` bytes were written to it.
+struct FailingSink {
+    written: usize,
+    limit: usize,
+}
+
+impl Write for FailingSink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.written + buf.len() > self.limit {
+            return Err(std::io::Error::other("disk full"));
+        }
+        self.written += buf.len();
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn an_error_on_either_side_of_the_lookahead_ends_the_encode() {
+    let frames = clip(48, 32, ChromaFormat::Yuv420Jpeg, 3);
+    let header = Y4mHeader::new(48, 32, ChromaFormat::Yuv420Jpeg, (30, 1));
+    let config = VideoEncoderConfig {
+        threads: 1,
+        lookahead: 4,
+        ..VideoEncoderConfig::default()
+    };
+    // The source fails at its fourth frame: the encode reports that error.
+    let mut enc = VideoEncoder::new(Vec::new(), &header, &config).unwrap();
+    let mut asked = 0;
+    let err = enc
+        .encode_stream(|| {
+            asked += 1;
+            match frames.get(asked - 1) {
+                Some(f) => Ok(Some(f.clone())),
+                None => Err(quanta::Error::InvalidStream("source cut off".into())),
+            }
+        })
+        .unwrap_err();
+    assert!(err.to_string().contains("source cut off"), "{err}");
+    // The output fails (an endless source): the lookahead stops soon after, not at the
+    // end of the source, and the error names the output.
+    let sink = FailingSink {
+        written: 0,
+        limit: 2000,
+    };
+    let mut enc = VideoEncoder::new(sink, &header, &config).unwrap();
+    let mut asked = 0usize;
+    let err = enc
+        .encode_stream(|| {
+            asked += 1;
+            Ok(Some(frames[asked % frames.len()].clone()))
+        })
+        .unwrap_err();
+    assert!(err.to_string().contains("disk full"), "{err}");
+    assert!(
+        asked < 100,
+        "the lookahead read {asked} frames after the output failed"
+    );
+    // A frame of the wrong size is reported with its number.
+    let mut enc = VideoEncoder::new(Vec::new(), &header, &config).unwrap();
+    let mut sizes = [(48, 32), (48, 32), (40, 32)].into_iter();
+    let err = enc
+        .encode_stream(|| {
+            Ok(sizes
+                .next()
+                .map(|(w, h)| YuvFrame::filled(w, h, ChromaFormat::Yuv420Jpeg, 9)))
+        })
+        .unwrap_err();
+    assert!(err.to_string().contains("frame 2"), "{err}");
+}
+
 #[test]
 fn a_damaged_packet_is_concealed_and_decoding_resumes_at_the_next_keyframe() {
     let frames = clip(48, 32, ChromaFormat::Yuv420Jpeg, 7);

@@ -136,14 +136,13 @@ fn run_quanta(source: &VideoSource, quality: f64) -> Result<VideoCoded> {
     let config = VideoEncoderConfig {
         quality: quality.round().clamp(0.0, 100.0) as u8,
         threads: 1,
+        lookahead: 0,
         ..VideoEncoderConfig::default()
     };
     let mut reader = open_y4m(&source.path)?;
     let start = Instant::now();
     let mut encoder = VideoEncoder::new(Vec::new(), &source.header, &config)?;
-    while let Some(frame) = reader.next_frame()? {
-        encoder.encode_frame(&frame)?;
-    }
+    encoder.encode_stream(|| reader.next_frame())?;
     let (stream, _) = encoder.finish()?;
     let encode_seconds = start.elapsed().as_secs_f64();
     let start = Instant::now();

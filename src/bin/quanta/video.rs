@@ -35,6 +35,10 @@ pub struct VideoArgs {
     /// Video: no keyframes at scene cuts.
     #[arg(long)]
     no_scene_cut: bool,
+    /// Video: frames the motion-estimation lookahead runs ahead of coding, on its own
+    /// thread (0 = none: lowest latency; the output is the same).
+    #[arg(long, default_value_t = 4)]
+    lookahead: usize,
     /// Video expert: multiplier of the rate-distortion Lagrange multiplier.
     #[arg(long, default_value_t = 1.0, hide_short_help = true)]
     lambda_scale: f32,
@@ -116,6 +120,7 @@ pub fn encode(
         transform,
         keyint: args.keyint,
         scene_cut: !args.no_scene_cut,
+        lookahead: args.lookahead,
         deblock: !args.no_deblock,
         threads,
         tuning: quanta::codec::video::slice::Tuning {
@@ -164,16 +169,14 @@ pub fn encode(
     Ok(Finish::Ok)
 }
 
-fn run_encoder<R: Read, W: Write>(
+fn run_encoder<R: Read + Send, W: Write>(
     reader: &mut Y4mReader<R>,
     out: W,
     header: &quanta::media::y4m::Y4mHeader,
     config: &VideoEncoderConfig,
 ) -> Result<(W, quanta::codec::video::VideoSummary)> {
     let mut encoder = VideoEncoder::new(out, header, config)?;
-    while let Some(frame) = reader.next_frame()? {
-        encoder.encode_frame(&frame)?;
-    }
+    encoder.encode_stream(|| reader.next_frame())?;
     encoder.finish()
 }
 

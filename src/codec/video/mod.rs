@@ -5,14 +5,17 @@
 //! quarter-sample motion compensation, with skip, inter and intra macroblocks chosen by
 //! rate-distortion cost priced with the models that code them). Frames are cut into slices
 //! of whole macroblock rows, coded in parallel; the reconstruction is deblocked in the loop
-//! and becomes the next reference. Keyframes come every `keyint` frames and at scene cuts
-//! (an inter frame whose macroblocks mostly chose intra is coded again as a keyframe). The
+//! and becomes the next reference. A lookahead ([`lookahead`]) estimates motion on the
+//! source frames, ahead of coding and on its own thread when the frames come as a stream
+//! ([`VideoEncoder::encode_stream`]): its vectors seed the coder's search and its costs find
+//! scene cuts. Keyframes come every `keyint` frames and at scene cuts. The
 //! decoder's integer arithmetic is shared with the encoder, so decoder output equals the
 //! encoder's reconstruction bit for bit and prediction never drifts. A damaged or lost
 //! packet is reported and concealed by repeating the last good frame until the next
 //! keyframe. docs/FORMAT.md ("Video") specifies the stream.
 
 pub mod intra;
+pub mod lookahead;
 pub mod loopfilter;
 mod mb;
 pub mod motion;
@@ -28,6 +31,8 @@ use crate::error::{Error, Limits, Result};
 use crate::media::y4m::{Y4mHeader, YuvFrame};
 use crate::signal::Plane;
 use crate::transform::TransformId;
+use lookahead::{AnalysedFrame, Analyser};
+use motion::Mv;
 pub use params::VideoParams;
 use rate::RateControl;
 use slice::{
@@ -43,8 +48,13 @@ pub struct VideoEncoderConfig {
     pub bitrate_kbps: Option<u32>,
     /// Largest distance between keyframes (0 = only the first frame and scene cuts).
     pub keyint: u32,
-    /// Code a frame again as a keyframe when most of it found no match in the reference.
+    /// Make a frame a keyframe when the lookahead finds that motion compensation barely
+    /// helps it (or, failing that, when most of its macroblocks chose intra).
     pub scene_cut: bool,
+    /// Frames the lookahead may run ahead of coding in [`VideoEncoder::encode_stream`]
+    /// (0 = analyse each frame just before coding it, on the coding thread). Output bytes
+    /// do not depend on it.
+    pub lookahead: usize,
     /// In-loop deblocking.
     pub deblock: bool,
     /// Worker threads (0 = one per core). Output bytes do not depend on it.
@@ -63,6 +73,7 @@ impl Default for VideoEncoderConfig {
             bitrate_kbps: None,
             keyint: 250,
             scene_cut: true,
+            lookahead: 4,
             deblock: true,
             threads: 0,
             slice_rows: 0,
@@ -84,6 +95,12 @@ impl VideoEncoderConfig {
         if self.bitrate_kbps == Some(0) {
             return Err(Error::InvalidArgument("bitrate 0 kbit/s".into()));
         }
+        if self.lookahead > MAX_LOOKAHEAD {
+            return Err(Error::InvalidArgument(format!(
+                "lookahead {} is not in 0..{MAX_LOOKAHEAD}",
+                self.lookahead
+            )));
+        }
         if !(1..=256).contains(&self.tuning.search_range) {
             return Err(Error::InvalidArgument(format!(
                 "search range {} is not in 1..256",
@@ -93,6 +110,9 @@ impl VideoEncoderConfig {
         Ok(())
     }
 }
+
+/// Most frames the lookahead may hold ahead of coding.
+pub const MAX_LOOKAHEAD: usize = 16;
 
 /// Worker threads to use for a request (0 = one per core).
 fn thread_count(requested: usize) -> usize {
@@ -274,6 +294,9 @@ pub struct VideoEncoder<W: Write> {
     config: VideoEncoderConfig,
     threads: usize,
     reference: Option<Reference>,
+    /// The lookahead's state when frames are analysed on the coding thread (lent to the
+    /// lookahead thread during [`VideoEncoder::encode_stream`]).
+    analyser: Option<Analyser>,
     rate: RateControl,
     frames: u64,
     keyframes: u64,
@@ -321,12 +344,14 @@ impl<W: Write> VideoEncoder<W> {
             Some(kbps) => RateControl::bitrate(kbps, params.frame_seconds()),
             None => RateControl::constant_quality(config.quality),
         };
+        let analyser = Analyser::new(&params);
         Ok(VideoEncoder {
             writer,
             params,
             config: config.clone(),
             threads: thread_count(config.threads),
             reference: None,
+            analyser: Some(analyser),
             rate,
             frames: 0,
             keyframes: 0,
@@ -345,14 +370,96 @@ impl<W: Write> VideoEncoder<W> {
         self.reconstruction.as_ref()
     }
 
-    /// Codes one frame into a packet.
+    /// Codes one frame into a packet, analysing it first on this thread.
     pub fn encode_frame(&mut self, frame: &YuvFrame) -> Result<FrameStats> {
-        let src = pad_frame(&self.params, frame)
+        let planes = pad_frame(&self.params, frame)
             .map_err(|e| Error::InvalidArgument(format!("frame {}: {e}", self.frames)))?;
+        let analysed = match self.analyser.as_mut() {
+            Some(analyser) => analyser.analyse(planes),
+            None => {
+                return Err(Error::InvalidArgument(
+                    "encode_frame during encode_stream".into(),
+                ))
+            }
+        };
+        self.encode_analysed(analysed)
+    }
+
+    /// Codes every frame `next_frame` gives until it gives `None`, with the lookahead on
+    /// its own thread up to `config.lookahead` frames ahead of coding (inline when 0). An
+    /// error on either side stops both; no thread outlives the call.
+    pub fn encode_stream<F>(&mut self, mut next_frame: F) -> Result<()>
+    where
+        F: FnMut() -> Result<Option<YuvFrame>> + Send,
+    {
+        let depth = self.config.lookahead;
+        if depth == 0 {
+            while let Some(frame) = next_frame()? {
+                self.encode_frame(&frame)?;
+            }
+            return Ok(());
+        }
+        let Some(mut analyser) = self.analyser.take() else {
+            return Err(Error::InvalidArgument(
+                "encode_stream is already running".into(),
+            ));
+        };
+        let params = self.params.clone();
+        let first = self.frames;
+        let (send, receive) = crossbeam_channel::bounded::<Result<AnalysedFrame>>(depth);
+        let result = std::thread::scope(|scope| {
+            let lookahead = scope.spawn(move || {
+                let mut number = first;
+                loop {
+                    let item = match next_frame() {
+                        Ok(Some(frame)) => pad_frame(&params, &frame)
+                            .map_err(|e| Error::InvalidArgument(format!("frame {number}: {e}")))
+                            .map(|planes| analyser.analyse(planes)),
+                        Ok(None) => break,
+                        Err(e) => Err(e),
+                    };
+                    let failed = item.is_err();
+                    // A closed channel means the coder stopped: so do we.
+                    if send.send(item).is_err() || failed {
+                        break;
+                    }
+                    number += 1;
+                }
+                analyser
+            });
+            let mut coded = Ok(());
+            for item in receive.iter() {
+                if let Err(e) = item.and_then(|frame| self.encode_analysed(frame)) {
+                    coded = Err(e);
+                    break;
+                }
+            }
+            drop(receive);
+            match lookahead.join() {
+                Ok(analyser) => {
+                    self.analyser = Some(analyser);
+                    coded
+                }
+                Err(_) => Err(Error::InvalidArgument(
+                    "the video lookahead thread panicked".into(),
+                )),
+            }
+        });
+        result
+    }
+
+    /// Codes one analysed frame (from [`lookahead::Analyser::analyse`], in order) into a
+    /// packet.
+    pub fn encode_analysed(&mut self, frame: AnalysedFrame) -> Result<FrameStats> {
+        let AnalysedFrame {
+            planes: src,
+            analysis,
+        } = frame;
         let mut key = self.reference.is_none()
-            || (self.config.keyint > 0 && self.since_key >= self.config.keyint);
+            || (self.config.keyint > 0 && self.since_key >= self.config.keyint)
+            || (self.config.scene_cut && analysis.is_scene_cut());
         let mut qp = self.rate.next_qp(key);
-        let mut coded = self.code(&src, key, qp)?;
+        let mut coded = self.code(&src, key, qp, &analysis.mvs)?;
         let total_mbs = {
             let (w, h) = self.params.mb_grid();
             w * h
@@ -360,7 +467,7 @@ impl<W: Write> VideoEncoder<W> {
         if !key && self.config.scene_cut && coded.1.intra_mbs * 10 > total_mbs * 6 {
             key = true;
             qp = self.rate.next_qp(true);
-            coded = self.code(&src, key, qp)?;
+            coded = self.code(&src, key, qp, &analysis.mvs)?;
         }
         if self.rate.is_bitrate() {
             let target = self.rate.target_bits(key);
@@ -369,7 +476,7 @@ impl<W: Write> VideoEncoder<W> {
                 let retry = self.rate.retry_qp(key, qp, bits, target);
                 if retry != qp {
                     qp = retry;
-                    coded = self.code(&src, key, qp)?;
+                    coded = self.code(&src, key, qp, &analysis.mvs)?;
                 }
             }
         }
@@ -396,13 +503,14 @@ impl<W: Write> VideoEncoder<W> {
     }
 
     /// Codes a frame as asked: its payload and its reconstruction (deblocked).
-    fn code(&self, src: &[Plane], key: bool, qp: u8) -> Result<(Vec<u8>, Coded)> {
+    fn code(&self, src: &[Plane], key: bool, qp: u8, lookahead: &[Mv]) -> Result<(Vec<u8>, Coded)> {
         let params = &self.params;
         let setup = FrameSetup {
             params,
             intra: key,
             qp,
             reference: if key { None } else { self.reference.as_ref() },
+            lookahead,
         };
         let mut recon: Vec<Plane> = (0..params.chroma.plane_count())
             .map(|p| {
@@ -547,6 +655,7 @@ impl VideoDecoder {
             intra: key,
             qp,
             reference: if key { None } else { self.reference.as_ref() },
+            lookahead: &[],
         };
         let mut recon: Vec<Plane> = (0..params.chroma.plane_count())
             .map(|p| {

@@ -73,6 +73,9 @@ pub struct FrameSetup<'a> {
     pub intra: bool,
     pub qp: u8,
     pub reference: Option<&'a Reference>,
+    /// The lookahead's vector of every macroblock (raster order, whole frame) against the
+    /// previous source frame; empty when there is none (and in the decoder).
+    pub lookahead: &'a [Mv],
 }
 
 /// Encoder choices that do not travel in the stream.
@@ -373,7 +376,7 @@ impl<'a> SliceEncoder<'a> {
         }
         // Inter: search around the predicted vector and the neighbours' vectors.
         let i = mby * self.g.mw + mbx;
-        let mut candidates = Vec::with_capacity(3);
+        let mut candidates = Vec::with_capacity(4);
         if let Some(&m) = r.mvs.get(gy * self.g.mw + mbx) {
             candidates.push(m);
         }
@@ -382,6 +385,9 @@ impl<'a> SliceEncoder<'a> {
         }
         if mby > 0 {
             candidates.push(self.state.mvs[i - self.g.mw]);
+        }
+        if let Some(&m) = self.setup.lookahead.get(gy * self.g.mw + mbx) {
+            candidates.push(m);
         }
         let search_params = SearchParams {
             lambda: (self.lambda.sqrt() as u32).max(1),
