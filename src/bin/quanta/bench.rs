@@ -44,7 +44,7 @@ pub struct BenchArgs {
     #[arg(long)]
     bitrate: Option<String>,
     /// Reference encoders run on the same inputs: jpeg, webp, avif, jxl for pictures; opus,
-    /// vorbis, aac, mp3 for audio; x264, mpeg2 for video (comma-separated), or none.
+    /// vorbis, aac, mp3 for audio; x264, x265, mpeg2 for video (comma-separated), or none.
     #[arg(long, default_value = "none")]
     anchors: String,
     /// Metrics to report and compute BD-rates on: psnr-ycbcr, ssim-y, psnr-y, psnr-rgb,
