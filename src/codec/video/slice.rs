@@ -288,7 +288,7 @@ impl<'a> SliceEncoder<'a> {
             g,
             models: SliceModels::new(),
             steps: plane_steps(setup.qp),
-            lambda: 0.136 * unit * unit * tuning.lambda_scale as f64,
+            lambda: 0.109 * unit * unit * tuning.lambda_scale as f64,
             residual: Residual::new(setup.params, setup.qp),
         }
     }
