@@ -45,6 +45,10 @@ pub struct VideoArgs {
     /// Video expert: dead-zone rounding of inter residual levels (0 to 0.5).
     #[arg(long, default_value_t = 0.2, hide_short_help = true)]
     inter_rounding: f32,
+    /// Video expert: keyframes are coded this many quantizer indices finer than inter
+    /// frames (6 halve the step).
+    #[arg(long, default_value_t = quanta::codec::video::rate::KEY_QP_OFFSET, hide_short_help = true)]
+    key_qp_offset: u8,
 }
 
 /// An input opened and sniffed: a Y4M stream (with its first bytes put back) or the bytes
@@ -121,6 +125,7 @@ pub fn encode(
         keyint: args.keyint,
         scene_cut: !args.no_scene_cut,
         lookahead: args.lookahead,
+        key_qp_offset: args.key_qp_offset,
         deblock: !args.no_deblock,
         threads,
         tuning: quanta::codec::video::slice::Tuning {

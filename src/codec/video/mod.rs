@@ -59,6 +59,9 @@ pub struct VideoEncoderConfig {
     pub deblock: bool,
     /// Worker threads (0 = one per core). Output bytes do not depend on it.
     pub threads: usize,
+    /// Keyframes are coded this many quantizer indices finer than inter frames (6 indices
+    /// halve the step): every later frame of the group predicts from the keyframe.
+    pub key_qp_offset: u8,
     /// Macroblock rows per slice (0 = chosen from the picture height).
     pub slice_rows: u16,
     /// The residual block transform (any member of the family; the exact DCT by default).
@@ -76,6 +79,7 @@ impl Default for VideoEncoderConfig {
             lookahead: 4,
             deblock: true,
             threads: 0,
+            key_qp_offset: rate::KEY_QP_OFFSET,
             slice_rows: 0,
             transform: TransformId::Dct,
             tuning: Tuning::default(),
@@ -94,6 +98,12 @@ impl VideoEncoderConfig {
         }
         if self.bitrate_kbps == Some(0) {
             return Err(Error::InvalidArgument("bitrate 0 kbit/s".into()));
+        }
+        if self.key_qp_offset > 24 {
+            return Err(Error::InvalidArgument(format!(
+                "keyframe quantizer offset {} is not in 0..24",
+                self.key_qp_offset
+            )));
         }
         if self.lookahead > MAX_LOOKAHEAD {
             return Err(Error::InvalidArgument(format!(
@@ -341,8 +351,8 @@ impl<W: Write> VideoEncoder<W> {
         );
         let writer = ContainerWriter::new(out, &header)?;
         let rate = match config.bitrate_kbps {
-            Some(kbps) => RateControl::bitrate(kbps, params.frame_seconds()),
-            None => RateControl::constant_quality(config.quality),
+            Some(kbps) => RateControl::bitrate(kbps, params.frame_seconds(), config.key_qp_offset),
+            None => RateControl::constant_quality(config.quality, config.key_qp_offset),
         };
         let analyser = Analyser::new(&params);
         Ok(VideoEncoder {

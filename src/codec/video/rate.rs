@@ -2,11 +2,13 @@
 //!
 //! In: the mode the user chose (constant quality, or an average bitrate) and, after every
 //! frame, the bits it took. Out: the quantizer index of the next frame. Constant quality
-//! maps the 0..100 quality to an index and codes keyframes 3 indices finer. Bitrate mode
-//! keeps a complexity estimate per frame type (bits × step, which is roughly constant for a
-//! frame as the step changes), aims each frame at the per-frame budget corrected by the
-//! running surplus or deficit, and picks the index whose step meets that aim; the
-//! encoder may code a frame a second time when it misses its aim widely.
+//! maps the 0..100 quality to an index and codes keyframes 9 indices finer
+//! (`--key-qp-offset`): every later frame of the group predicts from the keyframe, so a fine
+//! one pays back, most in static scenes. Bitrate mode keeps a complexity estimate per frame
+//! type (bits × step, which is roughly constant for a frame as the step changes), aims each
+//! frame at the per-frame budget corrected by the running surplus or deficit, and picks the
+//! index whose step meets that aim; the encoder may code a frame a second time when it
+//! misses its aim widely.
 
 use super::slice::{qstep16, MAX_QP};
 
@@ -16,8 +18,8 @@ pub fn quality_to_qp(quality: u8) -> u8 {
     (6 + ((100 - q) * 45 + 50) / 100) as u8
 }
 
-/// Keyframes are coded this many indices finer than inter frames.
-pub const KEY_QP_OFFSET: u8 = 3;
+/// Keyframes are coded this many indices finer than inter frames, by default.
+pub const KEY_QP_OFFSET: u8 = 9;
 
 /// The rate controller of one encode.
 #[derive(Debug, Clone)]
@@ -31,28 +33,32 @@ pub struct RateControl {
     /// Complexity (bits × step) of the last keyframe and inter frame.
     complexity: [Option<f64>; 2],
     last_qp: [u8; 2],
+    /// How many indices finer keyframes are coded than inter frames.
+    key_offset: u8,
 }
 
 impl RateControl {
     /// Constant quality.
-    pub fn constant_quality(quality: u8) -> RateControl {
+    pub fn constant_quality(quality: u8, key_offset: u8) -> RateControl {
         RateControl {
             fixed_qp: Some(quality_to_qp(quality)),
             frame_budget: 0.0,
             surplus: 0.0,
             complexity: [None, None],
             last_qp: [26, 28],
+            key_offset,
         }
     }
 
     /// An average bitrate in kbit/s at `frame_seconds` per frame.
-    pub fn bitrate(kbps: u32, frame_seconds: f64) -> RateControl {
+    pub fn bitrate(kbps: u32, frame_seconds: f64, key_offset: u8) -> RateControl {
         RateControl {
             fixed_qp: None,
             frame_budget: kbps as f64 * 1000.0 * frame_seconds,
             surplus: 0.0,
             complexity: [None, None],
             last_qp: [26, 28],
+            key_offset,
         }
     }
 
@@ -77,7 +83,7 @@ impl RateControl {
         let t = key as usize ^ 1;
         if let Some(qp) = self.fixed_qp {
             return if key {
-                qp.saturating_sub(KEY_QP_OFFSET)
+                qp.saturating_sub(self.key_offset)
             } else {
                 qp
             };
@@ -86,9 +92,9 @@ impl RateControl {
             // No frame of this type yet: a fixed offset from the other type.
             let other = self.last_qp[t ^ 1];
             return if key {
-                other.saturating_sub(KEY_QP_OFFSET)
+                other.saturating_sub(self.key_offset)
             } else {
-                (other + KEY_QP_OFFSET).min(MAX_QP)
+                (other + self.key_offset).min(MAX_QP)
             };
         };
         let qp = qp_for(c, self.target_bits(key), exponent(key));
@@ -150,7 +156,7 @@ mod tests {
         assert_eq!(quality_to_qp(100), 6);
         assert_eq!(quality_to_qp(0), 51);
         assert_eq!(quality_to_qp(60), 24);
-        let mut rc = RateControl::bitrate(100, 0.1);
+        let mut rc = RateControl::bitrate(100, 0.1, KEY_QP_OFFSET);
         assert!(rc.is_bitrate());
         rc.update(true, 26, 40_000.0);
         // Complexity says a step four times smaller... the index must go up for fewer bits.
