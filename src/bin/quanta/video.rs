@@ -6,6 +6,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use clap::Args;
+use quanta::codec::video::slice::Preset;
 use quanta::codec::video::VideoParams;
 use quanta::codec::video::{VideoEncoder, VideoEncoderConfig, VideoStreamDecoder};
 use quanta::container::{MediaKind, StreamSummary};
@@ -26,6 +27,10 @@ pub struct VideoArgs {
     /// Video: largest distance between keyframes, in frames (0 = scene cuts only).
     #[arg(long, default_value_t = 250)]
     keyint: u32,
+    /// Video: speed against compression: medium, slow or slower (how many sub-sample
+    /// refinement rings the motion search walks and how often intra is tried).
+    #[arg(long, default_value = "medium", value_parser = ["medium", "slow", "slower"])]
+    preset: String,
     /// Video: motion search range in samples.
     #[arg(long, default_value_t = 16)]
     search_range: i32,
@@ -43,7 +48,7 @@ pub struct VideoArgs {
     #[arg(long, default_value_t = 1.0, hide_short_help = true)]
     lambda_scale: f32,
     /// Video expert: dead-zone rounding of inter residual levels (0 to 0.5).
-    #[arg(long, default_value_t = 0.2, hide_short_help = true)]
+    #[arg(long, default_value_t = 0.25, hide_short_help = true)]
     inter_rounding: f32,
     /// Video expert: keyframes are coded this many quantizer indices finer than inter
     /// frames (6 halve the step).
@@ -117,6 +122,8 @@ pub fn encode(
     args: &VideoArgs,
 ) -> Result<Finish> {
     let name = name_of(input_path);
+    let preset = Preset::from_name(&args.preset)
+        .ok_or_else(|| Error::InvalidArgument(format!("unknown preset {:?}", args.preset)))?;
     let mut reader = Y4mReader::new(input, &name, &Limits::default())?;
     let config = VideoEncoderConfig {
         quality,
@@ -132,7 +139,7 @@ pub fn encode(
             search_range: args.search_range,
             lambda_scale: args.lambda_scale,
             inter_rounding: args.inter_rounding,
-            ..Default::default()
+            ..preset.tuning()
         },
         ..VideoEncoderConfig::default()
     };

@@ -79,7 +79,7 @@ impl Analyser {
         let params = SearchParams {
             lambda: LAMBDA,
             range: SEARCH_RANGE,
-            subpel: false,
+            subpel_rounds: 0,
         };
         for mby in 0..mh {
             for mbx in 0..mw {

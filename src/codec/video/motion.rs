@@ -442,6 +442,9 @@ fn mvd_bits(d: i32) -> u32 {
     }
 }
 
+/// Most refinement rings per sub-sample step.
+pub const MAX_SUBPEL_ROUNDS: u8 = 4;
+
 /// Search settings and the cost weight of vector bits.
 #[derive(Debug, Clone, Copy)]
 pub struct SearchParams {
@@ -449,8 +452,9 @@ pub struct SearchParams {
     pub lambda: u32,
     /// Largest full-sample distance from the start.
     pub range: i32,
-    /// Refine to half and quarter samples.
-    pub subpel: bool,
+    /// Rings of refinement at half-sample steps, then as many at quarter-sample steps
+    /// (0: whole samples only; at most [`MAX_SUBPEL_ROUNDS`]).
+    pub subpel_rounds: u8,
 }
 
 /// Finds a vector for the `size`×`size` block at (x, y), whose samples are `src`. `pred`
@@ -520,14 +524,17 @@ pub fn search(
             break;
         }
     }
-    if params.subpel {
+    if params.subpel_rounds > 0 {
+        let rounds = params.subpel_rounds.min(MAX_SUBPEL_ROUNDS) as usize;
+        let mut steps = [1i32; 2 * MAX_SUBPEL_ROUNDS as usize];
+        steps[..rounds].fill(2);
         return refine(
             grid,
             (x, y, size),
             src,
             pred,
             best,
-            &[2, 1],
+            &steps[..2 * rounds],
             width,
             height,
             params,
@@ -656,7 +663,7 @@ mod tests {
         let params = SearchParams {
             lambda: 1,
             range: 8,
-            subpel: true,
+            subpel_rounds: 1,
         };
         let (mv, cost) = search(&grid, (16, 16, 16), &src, Mv::ZERO, &[], 48, 48, &params);
         assert_eq!(mv, Mv { x: 8, y: 4 });

@@ -83,8 +83,11 @@ pub struct FrameSetup<'a> {
 pub struct Tuning {
     /// Full-sample search range.
     pub search_range: i32,
-    /// Half- and quarter-sample refinement.
-    pub subpel: bool,
+    /// Rings of half-sample, then of quarter-sample refinement (0: whole samples only).
+    pub subpel_rounds: u8,
+    /// Intra is tried on an inter frame's macroblock when `intra_gate` × its best inter SAD
+    /// reaches its activity (sum of absolute deviations from its mean); `u32::MAX`: always.
+    pub intra_gate: u32,
     /// Try splitting macroblocks into four 8×8 quarters with their own vectors.
     pub split: bool,
     /// Multiplier of the default Lagrange multiplier.
@@ -95,14 +98,53 @@ pub struct Tuning {
     pub intra_rounding: f32,
 }
 
+/// Speed against compression: how hard the encoder searches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Preset {
+    /// One ring of half- and of quarter-sample refinement; intra tried where the best
+    /// vector's SAD reaches the macroblock's activity (the default).
+    Medium,
+    /// Two rings each; intra tried down to half that SAD.
+    Slow,
+    /// Three rings each; intra tried on every macroblock.
+    Slower,
+}
+
+impl Preset {
+    /// The preset named `name` (medium, slow, slower).
+    pub fn from_name(name: &str) -> Option<Preset> {
+        match name {
+            "medium" => Some(Preset::Medium),
+            "slow" => Some(Preset::Slow),
+            "slower" => Some(Preset::Slower),
+            _ => None,
+        }
+    }
+
+    /// The preset's search settings (the rest as by default).
+    pub fn tuning(self) -> Tuning {
+        let (subpel_rounds, intra_gate) = match self {
+            Preset::Medium => (1, 1),
+            Preset::Slow => (2, 2),
+            Preset::Slower => (3, u32::MAX),
+        };
+        Tuning {
+            subpel_rounds,
+            intra_gate,
+            ..Tuning::default()
+        }
+    }
+}
+
 impl Default for Tuning {
     fn default() -> Self {
         Tuning {
             search_range: 16,
-            subpel: true,
+            subpel_rounds: 1,
+            intra_gate: 1,
             split: true,
             lambda_scale: 1.0,
-            inter_rounding: 0.2,
+            inter_rounding: 0.25,
             intra_rounding: 0.33,
         }
     }
@@ -392,7 +434,7 @@ impl<'a> SliceEncoder<'a> {
         let search_params = SearchParams {
             lambda: (self.lambda.sqrt() as u32).max(1),
             range: self.tuning.search_range,
-            subpel: self.tuning.subpel,
+            subpel_rounds: self.tuning.subpel_rounds,
         };
         let (x, y) = (16 * mbx, 16 * gy);
         let (mv, sad) = search(
@@ -454,7 +496,7 @@ impl<'a> SliceEncoder<'a> {
             .iter()
             .map(|&v| (v as i32 - mean as i32).unsigned_abs())
             .sum();
-        if best.is_none() || sad >= activity {
+        if best.is_none() || sad.saturating_mul(self.tuning.intra_gate) >= activity {
             let c = self.best_intra(mbx, mby, ctx, src, pred, rows);
             if best.as_ref().is_none_or(|b| c.cost < b.cost) {
                 best = Some(c);
