@@ -101,6 +101,8 @@ pub struct Tuning {
 /// Speed against compression: how hard the encoder searches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Preset {
+    /// As medium, without the 8×8 partition search.
+    Fast,
     /// One ring of half- and of quarter-sample refinement; intra tried where the best
     /// vector's SAD reaches the macroblock's activity (the default).
     Medium,
@@ -111,9 +113,10 @@ pub enum Preset {
 }
 
 impl Preset {
-    /// The preset named `name` (medium, slow, slower).
+    /// The preset named `name` (fast, medium, slow, slower).
     pub fn from_name(name: &str) -> Option<Preset> {
         match name {
+            "fast" => Some(Preset::Fast),
             "medium" => Some(Preset::Medium),
             "slow" => Some(Preset::Slow),
             "slower" => Some(Preset::Slower),
@@ -123,14 +126,16 @@ impl Preset {
 
     /// The preset's search settings (the rest as by default).
     pub fn tuning(self) -> Tuning {
-        let (subpel_rounds, intra_gate) = match self {
-            Preset::Medium => (1, 1),
-            Preset::Slow => (2, 2),
-            Preset::Slower => (3, u32::MAX),
+        let (subpel_rounds, intra_gate, split) = match self {
+            Preset::Fast => (1, 1, false),
+            Preset::Medium => (1, 1, true),
+            Preset::Slow => (2, 2, true),
+            Preset::Slower => (3, u32::MAX, true),
         };
         Tuning {
             subpel_rounds,
             intra_gate,
+            split,
             ..Tuning::default()
         }
     }
