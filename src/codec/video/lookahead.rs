@@ -73,7 +73,7 @@ impl Analyser {
     pub fn analyse(&mut self, planes: Vec<Plane>) -> AnalysedFrame {
         let luma = &planes[0];
         let (mw, mh) = self.mb_grid;
-        let mut mvs = Vec::new();
+        let mut mvs = Vec::with_capacity(mw * mh);
         let (mut intra_cost, mut inter_cost) = (0u64, 0u64);
         let mut block = [0u8; 256];
         let params = SearchParams {
@@ -94,23 +94,23 @@ impl Analyser {
                     continue;
                 };
                 let i = mby * mw + mbx;
-                let mut starts = Vec::with_capacity(3);
-                if let Some(&m) = self.previous_mvs.get(i) {
-                    starts.push(m);
+                let temporal = self.previous_mvs.get(i).copied();
+                let left = (mbx > 0).then(|| mvs[i - 1]);
+                let above = (mby > 0).then(|| mvs[i - mw]);
+                let mut starts = [Mv::ZERO; 3];
+                let mut count = 0;
+                for m in [temporal, left, above].into_iter().flatten() {
+                    starts[count] = m;
+                    count += 1;
                 }
-                if mbx > 0 {
-                    starts.push(mvs[i - 1]);
-                }
-                if mby > 0 {
-                    starts.push(mvs[i - mw]);
-                }
+                let starts = &starts[..count];
                 let pred = starts.first().copied().unwrap_or(Mv::ZERO);
                 let (mv, cost) = search(
                     grid,
                     (x, y, 16),
                     &block,
                     pred,
-                    &starts,
+                    starts,
                     luma.width,
                     luma.height,
                     &params,

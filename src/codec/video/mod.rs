@@ -304,9 +304,9 @@ pub struct VideoEncoder<W: Write> {
     config: VideoEncoderConfig,
     threads: usize,
     reference: Option<Reference>,
-    /// The lookahead's state when frames are analysed on the coding thread (lent to the
-    /// lookahead thread during [`VideoEncoder::encode_stream`]).
-    analyser: Option<Analyser>,
+    /// The lookahead's state (moved to the lookahead thread during
+    /// [`VideoEncoder::encode_stream`] and back).
+    analyser: Analyser,
     rate: RateControl,
     frames: u64,
     keyframes: u64,
@@ -361,7 +361,7 @@ impl<W: Write> VideoEncoder<W> {
             config: config.clone(),
             threads: thread_count(config.threads),
             reference: None,
-            analyser: Some(analyser),
+            analyser,
             rate,
             frames: 0,
             keyframes: 0,
@@ -384,14 +384,7 @@ impl<W: Write> VideoEncoder<W> {
     pub fn encode_frame(&mut self, frame: &YuvFrame) -> Result<FrameStats> {
         let planes = pad_frame(&self.params, frame)
             .map_err(|e| Error::InvalidArgument(format!("frame {}: {e}", self.frames)))?;
-        let analysed = match self.analyser.as_mut() {
-            Some(analyser) => analyser.analyse(planes),
-            None => {
-                return Err(Error::InvalidArgument(
-                    "encode_frame during encode_stream".into(),
-                ))
-            }
-        };
+        let analysed = self.analyser.analyse(planes);
         self.encode_analysed(analysed)
     }
 
@@ -409,15 +402,12 @@ impl<W: Write> VideoEncoder<W> {
             }
             return Ok(());
         }
-        let Some(mut analyser) = self.analyser.take() else {
-            return Err(Error::InvalidArgument(
-                "encode_stream is already running".into(),
-            ));
-        };
+        // The coder needs `self` while the lookahead thread owns the analyser.
+        let mut analyser = std::mem::replace(&mut self.analyser, Analyser::new(&self.params));
         let params = self.params.clone();
         let first = self.frames;
         let (send, receive) = crossbeam_channel::bounded::<Result<AnalysedFrame>>(depth);
-        let result = std::thread::scope(|scope| {
+        std::thread::scope(|scope| {
             let lookahead = scope.spawn(move || {
                 let mut number = first;
                 loop {
@@ -447,15 +437,14 @@ impl<W: Write> VideoEncoder<W> {
             drop(receive);
             match lookahead.join() {
                 Ok(analyser) => {
-                    self.analyser = Some(analyser);
+                    self.analyser = analyser;
                     coded
                 }
                 Err(_) => Err(Error::InvalidArgument(
                     "the video lookahead thread panicked".into(),
                 )),
             }
-        });
-        result
+        })
     }
 
     /// Codes one analysed frame (from [`lookahead::Analyser::analyse`], in order) into a

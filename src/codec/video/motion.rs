@@ -210,45 +210,23 @@ impl QuarterGrid {
         [self.half_at(a.0, a.1), self.half_at(b.0, b.1)]
     }
 
-    /// Calls `row(r, prediction_row)` for each row of the `size`×`size` luma block at (x, y)
-    /// moved by `mv` (in range).
-    #[inline]
-    fn rows_of(&self, x: usize, y: usize, mv: Mv, size: usize, mut row: impl FnMut(usize, &[u8])) {
+    /// Predicts the `size`×`size` luma block at (x, y) moved by `mv` (in range).
+    pub fn predict(&self, x: usize, y: usize, mv: Mv, size: usize, out: &mut [u8]) {
         let x4 = (4 * (x + MARGIN)) as i32 + mv.x;
         let y4 = (4 * (y + MARGIN)) as i32 + mv.y;
         let [(pa, oa), (pb, ob)] = self.sources(y4 as usize, x4 as usize);
         let (a, b) = (&self.planes[pa], &self.planes[pb]);
-        if (pa, oa) == (pb, ob) {
-            for r in 0..size {
-                row(r, &a[oa + r * self.stride..][..size]);
-            }
-        } else {
-            let mut mean = [0u8; MAX_BLOCK];
-            for r in 0..size {
-                let ra = &a[oa + r * self.stride..][..size];
+        for (r, o) in out[..size * size].chunks_exact_mut(size).enumerate() {
+            let ra = &a[oa + r * self.stride..][..size];
+            if (pa, oa) == (pb, ob) {
+                o.copy_from_slice(ra);
+            } else {
                 let rb = &b[ob + r * self.stride..][..size];
-                for ((m, &u), &v) in mean.iter_mut().zip(ra).zip(rb) {
+                for ((m, &u), &v) in o.iter_mut().zip(ra).zip(rb) {
                     *m = ((u as u16 + v as u16 + 1) >> 1) as u8;
                 }
-                row(r, &mean[..size]);
             }
         }
-    }
-
-    /// Predicts the `size`×`size` luma block at (x, y) moved by `mv` (in range).
-    pub fn predict(&self, x: usize, y: usize, mv: Mv, size: usize, out: &mut [u8]) {
-        self.rows_of(x, y, mv, size, |r, p| {
-            out[r * size..(r + 1) * size].copy_from_slice(p)
-        });
-    }
-
-    /// Sum of absolute differences between `src` (a `size`² block) and the prediction.
-    pub fn sad(&self, x: usize, y: usize, mv: Mv, size: usize, src: &[u8]) -> u32 {
-        let mut sad = 0u32;
-        self.rows_of(x, y, mv, size, |r, p| {
-            sad += row_sad(&src[r * size..(r + 1) * size], p);
-        });
-        sad
     }
 
     /// Sum of absolute 4×4 Hadamard-transformed differences (halved) between `src` and the
@@ -267,19 +245,15 @@ impl QuarterGrid {
         let mut sad = 0u32;
         for r in 0..size {
             let row = &full[(py as usize + r) * self.stride + px as usize..][..size];
-            sad += row_sad(&src[r * size..(r + 1) * size], row);
+            let s = &src[r * size..(r + 1) * size];
+            sad += s
+                .iter()
+                .zip(row)
+                .map(|(&u, &v)| (u as i32 - v as i32).unsigned_abs())
+                .sum::<u32>();
         }
         sad
     }
-}
-
-/// Sum of absolute differences of two rows.
-#[inline]
-fn row_sad(a: &[u8], b: &[u8]) -> u32 {
-    a.iter()
-        .zip(b)
-        .map(|(&u, &v)| (u as i32 - v as i32).unsigned_abs())
-        .sum()
 }
 
 /// Largest block [`predict_luma`] predicts, in luma samples.

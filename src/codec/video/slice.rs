@@ -383,7 +383,7 @@ impl<'a> SliceEncoder<'a> {
                 intra_mbs += (best.mode == MbMode::Intra) as usize;
                 split_mbs += (best.mode == MbMode::Split) as usize;
                 store_mb(&self.g, rows, mbx, mby, &best.recon);
-                let coded: Vec<bool> = best.blocks[..4].iter().map(|b| b.coded).collect();
+                let coded: [bool; 4] = std::array::from_fn(|k| best.blocks[k].coded);
                 record_blocks(&mut blocks, g_mw, mbx, mby, best.mode, &best.mvs, &coded);
             }
         }
@@ -423,18 +423,15 @@ impl<'a> SliceEncoder<'a> {
         }
         // Inter: search around the predicted vector and the neighbours' vectors.
         let i = mby * self.g.mw + mbx;
-        let mut candidates = Vec::with_capacity(4);
-        if let Some(&m) = r.mvs.get(gy * self.g.mw + mbx) {
-            candidates.push(m);
-        }
-        if mbx > 0 {
-            candidates.push(self.state.mvs[i - 1]);
-        }
-        if mby > 0 {
-            candidates.push(self.state.mvs[i - self.g.mw]);
-        }
-        if let Some(&m) = self.setup.lookahead.get(gy * self.g.mw + mbx) {
-            candidates.push(m);
+        let co_located = r.mvs.get(gy * self.g.mw + mbx).copied();
+        let left = (mbx > 0).then(|| self.state.mvs[i - 1]);
+        let above = (mby > 0).then(|| self.state.mvs[i - self.g.mw]);
+        let lookahead = self.setup.lookahead.get(gy * self.g.mw + mbx).copied();
+        let mut candidates = [Mv::ZERO; 4];
+        let mut count = 0;
+        for m in [co_located, left, above, lookahead].into_iter().flatten() {
+            candidates[count] = m;
+            count += 1;
         }
         let search_params = SearchParams {
             lambda: (self.lambda.sqrt() as u32).max(1),
@@ -447,7 +444,7 @@ impl<'a> SliceEncoder<'a> {
             (x, y, 16),
             &src[0],
             mv_pred,
-            &candidates,
+            &candidates[..count],
             pw,
             ph,
             &search_params,
