@@ -521,4 +521,35 @@ fn forged_frame_numbers_and_lengths_are_reported_not_filled() {
         "{samples}"
     );
     assert!(damage.iter().any(|d| d.contains("jumps")), "{damage:?}");
+    // Only the forged packet is lost: the ones after it continue where the stream was.
+    assert!(!damage.iter().any(|d| d.contains("resumes")), "{damage:?}");
+    // Every packet from the third on a billion frames later (a real jump, too long to
+    // fill): the third is skipped, the decoder resumes at the fourth, the gap unfilled.
+    let shift_all = |seq: u32, payload: &mut Vec<u8>| {
+        if seq >= 2 {
+            let first = u64::from_le_bytes(payload[..8].try_into().unwrap());
+            payload[..8].copy_from_slice(&(first + 1_000_000_000).to_le_bytes());
+        }
+    };
+    let mut decoded = Vec::new();
+    let report = decode_audio(
+        rewritten(&stream, &shift_all, None).as_slice(),
+        &AudioDecodeOptions::default(),
+        |x| {
+            decoded.extend_from_slice(x);
+            Ok(())
+        },
+    )
+    .unwrap();
+    let damage = report.damage;
+    assert!(damage.iter().any(|d| d.contains("jumps")), "{damage:?}");
+    assert!(damage.iter().any(|d| d.contains("resumes")), "{damage:?}");
+    assert!(decoded.len() <= input.len() + 1024, "{}", decoded.len());
+    // The last quarter is the music again, not the silence of a stalled decoder.
+    // Without the gap, the resumed packets' music follows the first two packets' output
+    // (frames of 1024: about 3,072 samples), and the end is padded to the stream's length; a
+    // stalled decoder would give silence after the first two packets.
+    let resumed = &decoded[4096..6000];
+    let energy = resumed.iter().map(|v| v * v).sum::<f32>() / resumed.len() as f32;
+    assert!(energy > 1e-3, "energy after the resume {energy}");
 }

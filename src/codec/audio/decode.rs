@@ -62,6 +62,9 @@ pub(super) trait Synthesizer {
     fn next_frame(&self) -> u64;
     /// Output samples per channel handed over so far.
     fn emitted(&self) -> u64;
+    /// Starts over at frame `frame` with nothing overlapping from before (after a jump in
+    /// the stream too long to fill).
+    fn resync(&mut self, frame: u64);
 }
 
 /// A packet's decoded frames, or why it could not be decoded.
@@ -257,6 +260,14 @@ impl Synthesizer for Synthesis {
     fn emitted(&self) -> u64 {
         self.emitted
     }
+
+    fn resync(&mut self, frame: u64) {
+        for overlap in &mut self.overlap {
+            overlap.fill(0.0);
+        }
+        self.silent_overlap = true;
+        self.next_frame = frame;
+    }
 }
 
 /// The longest run of lost frames the decoder fills with silence, in seconds of audio. A
@@ -337,11 +348,10 @@ where
     let mut concealed = 0u64;
     let n = params.frame_size as u64;
     let max_gap_frames = (MAX_CONCEALED_SECONDS * params.sample_rate as u64).div_ceil(n);
-    let source = std::iter::from_fn(|| match reader.next_event() {
-        Ok(Some(event)) => Some(Ok(event)),
-        Ok(None) => None,
-        Err(e) => Some(Err(e)),
-    });
+    // The frame after the last packet skipped for jumping too far: a packet continuing
+    // from there confirms the jump (a real loss, not one forged frame number).
+    let mut skipped_jump_end: Option<u64> = None;
+    let source = std::iter::from_fn(|| reader.next_event().transpose());
     pipeline::run_one(
         &PipelineConfig::with_threads(options.threads),
         source,
@@ -389,16 +399,29 @@ where
                 return Ok(());
             }
             // Frames lost before this packet: silence, each finishing N samples.
-            let gap = prefix.first_frame - synth.next_frame();
+            let mut gap = prefix.first_frame - synth.next_frame();
             if gap > max_gap_frames {
+                if skipped_jump_end != Some(prefix.first_frame) {
+                    damage.push(format!(
+                        "audio packet for frame {} jumps {gap} frames past frame {} (more than \
+                         {MAX_CONCEALED_SECONDS} s): skipped",
+                        prefix.first_frame,
+                        synth.next_frame()
+                    ));
+                    skipped_jump_end =
+                        Some(prefix.first_frame.saturating_add(prefix.frames as u64));
+                    return Ok(());
+                }
                 damage.push(format!(
-                    "audio packet for frame {} jumps {gap} frames past frame {} (more than \
-                     {MAX_CONCEALED_SECONDS} s): skipped",
+                    "audio resumes at frame {} after a jump of {gap} frames past frame {}: \
+                     the gap is not filled",
                     prefix.first_frame,
                     synth.next_frame()
                 ));
-                return Ok(());
+                synth.resync(prefix.first_frame);
+                gap = 0;
             }
+            skipped_jump_end = None;
             if gap > 0 {
                 let known_end = match params.total_samples {
                     0 => u64::MAX,

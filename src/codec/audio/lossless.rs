@@ -298,4 +298,11 @@ impl Synthesizer for IntSynthesis {
     fn emitted(&self) -> u64 {
         self.emitted
     }
+
+    fn resync(&mut self, frame: u64) {
+        for lower in &mut self.lower {
+            lower.fill(0);
+        }
+        self.next_frame = frame;
+    }
 }
