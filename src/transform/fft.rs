@@ -74,14 +74,27 @@ pub struct PlainFft {
 impl PlainFft {
     /// A transform of `len` points; `len` must be a power of two (1 is allowed).
     pub fn new(len: usize) -> PlainFft {
+        PlainFft::with_twiddles(len, |k| {
+            let a = -2.0 * std::f64::consts::PI * k as f64 / len as f64;
+            Complex::new(a.cos(), a.sin())
+        })
+    }
+
+    /// A transform of `len` points (a power of two) whose twiddles come from
+    /// [`super::trig::sin_cos_turns`] instead of the platform's libm, so its results are
+    /// the same bits on every IEEE-754 machine (the integer MDCT needs that; the lossy
+    /// decoder keeps [`PlainFft::new`] so its output stays as it was).
+    pub fn portable(len: usize) -> PlainFft {
+        PlainFft::with_twiddles(len, |k| {
+            let (s, c) = super::trig::sin_cos_turns(-(k as i64), len as i64);
+            Complex::new(c, s)
+        })
+    }
+
+    /// A transform of `len` points whose twiddle `k` (of `len / 2`) is `twiddle(k)`.
+    fn with_twiddles(len: usize, twiddle: impl Fn(usize) -> Complex<f64>) -> PlainFft {
         debug_assert!(len.is_power_of_two());
         let bits = len.trailing_zeros();
-        let twiddles = (0..len / 2)
-            .map(|k| {
-                let a = -2.0 * std::f64::consts::PI * k as f64 / len as f64;
-                Complex::new(a.cos(), a.sin())
-            })
-            .collect();
         let reversed = (0..len)
             .map(|i| {
                 if bits == 0 {
@@ -93,22 +106,9 @@ impl PlainFft {
             .collect();
         PlainFft {
             len,
-            twiddles,
+            twiddles: (0..len / 2).map(twiddle).collect(),
             reversed,
         }
-    }
-
-    /// A transform of `len` points (a power of two) whose twiddles come from
-    /// [`super::trig::sin_cos_turns`] instead of the platform's libm, so its results are
-    /// the same bits on every IEEE-754 machine (the integer MDCT needs that; the lossy
-    /// decoder keeps [`PlainFft::new`] so its output stays as it was).
-    pub fn portable(len: usize) -> PlainFft {
-        let mut fft = PlainFft::new(len);
-        for (k, t) in fft.twiddles.iter_mut().enumerate() {
-            let (s, c) = super::trig::sin_cos_turns(-(k as i64), len as i64);
-            *t = Complex::new(c, s);
-        }
-        fft
     }
 
     /// The transform length.

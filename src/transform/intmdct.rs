@@ -41,7 +41,7 @@
 //! never from the platform's libm. Rounding is `f64::round` (halves away from zero). The
 //! result depends on neither the thread count nor the CPU's features.
 //!
-//! **Arithmetic cost** (by construction, per input sample, one channel; [`cost_per_sample`]):
+//! **Arithmetic cost** (by construction, per input sample, one channel):
 //! folding 1.5 multiplications, 1.5 additions and 1.5 roundings (three lifting steps per
 //! pair of samples); the DCT-IV of `N` points, an `N/2`-point complex FFT between pre- and
 //! post-twiddles, costs `4 + log2(N/2)` multiplications and `2 + 1.5·log2(N/2)` additions per
@@ -192,36 +192,6 @@ impl Dct4 {
             output[2 * k] = y.re;
             output[n - 1 - 2 * k] = -y.im;
         }
-    }
-}
-
-/// Per-sample arithmetic cost of a transform (see the module docs).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Cost {
-    pub multiplications: f64,
-    pub additions: f64,
-    pub roundings: f64,
-}
-
-/// The integer MDCT's cost per sample for frames of `n` coefficients, by construction.
-pub fn cost_per_sample(n: usize) -> Cost {
-    let stages = (n as f64 / 2.0).log2();
-    let dct_mul = 4.0 + stages;
-    let dct_add = 2.0 + 1.5 * stages;
-    Cost {
-        multiplications: 1.5 + 1.5 * dct_mul,
-        additions: 1.5 + 1.5 + 1.5 * dct_add,
-        roundings: 1.5 + 1.5,
-    }
-}
-
-/// The float MDCT's cost per sample ([`super::mdct::Mdct`]), for comparison.
-pub fn float_mdct_cost_per_sample(n: usize) -> Cost {
-    let stages = (n as f64 / 2.0).log2();
-    Cost {
-        multiplications: 2.0 + 4.0 + stages,
-        additions: 1.0 + 2.0 + 1.5 * stages,
-        roundings: 0.0,
     }
 }
 
