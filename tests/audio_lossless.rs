@@ -2,6 +2,8 @@
 //! the library and the `quanta` binary, exact lengths, damage concealment that leaves the
 //! rest identical, identical bytes for any thread count, and refusal of other input.
 
+mod common;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -17,12 +19,7 @@ use quanta::Limits;
 fn noise(len: usize, seed: u64) -> Vec<i16> {
     let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
     (0..len)
-        .map(|_| {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            (s >> 48) as u16 as i16
-        })
+        .map(|_| (common::xorshift(&mut s) >> 48) as u16 as i16)
         .collect()
 }
 

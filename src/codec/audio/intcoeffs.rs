@@ -259,7 +259,7 @@ pub fn rough_bits(values: impl Iterator<Item = i32>) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::entropy::{BitCounter, RangeEncoder};
+    use crate::entropy::RangeEncoder;
 
     #[test]
     fn channel_round_trip() {
@@ -278,15 +278,12 @@ mod tests {
             })
             .collect();
         let mut enc = RangeEncoder::new();
-        let mut counter = BitCounter::new();
-        let (mut m, mut mc) = (IntModels::default(), IntModels::default());
-        let (mut st, mut stc) = (IntChannelState::new(n), IntChannelState::new(n));
+        let mut m = IntModels::default();
+        let mut st = IntChannelState::new(n);
         for q in &frames {
             write_int_channel(&mut enc, &mut m, &mut st, q);
-            write_int_channel(&mut counter, &mut mc, &mut stc, q);
         }
         let bytes = enc.finish();
-        assert!(counter.bits() > 0.0);
         let mut dec = RangeDecoder::new(&bytes);
         let mut m = IntModels::default();
         let mut st = IntChannelState::new(n);
