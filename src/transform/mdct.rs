@@ -256,10 +256,11 @@ pub fn naive_imdct(coeffs: &[f64], window: &[f64]) -> Vec<f64> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn seeded(len: usize, seed: u64) -> Vec<f64> {
+    /// Seeded uniform samples in [-1, 1) for the transform tests.
+    pub(crate) fn seeded(len: usize, seed: u64) -> Vec<f64> {
         let mut s = seed;
         (0..len)
             .map(|_| {

@@ -261,19 +261,8 @@ impl SwitchedInverseMdct {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::transform::mdct::tests::seeded;
     use crate::transform::mdct::{naive_imdct, naive_mdct};
-
-    fn seeded(len: usize, seed: u64) -> Vec<f64> {
-        let mut s = seed;
-        (0..len)
-            .map(|_| {
-                s = s
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                ((s >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
-            })
-            .collect()
-    }
 
     #[test]
     fn windows_meet_princen_bradley_across_every_transition() {

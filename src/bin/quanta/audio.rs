@@ -405,9 +405,10 @@ pub fn info_lines(params: &AudioParams, total_bytes: u64, end_samples: Option<u6
                 params.tune.name(),
                 params.target_kbps
             ),
-            AudioTransform::IntMdct => {
-                "mode        lossless (integer mdct), 16-bit PCM decoded bit for bit".to_string()
-            }
+            AudioTransform::IntMdct => format!(
+                "mode        {}, 16-bit PCM decoded bit for bit",
+                params.transform.name()
+            ),
         },
         format!(
             "delay       {} samples (trimmed by the decoder)",

@@ -31,7 +31,7 @@ pub mod analysis;
 mod decode;
 pub mod frame;
 mod framer;
-pub mod intcoeffs;
+mod intcoeffs;
 mod lossless;
 pub mod params;
 pub mod transient;

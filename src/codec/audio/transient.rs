@@ -136,7 +136,7 @@ impl TransientDetector {
 
     /// Whether frame `j` is decided: its whole centre region has been seen, or the input
     /// has ended.
-    pub fn is_decided(&self, j: u64) -> bool {
+    fn is_decided(&self, j: u64) -> bool {
         self.ended || self.index >= SHORT_BLOCKS as u64 * j + SHORT_BLOCKS as u64 / 2
     }
 
