@@ -40,12 +40,11 @@ def onsets(x, rate):
             last = i
     return out
 
-def pre_echo(ref, dec, rate):
-    """Noise-to-signal ratio (dB) in the 20 ms before every attack, summed over attacks,
-    and the number of attacks."""
+def pre_echo(ref, dec, rate, ons):
+    """Noise-to-signal ratio (dB) in the 20 ms before every attack (`ons`, the onsets of
+    `ref`), summed over attacks, and the number of attacks."""
     w = rate // 50
     en, es = 0.0, 0.0
-    ons = onsets(ref, rate)
     for t in ons:
         if t < w:
             continue
@@ -72,6 +71,7 @@ def main():
         src = f"{D}/{f}.wav"
         ref, rate = sf.read(src, dtype="float64")
         secs = len(ref) / rate
+        ons = onsets(ref, rate)
         for tune in os.environ.get("TUNES", "psnr,perceptual").split(","):
             for k in [int(v) for v in os.environ.get("RATES", "64,96,128").split(",")]:
                 q = f"{D}/out_{label}_{f}_{tune}_{k}.qnt"
@@ -85,7 +85,7 @@ def main():
                 dec, _ = sf.read(o, dtype="float64")
                 kbps = os.path.getsize(q) * 8 / secs / 1000
                 snr = 10 * np.log10((ref ** 2).sum() / ((ref - dec) ** 2).sum())
-                pe, nons = pre_echo(ref, dec, rate)
+                pe, nons = pre_echo(ref, dec, rate, ons)
                 row = dict(file=f, tune=tune, target=k, kbps=round(kbps, 2), err=round(100 * (kbps / k - 1), 2),
                            snr=round(snr, 2), pre_echo=None if pe is None else round(pe, 2), onsets=nons, xrt=round(secs / best, 1))
                 if api is not None and tune == "perceptual" and k in (64, 128):
