@@ -1,7 +1,8 @@
 //! Speed of the image codec on a 1920×1080 photo: encode at quality 75 with 1 and 2
 //! threads, and decode. Uses the corpus photo beside the project when present
 //! (../shared/corpus/images/wood_1920x1080.png), else a synthetic picture of that size.
-//! Throughput is reported in pixels (criterion's "elements"): divide by 1e6 for MP/s.
+//! Also the SSIM of a 1080p luma plane, the quality metric computed for every decoded
+//! picture. Throughput is reported in pixels (criterion's "elements"): divide by 1e6 for MP/s.
 
 use std::hint::black_box;
 use std::path::Path;
@@ -67,5 +68,34 @@ fn image_codec(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, image_codec);
+/// SSIM on the luma of a 1080p photo against a noisy copy (the metric every bench run and
+/// `quanta compare` computes once per decoded picture).
+fn ssim_1080p(c: &mut Criterion) {
+    let picture = photo();
+    let luma: Vec<u8> = picture
+        .data
+        .chunks_exact(3)
+        .map(|p| ((u32::from(p[0]) * 77 + u32::from(p[1]) * 150 + u32::from(p[2]) * 29) >> 8) as u8)
+        .collect();
+    let mut seed = 0x9e37_79b9_u32;
+    let noisy: Vec<u8> = luma
+        .iter()
+        .map(|&v| {
+            seed ^= seed << 13;
+            seed ^= seed >> 17;
+            seed ^= seed << 5;
+            (i32::from(v) + (seed % 41) as i32 - 20).clamp(0, 255) as u8
+        })
+        .collect();
+    let (w, h) = (picture.width, picture.height);
+    let mut group = c.benchmark_group("ssim_1080p");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements((w * h) as u64));
+    group.bench_function("ssim_gray", |b| {
+        b.iter(|| quanta::metrics::ssim::ssim_gray(black_box(&luma), &noisy, w, h).expect("ssim"))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, image_codec, ssim_1080p);
 criterion_main!(benches);

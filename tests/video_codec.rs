@@ -122,9 +122,10 @@ fn decoder_output_equals_encoder_reconstruction_for_every_layout_and_odd_sizes()
         assert!(concealed.iter().all(|&c| !c));
         let hashes: Vec<u64> = decoded.iter().map(hash).collect();
         assert_eq!(hashes, recon, "{w}x{h} {chroma:?}");
+        // Measured per frame at the default quality: 42.5 to 51.0 dB over these layouts.
         for (a, b) in frames.iter().zip(&decoded) {
             assert!(
-                psnr(a, b) > 30.0,
+                psnr(a, b) > 40.0,
                 "{w}x{h} {chroma:?}: {:.2} dB",
                 psnr(a, b)
             );
@@ -203,8 +204,9 @@ fn every_preset_decodes_exactly() {
         assert_eq!((damage, concealed.iter().filter(|&&c| c).count()), (0, 0));
         let hashes: Vec<u64> = decoded.iter().map(hash).collect();
         assert_eq!(hashes, recon, "{preset:?}");
+        // Measured per frame: 44.9 to 50.0 dB for every preset.
         for (a, b) in frames.iter().zip(&decoded) {
-            assert!(psnr(a, b) > 30.0, "{preset:?}: {:.2} dB", psnr(a, b));
+            assert!(psnr(a, b) > 42.5, "{preset:?}: {:.2} dB", psnr(a, b));
         }
         streams.push(stream);
     }

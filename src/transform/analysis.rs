@@ -341,7 +341,8 @@ mod tests {
         for (line, id) in table.iter().zip(TransformId::ALL) {
             assert_eq!(line.name, id.name());
             assert!(line.round_trip.max <= 1.0, "{line:?}");
-            assert!(line.ns_per_block > 0.0);
         }
+        // ns_per_block depends on the machine and is not checked here; benches/transforms.rs
+        // measures the members' speed.
     }
 }

@@ -384,6 +384,12 @@ pub fn payload_tile_index(payload: &[u8]) -> Result<usize> {
 
 /// Decodes and reconstructs one tile from its payload.
 pub fn decode_tile(params: &ImageParams, payload: &[u8]) -> Result<TilePixels> {
+    decode_tile_prefilled(params, payload, 0)
+}
+
+/// [`decode_tile`] into planes that start filled with `fill`: the output must not depend on
+/// it, since every sample of a tile is written by its blocks (a test holds two fills equal).
+fn decode_tile_prefilled(params: &ImageParams, payload: &[u8], fill: u8) -> Result<TilePixels> {
     let index = payload_tile_index(payload)?;
     if index >= params.tile_count() {
         return Err(Error::invalid(format!(
@@ -411,7 +417,7 @@ pub fn decode_tile(params: &ImageParams, payload: &[u8]) -> Result<TilePixels> {
         let kind = (p > 0) as usize;
         let rect = params.tile_rect(index, p);
         let mut walk = PlaneWalk::new(&rect);
-        let mut out = Plane::filled(rect.width, rect.height, 0);
+        let mut out = Plane::filled(rect.width, rect.height, fill);
         for i in 0..walk.blocks_across * walk.blocks_down {
             let (bx, by) = (i % walk.blocks_across, i / walk.blocks_across);
             let (ax, ay) = area_of_block(params.sampling, p, bx, by);
@@ -446,4 +452,56 @@ pub fn decode_tile(params: &ImageParams, payload: &[u8]) -> Result<TilePixels> {
         planes.push(out);
     }
     Ok(TilePixels { index, planes })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codec::image::{encode_picture, ChromaSampling, ImageEncoderConfig};
+    use crate::container::{read_all, ReadEvent};
+    use crate::signal::{Picture, PixelLayout};
+    use crate::Limits;
+
+    /// Every sample a tile reports is written by the decoder: tiles decoded into planes
+    /// pre-filled with 0 and with 255 come out equal, for odd sizes, both samplings and
+    /// edge tiles narrower than the tile size.
+    #[test]
+    fn every_sample_of_a_tile_is_written() {
+        let (w, h) = (77, 45);
+        let mut seed = 0x2545_f491_u32;
+        let data = (0..w * h * 3)
+            .map(|i| {
+                seed ^= seed << 13;
+                seed ^= seed >> 17;
+                seed ^= seed << 5;
+                ((i % (3 * w)) as u32 + seed % 64) as u8
+            })
+            .collect();
+        let picture = Picture::new(w, h, PixelLayout::Rgb, data).unwrap();
+        for sampling in [ChromaSampling::Yuv420, ChromaSampling::Yuv444] {
+            let config = ImageEncoderConfig {
+                sampling,
+                tile_size: 32,
+                threads: 1,
+                ..ImageEncoderConfig::default()
+            };
+            let mut stream = Vec::new();
+            let outcome = encode_picture(&picture, &config, &mut stream).unwrap();
+            let (_, events) = read_all(stream.as_slice(), Limits::default()).unwrap();
+            let mut tiles = 0;
+            for event in events {
+                let ReadEvent::Packet(packet) = event else {
+                    panic!("damage in a clean stream");
+                };
+                let zeros = decode_tile_prefilled(&outcome.params, &packet.payload, 0).unwrap();
+                let ones = decode_tile_prefilled(&outcome.params, &packet.payload, 255).unwrap();
+                assert_eq!(zeros.planes.len(), ones.planes.len());
+                for (a, b) in zeros.planes.iter().zip(&ones.planes) {
+                    assert_eq!(a.data, b.data, "tile {} {sampling:?}", zeros.index);
+                }
+                tiles += 1;
+            }
+            assert_eq!(tiles, outcome.params.tile_count());
+        }
+    }
 }
