@@ -1,13 +1,15 @@
 //! quanta: a streaming transform codec toolkit.
 //!
-//! quanta compresses pictures (and, as they land, audio and video) with transform codecs:
-//! a block transform, perceptual quantization with rate-distortion decisions, and
-//! context-adaptive binary range coding, in a self-describing streamable container. It
-//! measures what every setting costs in bits and in quality.
+//! quanta compresses pictures, audio and video with transform codecs: block transforms
+//! (exact, integer and multiplierless DCTs; the MDCT and an integer MDCT for audio),
+//! perceptual quantization with rate-distortion decisions, and context-adaptive binary range
+//! coding, in a self-describing streamable container. It measures what every setting costs
+//! in bits and in quality.
 //!
-//! The main entry points are [`codec::image::encode_picture`] and
-//! [`codec::image::decode_picture`], [`media::image`] for reading and writing picture
-//! files, and [`metrics`] for PSNR, SSIM and BD-rate. docs/ARCHITECTURE.md maps the
+//! The main entry points: pictures, [`codec::image::encode_picture`] and
+//! [`codec::image::decode_picture`]; audio, [`codec::audio`] (lossy and lossless); video,
+//! [`codec::video`] (a frame encoder and a stream decoder); [`media`] for reading and
+//! writing picture, audio and Y4M files, and [`metrics`] for PSNR, SSIM, SNR and BD-rate. docs/ARCHITECTURE.md maps the
 //! modules; docs/FORMAT.md specifies the bitstream.
 #![forbid(unsafe_code)]
 
