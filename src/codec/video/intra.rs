@@ -12,7 +12,7 @@
 //! repeats the first left sample; a missing left edge (and corner) repeats the first top
 //! sample; a missing above-right run repeats the last top sample.
 
-use super::slice::PlaneRows;
+use super::frame::PlaneRows;
 
 /// An intra prediction mode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

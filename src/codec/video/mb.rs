@@ -3,12 +3,33 @@
 //! contexts and vector prediction read (mode, vector, vector difference), the prediction of
 //! a macroblock from the reference (or 128 for intra), and copying blocks in and out.
 
+use super::frame::{PlaneRows, Reference};
 use super::intra::{Edges, IntraMode};
 use super::loopfilter::BlockInfo;
 use super::motion::{predict_chroma, predict_luma, predict_mv, Mv};
 use super::params::VideoParams;
-use super::slice::{PlaneRows, Reference};
 use super::syntax::{mvd_class, BlockGrid, MbContext, MbMode};
+
+/// Most 8×8 blocks in a macroblock: four of luma and four per chroma plane (4:4:4).
+pub(super) const MAX_MB_BLOCKS: usize = 12;
+
+/// The samples of one macroblock per plane, each plane's part row by row at its own width
+/// (at most 16×16).
+pub(super) type MbSamples = [[u8; 256]; 3];
+
+/// The 8×8 blocks of one macroblock, each (plane, block x, block y) slice-local, in coding
+/// order; held in place, without allocating.
+#[derive(Clone, Copy)]
+pub(super) struct MbBlocks {
+    list: [(usize, usize, usize); MAX_MB_BLOCKS],
+    len: usize,
+}
+
+impl MbBlocks {
+    pub(super) fn as_slice(&self) -> &[(usize, usize, usize)] {
+        &self.list[..self.len]
+    }
+}
 
 /// Geometry of a slice.
 pub(super) struct Geometry {
@@ -61,14 +82,18 @@ impl Geometry {
     }
 
     /// The blocks of a macroblock: (plane, block x, block y) slice-local, in coding order.
-    pub(super) fn blocks(&self, mbx: usize, mby: usize) -> Vec<(usize, usize, usize)> {
-        let mut out = Vec::with_capacity(12);
+    pub(super) fn blocks(&self, mbx: usize, mby: usize) -> MbBlocks {
+        let mut out = MbBlocks {
+            list: [(0, 0, 0); MAX_MB_BLOCKS],
+            len: 0,
+        };
         for p in 0..self.planes {
             let (w, h) = self.mb_size(p);
             let (bw, bh) = (w / 8, h / 8);
             for y in 0..bh {
                 for x in 0..bw {
-                    out.push((p, mbx * bw + x, mby * bh + y));
+                    out.list[out.len] = (p, mbx * bw + x, mby * bh + y);
+                    out.len += 1;
                 }
             }
         }
@@ -246,7 +271,7 @@ pub(super) fn store_mb(
     rows: &mut [PlaneRows<'_>],
     mbx: usize,
     mby: usize,
-    recon: &[Vec<u8>],
+    recon: &MbSamples,
 ) {
     for p in 0..g.planes {
         let (w, h) = g.mb_size(p);

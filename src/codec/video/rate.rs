@@ -10,7 +10,7 @@
 //! index whose step meets that aim; the encoder may code a frame a second time when it
 //! misses its aim widely.
 
-use super::slice::{qstep16, MAX_QP};
+use super::qp::{qstep16, MAX_QP};
 
 /// The quantizer index for a quality in 0..=100 (60 → 24, 100 → 6, 0 → 51).
 pub fn quality_to_qp(quality: u8) -> u8 {

@@ -12,13 +12,15 @@
 //! blocks transform `sample − prediction`. The encoder reconstructs with the decoder's
 //! [`reconstruct_block`], so both hold the same reference.
 
+use super::frame::{FrameSetup, PlaneRows, Reference, SliceOutput};
 use super::intra::IntraMode;
 use super::loopfilter::BlockInfo;
 use super::mb::{
-    block_of, predict_intra_mb, predict_mb, put_block, record_blocks, store_mb, Geometry, MbState,
+    block_of, predict_intra_mb, predict_mb, put_block, record_blocks, store_mb, Geometry,
+    MbSamples, MbState, MAX_MB_BLOCKS,
 };
-use super::motion::{mv_in_range, satd, search, Mv, QuarterGrid, SearchParams};
-use super::params::VideoParams;
+use super::motion::{mv_in_range, satd, search, Mv, SearchParams};
+use super::residual::{reconstruct_block, Residual};
 use super::syntax::{
     read_coded, read_intra_mode, read_mb_header, write_coded, write_intra_mode, write_mb_header,
     BlockGrid, MbContext, MbMode, SliceModels, KIND_INTER, KIND_INTRA,
@@ -31,197 +33,27 @@ use crate::quant::scalar::{dequantize, quantize};
 use crate::quant::tables::ZIGZAG;
 use crate::signal::Plane;
 use crate::transform::dct::DEQUANT_ONE;
-use crate::transform::{dequant_table, dequantize_block, transform, BlockTransform};
 
-/// Largest quantizer index.
-pub const MAX_QP: u8 = 51;
-
-/// The quantizer step (1/16 coefficient units) of index `qp`: 0.625 × 2^(qp/6) coefficient
-/// units, doubling every 6 indices.
-pub fn qstep16(qp: u8) -> u16 {
-    const BASE: [u16; 6] = [10, 11, 13, 14, 16, 18];
-    let qp = qp.min(MAX_QP);
-    BASE[(qp % 6) as usize] << (qp / 6)
-}
+/// The encoder's settings live in `tuning`; this path (their first home) stays for callers
+/// that name `video::slice::Preset` or `video::slice::Tuning`.
+pub use super::tuning::{Preset, Tuning};
 
 /// Full-sample search range of an 8×8 quarter around its macroblock's vector.
 const SPLIT_SEARCH_RANGE: i32 = 4;
-
-/// Chroma is quantized this many indices away from luma.
-pub const CHROMA_QP_OFFSET: i32 = -2;
-
-/// Luma and chroma steps (1/16 units) at quantizer index `qp`.
-pub fn plane_steps(qp: u8) -> [u16; 2] {
-    let chroma = (qp as i32 + CHROMA_QP_OFFSET).clamp(0, MAX_QP as i32) as u8;
-    [qstep16(qp), qstep16(chroma)]
-}
-
-/// A reconstructed frame ready to predict from.
-pub struct Reference {
-    /// Padded planes after the loop filter.
-    pub planes: Vec<Plane>,
-    /// Luma at quarter-sample resolution, for the encoder's motion search (the decoder
-    /// predicts block by block from `planes` instead and leaves it `None`).
-    pub grid: Option<QuarterGrid>,
-    /// The vector of every macroblock (raster order), for the next frame's search.
-    pub mvs: Vec<Mv>,
-}
-
-/// What every slice of a frame shares.
-pub struct FrameSetup<'a> {
-    pub params: &'a VideoParams,
-    pub intra: bool,
-    pub qp: u8,
-    pub reference: Option<&'a Reference>,
-    /// The lookahead's vector of every macroblock (raster order, whole frame) against the
-    /// previous source frame; empty when there is none (and in the decoder).
-    pub lookahead: &'a [Mv],
-}
-
-/// Encoder choices that do not travel in the stream.
-#[derive(Debug, Clone, Copy)]
-pub struct Tuning {
-    /// Full-sample search range.
-    pub search_range: i32,
-    /// Rings of half-sample, then of quarter-sample refinement (0: whole samples only).
-    pub subpel_rounds: u8,
-    /// Intra is tried on an inter frame's macroblock when `intra_gate` × its best inter SAD
-    /// reaches its activity (sum of absolute deviations from its mean); `u32::MAX`: always.
-    pub intra_gate: u32,
-    /// Try splitting macroblocks into four 8×8 quarters with their own vectors.
-    pub split: bool,
-    /// Multiplier of the default Lagrange multiplier.
-    pub lambda_scale: f32,
-    /// Dead-zone rounding of inter residual levels.
-    pub inter_rounding: f32,
-    /// Dead-zone rounding of intra AC levels.
-    pub intra_rounding: f32,
-}
-
-/// Speed against compression: how hard the encoder searches.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Preset {
-    /// As medium, without the 8×8 partition search.
-    Fast,
-    /// One ring of half- and of quarter-sample refinement; intra tried where the best
-    /// vector's SAD reaches the macroblock's activity (the default).
-    Medium,
-    /// Two rings each; intra tried down to half that SAD.
-    Slow,
-    /// Three rings each; intra tried on every macroblock.
-    Slower,
-}
-
-impl Preset {
-    /// The preset named `name` (fast, medium, slow, slower).
-    pub fn from_name(name: &str) -> Option<Preset> {
-        match name {
-            "fast" => Some(Preset::Fast),
-            "medium" => Some(Preset::Medium),
-            "slow" => Some(Preset::Slow),
-            "slower" => Some(Preset::Slower),
-            _ => None,
-        }
-    }
-
-    /// The preset's search settings (the rest as by default).
-    pub fn tuning(self) -> Tuning {
-        let (subpel_rounds, intra_gate, split) = match self {
-            Preset::Fast => (1, 1, false),
-            Preset::Medium => (1, 1, true),
-            Preset::Slow => (2, 2, true),
-            Preset::Slower => (3, u32::MAX, true),
-        };
-        Tuning {
-            subpel_rounds,
-            intra_gate,
-            split,
-            ..Tuning::default()
-        }
-    }
-}
-
-impl Default for Tuning {
-    fn default() -> Self {
-        Tuning {
-            search_range: 16,
-            subpel_rounds: 1,
-            intra_gate: 1,
-            split: true,
-            lambda_scale: 1.0,
-            inter_rounding: 0.25,
-            intra_rounding: 0.33,
-        }
-    }
-}
-
-/// A slice's results.
-pub struct SliceOutput {
-    pub bytes: Vec<u8>,
-    /// Luma 8×8 blocks of the slice's rows, raster order.
-    pub blocks: Vec<BlockInfo>,
-    /// Vectors of the slice's macroblocks, raster order.
-    pub mvs: Vec<Mv>,
-    /// Macroblocks coded intra.
-    pub intra_mbs: usize,
-    /// Macroblocks split into 8×8 quarters.
-    pub split_mbs: usize,
-}
-
-/// The rows of one plane that belong to a slice, writable.
-pub struct PlaneRows<'a> {
-    pub width: usize,
-    /// First row in the plane.
-    pub y0: usize,
-    pub data: &'a mut [u8],
-}
-
-/// The residual transform of a frame and its dequantization tables (luma, chroma).
-pub struct Residual {
-    pub member: &'static dyn BlockTransform,
-    pub tables: [[i32; 64]; 2],
-}
-
-impl Residual {
-    /// The stream's transform with the flat steps of quantizer index `qp`.
-    pub fn new(params: &VideoParams, qp: u8) -> Residual {
-        let id = params.transform;
-        Residual {
-            member: transform(id),
-            tables: plane_steps(qp).map(|step| dequant_table(id, &[step; 64])),
-        }
-    }
-}
-
-/// Rebuilds an 8×8 block from its levels and prediction: the decoder's arithmetic
-/// (`table` is the plane's dequantization table).
-pub fn reconstruct_block(
-    levels: &[i32; 64],
-    residual: &Residual,
-    chroma: bool,
-    pred: &[u8; 64],
-    out: &mut [u8; 64],
-) {
-    let mut coeffs = [0i32; 64];
-    let limit = residual.member.input_limit();
-    dequantize_block(
-        levels,
-        &residual.tables[chroma as usize],
-        limit,
-        &mut coeffs,
-    );
-    let mut res = [0i32; 64];
-    residual.member.inverse(&coeffs, &mut res);
-    for k in 0..64 {
-        out[k] = (pred[k] as i32 + res[k]).clamp(0, 255) as u8;
-    }
-}
 
 /// One coded 8×8 block of a candidate.
 #[derive(Clone, Copy)]
 struct BlockChoice {
     levels: BlockLevels,
     coded: bool,
+}
+
+impl BlockChoice {
+    /// A block with no residual.
+    const NOT_CODED: BlockChoice = BlockChoice {
+        levels: BlockLevels::ZERO,
+        coded: false,
+    };
 }
 
 /// A macroblock coding candidate.
@@ -231,9 +63,10 @@ struct Candidate {
     intra_mode: IntraMode,
     /// Vectors of the quarters in raster order (all equal unless split).
     mvs: [Mv; 4],
-    blocks: Vec<BlockChoice>,
-    /// Reconstruction per plane, macroblock-sized.
-    recon: Vec<Vec<u8>>,
+    /// The macroblock's blocks in coding order (as many as [`Geometry::blocks`] lists).
+    blocks: [BlockChoice; MAX_MB_BLOCKS],
+    /// Reconstruction per plane.
+    recon: MbSamples,
     cost: f64,
 }
 
@@ -249,7 +82,7 @@ fn write_mb<W: SymbolWriter>(
     intra_frame: bool,
     cand: &Candidate,
     mvds: &[Mv],
-    steps: [u16; 2],
+    residual: &Residual,
     mbx: usize,
     mby: usize,
 ) {
@@ -259,7 +92,7 @@ fn write_mb<W: SymbolWriter>(
         write_intra_mode(w, models, cand.intra_mode);
     }
     let kind = if intra { KIND_INTRA } else { KIND_INTER };
-    for (&(p, bx, by), choice) in g.blocks(mbx, mby).iter().zip(&cand.blocks) {
+    for (&(p, bx, by), choice) in g.blocks(mbx, mby).as_slice().iter().zip(&cand.blocks) {
         let chroma = p > 0;
         let grid = &mut grids[p];
         if cand.mode != MbMode::Skip {
@@ -272,11 +105,11 @@ fn write_mb<W: SymbolWriter>(
                     models.plane_models(chroma, intra),
                     &choice.levels,
                     &n,
-                    steps[chroma as usize],
+                    residual.step(chroma),
                 );
             }
         }
-        let dc = dequantize(choice.levels.levels[0], steps[chroma as usize]);
+        let dc = dequantize(choice.levels.levels[0], residual.step(chroma));
         grid.set(bx, by, kind, choice.levels, dc, choice.coded);
     }
 }
@@ -316,7 +149,7 @@ pub struct SliceEncoder<'a> {
     grids: Vec<BlockGrid>,
     state: MbState,
     models: SliceModels,
-    steps: [u16; 2],
+    /// The rate-distortion Lagrange multiplier ([`Tuning::lambda`]).
     lambda: f64,
     residual: Residual,
 }
@@ -324,8 +157,6 @@ pub struct SliceEncoder<'a> {
 impl<'a> SliceEncoder<'a> {
     pub fn new(setup: &'a FrameSetup<'a>, src: &'a [Plane], slice: usize, tuning: Tuning) -> Self {
         let g = Geometry::new(setup.params, slice);
-        let step = qstep16(setup.qp);
-        let unit = step as f64 / DEQUANT_ONE as f64;
         SliceEncoder {
             setup,
             src,
@@ -334,8 +165,7 @@ impl<'a> SliceEncoder<'a> {
             state: MbState::new(g.mw * g.mb_rows),
             g,
             models: SliceModels::new(),
-            steps: plane_steps(setup.qp),
-            lambda: 0.109 * unit * unit * tuning.lambda_scale as f64,
+            lambda: tuning.lambda(setup.qp),
             residual: Residual::new(setup.params, setup.qp),
         }
     }
@@ -374,7 +204,7 @@ impl<'a> SliceEncoder<'a> {
                     self.setup.intra,
                     &best,
                     &mvds[..count],
-                    self.steps,
+                    &self.residual,
                     mbx,
                     mby,
                 );
@@ -575,21 +405,19 @@ impl<'a> SliceEncoder<'a> {
     ) -> Candidate {
         let intra = mode == MbMode::Intra;
         let kind = if intra { KIND_INTRA } else { KIND_INTER };
-        let mut recon: Vec<Vec<u8>> = pred.to_vec();
-        let mut blocks = Vec::with_capacity(12);
+        let mut recon: MbSamples = [[0; 256]; 3];
+        let mut blocks = [BlockChoice::NOT_CODED; MAX_MB_BLOCKS];
         let mut ssd = 0u64;
-        for (p, bx, by) in self.g.blocks(mbx, mby) {
+        let layout = self.g.blocks(mbx, mby);
+        for (j, &(p, bx, by)) in layout.as_slice().iter().enumerate() {
             let (w, h) = self.g.mb_size(p);
             let (x, y) = ((bx * 8) % w, (by * 8) % h);
             let s = block_of(&src[p], w, x, y);
             let pr = block_of(&pred[p], w, x, y);
             let chroma = p > 0;
-            let step = self.steps[chroma as usize];
+            let step = self.residual.step(chroma);
             let choice = if mode == MbMode::Skip {
-                BlockChoice {
-                    levels: BlockLevels::ZERO,
-                    coded: false,
-                }
+                BlockChoice::NOT_CODED
             } else {
                 self.quantize_block(&s, &pr, p, bx, by, kind, step)
             };
@@ -604,7 +432,7 @@ impl<'a> SliceEncoder<'a> {
             put_block(&mut recon[p], w, x, y, &out);
             let dc = dequantize(choice.levels.levels[0], step);
             self.grids[p].set(bx, by, kind, choice.levels, dc, choice.coded);
-            blocks.push(choice);
+            blocks[j] = choice;
         }
         let mut cand = Candidate {
             mode,
@@ -625,7 +453,7 @@ impl<'a> SliceEncoder<'a> {
             self.setup.intra,
             &cand,
             &mvds[..count],
-            self.steps,
+            &self.residual,
             mbx,
             mby,
         );
@@ -684,10 +512,7 @@ impl<'a> SliceEncoder<'a> {
         }
         let coded = levels.iter().any(|&l| l != 0);
         if !coded {
-            return BlockChoice {
-                levels: BlockLevels::ZERO,
-                coded: false,
-            };
+            return BlockChoice::NOT_CODED;
         }
         let mut b = BlockLevels {
             levels,
@@ -710,7 +535,6 @@ pub fn decode_slice(
     rows: &mut [PlaneRows<'_>],
 ) -> Result<SliceOutput> {
     let g = Geometry::new(setup.params, slice);
-    let steps = plane_steps(setup.qp);
     let residual = Residual::new(setup.params, setup.qp);
     let mut grids = g.grids();
     let mut state = MbState::new(g.mw * g.mb_rows);
@@ -718,7 +542,7 @@ pub fn decode_slice(
     let mut r = RangeDecoder::new(data);
     let mut blocks = vec![BlockInfo::default(); g.mw * 2 * g.mb_rows * 2];
     let mut pred: Vec<Vec<u8>> = vec![Vec::new(); g.planes];
-    let mut recon: Vec<Vec<u8>> = vec![Vec::new(); g.planes];
+    let mut recon: MbSamples = [[0; 256]; 3];
     let intra_frame = setup.intra;
     let (pw, ph) = g.sizes[0];
     let (mut intra_mbs, mut split_mbs) = (0, 0);
@@ -780,7 +604,7 @@ pub fn decode_slice(
             }
             let kind = if intra { KIND_INTRA } else { KIND_INTER };
             let mut coded_luma = [false; 4];
-            for (j, (p, bx, by)) in g.blocks(mbx, mby).into_iter().enumerate() {
+            for (j, (p, bx, by)) in g.blocks(mbx, mby).as_slice().iter().copied().enumerate() {
                 let chroma = p > 0;
                 let grid = &mut grids[p];
                 let mut levels = BlockLevels::ZERO;
@@ -794,7 +618,7 @@ pub fn decode_slice(
                             &mut r,
                             models.plane_models(chroma, intra),
                             &n,
-                            steps[chroma as usize],
+                            residual.step(chroma),
                         )
                         .ok_or_else(|| damaged(format!("macroblock ({mbx}, {gy}): bad block")))?;
                     }
@@ -806,9 +630,8 @@ pub fn decode_slice(
                 if coded {
                     reconstruct_block(&levels.levels, &residual, chroma, &pr, &mut out);
                 }
-                recon[p].resize(w * h, 0);
                 put_block(&mut recon[p], w, x, y, &out);
-                let dc = dequantize(levels.levels[0], steps[chroma as usize]);
+                let dc = dequantize(levels.levels[0], residual.step(chroma));
                 grid.set(bx, by, kind, levels, dc, coded);
                 if j < 4 {
                     coded_luma[j] = coded;

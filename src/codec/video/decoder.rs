@@ -1,0 +1,293 @@
+//! The video decoder: a quanta video stream in, frames out, damage concealed.
+//!
+//! In: the stream's packets ([`VideoStreamDecoder`] reads them from the container) or frame
+//! payloads one at a time ([`VideoDecoder`]). Out: the decoded frames, bit-exact with the
+//! encoder's reconstruction; a damaged or lost packet is reported and replaced by the last
+//! good frame, and inter frames after it are concealed the same way until the next
+//! keyframe, at most [`Limits::max_concealed_seconds`] of stand-ins for one gap.
+
+use std::io::Read;
+
+use super::frame::{
+    blank_planes, crop_frame, make_reference, run_slices, slice_rows, thread_count, FrameSetup,
+    Reference,
+};
+use super::params::VideoParams;
+use super::qp::MAX_QP;
+use super::slice::decode_slice;
+use crate::container::{ContainerReader, MediaKind, ReadEvent};
+use crate::error::{Error, Limits, Result};
+use crate::media::y4m::YuvFrame;
+use crate::transform::TransformId;
+
+/// Frame payload: type, quantizer index, frame number, slice count, then each slice's
+/// length and bytes.
+const FRAME_HEADER_BYTES: usize = 8;
+
+/// The video decoder proper: payloads in, frames out.
+pub struct VideoDecoder {
+    params: VideoParams,
+    threads: usize,
+    reference: Option<Reference>,
+    last: Option<YuvFrame>,
+    waiting_for_key: bool,
+}
+
+impl VideoDecoder {
+    /// A decoder for a stream with these parameters.
+    pub fn new(params: VideoParams, threads: usize) -> VideoDecoder {
+        VideoDecoder {
+            params,
+            threads: thread_count(threads),
+            reference: None,
+            last: None,
+            waiting_for_key: false,
+        }
+    }
+
+    /// The stream parameters.
+    pub fn params(&self) -> &VideoParams {
+        &self.params
+    }
+
+    /// True while inter frames are being concealed until the next keyframe.
+    pub fn waiting_for_key(&self) -> bool {
+        self.waiting_for_key
+    }
+
+    /// Decodes one frame payload. On an error the caller should [`VideoDecoder::conceal`].
+    pub fn decode(&mut self, payload: &[u8]) -> Result<YuvFrame> {
+        let params = &self.params;
+        if payload.len() < FRAME_HEADER_BYTES {
+            return Err(Error::invalid(format!(
+                "frame payload of {} bytes, at least {FRAME_HEADER_BYTES} expected",
+                payload.len()
+            )));
+        }
+        let key = match payload[0] {
+            0 => false,
+            1 => true,
+            t => return Err(Error::invalid(format!("frame type {t}, expected 0 or 1"))),
+        };
+        let qp = payload[1];
+        if qp > MAX_QP {
+            return Err(Error::invalid(format!(
+                "quantizer index {qp}, at most {MAX_QP}"
+            )));
+        }
+        let number = u32::from_le_bytes([payload[2], payload[3], payload[4], payload[5]]);
+        let slices = u16::from_le_bytes([payload[6], payload[7]]) as usize;
+        if slices != params.slice_count() {
+            return Err(Error::invalid(format!(
+                "frame {number}: {slices} slices, the header says {}",
+                params.slice_count()
+            )));
+        }
+        if !key && (self.reference.is_none() || self.waiting_for_key) {
+            return Err(Error::invalid(format!(
+                "frame {number}: inter frame without a good reference (waiting for a keyframe)"
+            )));
+        }
+        let mut parts = Vec::with_capacity(slices);
+        let mut at = FRAME_HEADER_BYTES;
+        for s in 0..slices {
+            let len = payload
+                .get(at..at + 4)
+                .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
+                .ok_or_else(|| {
+                    Error::invalid(format!("frame {number}: slice {s} length missing"))
+                })?;
+            let data = payload.get(at + 4..at + 4 + len).ok_or_else(|| {
+                Error::invalid(format!(
+                    "frame {number}: slice {s} is {len} bytes, past the payload"
+                ))
+            })?;
+            parts.push(data);
+            at += 4 + len;
+        }
+        let setup = FrameSetup {
+            params,
+            intra: key,
+            qp,
+            reference: if key { None } else { self.reference.as_ref() },
+            lookahead: &[],
+        };
+        let mut recon = blank_planes(params);
+        let results = {
+            let rows = slice_rows(params, &mut recon);
+            run_slices(rows, self.threads, |s, r| {
+                decode_slice(&setup, s, parts[s], r)
+            })?
+        };
+        let outputs = results
+            .into_iter()
+            .collect::<Result<Vec<_>>>()
+            .map_err(|e| Error::invalid(format!("frame {number}: {e}")))?;
+        let reference = make_reference(params, recon, &outputs, qp, None);
+        let frame = crop_frame(params, &reference.planes);
+        self.reference = Some(reference);
+        self.last = Some(frame.clone());
+        self.waiting_for_key = false;
+        Ok(frame)
+    }
+
+    /// A stand-in for a lost frame: the last good frame (mid-grey before any), and inter
+    /// frames are concealed too until the next keyframe.
+    pub fn conceal(&mut self) -> YuvFrame {
+        self.waiting_for_key = true;
+        match &self.last {
+            Some(f) => f.clone(),
+            None => YuvFrame::filled(
+                self.params.width as usize,
+                self.params.height as usize,
+                self.params.chroma,
+                128,
+            ),
+        }
+    }
+}
+
+/// Frames a second of stream time counts as at most, for [`Limits::max_concealed_seconds`].
+pub const MAX_CONCEALED_FPS: u64 = 300;
+
+/// One frame out of [`VideoStreamDecoder`].
+#[derive(Debug, Clone)]
+pub struct DecodedFrame {
+    pub frame: YuvFrame,
+    /// The frame is a stand-in for a lost or undecodable one.
+    pub concealed: bool,
+    /// What went wrong, when concealed.
+    pub problem: Option<String>,
+}
+
+/// Reads a video stream and yields its frames, concealing damage.
+pub struct VideoStreamDecoder<R: Read> {
+    reader: ContainerReader<R>,
+    decoder: VideoDecoder,
+    /// Concealed frames still to emit for lost packets, with the reason.
+    pending_lost: u64,
+    /// Most stand-ins for one gap: [`Limits::max_concealed_seconds`] of frames.
+    max_run: u64,
+    pending_reason: String,
+    damage: Vec<String>,
+    truncated: bool,
+}
+
+impl<R: Read> VideoStreamDecoder<R> {
+    /// Reads the stream header; fails unless it is a video stream.
+    pub fn new(input: R, limits: Limits, threads: usize) -> Result<Self> {
+        let reader = ContainerReader::new(input, limits)?;
+        let header = reader.header();
+        if header.media != MediaKind::Video {
+            return Err(Error::Unsupported(format!(
+                "the stream holds {}, not video",
+                header.media.name()
+            )));
+        }
+        let transform = TransformId::from_u8(header.transform)?;
+        let params = VideoParams {
+            transform,
+            ..VideoParams::from_bytes(&header.params, &limits)?
+        };
+        let seconds = limits.max_concealed_seconds as u64;
+        let frames = (seconds as f64 / params.frame_seconds()).ceil();
+        let max_run = (frames.min((seconds * MAX_CONCEALED_FPS) as f64) as u64).max(1);
+        Ok(VideoStreamDecoder {
+            reader,
+            max_run,
+            decoder: VideoDecoder::new(params, threads),
+            pending_lost: 0,
+            pending_reason: String::new(),
+            damage: Vec::new(),
+            truncated: false,
+        })
+    }
+
+    /// The stream parameters.
+    pub fn params(&self) -> &VideoParams {
+        self.decoder.params()
+    }
+
+    /// Most stand-in frames the decoder emits for one gap in the packet sequence.
+    pub fn max_concealed_run(&self) -> u64 {
+        self.max_run
+    }
+
+    /// Damage reports so far.
+    pub fn damage(&self) -> &[String] {
+        &self.damage
+    }
+
+    /// True when the stream ended with its end-of-stream packet.
+    pub fn is_complete(&self) -> bool {
+        self.reader.is_complete()
+    }
+
+    /// The frame count from the end-of-stream packet, once read.
+    pub fn frame_count(&self) -> Option<u64> {
+        self.reader
+            .end_payload()
+            .and_then(|p| p.get(..8))
+            .map(|b| u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]))
+    }
+
+    /// The next frame, or `Ok(None)` at the end of the stream.
+    pub fn next_frame(&mut self) -> Result<Option<DecodedFrame>> {
+        loop {
+            if self.pending_lost > 0 {
+                self.pending_lost -= 1;
+                return Ok(Some(DecodedFrame {
+                    frame: self.decoder.conceal(),
+                    concealed: true,
+                    problem: Some(self.pending_reason.clone()),
+                }));
+            }
+            let Some(event) = self.reader.next_event()? else {
+                return Ok(None);
+            };
+            match event {
+                ReadEvent::Packet(packet) => {
+                    if !packet.keyframe && self.decoder.waiting_for_key() {
+                        return Ok(Some(DecodedFrame {
+                            frame: self.decoder.conceal(),
+                            concealed: true,
+                            problem: Some(format!(
+                                "packet {}: inter frame after damage, concealed until the next keyframe",
+                                packet.sequence
+                            )),
+                        }));
+                    }
+                    return Ok(Some(match self.decoder.decode(&packet.payload) {
+                        Ok(frame) => DecodedFrame {
+                            frame,
+                            concealed: false,
+                            problem: None,
+                        },
+                        Err(e) => {
+                            let text = format!("packet {}: {e}", packet.sequence);
+                            self.damage.push(text.clone());
+                            DecodedFrame {
+                                frame: self.decoder.conceal(),
+                                concealed: true,
+                                problem: Some(text),
+                            }
+                        }
+                    }));
+                }
+                ReadEvent::Damaged(d) => {
+                    self.damage.push(d.to_string());
+                    if d.is_truncation() {
+                        self.truncated = true;
+                    }
+                    let lost = d.lost_sequences.end.saturating_sub(d.lost_sequences.start) as u64;
+                    if lost > 0 {
+                        // A forged gap must not turn into an endless run of stand-ins.
+                        self.pending_lost = lost.min(self.max_run);
+                        self.pending_reason = d.to_string();
+                    }
+                    self.decoder.waiting_for_key = true;
+                }
+            }
+        }
+    }
+}

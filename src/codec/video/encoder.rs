@@ -1,0 +1,435 @@
+//! The video encoder: Y4M frames in, a quanta video stream out (a header, one packet per
+//! frame, a closing packet).
+//!
+//! In: frames (padded here to whole macroblocks), either one at a time
+//! ([`VideoEncoder::encode_frame`]) or pulled from a source with the lookahead on its own
+//! thread ([`VideoEncoder::encode_stream`]). Out: per frame a packet and its statistics,
+//! and the reconstruction the decoder will output. Each frame is a keyframe (first frame,
+//! every `keyint` frames, scene cuts) or an inter frame predicted from the previous
+//! reconstruction; the rate control picks its quantizer index, the slices are coded in
+//! parallel ([`super::slice::SliceEncoder`]) and the deblocked reconstruction becomes the
+//! next reference.
+
+use std::io::Write;
+
+use super::frame::{
+    blank_planes, crop_frame, make_reference, run_slices, slice_rows, thread_count, FrameSetup,
+    Reference,
+};
+use super::lookahead::{AnalysedFrame, Analyser};
+use super::motion::Mv;
+use super::params::{self, VideoParams};
+use super::rate::{self, RateControl};
+use super::slice::SliceEncoder;
+use super::tuning::Tuning;
+use crate::container::{ContainerWriter, MediaKind, StreamHeader};
+use crate::error::{Error, Limits, Result};
+use crate::media::y4m::{Y4mHeader, YuvFrame};
+use crate::signal::Plane;
+use crate::transform::TransformId;
+
+/// Everything the video encoder can be asked to do.
+#[derive(Debug, Clone)]
+pub struct VideoEncoderConfig {
+    /// 0..=100, used when `bitrate_kbps` is `None`.
+    pub quality: u8,
+    /// Average bitrate in kbit/s.
+    pub bitrate_kbps: Option<u32>,
+    /// Largest distance between keyframes (0 = only the first frame and scene cuts).
+    pub keyint: u32,
+    /// Make a frame a keyframe when the lookahead finds that motion compensation barely
+    /// helps it (or, failing that, when most of its macroblocks chose intra).
+    pub scene_cut: bool,
+    /// Frames the lookahead may run ahead of coding in [`VideoEncoder::encode_stream`]
+    /// (0 = analyse each frame just before coding it, on the coding thread). Output bytes
+    /// do not depend on it.
+    pub lookahead: usize,
+    /// In-loop deblocking.
+    pub deblock: bool,
+    /// Worker threads (0 = one per core). Output bytes do not depend on it.
+    pub threads: usize,
+    /// Keyframes are coded this many quantizer indices finer than inter frames (6 indices
+    /// halve the step): every later frame of the group predicts from the keyframe.
+    pub key_qp_offset: u8,
+    /// Macroblock rows per slice (0 = chosen from the picture height).
+    pub slice_rows: u16,
+    /// The residual block transform (any member of the family; the exact DCT by default).
+    pub transform: TransformId,
+    pub tuning: Tuning,
+}
+
+impl Default for VideoEncoderConfig {
+    fn default() -> Self {
+        VideoEncoderConfig {
+            quality: 60,
+            bitrate_kbps: None,
+            keyint: 250,
+            scene_cut: true,
+            lookahead: 4,
+            deblock: true,
+            threads: 0,
+            key_qp_offset: rate::KEY_QP_OFFSET,
+            slice_rows: 0,
+            transform: TransformId::Dct,
+            tuning: Tuning::default(),
+        }
+    }
+}
+
+impl VideoEncoderConfig {
+    /// Checks the settings.
+    pub fn validate(&self) -> Result<()> {
+        if self.quality > 100 {
+            return Err(Error::InvalidArgument(format!(
+                "quality {} is not in 0..100",
+                self.quality
+            )));
+        }
+        if self.bitrate_kbps == Some(0) {
+            return Err(Error::InvalidArgument("bitrate 0 kbit/s".into()));
+        }
+        if self.key_qp_offset > 24 {
+            return Err(Error::InvalidArgument(format!(
+                "keyframe quantizer offset {} is not in 0..24",
+                self.key_qp_offset
+            )));
+        }
+        if self.lookahead > MAX_LOOKAHEAD {
+            return Err(Error::InvalidArgument(format!(
+                "lookahead {} is not in 0..{MAX_LOOKAHEAD}",
+                self.lookahead
+            )));
+        }
+        if !(1..=256).contains(&self.tuning.search_range) {
+            return Err(Error::InvalidArgument(format!(
+                "search range {} is not in 1..256",
+                self.tuning.search_range
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// Most frames the lookahead may hold ahead of coding.
+pub const MAX_LOOKAHEAD: usize = 16;
+
+/// Statistics of one coded frame.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FrameStats {
+    pub keyframe: bool,
+    pub qp: u8,
+    pub bytes: usize,
+    pub intra_mbs: usize,
+    /// Macroblocks split into four 8×8 quarters with their own vectors.
+    pub split_mbs: usize,
+}
+
+/// What an encode produced.
+#[derive(Debug, Clone)]
+pub struct VideoSummary {
+    pub params: VideoParams,
+    pub frames: u64,
+    pub keyframes: u64,
+    /// Bytes written, container included.
+    pub bytes: u64,
+}
+
+/// A padded copy of a frame.
+fn pad_frame(params: &VideoParams, frame: &YuvFrame) -> Result<Vec<Plane>> {
+    let chroma = params.chroma;
+    let (w, h) = (params.width as usize, params.height as usize);
+    if frame.planes.len() != chroma.plane_count() {
+        return Err(Error::InvalidArgument(format!(
+            "frame has {} planes, a {} video needs {}",
+            frame.planes.len(),
+            chroma.tag(),
+            chroma.plane_count()
+        )));
+    }
+    let mut out = Vec::with_capacity(frame.planes.len());
+    for (p, plane) in frame.planes.iter().enumerate() {
+        let expected = chroma.plane_size(p, w, h);
+        if (plane.width, plane.height) != expected || plane.data.len() != plane.width * plane.height
+        {
+            return Err(Error::InvalidArgument(format!(
+                "frame plane {p} is {}x{}, expected {}x{}",
+                plane.width, plane.height, expected.0, expected.1
+            )));
+        }
+        let (pw, ph) = params.padded_plane(p);
+        out.push(plane.padded(pw, ph));
+    }
+    Ok(out)
+}
+
+/// Streaming video encoder: a header at creation, one packet per frame, a closing packet.
+pub struct VideoEncoder<W: Write> {
+    writer: ContainerWriter<W>,
+    params: VideoParams,
+    config: VideoEncoderConfig,
+    threads: usize,
+    reference: Option<Reference>,
+    /// The lookahead's state (moved to the lookahead thread during
+    /// [`VideoEncoder::encode_stream`] and back).
+    analyser: Analyser,
+    rate: RateControl,
+    frames: u64,
+    keyframes: u64,
+    since_key: u32,
+    reconstruction: Option<YuvFrame>,
+}
+
+impl<W: Write> VideoEncoder<W> {
+    /// Writes the stream header for a Y4M source.
+    pub fn new(out: W, source: &Y4mHeader, config: &VideoEncoderConfig) -> Result<Self> {
+        config.validate()?;
+        Limits::default().check_dimensions(source.width, source.height)?;
+        let mut params = VideoParams::from_y4m(source);
+        params.keyint = config.keyint;
+        params.quality = if config.bitrate_kbps.is_some() {
+            0
+        } else {
+            config.quality
+        };
+        params.bitrate_kbps = config.bitrate_kbps.unwrap_or(0);
+        params.transform = config.transform;
+        params.flags = if config.deblock {
+            params::FLAG_DEBLOCK
+        } else {
+            0
+        };
+        let (_, mh) = params.mb_grid();
+        params.slice_rows = if config.slice_rows > 0 {
+            config.slice_rows.min(mh as u16).max(1)
+        } else {
+            // About six rows per slice, an even count for two workers.
+            let mut slices = (mh / 6).clamp(1, 8);
+            if slices > 1 && slices % 2 == 1 {
+                slices += 1;
+            }
+            mh.div_ceil(slices) as u16
+        };
+        let header = StreamHeader::new(
+            MediaKind::Video,
+            params.transform.to_u8(),
+            params.to_bytes(),
+        );
+        let writer = ContainerWriter::new(out, &header)?;
+        let rate = match config.bitrate_kbps {
+            Some(kbps) => RateControl::bitrate(kbps, params.frame_seconds(), config.key_qp_offset),
+            None => RateControl::constant_quality(config.quality, config.key_qp_offset),
+        };
+        let analyser = Analyser::new(&params);
+        Ok(VideoEncoder {
+            writer,
+            params,
+            config: config.clone(),
+            threads: thread_count(config.threads),
+            reference: None,
+            analyser,
+            rate,
+            frames: 0,
+            keyframes: 0,
+            since_key: 0,
+            reconstruction: None,
+        })
+    }
+
+    /// The stream parameters.
+    pub fn params(&self) -> &VideoParams {
+        &self.params
+    }
+
+    /// The decoder's output for the last frame coded.
+    pub fn reconstruction(&self) -> Option<&YuvFrame> {
+        self.reconstruction.as_ref()
+    }
+
+    /// Codes one frame into a packet, analysing it first on this thread.
+    pub fn encode_frame(&mut self, frame: &YuvFrame) -> Result<FrameStats> {
+        let planes = pad_frame(&self.params, frame)
+            .map_err(|e| Error::InvalidArgument(format!("frame {}: {e}", self.frames)))?;
+        let analysed = self.analyser.analyse(planes);
+        self.encode_analysed(analysed)
+    }
+
+    /// Codes every frame `next_frame` gives until it gives `None`, with the lookahead on
+    /// its own thread up to `config.lookahead` frames ahead of coding (inline when 0). An
+    /// error on either side stops both; no thread outlives the call.
+    pub fn encode_stream<F>(&mut self, mut next_frame: F) -> Result<()>
+    where
+        F: FnMut() -> Result<Option<YuvFrame>> + Send,
+    {
+        let depth = self.config.lookahead;
+        if depth == 0 {
+            while let Some(frame) = next_frame()? {
+                self.encode_frame(&frame)?;
+            }
+            return Ok(());
+        }
+        // The coder needs `self` while the lookahead thread owns the analyser.
+        let mut analyser = std::mem::replace(&mut self.analyser, Analyser::new(&self.params));
+        let params = self.params.clone();
+        let first = self.frames;
+        let (send, receive) = crossbeam_channel::bounded::<Result<AnalysedFrame>>(depth);
+        std::thread::scope(|scope| {
+            let lookahead = scope.spawn(move || {
+                let mut number = first;
+                loop {
+                    let item = match next_frame() {
+                        Ok(Some(frame)) => pad_frame(&params, &frame)
+                            .map_err(|e| Error::InvalidArgument(format!("frame {number}: {e}")))
+                            .map(|planes| analyser.analyse(planes)),
+                        Ok(None) => break,
+                        Err(e) => Err(e),
+                    };
+                    let failed = item.is_err();
+                    // A closed channel means the coder stopped: so do we.
+                    if send.send(item).is_err() || failed {
+                        break;
+                    }
+                    number += 1;
+                }
+                analyser
+            });
+            let mut coded = Ok(());
+            for item in receive.iter() {
+                if let Err(e) = item.and_then(|frame| self.encode_analysed(frame)) {
+                    coded = Err(e);
+                    break;
+                }
+            }
+            drop(receive);
+            match lookahead.join() {
+                Ok(analyser) => {
+                    self.analyser = analyser;
+                    coded
+                }
+                Err(_) => Err(Error::InvalidArgument(
+                    "the video lookahead thread panicked".into(),
+                )),
+            }
+        })
+    }
+
+    /// Codes one analysed frame (from [`Analyser::analyse`], in order) into a
+    /// packet.
+    pub fn encode_analysed(&mut self, frame: AnalysedFrame) -> Result<FrameStats> {
+        let AnalysedFrame {
+            planes: src,
+            analysis,
+        } = frame;
+        let mut key = self.reference.is_none()
+            || (self.config.keyint > 0 && self.since_key >= self.config.keyint)
+            || (self.config.scene_cut && analysis.is_scene_cut());
+        let mut qp = self.rate.next_qp(key);
+        let mut coded = self.code(&src, key, qp, &analysis.mvs)?;
+        let total_mbs = {
+            let (w, h) = self.params.mb_grid();
+            w * h
+        };
+        if !key && self.config.scene_cut && coded.1.intra_mbs * 10 > total_mbs * 6 {
+            key = true;
+            qp = self.rate.next_qp(true);
+            coded = self.code(&src, key, qp, &analysis.mvs)?;
+        }
+        if self.rate.is_bitrate() {
+            let target = self.rate.target_bits(key);
+            let bits = packet_bits(coded.0.len());
+            if (bits - target).abs() > 0.3 * target {
+                let retry = self.rate.retry_qp(key, qp, bits, target);
+                if retry != qp {
+                    qp = retry;
+                    coded = self.code(&src, key, qp, &analysis.mvs)?;
+                }
+            }
+        }
+        let (payload, reference) = coded;
+        self.writer.write_packet(key, &payload)?;
+        self.rate.update(key, qp, packet_bits(payload.len()));
+        self.reconstruction = Some(crop_frame(&self.params, &reference.reference.planes));
+        let stats = FrameStats {
+            keyframe: key,
+            qp,
+            bytes: payload.len(),
+            intra_mbs: reference.intra_mbs,
+            split_mbs: reference.split_mbs,
+        };
+        self.reference = Some(reference.reference);
+        self.frames += 1;
+        if key {
+            self.keyframes += 1;
+            self.since_key = 1;
+        } else {
+            self.since_key += 1;
+        }
+        Ok(stats)
+    }
+
+    /// Codes a frame as asked: its payload and its reconstruction (deblocked).
+    fn code(&self, src: &[Plane], key: bool, qp: u8, lookahead: &[Mv]) -> Result<(Vec<u8>, Coded)> {
+        let params = &self.params;
+        let setup = FrameSetup {
+            params,
+            intra: key,
+            qp,
+            reference: if key { None } else { self.reference.as_ref() },
+            lookahead,
+        };
+        let mut recon = blank_planes(params);
+        let tuning = self.config.tuning;
+        let outputs = {
+            let rows = slice_rows(params, &mut recon);
+            run_slices(rows, self.threads, |s, r| {
+                SliceEncoder::new(&setup, src, s, tuning).encode(r)
+            })?
+        };
+        let mut payload = Vec::new();
+        payload.push(key as u8);
+        payload.push(qp);
+        payload.extend_from_slice(&(self.frames as u32).to_le_bytes());
+        payload.extend_from_slice(&(outputs.len() as u16).to_le_bytes());
+        for o in &outputs {
+            payload.extend_from_slice(&(o.bytes.len() as u32).to_le_bytes());
+            payload.extend_from_slice(&o.bytes);
+        }
+        let intra_mbs = outputs.iter().map(|o| o.intra_mbs).sum();
+        let split_mbs = outputs.iter().map(|o| o.split_mbs).sum();
+        let reference = make_reference(params, recon, &outputs, qp, Some(self.threads));
+        Ok((
+            payload,
+            Coded {
+                reference,
+                intra_mbs,
+                split_mbs,
+            },
+        ))
+    }
+
+    /// Writes the end-of-stream packet (the frame count, u64) and returns the output.
+    pub fn finish(self) -> Result<(W, VideoSummary)> {
+        let bytes_before = self.writer.bytes_written();
+        let out = self.writer.finish(&self.frames.to_le_bytes())?;
+        Ok((
+            out,
+            VideoSummary {
+                params: self.params,
+                frames: self.frames,
+                keyframes: self.keyframes,
+                bytes: bytes_before + 8 + crate::container::PACKET_OVERHEAD_BYTES as u64,
+            },
+        ))
+    }
+}
+
+/// A frame coded as asked: its deblocked reconstruction, the next reference, and counts.
+struct Coded {
+    reference: Reference,
+    intra_mbs: usize,
+    split_mbs: usize,
+}
+
+/// Bits a frame takes in the stream: its payload plus the container's packet overhead.
+fn packet_bits(payload_bytes: usize) -> f64 {
+    (payload_bytes + crate::container::PACKET_OVERHEAD_BYTES) as f64 * 8.0
+}

@@ -1,0 +1,190 @@
+//! A video frame as its slices see it, shared by the encoder and the decoder.
+//!
+//! In: the stream parameters, the frame's type and quantizer index, the reference it predicts
+//! from, and padded planes to reconstruct into. Out: the planes cut into the writable rows
+//! of each slice ([`PlaneRows`]), the slices run on scoped worker threads in slice order,
+//! and, from the slices' results ([`SliceOutput`]), the deblocked reconstruction as the
+//! next [`Reference`] and its visible (cropped) part.
+
+use super::loopfilter::{self, BlockInfo};
+use super::motion::{Mv, QuarterGrid};
+use super::params::{VideoParams, FLAG_DEBLOCK};
+use crate::error::{Error, Result};
+use crate::media::y4m::YuvFrame;
+use crate::signal::Plane;
+
+/// A reconstructed frame ready to predict from.
+pub struct Reference {
+    /// Padded planes after the loop filter.
+    pub planes: Vec<Plane>,
+    /// Luma at quarter-sample resolution, for the encoder's motion search (the decoder
+    /// predicts block by block from `planes` instead and leaves it `None`).
+    pub grid: Option<QuarterGrid>,
+    /// The vector of every macroblock (raster order), for the next frame's search.
+    pub mvs: Vec<Mv>,
+}
+
+/// What every slice of a frame shares.
+pub struct FrameSetup<'a> {
+    pub params: &'a VideoParams,
+    pub intra: bool,
+    pub qp: u8,
+    pub reference: Option<&'a Reference>,
+    /// The lookahead's vector of every macroblock (raster order, whole frame) against the
+    /// previous source frame; empty when there is none (and in the decoder).
+    pub lookahead: &'a [Mv],
+}
+
+/// The rows of one plane that belong to a slice, writable.
+pub struct PlaneRows<'a> {
+    pub width: usize,
+    /// First row in the plane.
+    pub y0: usize,
+    pub data: &'a mut [u8],
+}
+
+/// A slice's results.
+pub struct SliceOutput {
+    pub bytes: Vec<u8>,
+    /// Luma 8×8 blocks of the slice's rows, raster order.
+    pub blocks: Vec<BlockInfo>,
+    /// Vectors of the slice's macroblocks, raster order.
+    pub mvs: Vec<Mv>,
+    /// Macroblocks coded intra.
+    pub intra_mbs: usize,
+    /// Macroblocks split into 8×8 quarters.
+    pub split_mbs: usize,
+}
+
+/// Worker threads to use for a request (0 = one per core).
+pub(super) fn thread_count(requested: usize) -> usize {
+    if requested > 0 {
+        requested
+    } else {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    }
+}
+
+/// Zeroed padded planes of the stream's size, for a frame's slices to reconstruct into.
+pub(super) fn blank_planes(params: &VideoParams) -> Vec<Plane> {
+    (0..params.chroma.plane_count())
+        .map(|p| {
+            let (w, h) = params.padded_plane(p);
+            Plane::filled(w, h, 0)
+        })
+        .collect()
+}
+
+/// The visible part of padded planes.
+pub(super) fn crop_frame(params: &VideoParams, planes: &[Plane]) -> YuvFrame {
+    let (w, h) = (params.width as usize, params.height as usize);
+    YuvFrame {
+        planes: planes
+            .iter()
+            .enumerate()
+            .map(|(p, plane)| {
+                let (pw, ph) = params.chroma.plane_size(p, w, h);
+                plane.cropped(pw, ph)
+            })
+            .collect(),
+    }
+}
+
+/// Splits padded planes into the rows of each slice.
+pub(super) fn slice_rows<'a>(
+    params: &VideoParams,
+    planes: &'a mut [Plane],
+) -> Vec<Vec<PlaneRows<'a>>> {
+    let slices = params.slice_count();
+    let mut out: Vec<Vec<PlaneRows<'a>>> = (0..slices).map(|_| Vec::new()).collect();
+    for (p, plane) in planes.iter_mut().enumerate() {
+        let sy = if p == 0 { 0 } else { params.chroma.shifts().1 };
+        let rows = (16usize >> sy) * params.slice_rows as usize;
+        let width = plane.width;
+        for (s, chunk) in plane.data.chunks_mut(rows * width).enumerate() {
+            if let Some(v) = out.get_mut(s) {
+                v.push(PlaneRows {
+                    width,
+                    y0: s * rows,
+                    data: chunk,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Runs `work` on every slice, on up to `threads` scoped workers; results in slice order.
+/// A worker that panics is reported as an error.
+pub(super) fn run_slices<'a, T: Send, F>(
+    rows: Vec<Vec<PlaneRows<'a>>>,
+    threads: usize,
+    work: F,
+) -> Result<Vec<T>>
+where
+    F: Fn(usize, &mut [PlaneRows<'a>]) -> T + Sync,
+{
+    let n = rows.len();
+    let threads = threads.clamp(1, n.max(1));
+    if threads == 1 {
+        return Ok(rows
+            .into_iter()
+            .enumerate()
+            .map(|(s, mut r)| work(s, &mut r))
+            .collect());
+    }
+    let mut groups: Vec<Vec<(usize, Vec<PlaneRows<'a>>)>> =
+        (0..threads).map(|_| Vec::new()).collect();
+    for (s, r) in rows.into_iter().enumerate() {
+        groups[s % threads].push((s, r));
+    }
+    let work = &work;
+    let mut results: Vec<(usize, T)> = Vec::with_capacity(n);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = groups
+            .into_iter()
+            .map(|group| {
+                scope.spawn(move || {
+                    group
+                        .into_iter()
+                        .map(|(s, mut r)| (s, work(s, &mut r)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        for h in handles {
+            let part = h
+                .join()
+                .map_err(|_| Error::Pipeline("a slice worker panicked".into()))?;
+            results.extend(part);
+        }
+        Ok::<(), Error>(())
+    })?;
+    results.sort_by_key(|(s, _)| *s);
+    Ok(results.into_iter().map(|(_, t)| t).collect())
+}
+
+/// Deblocks reconstructed planes and makes them a reference; `search_grid` (the encoder's)
+/// asks for the quarter-sample grid, interpolated on that many threads.
+pub(super) fn make_reference(
+    params: &VideoParams,
+    mut planes: Vec<Plane>,
+    outputs: &[SliceOutput],
+    qp: u8,
+    search_grid: Option<usize>,
+) -> Reference {
+    let (mw, _) = params.mb_grid();
+    if params.flags & FLAG_DEBLOCK != 0 {
+        let blocks: Vec<_> = outputs
+            .iter()
+            .flat_map(|o| o.blocks.iter().copied())
+            .collect();
+        loopfilter::deblock(&mut planes, &blocks, 2 * mw, params.chroma.shifts(), qp);
+    }
+    let mvs = outputs.iter().flat_map(|o| o.mvs.iter().copied()).collect();
+    Reference {
+        grid: search_grid.map(|threads| QuarterGrid::new(&planes[0], threads)),
+        planes,
+        mvs,
+    }
+}
