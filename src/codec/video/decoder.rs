@@ -31,6 +31,9 @@ pub struct VideoDecoder {
     reference: Option<Reference>,
     last: Option<YuvFrame>,
     waiting_for_key: bool,
+    /// What a frame's planes hold before its slices are decoded into them (0; a test
+    /// decodes with two values and holds the frames equal).
+    fill: u8,
 }
 
 impl VideoDecoder {
@@ -42,6 +45,7 @@ impl VideoDecoder {
             reference: None,
             last: None,
             waiting_for_key: false,
+            fill: 0,
         }
     }
 
@@ -112,7 +116,7 @@ impl VideoDecoder {
             reference: if key { None } else { self.reference.as_ref() },
             lookahead: &[],
         };
-        let mut recon = blank_planes(params);
+        let mut recon = blank_planes(params, self.fill);
         let results = {
             let rows = slice_rows(params, &mut recon);
             run_slices(rows, self.threads, |s, r| {
@@ -288,6 +292,77 @@ impl<R: Read> VideoStreamDecoder<R> {
                     self.decoder.waiting_for_key = true;
                 }
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codec::video::{VideoEncoder, VideoEncoderConfig};
+    use crate::media::y4m::{ChromaFormat, Y4mHeader};
+
+    /// A moving texture with a bright square, so that frames have intra, inter and skipped
+    /// macroblocks.
+    fn frames(w: usize, h: usize, chroma: ChromaFormat) -> Vec<YuvFrame> {
+        (0..4)
+            .map(|f| {
+                let mut frame = YuvFrame::filled(w, h, chroma, 0);
+                for (p, plane) in frame.planes.iter_mut().enumerate() {
+                    for y in 0..plane.height {
+                        for x in 0..plane.width {
+                            let (gx, gy) = ((x + 2 * f) as f64, (y + f) as f64);
+                            let v = 128.0 + 60.0 * (gx * 0.3).sin() * (gy * 0.2).cos();
+                            let square = (x + 3 * f) % plane.width < 6 && y % 16 < 6;
+                            plane.data[y * plane.width + x] =
+                                if square { 220 - 30 * p as u8 } else { v as u8 };
+                        }
+                    }
+                }
+                frame
+            })
+            .collect()
+    }
+
+    /// Every sample a frame reports is written by the decoder: two decoders whose frame
+    /// planes start filled with 0 and with 255 give the same frames, for odd sizes and
+    /// every chroma layout.
+    #[test]
+    fn every_sample_of_a_frame_is_written() {
+        let cases = [
+            (37, 21, ChromaFormat::Yuv422),
+            (50, 30, ChromaFormat::Yuv420Mpeg2),
+            (24, 40, ChromaFormat::Yuv444),
+            (33, 17, ChromaFormat::Mono),
+        ];
+        for (w, h, chroma) in cases {
+            let header = Y4mHeader::new(w as u32, h as u32, chroma, (30, 1));
+            let config = VideoEncoderConfig {
+                threads: 1,
+                ..VideoEncoderConfig::default()
+            };
+            let mut encoder = VideoEncoder::new(Vec::new(), &header, &config).unwrap();
+            for frame in frames(w, h, chroma) {
+                encoder.encode_frame(&frame).unwrap();
+            }
+            let stream = encoder.finish().unwrap().0;
+            let mut zeros =
+                VideoStreamDecoder::new(stream.as_slice(), Limits::default(), 1).unwrap();
+            let mut ones =
+                VideoStreamDecoder::new(stream.as_slice(), Limits::default(), 1).unwrap();
+            ones.decoder.fill = 255;
+            let mut count = 0;
+            while let Some(a) = zeros.next_frame().unwrap() {
+                let b = ones
+                    .next_frame()
+                    .unwrap()
+                    .expect("the same number of frames");
+                assert!(!a.concealed && !b.concealed);
+                assert_eq!(a.frame, b.frame, "{w}x{h} {chroma:?} frame {count}");
+                count += 1;
+            }
+            assert!(ones.next_frame().unwrap().is_none());
+            assert_eq!(count, 4, "{chroma:?}");
         }
     }
 }

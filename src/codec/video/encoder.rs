@@ -376,7 +376,7 @@ impl<W: Write> VideoEncoder<W> {
             reference: if key { None } else { self.reference.as_ref() },
             lookahead,
         };
-        let mut recon = blank_planes(params);
+        let mut recon = blank_planes(params, 0);
         let tuning = self.config.tuning;
         let outputs = {
             let rows = slice_rows(params, &mut recon);

@@ -65,12 +65,13 @@ pub(super) fn thread_count(requested: usize) -> usize {
     }
 }
 
-/// Zeroed padded planes of the stream's size, for a frame's slices to reconstruct into.
-pub(super) fn blank_planes(params: &VideoParams) -> Vec<Plane> {
+/// Padded planes of the stream's size filled with `fill`, for a frame's slices to
+/// reconstruct into (every sample is overwritten: the frame does not depend on `fill`).
+pub(super) fn blank_planes(params: &VideoParams, fill: u8) -> Vec<Plane> {
     (0..params.chroma.plane_count())
         .map(|p| {
             let (w, h) = params.padded_plane(p);
-            Plane::filled(w, h, 0)
+            Plane::filled(w, h, fill)
         })
         .collect()
 }
