@@ -576,3 +576,66 @@ fn forged_frame_numbers_and_lengths_are_reported_not_filled() {
     let energy = resumed.iter().map(|v| v * v).sum::<f32>() / resumed.len() as f32;
     assert!(energy > 1e-3, "energy after the resume {energy}");
 }
+
+#[test]
+fn the_concealment_limit_comes_from_the_decoder_limits() {
+    let rate = 16_000;
+    let input = music(rate, 1, 1.0);
+    let config = AudioEncoderConfig {
+        frames_per_packet: 2,
+        ..AudioEncoderConfig::default()
+    };
+    let mut stream = Vec::new();
+    encode_audio(MemorySource::new(rate, 1, input), &config, &mut stream).unwrap();
+    // Every packet from the third on 47 frames (3 s at 1024 samples a frame) later.
+    let gap = 47u64;
+    let shift = |seq: u32, payload: &mut Vec<u8>| {
+        if seq >= 2 {
+            let first = u64::from_le_bytes(payload[..8].try_into().unwrap());
+            payload[..8].copy_from_slice(&(first + gap).to_le_bytes());
+        }
+    };
+    let shifted = rewritten(&stream, &shift, None);
+    let decode = |max_concealed_seconds: u32| {
+        let options = AudioDecodeOptions {
+            limits: quanta::Limits {
+                max_concealed_seconds,
+                ..quanta::Limits::default()
+            },
+            ..AudioDecodeOptions::default()
+        };
+        let mut samples = 0u64;
+        let report = decode_audio(&shifted[..], &options, |x| {
+            samples += x.len() as u64;
+            Ok(())
+        })
+        .unwrap();
+        (samples, report)
+    };
+    // Under the default limit (600 s) the 3 s gap is filled with silence (up to the
+    // stream's known length, then the later packets follow).
+    let (samples, report) = decode(600);
+    assert!(report.damage.is_empty(), "{:?}", report.damage);
+    assert!(
+        report.concealed_frames >= gap,
+        "{}",
+        report.concealed_frames
+    );
+    // Under a 2 s limit it is reported and not filled: the third packet is skipped, the
+    // decoder resumes at the fourth, and the output keeps the input's length.
+    let (short_samples, report) = decode(2);
+    let damage = &report.damage;
+    assert!(
+        damage
+            .iter()
+            .any(|d| d.contains("jumps") && d.contains("2 s")),
+        "{damage:?}"
+    );
+    assert!(damage.iter().any(|d| d.contains("resumes")), "{damage:?}");
+    assert!(report.concealed_frames < gap, "{}", report.concealed_frames);
+    assert_eq!(short_samples, rate as u64);
+    assert!(
+        samples > short_samples + 10 * 1024,
+        "{samples} {short_samples}"
+    );
+}
