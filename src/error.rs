@@ -85,9 +85,10 @@ pub struct Limits {
     pub max_channels: u16,
     /// Largest audio sample rate, in Hz.
     pub max_sample_rate: u32,
-    /// Longest run of lost video frames a decoder fills with stand-ins, in seconds of the
-    /// stream's time (and never more than 300 frames a second of it), so that a forged gap
-    /// in the packet numbers cannot talk it into hours of made-up output.
+    /// Longest run of lost frames a decoder fills with stand-ins (video) or silence
+    /// (audio), in seconds of the stream's time (for video never more than 300 frames a
+    /// second of it), so that a forged gap in the packet numbers or a forged stream length
+    /// cannot talk it into hours of made-up output; a longer gap is reported as damage.
     pub max_concealed_seconds: u32,
 }
 

@@ -1,6 +1,7 @@
 //! Every transform member through the image codec: streams decode to the encoder's
 //! reconstruction, and the integer and multiplierless members' decoded pixels match golden
-//! hashes, so they decode bit-exactly on any machine and thread count.
+//! hashes, so they decode bit-exactly on any machine and thread count; the same for the
+//! video codec, and for the lossy audio codec on a slice of a bundled sample.
 
 mod common;
 
@@ -155,4 +156,64 @@ fn every_member_codes_video_exactly_and_matches_its_golden_hash() {
         }
         crc.finalize()
     });
+}
+
+/// CRC32 of the decoded samples (`f32` bits, little-endian) of the first second of
+/// samples/music_goin_march_3s.flac coded by the lossy audio codec at its defaults (96 kbit/s,
+/// perceptual tune, block switching), and of the stream itself. Regenerate only for a
+/// deliberate change of the audio encoder's decisions or of the decoder (and say so in the
+/// commit). The encoder's forward MDCT uses rustfft, which picks AVX, SSE or scalar code at
+/// run time (docs/FORMAT.md, "Determinism"): on a CPU whose path rounds differently the stream
+/// may differ in a few levels, which the stream hash then names as the cause.
+const AUDIO_GOLDEN_STREAM: u32 = 0x00f48ea0;
+const AUDIO_GOLDEN_SAMPLES: u32 = 0x89a9fa21;
+
+#[test]
+fn lossy_audio_decodes_to_its_golden_hash() {
+    use quanta::codec::audio::{
+        decode_audio, encode_audio, AudioDecodeOptions, AudioEncoderConfig,
+    };
+    use quanta::media::audio::{read_audio_file, MemorySource};
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/music_goin_march_3s.flac");
+    let (rate, channels, samples) = read_audio_file(&path).unwrap();
+    let slice = samples[..rate as usize * channels].to_vec();
+    for threads in [1, 2] {
+        let config = AudioEncoderConfig {
+            threads,
+            ..AudioEncoderConfig::default()
+        };
+        let mut stream = Vec::new();
+        let outcome = encode_audio(
+            MemorySource::new(rate, channels, slice.clone()),
+            &config,
+            &mut stream,
+        )
+        .unwrap();
+        // The slice holds attacks, so the short-block paths are covered too.
+        assert!(outcome.short_frames > 0, "{}", outcome.short_frames);
+        let mut crc = crc32fast::Hasher::new();
+        let mut count = 0;
+        let options = AudioDecodeOptions {
+            threads,
+            ..AudioDecodeOptions::default()
+        };
+        decode_audio(&stream[..], &options, |s| {
+            count += s.len();
+            for v in s {
+                crc.update(&v.to_bits().to_le_bytes());
+            }
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(count, slice.len());
+        let hashes = (crc32fast::hash(&stream), crc.finalize());
+        assert_eq!(
+            hashes,
+            (AUDIO_GOLDEN_STREAM, AUDIO_GOLDEN_SAMPLES),
+            "threads {threads}: (stream, samples) hashes now {:#010x}, {:#010x}",
+            hashes.0,
+            hashes.1
+        );
+    }
 }

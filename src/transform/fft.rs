@@ -16,6 +16,25 @@ use std::sync::Arc;
 use rustfft::num_complex::Complex;
 use rustfft::{Fft, FftPlanner};
 
+/// A forward, unnormalised complex FFT of a fixed length in the number type `T`, computed
+/// in place (what [`super::dct4::Dct4`] needs of an FFT).
+pub trait ComplexFft<T> {
+    /// Transforms `data` (exactly the transform's length) in place.
+    fn process(&mut self, data: &mut [Complex<T>]);
+}
+
+impl ComplexFft<f32> for PlannedFft {
+    fn process(&mut self, data: &mut [Complex<f32>]) {
+        PlannedFft::process(self, data);
+    }
+}
+
+impl ComplexFft<f64> for PlainFft {
+    fn process(&mut self, data: &mut [Complex<f64>]) {
+        PlainFft::process(self, data);
+    }
+}
+
 /// A forward complex FFT of one size, planned once, with its scratch space.
 pub struct PlannedFft {
     fft: Arc<dyn Fft<f32>>,

@@ -49,8 +49,7 @@
 //! roundings. For `N = 1024`: 21 multiplications, 26.25 additions and 3 roundings per
 //! sample, against 15 and 16.5 for the float MDCT (window 2 and 1, one DCT-IV).
 
-use rustfft::num_complex::Complex;
-
+use super::dct4::Dct4;
 use super::fft::PlainFft;
 use super::trig::sin_cos_turns;
 
@@ -132,68 +131,7 @@ impl Lifting {
 
 /// The orthonormal DCT-IV `X[k] = √(2/N) Σ x[n] cos(π/N (n + ½)(k + ½))` of `N` points
 /// in `f64`, by an `N/2`-point complex FFT, bit-reproducible (see the module docs).
-#[derive(Debug, Clone)]
-pub struct Dct4 {
-    n: usize,
-    pre: Vec<Complex<f64>>,
-    post: Vec<Complex<f64>>,
-    buffer: Vec<Complex<f64>>,
-    fft: PlainFft,
-}
-
-impl Dct4 {
-    /// A DCT-IV of `n` points (a power of two, at least 4).
-    pub fn new(n: usize) -> Dct4 {
-        let h = n / 2;
-        let scale = (2.0 / n as f64).sqrt();
-        // Pre-twiddle e^{-iπ(i + ¼)/N}, post-twiddle e^{-iπ i/N}·√(2/N).
-        let pre = (0..h)
-            .map(|i| {
-                let (s, c) = sin_cos_turns(-(4 * i as i64 + 1), 8 * n as i64);
-                Complex::new(c, s)
-            })
-            .collect();
-        let post = (0..h)
-            .map(|i| {
-                let (s, c) = sin_cos_turns(-(i as i64), 2 * n as i64);
-                Complex::new(c * scale, s * scale)
-            })
-            .collect();
-        Dct4 {
-            n,
-            pre,
-            post,
-            buffer: vec![Complex::default(); h],
-            fft: PlainFft::portable(h),
-        }
-    }
-
-    /// The number of points `N`.
-    pub fn len(&self) -> usize {
-        self.n
-    }
-
-    /// True for a zero-point transform.
-    pub fn is_empty(&self) -> bool {
-        self.n == 0
-    }
-
-    /// `output = T input` (`N` values each).
-    pub fn apply(&mut self, input: &[i32], output: &mut [f64]) {
-        let n = self.n;
-        let h = n / 2;
-        for i in 0..h {
-            let v = Complex::new(input[2 * i] as f64, input[n - 1 - 2 * i] as f64);
-            self.buffer[i] = v * self.pre[i];
-        }
-        self.fft.process(&mut self.buffer);
-        for k in 0..h {
-            let y = self.buffer[k] * self.post[k];
-            output[2 * k] = y.re;
-            output[n - 1 - 2 * k] = -y.im;
-        }
-    }
-}
+pub type PortableDct4 = Dct4<f64, PlainFft>;
 
 /// The integer MDCT of `N` coefficients with the sine window, planned once.
 #[derive(Debug, Clone)]
@@ -201,7 +139,7 @@ pub struct IntMdct {
     n: usize,
     /// The window rotation of each pair `(p, N-1-p)`, `p < N/2`.
     rotations: Vec<Lifting>,
-    dct: Dct4,
+    dct: PortableDct4,
     t: Vec<f64>,
 }
 
@@ -218,7 +156,7 @@ impl IntMdct {
         IntMdct {
             n,
             rotations,
-            dct: Dct4::new(n),
+            dct: Dct4::portable(n),
             t: vec![0.0; n],
         }
     }

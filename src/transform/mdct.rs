@@ -9,105 +9,64 @@
 //! is the same in both domains.
 //!
 //! Fast algorithm: the `2N` inputs fold into `N` values whose DCT-IV is the MDCT, and a
-//! DCT-IV of size `N` is an `N/2`-point complex FFT between a pre- and a post-twiddle. The
-//! forward transform ([`Mdct`]) uses a planned rustfft FFT in `f32`; the inverse
-//! ([`InverseMdct`]) uses [`super::fft::PlainFft`] in `f64` so that decoders agree bit for
-//! bit on every machine (see `super::fft`). [`naive_mdct`] and [`naive_imdct`] are the O(N²)
-//! definitions, for tests.
+//! DCT-IV of size `N` is an `N/2`-point complex FFT between a pre- and a post-twiddle
+//! ([`super::dct4`]). The forward transform ([`Mdct`]) runs it in `f32` on a planned
+//! rustfft FFT; the inverse ([`InverseMdct`]) in `f64` on [`super::fft::PlainFft`] so that
+//! decoders agree bit for bit on every machine (see `super::fft`). [`naive_mdct`] and
+//! [`naive_imdct`] are the O(N²) definitions, for tests.
 
-use rustfft::num_complex::Complex;
-
+use super::dct4::Dct4;
 use super::fft::{PlainFft, PlannedFft};
 use super::window::WindowShape;
 
-/// Twiddles `e^{-iπ(n + ¼)/N}` (pre) and `e^{-iπ n/N}` (post) for `n < N/2`.
-fn twiddles(n: usize) -> (Vec<Complex<f64>>, Vec<Complex<f64>>) {
-    let pi = std::f64::consts::PI;
-    let pre = (0..n / 2)
-        .map(|i| {
-            let a = -pi * (i as f64 + 0.25) / n as f64;
-            Complex::new(a.cos(), a.sin())
-        })
-        .collect();
-    let post = (0..n / 2)
-        .map(|i| {
-            let a = -pi * i as f64 / n as f64;
-            Complex::new(a.cos(), a.sin())
-        })
-        .collect();
-    (pre, post)
+/// A window of `2N` weights multiplied by `√(2/N)`, the scale of the definition.
+pub fn scaled_window(weights: &[f64], n: usize) -> Vec<f64> {
+    let scale = (2.0 / n as f64).sqrt();
+    weights.iter().map(|w| w * scale).collect()
 }
 
 /// A forward MDCT of `N` coefficients, planned once; no allocation per block.
 #[derive(Debug, Clone)]
 pub struct Mdct {
-    n: usize,
     window: Vec<f32>,
-    pre: Vec<Complex<f32>>,
-    post: Vec<Complex<f32>>,
     folded: Vec<f32>,
-    buffer: Vec<Complex<f32>>,
-    fft: PlannedFft,
+    dct: Dct4<f32, PlannedFft>,
 }
 
 impl Mdct {
     /// An MDCT with `n` coefficients (a power of two, at least 4) and the given window.
     pub fn new(n: usize, shape: WindowShape) -> Mdct {
-        let (pre, post) = twiddles(n);
-        let scale = (2.0 / n as f64).sqrt();
-        let c32 = |c: &Complex<f64>| Complex::new(c.re as f32, c.im as f32);
         Mdct {
-            n,
-            window: shape
-                .weights(2 * n)
+            window: scaled_window(&shape.weights(2 * n), n)
                 .iter()
-                .map(|w| (w * scale) as f32)
+                .map(|&w| w as f32)
                 .collect(),
-            pre: pre.iter().map(c32).collect(),
-            post: post.iter().map(c32).collect(),
             folded: vec![0.0; n],
-            buffer: vec![Complex::default(); n / 2],
-            fft: PlannedFft::new(n / 2),
+            dct: Dct4::planned(n),
         }
     }
 
     /// The number of coefficients `N`.
     pub fn len(&self) -> usize {
-        self.n
+        self.dct.len()
     }
 
     /// True for a zero-size transform.
     pub fn is_empty(&self) -> bool {
-        self.n == 0
+        self.dct.is_empty()
     }
 
     /// Transforms `input` (`2N` samples) into `output` (`N` coefficients).
     pub fn forward(&mut self, input: &[f32], output: &mut [f32]) {
         fold(input, &self.window, &mut self.folded);
-        self.dct4(output);
+        self.dct.apply(&self.folded, output);
     }
 
     /// Transforms `input` (`2N` samples) into `output` (`N` coefficients) with another
     /// window of `2N` weights, already multiplied by `√(2/N)` (block switching uses it).
     pub fn forward_with_window(&mut self, input: &[f32], window: &[f32], output: &mut [f32]) {
         fold(input, window, &mut self.folded);
-        self.dct4(output);
-    }
-
-    /// The DCT-IV of the folded samples, through the quarter-length FFT.
-    fn dct4(&mut self, output: &mut [f32]) {
-        let n = self.n;
-        let h = n / 2;
-        for i in 0..h {
-            let v = Complex::new(self.folded[2 * i], self.folded[n - 1 - 2 * i]);
-            self.buffer[i] = v * self.pre[i];
-        }
-        self.fft.process(&mut self.buffer);
-        for k in 0..h {
-            let y = self.buffer[k] * self.post[k];
-            output[2 * k] = y.re;
-            output[n - 1 - 2 * k] = -y.im;
-        }
+        self.dct.apply(&self.folded, output);
     }
 }
 
@@ -131,46 +90,39 @@ fn fold(input: &[f32], window: &[f32], folded: &mut [f32]) {
 /// An inverse MDCT of `N` coefficients in `f64` with the deterministic [`PlainFft`].
 #[derive(Debug, Clone)]
 pub struct InverseMdct {
-    n: usize,
     window: Vec<f64>,
-    pre: Vec<Complex<f64>>,
-    post: Vec<Complex<f64>>,
-    buffer: Vec<Complex<f64>>,
     unfolded: Vec<f64>,
-    fft: PlainFft,
+    dct: Dct4<f64, PlainFft>,
 }
 
 impl InverseMdct {
     /// An inverse MDCT with `n` coefficients (a power of two, at least 4).
     pub fn new(n: usize, shape: WindowShape) -> InverseMdct {
-        let (pre, post) = twiddles(n);
-        let scale = (2.0 / n as f64).sqrt();
         InverseMdct {
-            n,
-            window: shape.weights(2 * n).iter().map(|w| w * scale).collect(),
-            pre,
-            post,
-            buffer: vec![Complex::default(); n / 2],
+            window: scaled_window(&shape.weights(2 * n), n),
             unfolded: vec![0.0; n],
-            fft: PlainFft::new(n / 2),
+            dct: Dct4::plain(n),
         }
     }
 
     /// The number of coefficients `N`.
     pub fn len(&self) -> usize {
-        self.n
+        self.dct.len()
     }
 
     /// True for a zero-size transform.
     pub fn is_empty(&self) -> bool {
-        self.n == 0
+        self.dct.is_empty()
     }
 
     /// Transforms `coeffs` (`N`) into `output` (`2N` windowed samples, to be overlap-added
     /// with the neighbouring blocks).
     pub fn inverse(&mut self, coeffs: &[f32], output: &mut [f64]) {
         self.unfold(coeffs, output);
-        for (o, w) in output[..2 * self.n].iter_mut().zip(&self.window) {
+        for (o, w) in output[..2 * self.unfolded.len()]
+            .iter_mut()
+            .zip(&self.window)
+        {
             *o *= w;
         }
     }
@@ -179,7 +131,7 @@ impl InverseMdct {
     /// by `√(2/N)` (block switching uses it).
     pub fn inverse_with_window(&mut self, coeffs: &[f32], window: &[f64], output: &mut [f64]) {
         self.unfold(coeffs, output);
-        for (o, w) in output[..2 * self.n].iter_mut().zip(window) {
+        for (o, w) in output[..2 * self.unfolded.len()].iter_mut().zip(window) {
             *o *= w;
         }
     }
@@ -187,18 +139,9 @@ impl InverseMdct {
     /// The DCT-IV of the coefficients (its own inverse up to the scale in the window),
     /// unfolded into `2N` samples before windowing.
     fn unfold(&mut self, coeffs: &[f32], output: &mut [f64]) {
-        let n = self.n;
+        let n = self.unfolded.len();
         let h = n / 2;
-        for i in 0..h {
-            let v = Complex::new(coeffs[2 * i] as f64, coeffs[n - 1 - 2 * i] as f64);
-            self.buffer[i] = v * self.pre[i];
-        }
-        self.fft.process(&mut self.buffer);
-        for k in 0..h {
-            let y = self.buffer[k] * self.post[k];
-            self.unfolded[2 * k] = y.re;
-            self.unfolded[n - 1 - 2 * k] = -y.im;
-        }
+        self.dct.apply(&coeffs[..n], &mut self.unfolded);
         // The transpose of the forward folding.
         let u = &self.unfolded;
         let out = &mut output[..2 * n];

@@ -45,6 +45,7 @@ pub mod aan;
 pub mod analysis;
 pub mod bas2008;
 pub mod dct;
+pub mod dct4;
 pub mod fft;
 pub mod h264;
 pub mod hevc;

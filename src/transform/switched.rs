@@ -28,7 +28,7 @@
 //! [`SwitchedInverseMdct`] the decoder's inverse (deterministic `f64`), like
 //! [`super::mdct`].
 
-use super::mdct::{InverseMdct, Mdct};
+use super::mdct::{scaled_window, InverseMdct, Mdct};
 use super::window::WindowShape;
 
 /// Short blocks in a short frame.
@@ -131,6 +131,13 @@ pub fn long_window(
     w
 }
 
+/// The four long windows of a frame of `n` coefficients, indexed by
+/// [`WindowSequence::long_index`], each multiplied by `√(2/N)` like the MDCT's own window.
+fn scaled_long_windows(shape: WindowShape, n: usize) -> [Vec<f64>; 4] {
+    [(false, false), (true, false), (false, true), (true, true)]
+        .map(|(before, after)| scaled_window(&long_window(shape, n, before, after), n))
+}
+
 /// Where short block `b` starts in a frame of `n` coefficients.
 fn short_block_start(n: usize, b: usize) -> usize {
     let m = n / SHORT_BLOCKS;
@@ -150,22 +157,10 @@ pub struct SwitchedMdct {
 impl SwitchedMdct {
     /// A transform of `n` coefficients per frame (a power of two, at least 32).
     pub fn new(n: usize, shape: WindowShape) -> SwitchedMdct {
-        let scale = (2.0 / n as f64).sqrt();
-        let window = |before: bool, after: bool| -> Vec<f32> {
-            long_window(shape, n, before, after)
-                .iter()
-                .map(|w| (w * scale) as f32)
-                .collect()
-        };
         SwitchedMdct {
             long: Mdct::new(n, shape),
             short: Mdct::new(n / SHORT_BLOCKS, shape),
-            windows: [
-                window(false, false),
-                window(true, false),
-                window(false, true),
-                window(true, true),
-            ],
+            windows: scaled_long_windows(shape, n).map(|w| w.iter().map(|&v| v as f32).collect()),
             block: vec![0.0; n / SHORT_BLOCKS],
         }
     }
@@ -214,22 +209,10 @@ pub struct SwitchedInverseMdct {
 impl SwitchedInverseMdct {
     /// An inverse of `n` coefficients per frame (a power of two, at least 32).
     pub fn new(n: usize, shape: WindowShape) -> SwitchedInverseMdct {
-        let scale = (2.0 / n as f64).sqrt();
-        let window = |before: bool, after: bool| -> Vec<f64> {
-            long_window(shape, n, before, after)
-                .iter()
-                .map(|w| w * scale)
-                .collect()
-        };
         SwitchedInverseMdct {
             long: InverseMdct::new(n, shape),
             short: InverseMdct::new(n / SHORT_BLOCKS, shape),
-            windows: [
-                window(false, false),
-                window(true, false),
-                window(false, true),
-                window(true, true),
-            ],
+            windows: scaled_long_windows(shape, n),
             coeffs: vec![0.0; n / SHORT_BLOCKS],
             block: vec![0.0; 2 * n / SHORT_BLOCKS],
         }

@@ -15,13 +15,10 @@
 //! the quiet blocks before an attack get finer steps than the attack itself. The PSNR tune
 //! uses equal steps and no gains.
 
-use super::frame::{effective_step, step_size};
-use super::params::{AudioParams, AudioTune};
+use super::params::{effective_step, step_size, AudioParams, AudioTune, MAX_GAIN};
 use crate::perceptual::audio::PsychoModel;
+use crate::quant::band::quantize_band;
 use crate::transform::switched::{SwitchedMdct, WindowSequence, SHORT_BLOCKS};
-
-/// Largest step gain of a short block, in either direction (quarter octaves).
-pub const MAX_GAIN: i32 = 48;
 
 /// Samples for one packet: `frames + 1` hops of every channel, starting one hop before the
 /// packet's first frame.
@@ -284,13 +281,10 @@ impl Analyzer {
     }
 }
 
-/// Largest level magnitude the encoder produces.
-const MAX_CODED_LEVEL: f32 = 32_768.0;
-
 /// Quantizes one channel frame at `offset` quarter-octaves from its base steps: step
 /// indices into `steps`, levels into `q` (dead zone: `rounding` below one half). `gains`
 /// holds the step gain of every short block of a short frame (coefficient `k` belongs to
-/// block `k mod 8`), and is empty for a long frame.
+/// block `k mod 8`, as short band edges are multiples of 8), and is empty for a long frame.
 #[allow(clippy::too_many_arguments)]
 pub fn quantize_channel(
     coeffs: &[f32],
@@ -302,63 +296,10 @@ pub fn quantize_channel(
     q: &mut [i32],
     steps: &mut [u8],
 ) {
+    let step = |s: u8, gain: i32| step_size(effective_step(s, gain));
     for b in 0..edges.len() - 1 {
         let (lo, hi) = (edges[b], edges[b + 1]);
         let s = (base_steps[b].round() as i32 + offset).clamp(0, 255) as u8;
-        steps[b] = if gains.is_empty() {
-            quantize_long_band(&coeffs[lo..hi], s, rounding, &mut q[lo..hi])
-        } else {
-            quantize_short_band(&coeffs[lo..hi], s, gains, rounding, &mut q[lo..hi])
-        };
+        steps[b] = quantize_band(&coeffs[lo..hi], s, gains, rounding, step, &mut q[lo..hi]);
     }
-}
-
-/// Quantizes one band of a long frame at step index `s` (raised until the levels stay
-/// below 2^15: a finer step than that buys nothing at any bitrate); returns the index used.
-fn quantize_long_band(coeffs: &[f32], mut s: u8, rounding: f32, q: &mut [i32]) -> u8 {
-    let peak = coeffs.iter().fold(0f32, |m, &c| m.max(c.abs()));
-    while s < 255 && peak / step_size(s) >= MAX_CODED_LEVEL {
-        s += 1;
-    }
-    let inverse = 1.0 / step_size(s);
-    for (level, &c) in q.iter_mut().zip(coeffs) {
-        let v = c * inverse;
-        let m = (v.abs() + rounding) as i32;
-        *level = if v < 0.0 { -m } else { m };
-    }
-    s
-}
-
-/// Quantizes one band of a short frame (interleaved blocks: coefficient `i` of the band
-/// belongs to block `i mod 8`, as band edges are multiples of 8) at step index `s` plus
-/// each block's gain; returns the band's index used.
-fn quantize_short_band(
-    coeffs: &[f32],
-    mut s: u8,
-    gains: &[i32],
-    rounding: f32,
-    q: &mut [i32],
-) -> u8 {
-    let mut peaks = [0f32; SHORT_BLOCKS];
-    for (i, &c) in coeffs.iter().enumerate() {
-        let p = &mut peaks[i % SHORT_BLOCKS];
-        *p = p.max(c.abs());
-    }
-    let too_fine = |s: u8| {
-        (0..SHORT_BLOCKS)
-            .any(|i| peaks[i] / step_size(effective_step(s, gains[i])) >= MAX_CODED_LEVEL)
-    };
-    while s < 255 && too_fine(s) {
-        s += 1;
-    }
-    let mut inverse = [0f32; SHORT_BLOCKS];
-    for (v, &g) in inverse.iter_mut().zip(gains) {
-        *v = 1.0 / step_size(effective_step(s, g));
-    }
-    for (i, (level, &c)) in q.iter_mut().zip(coeffs).enumerate() {
-        let v = c * inverse[i % SHORT_BLOCKS];
-        let m = (v.abs() + rounding) as i32;
-        *level = if v < 0.0 { -m } else { m };
-    }
-    s
 }

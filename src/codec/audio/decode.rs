@@ -8,20 +8,23 @@
 //! which frame it starts at and how many output samples it finishes, so the output is
 //! trimmed exactly; frames lost before a packet, in a damaged packet or at the end (up to
 //! the known length) are synthesized from nothing (silence, with fades at their edges), so
-//! the output stays aligned and as long as the input.
+//! the output stays aligned and as long as the input; a gap longer than
+//! [`Limits::max_concealed_seconds`] is reported instead of filled. Both synthesizers hand
+//! their samples over through one [`FrameOutput`] (trim, interleave, sink).
 
 use std::io::Read;
-use std::sync::Mutex;
 
-use super::frame::{effective_step, read_channel, read_sequence, step_size, Models};
+use super::frame::{read_channel, read_sequence, Models};
 use super::lossless::{decode_lossless_packet, IntSynthesis};
-use super::params::{read_end_payload, AudioParams, AudioTransform, PacketPrefix};
+use super::params::{
+    effective_step, read_end_payload, step_size, AudioParams, AudioTransform, PacketPrefix,
+};
+use super::pool::Pool;
 use super::Layouts;
 use crate::container::{ContainerReader, MediaKind, ReadEvent, StreamHeader};
 use crate::entropy::RangeDecoder;
 use crate::error::{Error, Limits, Result};
 use crate::pipeline::{self, PipelineConfig};
-use crate::transform::intmdct::IntMdct;
 use crate::transform::switched::{SwitchedInverseMdct, WindowSequence, SHORT_BLOCKS};
 
 /// Options of the audio decoder.
@@ -50,21 +53,81 @@ pub(super) trait Synthesizer {
     /// What the workers decode for one frame (all channels).
     type Frame: Send;
     /// Synthesizes the next frame from `frame` (`None`: lost, synthesized as silence) and
-    /// hands at most `limit` of the output samples (per channel) it finishes to `sink`;
-    /// returns how many it handed over.
+    /// hands at most `limit` of the output samples (per channel) it finishes to `sink`
+    /// (through [`FrameOutput::emit`]); returns how many it handed over.
     fn frame<F: FnMut(&[f32]) -> Result<()>>(
         &mut self,
         frame: Option<&Self::Frame>,
         limit: u64,
         sink: &mut F,
     ) -> Result<u64>;
-    /// The index of the frame it expects next.
-    fn next_frame(&self) -> u64;
-    /// Output samples per channel handed over so far.
-    fn emitted(&self) -> u64;
+    /// Where the synthesizer stands in the stream.
+    fn output(&self) -> &FrameOutput;
     /// Starts over at frame `frame` with nothing overlapping from before (after a jump in
     /// the stream too long to fill).
     fn resync(&mut self, frame: u64);
+    /// The index of the frame it expects next.
+    fn next_frame(&self) -> u64 {
+        self.output().next_frame
+    }
+    /// Output samples per channel handed over so far.
+    fn emitted(&self) -> u64 {
+        self.output().emitted
+    }
+}
+
+/// The output step of every synthesizer: counts frames, trims each frame's finished
+/// samples to the limit, interleaves them and hands them to the sink.
+pub(super) struct FrameOutput {
+    next_frame: u64,
+    emitted: u64,
+    interleaved: Vec<f32>,
+}
+
+impl FrameOutput {
+    pub(super) fn new(frame_size: usize, channels: usize) -> FrameOutput {
+        FrameOutput {
+            next_frame: 0,
+            emitted: 0,
+            interleaved: Vec::with_capacity(frame_size * channels),
+        }
+    }
+
+    /// Ends the current frame, which finished `frame_size` samples per channel (sample `i`
+    /// of channel `ch` is `sample(ch, i)`): hands the first `limit` of them, interleaved,
+    /// to `sink` and returns how many that was. Frame 0 finishes nothing (it only primes
+    /// the overlap: its samples lie before the stream).
+    pub(super) fn emit<F: FnMut(&[f32]) -> Result<()>>(
+        &mut self,
+        frame_size: usize,
+        channels: usize,
+        limit: u64,
+        sink: &mut F,
+        sample: impl Fn(usize, usize) -> f32,
+    ) -> Result<u64> {
+        let index = self.next_frame;
+        self.next_frame += 1;
+        if index == 0 {
+            return Ok(0);
+        }
+        let count = (frame_size as u64).min(limit) as usize;
+        self.interleaved.clear();
+        for i in 0..count {
+            for ch in 0..channels {
+                self.interleaved.push(sample(ch, i));
+            }
+        }
+        if count > 0 {
+            sink(&self.interleaved)?;
+        }
+        self.emitted += count as u64;
+        Ok(count as u64)
+    }
+
+    /// Continues at frame `frame` (after a jump).
+    pub(super) fn resync(&mut self, frame: u64) {
+        self.next_frame = frame;
+    }
 }
 
 /// A packet's decoded frames, or why it could not be decoded.
@@ -165,9 +228,7 @@ struct Synthesis {
     /// Per channel, the `N` samples the current frame finishes (reused every frame).
     finished: Vec<Vec<f64>>,
     zeros: Vec<f32>,
-    next_frame: u64,
-    emitted: u64,
-    interleaved: Vec<f32>,
+    output: FrameOutput,
     /// True when the overlap buffers hold only zeros (after a concealed frame), so that the
     /// next concealed frame is plain silence and needs no inverse MDCT.
     silent_overlap: bool,
@@ -184,28 +245,9 @@ impl Synthesis {
             block: vec![0.0; 2 * n],
             finished: vec![vec![0.0; n]; channels],
             zeros: vec![0.0; n],
-            next_frame: 0,
-            emitted: 0,
-            interleaved: Vec::with_capacity(n * channels),
+            output: FrameOutput::new(n, channels),
             silent_overlap: false,
         }
-    }
-
-    /// A concealed frame after a concealed frame: `N` samples of silence, up to `limit`.
-    fn silence<F: FnMut(&[f32]) -> Result<()>>(&mut self, limit: u64, sink: &mut F) -> Result<u64> {
-        let index = self.next_frame;
-        self.next_frame += 1;
-        if index == 0 {
-            return Ok(0);
-        }
-        let count = (self.params.frame_size as u64).min(limit) as usize;
-        if count > 0 {
-            self.interleaved.clear();
-            self.interleaved.resize(count * self.overlap.len(), 0.0);
-            sink(&self.interleaved)?;
-        }
-        self.emitted += count as u64;
-        Ok(count as u64)
     }
 }
 
@@ -221,7 +263,8 @@ impl Synthesizer for Synthesis {
         let n = self.params.frame_size;
         let channels = self.overlap.len();
         if frame.is_none() && self.silent_overlap {
-            return self.silence(limit, sink);
+            // A concealed frame after a concealed frame: silence.
+            return self.output.emit(n, channels, limit, sink, |_, _| 0.0);
         }
         self.silent_overlap = frame.is_none();
         // A lost frame is silence: all-zero coefficients give zeros under any window.
@@ -234,31 +277,13 @@ impl Synthesizer for Synthesis {
             }
             self.overlap[ch].copy_from_slice(&self.block[n..]);
         }
-        let index = self.next_frame;
-        self.next_frame += 1;
-        if index == 0 {
-            return Ok(0);
-        }
-        let count = (n as u64).min(limit) as usize;
-        self.interleaved.clear();
-        for i in 0..count {
-            for ch in &self.finished {
-                self.interleaved.push(ch[i] as f32);
-            }
-        }
-        if count > 0 {
-            sink(&self.interleaved)?;
-        }
-        self.emitted += count as u64;
-        Ok(count as u64)
+        let finished = &self.finished;
+        self.output
+            .emit(n, channels, limit, sink, |ch, i| finished[ch][i] as f32)
     }
 
-    fn next_frame(&self) -> u64 {
-        self.next_frame
-    }
-
-    fn emitted(&self) -> u64 {
-        self.emitted
+    fn output(&self) -> &FrameOutput {
+        &self.output
     }
 
     fn resync(&mut self, frame: u64) {
@@ -266,14 +291,9 @@ impl Synthesizer for Synthesis {
             overlap.fill(0.0);
         }
         self.silent_overlap = true;
-        self.next_frame = frame;
+        self.output.resync(frame);
     }
 }
-
-/// The longest run of lost frames the decoder fills with silence, in seconds of audio. A
-/// packet that jumps further ahead (or a stream end that claims a length further beyond the
-/// last packet) is damage the decoder reports rather than minutes of made-up output.
-pub const MAX_CONCEALED_SECONDS: u64 = 600;
 
 /// Decodes an audio stream from any reader, handing interleaved `f32` samples to `sink` as
 /// they are ready.
@@ -316,7 +336,7 @@ pub fn decode_audio_stream<R: Read + Send, F: FnMut(&[f32]) -> Result<()>>(
             sink,
         ),
         AudioTransform::IntMdct => {
-            let pool: Mutex<Vec<IntMdct>> = Mutex::new(Vec::new());
+            let pool = Pool::new();
             run(
                 reader,
                 options,
@@ -347,7 +367,11 @@ where
     let mut damage = Vec::new();
     let mut concealed = 0u64;
     let n = params.frame_size as u64;
-    let max_gap_frames = (MAX_CONCEALED_SECONDS * params.sample_rate as u64).div_ceil(n);
+    // The longest run of lost frames filled with silence: a packet that jumps further ahead
+    // (or a stream end that claims a length further beyond the last packet) is damage to
+    // report rather than minutes of made-up output.
+    let max_seconds = options.limits.max_concealed_seconds as u64;
+    let max_gap_frames = (max_seconds * params.sample_rate as u64).div_ceil(n);
     // The frame after the last packet skipped for jumping too far: a packet continuing
     // from there confirms the jump (a real loss, not one forged frame number).
     let mut skipped_jump_end: Option<u64> = None;
@@ -404,7 +428,7 @@ where
                 if skipped_jump_end != Some(prefix.first_frame) {
                     damage.push(format!(
                         "audio packet for frame {} jumps {gap} frames past frame {} (more than \
-                         {MAX_CONCEALED_SECONDS} s): skipped",
+                         {max_seconds} s): skipped",
                         prefix.first_frame,
                         synth.next_frame()
                     ));
@@ -458,7 +482,7 @@ where
         if total.saturating_sub(synth.emitted()) > max_fill {
             damage.push(format!(
                 "the stream claims {total} samples but its packets end at sample {}: \
-                 not filled (more than {MAX_CONCEALED_SECONDS} s missing)",
+                 not filled (more than {max_seconds} s missing)",
                 synth.emitted()
             ));
         }
@@ -492,8 +516,46 @@ pub fn decode_packet_for_fuzzing(payload: &[u8], params: &AudioParams) -> bool {
     match params.transform {
         AudioTransform::Mdct => decode_packet(payload, params, &layouts).is_ok(),
         AudioTransform::IntMdct => {
-            let pool = Mutex::new(Vec::new());
+            let pool = Pool::new();
             decode_lossless_packet(payload, params, &layouts.long, &pool).is_ok()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every sample the output step hands over was written for that frame: after frames
+    /// full of a sentinel, a shorter frame's slice holds its own values only, whatever the
+    /// sentinel was (the decoder's sink gets no caller buffer; this buffer is the one it
+    /// reads).
+    #[test]
+    fn the_output_step_writes_every_sample_it_hands_over() {
+        let mut results = Vec::new();
+        for sentinel in [f32::NAN, 7.5] {
+            let mut out = FrameOutput::new(4, 2);
+            let mut got: Vec<Vec<f32>> = Vec::new();
+            let mut sink = |s: &[f32]| {
+                got.push(s.to_vec());
+                Ok(())
+            };
+            // Frame 0 only primes the overlap.
+            assert_eq!(out.emit(4, 2, 100, &mut sink, |_, _| sentinel).unwrap(), 0);
+            assert_eq!(out.emit(4, 2, 100, &mut sink, |_, _| sentinel).unwrap(), 4);
+            assert_eq!(
+                out.emit(4, 2, 3, &mut sink, |ch, i| (10 * i + ch) as f32)
+                    .unwrap(),
+                3
+            );
+            // A limit of 0 hands nothing over, not even an empty slice.
+            assert_eq!(out.emit(4, 2, 0, &mut sink, |_, _| sentinel).unwrap(), 0);
+            assert_eq!((out.next_frame, out.emitted), (4, 7));
+            assert_eq!(got.len(), 2);
+            assert_eq!(got[0].len(), 8);
+            results.push(got[1].clone());
+        }
+        assert_eq!(results[0], [0.0, 1.0, 10.0, 11.0, 20.0, 21.0]);
+        assert_eq!(results[0], results[1]);
     }
 }

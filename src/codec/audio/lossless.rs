@@ -13,15 +13,14 @@
 //! Without damage the output is the input, bit for bit; a lost frame counts as zero
 //! folded values, so the blocks next to it come out attenuated, never out of range.
 
-use std::sync::Mutex;
-
 use super::analysis::Group;
-use super::decode::Synthesizer;
+use super::decode::{FrameOutput, Synthesizer};
 use super::intcoeffs::{
     from_mid_side, read_int_channel, rough_bits, to_mid_side, write_int_channel, IntChannelState,
     IntModels,
 };
 use super::params::{AudioParams, PacketPrefix};
+use super::pool::Pool;
 use crate::entropy::{RangeDecoder, RangeEncoder, SymbolWriter};
 use crate::error::{Error, Result};
 use crate::transform::intmdct::IntMdct;
@@ -169,7 +168,7 @@ pub(super) fn decode_lossless_packet(
     payload: &[u8],
     params: &AudioParams,
     edges: &[usize],
-    pool: &Mutex<Vec<IntMdct>>,
+    pool: &Pool<IntMdct>,
 ) -> Result<(PacketPrefix, Vec<IntFrame>)> {
     let (prefix, body) = PacketPrefix::read(payload, params)?;
     let n = params.frame_size;
@@ -185,14 +184,13 @@ pub(super) fn decode_lossless_packet(
     let mut models = IntModels::default();
     let mut states: Vec<IntChannelState> = (0..channels).map(|_| IntChannelState::new(n)).collect();
     let mut frames: Vec<IntFrame> = Vec::with_capacity(prefix.frames as usize);
+    // Per band: mid/side (stereo only), read anew in every frame.
+    let mut ms = vec![false; if channels == 2 { edges.len() - 1 } else { 0 }];
     for _ in 0..prefix.frames {
-        let mut ms = Vec::new();
-        if channels == 2 {
-            let mut previous = false;
-            for _ in 1..edges.len() {
-                previous = dec.get_bit(&mut models.ms[previous as usize]);
-                ms.push(previous);
-            }
+        let mut previous = false;
+        for flag in ms.iter_mut() {
+            previous = dec.get_bit(&mut models.ms[previous as usize]);
+            *flag = previous;
         }
         let mut frame: IntFrame = vec![vec![0i32; n]; channels];
         for (ch, state) in states.iter_mut().enumerate() {
@@ -213,13 +211,7 @@ pub(super) fn decode_lossless_packet(
             "lossless audio packet ends before its last frame",
         ));
     }
-    let taken = pool.lock().ok().and_then(|mut p| p.pop());
-    let mut t = taken.unwrap_or_else(|| IntMdct::new(n));
-    let result = dct_pairs(&mut t, &mut frames, true);
-    if let Ok(mut p) = pool.lock() {
-        p.push(t);
-    }
-    result?;
+    pool.with(|| IntMdct::new(n), |t| dct_pairs(t, &mut frames, true))?;
     Ok((prefix, frames))
 }
 
@@ -231,9 +223,7 @@ pub(super) struct IntSynthesis {
     lower: Vec<Vec<i32>>,
     zeros: Vec<i32>,
     blocks: Vec<Vec<i32>>,
-    next_frame: u64,
-    emitted: u64,
-    interleaved: Vec<f32>,
+    output: FrameOutput,
 }
 
 impl IntSynthesis {
@@ -246,9 +236,7 @@ impl IntSynthesis {
             lower: vec![vec![0; n / 2]; channels],
             zeros: vec![0; n],
             blocks: vec![vec![0; n]; channels],
-            next_frame: 0,
-            emitted: 0,
-            interleaved: Vec::with_capacity(n * channels),
+            output: FrameOutput::new(n, channels),
         }
     }
 }
@@ -270,39 +258,21 @@ impl Synthesizer for IntSynthesis {
                 .unfold(&self.lower[ch], &folded[h..], &mut self.blocks[ch]);
             self.lower[ch].copy_from_slice(&folded[..h]);
         }
-        // Frame j finishes block j - 1; block -1 is before the stream.
-        let index = self.next_frame;
-        self.next_frame += 1;
-        if index == 0 {
-            return Ok(0);
-        }
-        let count = (n as u64).min(limit) as usize;
-        self.interleaved.clear();
-        for i in 0..count {
-            for block in &self.blocks {
-                let v = block[i].clamp(-32768, 32767);
-                self.interleaved.push(v as f32 / FULL_SCALE);
-            }
-        }
-        if count > 0 {
-            sink(&self.interleaved)?;
-        }
-        self.emitted += count as u64;
-        Ok(count as u64)
+        // Frame j finishes block j - 1 (block -1, before the stream, is not output).
+        let blocks = &self.blocks;
+        self.output.emit(n, blocks.len(), limit, sink, |ch, i| {
+            blocks[ch][i].clamp(-32768, 32767) as f32 / FULL_SCALE
+        })
     }
 
-    fn next_frame(&self) -> u64 {
-        self.next_frame
-    }
-
-    fn emitted(&self) -> u64 {
-        self.emitted
+    fn output(&self) -> &FrameOutput {
+        &self.output
     }
 
     fn resync(&mut self, frame: u64) {
         for lower in &mut self.lower {
             lower.fill(0);
         }
-        self.next_frame = frame;
+        self.output.resync(frame);
     }
 }

@@ -15,11 +15,11 @@
 //! The lossless mode ([`RateMode::Lossless`], header transform id 2) takes 16-bit PCM
 //! through the integer MDCT ([`crate::transform::intmdct`]) on the same frames and packets
 //! (long frames only: no block switching) and codes the coefficients without quantization,
-//! entirely on the workers ([`lossless`], [`intcoeffs`]); its decoder gives the input back
+//! entirely on the workers (`lossless`, `intcoeffs`); its decoder gives the input back
 //! bit for bit.
 //!
-//! Decoding ([`decode`]) runs the entropy decoding of packets on N workers and the inverse MDCT with
-//! overlap-add in order in the sink. Each packet's prefix says which frame it starts at and
+//! Decoding ([`decode_audio`]) runs the entropy decoding of packets on N workers and the
+//! inverse MDCT with overlap-add in order in the sink. Each packet's prefix says which frame it starts at and
 //! how many output samples it finishes, so the output is trimmed exactly and a decoder
 //! joining or recovering mid-stream knows where it is: missing frames are concealed with
 //! silence (their overlap with the neighbouring frames fades out and in), and the first
@@ -34,10 +34,10 @@ mod framer;
 mod intcoeffs;
 mod lossless;
 pub mod params;
+mod pool;
 pub mod transient;
 
 use std::io::Write;
-use std::sync::Mutex;
 
 use analysis::{quantize_channel, Analysis, Analyzer, Group};
 use frame::{write_channel, write_sequence, ChannelState, Models};
@@ -45,6 +45,7 @@ use framer::Framer;
 use lossless::code_lossless_packet;
 use params::{band_edges, end_payload, short_band_edges, PacketPrefix};
 pub use params::{AudioParams, AudioTransform, AudioTune};
+use pool::Pool;
 
 pub use decode::{
     audio_params, decode_audio, decode_audio_stream, decode_packet_for_fuzzing, AudioDecodeOptions,
@@ -427,8 +428,8 @@ pub fn encode_audio<S: AudioSource, W: Write>(
         params.to_bytes(),
     );
     let mut writer = ContainerWriter::new(out, &header)?;
-    let pool: Mutex<Vec<Analyzer>> = Mutex::new(Vec::new());
-    let int_pool: Mutex<Vec<IntMdct>> = Mutex::new(Vec::new());
+    let analyzers: Pool<Analyzer> = Pool::new();
+    let int_mdcts: Pool<IntMdct> = Pool::new();
     // Lossless mono transforms frames in pairs: an even number of them.
     let frame_multiple = if lossless && channels == 1 { 2 } else { 1 };
     // Block switching is a lossy tool: the integer MDCT has long frames only.
@@ -455,22 +456,16 @@ pub fn encode_audio<S: AudioSource, W: Write>(
         groups,
         ("analyze", |group: Group| {
             if lossless {
-                let taken = int_pool.lock().ok().and_then(|mut p| p.pop());
-                let mut t = taken.unwrap_or_else(|| IntMdct::new(params.frame_size));
-                let payload = code_lossless_packet(&mut t, &group, &params, &layouts.long);
-                if let Ok(mut p) = int_pool.lock() {
-                    p.push(t);
-                }
+                let payload = int_mdcts.with(
+                    || IntMdct::new(params.frame_size),
+                    |t| code_lossless_packet(t, &group, &params, &layouts.long),
+                );
                 return Ok(Err(payload?));
             }
-            let taken = pool.lock().ok().and_then(|mut p| p.pop());
-            let mut analyzer = taken.unwrap_or_else(|| {
-                Analyzer::new(&params, &layouts.long, &layouts.short, config.masking)
-            });
-            let analysis = analyzer.analyze(&group);
-            if let Ok(mut p) = pool.lock() {
-                p.push(analyzer);
-            }
+            let analysis = analyzers.with(
+                || Analyzer::new(&params, &layouts.long, &layouts.short, config.masking),
+                |analyzer| analyzer.analyze(&group),
+            );
             Ok(match fixed_offset {
                 Some(offset) => Err(code_packet(&analysis, &layouts, offset, config.rounding)),
                 None => Ok(analysis),

@@ -1,5 +1,6 @@
 //! Audio stream parameters: the header's parameter block, the packet prefix, the end-of-stream
-//! payload and the band layout, each writer beside its reader.
+//! payload, the band layout and the step scale (step sizes, short-block gains), each writer
+//! beside its reader.
 //!
 //! In: an [`AudioParams`] value (or bytes from a stream). Out: the bytes of
 //! docs/FORMAT.md, "Audio (media kind 2)", or the validated value, or an error naming the
@@ -33,6 +34,26 @@ pub const MAX_CHANNELS: u8 = 2;
 pub const FRAME_SIZES: [usize; 4] = [256, 512, 1024, 2048];
 /// Most frames in one packet.
 pub const MAX_FRAMES_PER_PACKET: u8 = 64;
+
+/// Step indices run from 0 to 255; the step is `2^((s - 128) / 4)`.
+pub const STEP_INDEX_CENTRE: i32 = 128;
+/// Largest step gain of a short block, in either direction (quarter octaves).
+pub const MAX_GAIN: i32 = 48;
+
+/// The quantizer step of index `s`: `2^((s - 128) / 4)`, built from exact powers of two and
+/// four constants so every machine computes the same value.
+pub fn step_size(s: u8) -> f32 {
+    const QUARTERS: [f32; 4] = [1.0, 1.189_207_1, std::f32::consts::SQRT_2, 1.681_792_8];
+    let octave = (s as i32 >> 2) - 32;
+    QUARTERS[(s & 3) as usize] * 2f32.powi(octave)
+}
+
+/// The step index of a short block's coefficients: the band's index plus the block's gain,
+/// clamped to 0..255.
+#[inline]
+pub fn effective_step(s: u8, gain: i32) -> u8 {
+    (s as i32 + gain).clamp(0, 255) as u8
+}
 
 /// The transform of an audio stream, named by the header's transform id byte.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -402,6 +423,15 @@ mod tests {
             delay: 1024,
             target_kbps: 96,
         }
+    }
+
+    #[test]
+    fn steps_are_powers_of_two() {
+        assert_eq!(step_size(128), 1.0);
+        assert_eq!(step_size(132), 2.0);
+        assert_eq!(step_size(124), 0.5);
+        assert!((step_size(130) - 2f32.sqrt()).abs() < 1e-6);
+        assert!(step_size(0) > 0.0 && step_size(255) < 1e10);
     }
 
     #[test]
