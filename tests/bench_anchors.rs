@@ -76,9 +76,17 @@ fn bench_reports_bd_rates_against_jpeg_and_webp() {
             let value = entry["bd_rate"].as_f64().unwrap_or_else(|| {
                 panic!("BD-rate against {anchor} for {metric}: {}", entry["reason"])
             });
+            // Measured on this crop (libjpeg-turbo 2.1.5, libwebp 1.2.4): jpeg −17.4 % (PSNR)
+            // and −23.3 % (SSIM), webp +34.9 % and +32.2 %. quanta must keep beating JPEG
+            // and stay within reach of WebP; a change to either codec's rate or to the BD
+            // computation that moves a figure by more than about 12 points fails here.
+            let plausible = match anchor {
+                "jpeg" => -35.0..=-5.0,
+                _ => 20.0..=50.0,
+            };
             assert!(
-                value.is_finite() && value > -100.0,
-                "{anchor} {metric}: {value}"
+                plausible.contains(&value),
+                "{anchor} {metric}: BD-rate {value:+.1} % outside {plausible:?}"
             );
             let mean = doc["bd_means"]
                 .as_array()

@@ -26,69 +26,12 @@ use crate::codec::audio::{
     decode_audio, encode_audio, AudioDecodeOptions, AudioEncoderConfig, RateMode,
 };
 use crate::error::{Error, Result};
-use crate::media::audio::{looks_like_audio, read_audio_file, MemorySource};
+use crate::media::audio::{read_audio_file, MemorySource};
 use crate::metrics::audio::{audio_psnr, segmental_snr, snr};
 use crate::metrics::PictureComparison;
 
-/// File extensions taken as audio when a folder is listed.
-pub const AUDIO_EXTENSIONS: [&str; 8] = ["wav", "flac", "ogg", "mp3", "aiff", "aif", "m4a", "caf"];
-
 /// The largest lag searched when aligning a decoding, in samples.
 pub const MAX_LAG: usize = 4096;
-
-/// True when the path names an audio file, by extension or, failing that, by its first bytes.
-pub fn is_audio_path(path: &Path) -> bool {
-    let by_name = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| AUDIO_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()));
-    if by_name {
-        return true;
-    }
-    let mut head = [0u8; 16];
-    match std::fs::File::open(path) {
-        Ok(mut file) => {
-            use std::io::Read;
-            let n = file.read(&mut head).unwrap_or(0);
-            looks_like_audio(&head[..n])
-        }
-        Err(_) => false,
-    }
-}
-
-/// The audio files of the inputs: files as given, folders' audio files sorted by name.
-pub fn collect_audio_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
-    if paths.is_empty() {
-        return Err(Error::InvalidArgument(
-            "no input given (expected audio files or folders)".into(),
-        ));
-    }
-    let mut out: Vec<PathBuf> = Vec::new();
-    for path in paths {
-        let meta = std::fs::metadata(path).map_err(|e| Error::io_path("read", path, e))?;
-        let mut found = if meta.is_dir() {
-            let mut found: Vec<PathBuf> = std::fs::read_dir(path)
-                .map_err(|e| Error::io_path("list", path, e))?
-                .filter_map(|entry| entry.ok().map(|e| e.path()))
-                .filter(|p| p.is_file() && is_audio_path(p))
-                .collect();
-            if found.is_empty() {
-                return Err(Error::InvalidArgument(format!(
-                    "{} holds no audio files (expected {})",
-                    path.display(),
-                    AUDIO_EXTENSIONS.join(", ")
-                )));
-            }
-            found.sort();
-            found
-        } else {
-            vec![path.clone()]
-        };
-        found.retain(|f| !out.contains(f));
-        out.append(&mut found);
-    }
-    Ok(out)
-}
 
 /// A source signal: interleaved samples.
 #[derive(Debug, Clone)]

@@ -15,11 +15,11 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 use super::anchors::{check_available, AnchorInputs};
-use super::audio::{collect_audio_files, AudioBench, AudioSignal};
+use super::audio::{AudioBench, AudioSignal};
 use super::bd::{mean_curves, summarize};
-use super::lists::collect_picture_files;
+use super::lists::collect_files;
 use super::metric::{measure, Metric};
-use super::video::{collect_video_files, VideoBench, VideoSource};
+use super::video::{VideoBench, VideoSource};
 use super::{BenchConfig, BenchReport, Codec, FileResult, Progress, RunRecord};
 use crate::codec::image::{decode_picture, encode_picture, ImageDecodeOptions, ImageEncoderConfig};
 use crate::container::MediaKind;
@@ -38,11 +38,7 @@ pub fn run_bench(
     for &anchor in &config.anchors {
         check_available(anchor)?;
     }
-    let files = match config.media {
-        MediaKind::Audio => collect_audio_files(&config.inputs)?,
-        MediaKind::Video => collect_video_files(&config.inputs)?,
-        _ => collect_picture_files(&config.inputs)?,
-    };
+    let files = collect_files(&config.inputs, config.media)?;
     let runs_per_file: usize = config
         .codecs()
         .into_iter()
@@ -388,7 +384,12 @@ mod tests {
             assert_eq!(file.runs.len(), 3);
             let bpp: Vec<f64> = file.runs.iter().map(|r| r.bpp).collect();
             assert!(bpp[0] < bpp[1] && bpp[1] < bpp[2], "{bpp:?}");
-            assert!(file.runs.iter().all(|r| r.encode_mpps > 0.0));
+            // A time is only measured, but a speed must be the picture's megapixels (48×32:
+            // 0.001536) over that time, not pixels or another file's size.
+            for r in &file.runs {
+                let megapixels = r.encode_mpps * r.encode_seconds;
+                assert!((megapixels - 0.001536).abs() < 1e-12, "{megapixels}");
+            }
         }
         let events = events.into_inner().unwrap();
         assert_eq!(events[0], Progress::Started { files: 3, runs: 9 });

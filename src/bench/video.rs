@@ -10,7 +10,6 @@
 //! command-line tools single-threaded on the source file (`x264 --preset medium --tune psnr
 //! --crf C`, `ffmpeg -c:v mpeg2video -q:v Q`) and are decoded back to 4:2:0 Y4M by ffmpeg.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -23,58 +22,6 @@ use crate::error::{Error, Limits, Result};
 use crate::media::y4m::{Y4mHeader, Y4mReader, Y4mWriter};
 use crate::metrics::video::{compare_videos, VideoComparison};
 use crate::metrics::PictureComparison;
-
-/// The magic that opens every Y4M stream.
-pub const Y4M_MAGIC: &[u8] = b"YUV4MPEG2 ";
-
-/// True when the path names a Y4M file, by extension or, failing that, by its first bytes.
-pub fn is_video_path(path: &Path) -> bool {
-    let by_name = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| e.eq_ignore_ascii_case("y4m"));
-    if by_name {
-        return true;
-    }
-    let mut head = [0u8; 10];
-    match std::fs::File::open(path) {
-        Ok(mut file) => file.read_exact(&mut head).is_ok() && head == Y4M_MAGIC,
-        Err(_) => false,
-    }
-}
-
-/// The Y4M files of the inputs: files as given, folders' Y4M files sorted by name.
-pub fn collect_video_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
-    if paths.is_empty() {
-        return Err(Error::InvalidArgument(
-            "no input given (expected Y4M files or folders)".into(),
-        ));
-    }
-    let mut out: Vec<PathBuf> = Vec::new();
-    for path in paths {
-        let meta = std::fs::metadata(path).map_err(|e| Error::io_path("read", path, e))?;
-        let mut found = if meta.is_dir() {
-            let mut found: Vec<PathBuf> = std::fs::read_dir(path)
-                .map_err(|e| Error::io_path("list", path, e))?
-                .filter_map(|entry| entry.ok().map(|e| e.path()))
-                .filter(|p| p.is_file() && is_video_path(p))
-                .collect();
-            if found.is_empty() {
-                return Err(Error::InvalidArgument(format!(
-                    "{} holds no Y4M video files",
-                    path.display()
-                )));
-            }
-            found.sort();
-            found
-        } else {
-            vec![path.clone()]
-        };
-        found.retain(|f| !out.contains(f));
-        out.append(&mut found);
-    }
-    Ok(out)
-}
 
 /// Opens a Y4M file for reading.
 fn open_y4m(path: &Path) -> Result<Y4mReader<std::io::BufReader<std::fs::File>>> {
@@ -376,6 +323,9 @@ impl<'a> VideoBench<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::bench::lists::collect_files;
+    use crate::container::MediaKind;
+    use crate::media::probe::source_media;
     use crate::media::y4m::{ChromaFormat, YuvFrame};
 
     fn write_clip(path: &Path, frames: usize) {
@@ -396,7 +346,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("clip.y4m");
         write_clip(&path, 4);
-        assert!(is_video_path(&path));
+        assert_eq!(source_media(&path), Some(MediaKind::Video));
         let source = VideoSource::read(&path).unwrap();
         assert_eq!(source.frames, 4);
         assert!((source.seconds() - 0.16).abs() < 1e-12);
@@ -419,9 +369,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let named = dir.path().join("clip.raw");
         write_clip(&named, 1);
-        assert!(is_video_path(&named));
-        assert!(!is_video_path(&dir.path().join("missing.bin")));
-        assert_eq!(collect_video_files(&[dir.path().into()]).unwrap().len(), 1);
+        assert_eq!(source_media(&named), Some(MediaKind::Video));
+        assert_eq!(source_media(&dir.path().join("missing.bin")), None);
+        let found = collect_files(&[dir.path().into()], MediaKind::Video).unwrap();
+        assert_eq!(found.len(), 1);
         let (i, o) = (Path::new("in.y4m"), Path::new("out.264"));
         assert_eq!(
             encode_args(Anchor::X264, 23.0, i, o).join(" "),
