@@ -57,14 +57,27 @@ fn video_bench_reports_mpeg2() {
     assert!(output.status.success(), "quanta bench failed: {stderr}");
     let text = std::fs::read_to_string(&json_path).expect("the JSON report");
     let json: Value = serde_json::from_str(&text).expect("valid JSON");
+    assert_eq!(json["schema"], "quanta-bench/2");
     assert_eq!(json["media"], "video");
     assert_eq!(json["rate_unit"], "kbit/s");
-    assert_eq!(json["speed_unit"], "frames/s");
+    let source = &json["files"][0]["source"];
+    assert_eq!(source["kind"], "video");
+    assert_eq!(
+        (&source["width"], &source["frames"]),
+        (&48.into(), &6.into())
+    );
     let runs = json["files"][0]["runs"].as_array().expect("runs");
     assert_eq!(runs.len(), 10, "5 quanta qualities and 5 MPEG-2 scales");
     for run in runs {
-        let kbps = run["bpp"].as_f64().expect("a rate");
-        assert!(kbps > 0.0, "{run}");
+        assert_eq!(run["rate"]["unit"], "kbit/s", "{run}");
+        assert_eq!(run["encode"]["speed"]["unit"], "frames/s", "{run}");
+        assert_eq!(run["quality"]["kind"], "video", "{run}");
+        // 8 × bytes / 0.24 s / 1000: the rate is the coded size over the clip's duration.
+        let kbps = run["rate"]["value"].as_f64().expect("a rate");
+        let bytes = run["bytes"].as_f64().expect("a size");
+        assert!((kbps - bytes / 30.0).abs() < 1e-9, "{run}");
+        let psnr = run["quality"]["psnr_yuv"].as_f64().expect("a PSNR");
+        assert!(psnr > 25.0, "{run}");
     }
     let bd = json["bd_rates"].as_array().expect("BD-rates");
     assert_eq!(bd.len(), 2, "psnr-yuv and ssim-y against mpeg2");
