@@ -63,7 +63,8 @@ pub struct BenchArgs {
     /// Write one CSV row per run to this file ('-' for standard output).
     #[arg(long)]
     csv: Option<PathBuf>,
-    /// Write the whole report as JSON to this file ('-' for standard output).
+    /// Write the whole report as JSON (schema quanta-bench/2, docs/BENCH.md) to this file
+    /// ('-' for standard output).
     #[arg(long)]
     json: Option<PathBuf>,
     /// Draw the rate-distortion curves to this .png or .svg file.
