@@ -65,13 +65,25 @@ fn audio_bench_reports_bd_rates_against_mp3() {
     assert!(output.status.success(), "quanta bench failed: {stderr}");
     let text = std::fs::read_to_string(&json_path).expect("the JSON report");
     let json: Value = serde_json::from_str(&text).expect("valid JSON");
+    assert_eq!(json["schema"], "quanta-bench/2");
     assert_eq!(json["media"], "audio");
+    let source = &json["files"][0]["source"];
+    assert_eq!(source["kind"], "audio");
+    assert_eq!(
+        (&source["sample_rate"], &source["channels"]),
+        (&48000.into(), &2.into())
+    );
     let runs = json["files"][0]["runs"].as_array().expect("runs");
     assert_eq!(runs.len(), 14);
     for run in runs {
-        let kbps = run["bpp"].as_f64().expect("a rate");
+        assert_eq!(run["rate"]["unit"], "kbit/s", "{run}");
+        assert_eq!(run["setting_name"], "bitrate", "{run}");
+        assert_eq!(run["quality"]["kind"], "audio", "{run}");
+        assert!(run["quality"].get("psnr_ycbcr").is_none(), "{run}");
+        let kbps = run["rate"]["value"].as_f64().expect("a rate");
         assert!(kbps > 0.0 && kbps < 400.0, "{run}");
-        assert!(run["snr"].as_f64().is_some_and(|v| v > 5.0), "{run}");
+        let snr = run["quality"]["snr"].as_f64();
+        assert!(snr.is_some_and(|v| v > 5.0), "{run}");
     }
     let bd = json["bd_rates"].as_array().expect("BD-rates");
     assert_eq!(bd.len(), 2);

@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use quanta::bench::metric::{measure, Metric};
+use quanta::bench::metric::{measure, Metric, Quality};
 use quanta::media::image::read_picture;
 use quanta::Limits;
 use serde_json::Value;
@@ -40,7 +40,9 @@ fn psnr_and_ssim_agree_with_scikit_image() {
         let decoded = read_picture(&fixtures().join(name("decoded")), &Limits::default())
             .expect("the decoded picture reads");
         let quality = measure(&reference, &decoded, false).expect("the pictures compare");
-        let c = &quality.comparison;
+        let Quality::Picture { comparison: c, .. } = &quality else {
+            panic!("a picture measurement: {quality:?}");
+        };
         let what = |m: &str| format!("{} {m}", name("decoded"));
         close(
             &what("psnr-y"),

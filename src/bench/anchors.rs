@@ -1,11 +1,13 @@
 //! Reference encoders run as anchors: the installed command-line tools of other formats,
 //! driven over their own quality ranges on the same inputs as quanta.
 //!
-//! Input: a [`Picture`], one setting of the anchor (a quality, a quantizer or a distance,
-//! see [`Anchor::setting_name`]) and a scratch folder. Output: an [`AnchorRun`] with the coded
-//! size, the decoded picture and the wall-clock time of the encoder and decoder processes
-//! (process start-up and file I/O included). Each anchor runs single-threaded, so that a
-//! bench over several files compares like with like.
+//! Input: an anchor's name. Output: the [`Anchor`] with what the bench needs to know of it:
+//! its media kind, its encoder and decoder programs and their Debian packages, its setting's
+//! name, range and default sweep, its files' extensions, and whether its programs are
+//! installed ([`check_available`], whose error names the package to install). The programs
+//! run through [`super::tool`]; each media's bench builds their arguments (pictures in
+//! [`super::picture`]). Each anchor runs single-threaded, so that a bench over several files
+//! compares like with like.
 //!
 //! | anchor | encoder | decoder | setting | Debian package |
 //! |---|---|---|---|---|
@@ -14,20 +16,16 @@
 //! | `avif` | `avifenc --min Q --max Q -y 420 -s 6` | `avifdec` | quantizer 0–63 (0 lossless) | libavif-bin |
 //! | `jxl` | `cjxl -d D -e 7` | `djxl` | distance 0.1–25 (Butteraugli) | libjxl-tools |
 //!
-//! Audio anchors share this enum; their runs live in [`super::audio`] (opusenc/opusdec,
+//! Audio anchors share this enum; their arguments live in [`super::audio`] (opusenc/opusdec,
 //! oggenc/oggdec, ffmpeg's AAC, lame), swept over bitrates in kbit/s. Video anchors too; their
-//! runs live in [`super::video`]: `x264` (`--preset medium --tune psnr --crf C`, decoded by
+//! arguments live in [`super::video`]: `x264` (`--preset medium --tune psnr --crf C`, decoded by
 //! ffmpeg; Debian packages x264 and ffmpeg) `mpeg2` (ffmpeg's mpeg2video at `-q:v Q`) and `x265` (ffmpeg's libx265 at
 //! `-crf C`).
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::Instant;
 
 use crate::container::MediaKind;
-use crate::error::{Error, Limits, Result};
-use crate::media::image::{encode_picture_file, read_picture, PictureFormat};
-use crate::signal::{Picture, PixelLayout};
+use crate::error::{Error, Result};
 
 /// A reference codec that quanta is measured against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -213,16 +211,8 @@ impl Anchor {
         }
     }
 
-    /// The picture format the encoder reads (cjpeg reads PNM, not PNG).
-    fn input_format(self) -> PictureFormat {
-        match self {
-            Anchor::Jpeg => PictureFormat::Ppm,
-            _ => PictureFormat::Png,
-        }
-    }
-
     /// File extension of the decoder's output.
-    fn decoded_extension(self) -> &'static str {
+    pub(crate) fn decoded_extension(self) -> &'static str {
         match self {
             Anchor::Jpeg | Anchor::Webp | Anchor::Jxl => "ppm",
             Anchor::Avif => "png",
@@ -251,86 +241,6 @@ impl Anchor {
                 self.name(),
                 self.setting_name()
             )))
-        }
-    }
-
-    fn encode_args(self, setting: f64, input: &Path, output: &Path) -> Vec<String> {
-        let path = |p: &Path| p.display().to_string();
-        let words: Vec<String> = match self {
-            Anchor::Jpeg => vec![
-                "-optimize".into(),
-                "-quality".into(),
-                format!("{}", setting.round()),
-                "-sample".into(),
-                "2x2".into(),
-                "-outfile".into(),
-                path(output),
-                path(input),
-            ],
-            Anchor::Webp => vec![
-                "-quiet".into(),
-                "-q".into(),
-                format!("{setting}"),
-                path(input),
-                "-o".into(),
-                path(output),
-            ],
-            Anchor::Avif => vec![
-                "-j".into(),
-                "1".into(),
-                "-s".into(),
-                "6".into(),
-                "-y".into(),
-                "420".into(),
-                "--min".into(),
-                format!("{}", setting.round()),
-                "--max".into(),
-                format!("{}", setting.round()),
-                path(input),
-                path(output),
-            ],
-            Anchor::Jxl => vec![
-                "--quiet".into(),
-                "--num_threads=0".into(),
-                "-e".into(),
-                "7".into(),
-                "-d".into(),
-                format!("{setting}"),
-                path(input),
-                path(output),
-            ],
-            Anchor::Opus
-            | Anchor::Vorbis
-            | Anchor::Aac
-            | Anchor::Mp3
-            | Anchor::X264
-            | Anchor::Mpeg2
-            | Anchor::X265 => Vec::new(),
-        };
-        words
-    }
-
-    fn decode_args(self, input: &Path, output: &Path) -> Vec<String> {
-        let path = |p: &Path| p.display().to_string();
-        match self {
-            Anchor::Jpeg => vec!["-outfile".into(), path(output), path(input)],
-            Anchor::Webp => vec![
-                "-quiet".into(),
-                path(input),
-                "-ppm".into(),
-                "-o".into(),
-                path(output),
-            ],
-            Anchor::Avif => vec!["-j".into(), "1".into(), path(input), path(output)],
-            // djxl's 0 means "the machine default", unlike cjxl's.
-            Anchor::Jxl => vec!["--num_threads=1".into(), path(input), path(output)],
-            Anchor::Opus
-            | Anchor::Vorbis
-            | Anchor::Aac
-            | Anchor::Mp3
-            | Anchor::X264
-            | Anchor::Mpeg2
-            | Anchor::X265 => Vec::new(),
         }
     }
 
@@ -397,152 +307,6 @@ pub fn check_available(anchor: Anchor) -> Result<()> {
     Ok(())
 }
 
-/// One encode and decode by an anchor.
-#[derive(Debug, Clone)]
-pub struct AnchorRun {
-    /// Size of the coded file in bytes.
-    pub bytes: u64,
-    /// The decoder's output.
-    pub decoded: Picture,
-    /// Wall-clock seconds of the encoder process.
-    pub encode_seconds: f64,
-    /// Wall-clock seconds of the decoder process.
-    pub decode_seconds: f64,
-}
-
-/// The anchor's input files of one picture, written once into a scratch folder and
-/// reused for every setting.
-#[derive(Debug)]
-pub struct AnchorInputs {
-    dir: PathBuf,
-    picture: Picture,
-    written: Vec<(PictureFormat, PathBuf)>,
-}
-
-impl AnchorInputs {
-    /// Prepares inputs of `picture` in `dir` (which must exist and stay for the runs).
-    pub fn new(dir: &Path, picture: &Picture) -> AnchorInputs {
-        AnchorInputs {
-            dir: dir.to_path_buf(),
-            picture: picture.clone(),
-            written: Vec::new(),
-        }
-    }
-
-    fn file_for(&mut self, format: PictureFormat) -> Result<PathBuf> {
-        if let Some((_, path)) = self.written.iter().find(|(f, _)| *f == format) {
-            return Ok(path.clone());
-        }
-        let (extension, bytes) = match format {
-            PictureFormat::Ppm => ("pnm", binary_pnm(&self.picture)),
-            _ => ("png", encode_picture_file(&self.picture, format)?),
-        };
-        let path = self.dir.join(format!("source.{extension}"));
-        std::fs::write(&path, bytes).map_err(|e| Error::io_path("write", &path, e))?;
-        self.written.push((format, path.clone()));
-        Ok(path)
-    }
-
-    /// Encodes and decodes the picture with `anchor` at `setting`.
-    pub fn run(&mut self, anchor: Anchor, setting: f64) -> Result<AnchorRun> {
-        anchor.check_setting(setting)?;
-        if anchor.media() != MediaKind::Image {
-            return Err(Error::InvalidArgument(format!(
-                "the {} anchor codes {:?}, not pictures",
-                anchor.name(),
-                anchor.media()
-            )));
-        }
-        let input = self.file_for(anchor.input_format())?;
-        let tag = format!("{}_{setting}", anchor.name());
-        let coded = self.dir.join(format!("{tag}.{}", anchor.coded_extension()));
-        let decoded_path = self
-            .dir
-            .join(format!("{tag}_decoded.{}", anchor.decoded_extension()));
-        let start = Instant::now();
-        run_program(
-            anchor,
-            anchor.encoder(),
-            &anchor.encode_args(setting, &input, &coded),
-        )?;
-        let encode_seconds = start.elapsed().as_secs_f64();
-        let bytes = std::fs::metadata(&coded)
-            .map_err(|e| Error::io_path("read the size of", &coded, e))?
-            .len();
-        let start = Instant::now();
-        run_program(
-            anchor,
-            anchor.decoder(),
-            &anchor.decode_args(&coded, &decoded_path),
-        )?;
-        let decode_seconds = start.elapsed().as_secs_f64();
-        let decoded = read_picture(&decoded_path, &Limits::default())?;
-        if (decoded.width, decoded.height) != (self.picture.width, self.picture.height) {
-            return Err(Error::Media(format!(
-                "{} decoded a {}x{} picture from a {}x{} input",
-                anchor.decoder(),
-                decoded.width,
-                decoded.height,
-                self.picture.width,
-                self.picture.height
-            )));
-        }
-        // The scratch files of this setting are no longer needed.
-        let _ = std::fs::remove_file(&coded);
-        let _ = std::fs::remove_file(&decoded_path);
-        Ok(AnchorRun {
-            bytes,
-            decoded,
-            encode_seconds,
-            decode_seconds,
-        })
-    }
-}
-
-/// A binary PPM (P6) or PGM (P5) file of a picture, the input every cjpeg reads.
-fn binary_pnm(picture: &Picture) -> Vec<u8> {
-    let magic = match picture.layout {
-        PixelLayout::Rgb => "P6",
-        PixelLayout::Gray => "P5",
-    };
-    let mut out = format!("{magic}\n{} {}\n255\n", picture.width, picture.height).into_bytes();
-    out.extend_from_slice(&picture.data);
-    out
-}
-
-/// Runs one program to its end, its output captured; a failure quotes its last words.
-pub(crate) fn run_program(anchor: Anchor, program: &str, args: &[String]) -> Result<()> {
-    let output = Command::new(program)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .output()
-        .map_err(|e| {
-            if e.kind() == std::io::ErrorKind::NotFound {
-                anchor.missing(program)
-            } else {
-                Error::io(format!("cannot run {program}"), e)
-            }
-        })?;
-    if output.status.success() {
-        return Ok(());
-    }
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let tail: Vec<&str> = stderr.lines().rev().take(3).collect();
-    let said: Vec<&str> = tail.into_iter().rev().collect();
-    Err(Error::Media(format!(
-        "{program} {} failed ({}): {}",
-        args.join(" "),
-        output.status,
-        if said.is_empty() {
-            "no message".to_string()
-        } else {
-            said.join(" / ")
-        }
-    )))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -577,22 +341,5 @@ mod tests {
         assert!(message.contains("apt-get install x264"), "{message}");
         let message = Anchor::X264.missing("ffmpeg").to_string();
         assert!(message.contains("apt-get install ffmpeg"), "{message}");
-    }
-
-    #[test]
-    fn pnm_header() {
-        let gray = Picture::new(2, 1, PixelLayout::Gray, vec![7, 9]).unwrap();
-        assert_eq!(binary_pnm(&gray), b"P5\n2 1\n255\n\x07\x09");
-        let rgb = Picture::new(1, 1, PixelLayout::Rgb, vec![1, 2, 3]).unwrap();
-        assert_eq!(binary_pnm(&rgb), b"P6\n1 1\n255\n\x01\x02\x03");
-    }
-
-    #[test]
-    fn jpeg_arguments_ask_for_optimized_420() {
-        let args = Anchor::Jpeg.encode_args(75.0, Path::new("in.pnm"), Path::new("out.jpg"));
-        assert_eq!(
-            args.join(" "),
-            "-optimize -quality 75 -sample 2x2 -outfile out.jpg in.pnm"
-        );
     }
 }

@@ -3,8 +3,9 @@
 //!
 //! Input: an audio file (anything [`read_audio_file`] reads), a bitrate in kbit/s and a
 //! scratch folder. Output: a [`RunRecord`] whose rate is the actual kbit/s of the coded file
-//! (`8 × bytes / seconds / 1000`, headers included) and whose quality holds the SNR, the
-//! segmental SNR and the PSNR of the decoded signal against the source ([`AudioQuality`]).
+//! (`8 × bytes / seconds / 1000`, headers included), whose quality is [`Quality::Audio`] (the
+//! SNR, the segmental SNR and the PSNR of the decoded signal against the source) and whose
+//! speeds are millions of sample frames per second.
 //! quanta codes in memory with one thread; the anchors run their command-line tools on a
 //! 16-bit WAV copy of the source (opusenc/opusdec at the source rate, oggenc/oggdec, ffmpeg's
 //! AAC, lame). Codecs add delay, so every decoding is aligned first: the lag that maximises the
@@ -18,77 +19,20 @@ use std::time::Instant;
 use rustfft::num_complex::Complex;
 use rustfft::FftPlanner;
 
-use super::anchors::{run_program, Anchor};
-use super::metric::{AudioQuality, Quality};
-use super::sweep::speed;
-use super::{Codec, RunRecord};
+use super::anchors::Anchor;
+use super::record::{AudioQuality, Coding, Quality, Rate, RunRecord, SourceInfo, SpeedUnit};
+use super::sweep::MediaBench;
+use super::tool::ToolFiles;
+use super::{BenchConfig, Codec};
 use crate::codec::audio::{
     decode_audio, encode_audio, AudioDecodeOptions, AudioEncoderConfig, RateMode,
 };
 use crate::error::{Error, Result};
-use crate::media::audio::{looks_like_audio, read_audio_file, MemorySource};
+use crate::media::audio::{read_audio_file, MemorySource};
 use crate::metrics::audio::{audio_psnr, segmental_snr, snr};
-use crate::metrics::PictureComparison;
-
-/// File extensions taken as audio when a folder is listed.
-pub const AUDIO_EXTENSIONS: [&str; 8] = ["wav", "flac", "ogg", "mp3", "aiff", "aif", "m4a", "caf"];
 
 /// The largest lag searched when aligning a decoding, in samples.
 pub const MAX_LAG: usize = 4096;
-
-/// True when the path names an audio file, by extension or, failing that, by its first bytes.
-pub fn is_audio_path(path: &Path) -> bool {
-    let by_name = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| AUDIO_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()));
-    if by_name {
-        return true;
-    }
-    let mut head = [0u8; 16];
-    match std::fs::File::open(path) {
-        Ok(mut file) => {
-            use std::io::Read;
-            let n = file.read(&mut head).unwrap_or(0);
-            looks_like_audio(&head[..n])
-        }
-        Err(_) => false,
-    }
-}
-
-/// The audio files of the inputs: files as given, folders' audio files sorted by name.
-pub fn collect_audio_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
-    if paths.is_empty() {
-        return Err(Error::InvalidArgument(
-            "no input given (expected audio files or folders)".into(),
-        ));
-    }
-    let mut out: Vec<PathBuf> = Vec::new();
-    for path in paths {
-        let meta = std::fs::metadata(path).map_err(|e| Error::io_path("read", path, e))?;
-        let mut found = if meta.is_dir() {
-            let mut found: Vec<PathBuf> = std::fs::read_dir(path)
-                .map_err(|e| Error::io_path("list", path, e))?
-                .filter_map(|entry| entry.ok().map(|e| e.path()))
-                .filter(|p| p.is_file() && is_audio_path(p))
-                .collect();
-            if found.is_empty() {
-                return Err(Error::InvalidArgument(format!(
-                    "{} holds no audio files (expected {})",
-                    path.display(),
-                    AUDIO_EXTENSIONS.join(", ")
-                )));
-            }
-            found.sort();
-            found
-        } else {
-            vec![path.clone()]
-        };
-        found.retain(|f| !out.contains(f));
-        out.append(&mut found);
-    }
-    Ok(out)
-}
 
 /// A source signal: interleaved samples.
 #[derive(Debug, Clone)]
@@ -145,10 +89,8 @@ impl AudioSignal {
 
 /// One coded and decoded signal, before alignment.
 struct AudioCoded {
-    bytes: u64,
+    coding: Coding,
     decoded: Vec<f32>,
-    encode_seconds: f64,
-    decode_seconds: f64,
 }
 
 /// Codes `source` with quanta at `kbps` in memory, one thread each way.
@@ -181,10 +123,12 @@ fn run_quanta(source: &AudioSignal, kbps: f64) -> Result<AudioCoded> {
         )));
     }
     Ok(AudioCoded {
-        bytes: stream.len() as u64,
+        coding: Coding {
+            bytes: stream.len() as u64,
+            encode_seconds,
+            decode_seconds,
+        },
         decoded,
-        encode_seconds,
-        decode_seconds,
     })
 }
 
@@ -244,27 +188,13 @@ fn run_anchor(
     kbps: f64,
 ) -> Result<AudioCoded> {
     anchor.check_setting(kbps)?;
-    let tag = format!("{}_{kbps}", anchor.name());
-    let coded = dir.join(format!("{tag}.{}", anchor.coded_extension()));
-    let decoded_path = dir.join(format!("{tag}_decoded.wav"));
-    let start = Instant::now();
-    run_program(
+    let files = ToolFiles::new(dir, anchor, kbps);
+    let coding = files.run(
         anchor,
-        anchor.encoder(),
-        &encode_args(anchor, kbps, source.rate, input, &coded),
+        &encode_args(anchor, kbps, source.rate, input, &files.coded),
+        &decode_args(anchor, source.rate, &files.coded, &files.decoded),
     )?;
-    let encode_seconds = start.elapsed().as_secs_f64();
-    let bytes = std::fs::metadata(&coded)
-        .map_err(|e| Error::io_path("read the size of", &coded, e))?
-        .len();
-    let start = Instant::now();
-    run_program(
-        anchor,
-        anchor.decoder(),
-        &decode_args(anchor, source.rate, &coded, &decoded_path),
-    )?;
-    let decode_seconds = start.elapsed().as_secs_f64();
-    let (rate, channels, decoded) = read_audio_file(&decoded_path)?;
+    let (rate, channels, decoded) = read_audio_file(&files.decoded)?;
     if (rate, channels) != (source.rate, source.channels) {
         return Err(Error::Media(format!(
             "{} decoded {channels} channel(s) at {rate} Hz from {} channel(s) at {} Hz",
@@ -273,14 +203,7 @@ fn run_anchor(
             source.rate
         )));
     }
-    let _ = std::fs::remove_file(&coded);
-    let _ = std::fs::remove_file(&decoded_path);
-    Ok(AudioCoded {
-        bytes,
-        decoded,
-        encode_seconds,
-        decode_seconds,
-    })
+    Ok(AudioCoded { coding, decoded })
 }
 
 /// The mono downmix of the first `frames` frames (fewer if the signal is shorter).
@@ -339,62 +262,45 @@ pub fn align(decoded: &[f32], channels: usize, lag: isize, frames: usize) -> Vec
 
 /// Measures an aligned decoding against the source.
 pub fn measure_audio(source: &AudioSignal, aligned: &[f32]) -> Result<Quality> {
-    let audio = AudioQuality {
+    Ok(Quality::Audio(AudioQuality {
         snr: snr(&source.samples, aligned)?,
         segsnr: segmental_snr(&source.samples, aligned, source.channels, source.rate)?,
         psnr: audio_psnr(&source.samples, aligned)?,
-    };
-    Ok(Quality {
-        comparison: PictureComparison {
-            width: 0,
-            height: 0,
-            psnr_y: f64::NAN,
-            psnr_cb: None,
-            psnr_cr: None,
-            psnr_ycbcr: f64::NAN,
-            psnr_rgb: None,
-            ssim_y: f64::NAN,
-        },
-        ssimulacra2: None,
-        audio: Some(audio),
-    })
+    }))
 }
 
-/// The runs of one audio source: each codec at each bitrate, through `on_run` after each.
-pub struct AudioBench<'a> {
-    pub source: &'a AudioSignal,
-    pub dir: &'a Path,
+/// The runs of one audio source: quanta in memory, anchors from a 16-bit WAV copy written
+/// once.
+pub struct AudioBench {
+    source: AudioSignal,
+    dir: PathBuf,
     input: Option<PathBuf>,
 }
 
-impl<'a> AudioBench<'a> {
+impl AudioBench {
     /// Prepares the runs of `source` with scratch files in `dir` (which must exist).
-    pub fn new(source: &'a AudioSignal, dir: &'a Path) -> AudioBench<'a> {
+    pub fn new(source: AudioSignal, dir: &Path) -> AudioBench {
         AudioBench {
             source,
-            dir,
+            dir: dir.to_path_buf(),
             input: None,
         }
     }
 
-    /// Codes, decodes, aligns and measures one run.
-    pub fn run(&mut self, codec: Codec, kbps: f64) -> Result<RunRecord> {
-        let coded = match codec {
-            Codec::Quanta => run_quanta(self.source, kbps)?,
-            Codec::Anchor(anchor) => {
-                let input = match &self.input {
-                    Some(path) => path.clone(),
-                    None => {
-                        let path = self.dir.join("source.wav");
-                        self.source.write_wav(&path)?;
-                        self.input = Some(path.clone());
-                        path
-                    }
-                };
-                run_anchor(anchor, self.source, &input, self.dir, kbps)?
-            }
-        };
-        let source = self.source;
+    /// The source as the anchors read it, written on first use.
+    fn anchor_input(&mut self) -> Result<PathBuf> {
+        if let Some(path) = &self.input {
+            return Ok(path.clone());
+        }
+        let path = self.dir.join("source.wav");
+        self.source.write_wav(&path)?;
+        self.input = Some(path.clone());
+        Ok(path)
+    }
+
+    /// Aligns and measures one coding, and rates it.
+    fn measured(&self, codec: Codec, kbps: f64, coded: &AudioCoded) -> Result<RunRecord> {
+        let source = &self.source;
         let lag = estimate_lag(
             &source.samples,
             &coded.decoded,
@@ -402,20 +308,39 @@ impl<'a> AudioBench<'a> {
             source.rate,
         );
         let aligned = align(&coded.decoded, source.channels, lag, source.frames());
-        let quality = measure_audio(source, &aligned)?;
-        let seconds = source.seconds();
         let mega_frames = source.frames() as f64 / 1e6;
-        Ok(RunRecord {
-            codec,
-            setting: kbps,
-            bytes: coded.bytes,
-            bpp: 8.0 * coded.bytes as f64 / seconds / 1000.0,
-            quality,
-            encode_seconds: coded.encode_seconds,
-            decode_seconds: coded.decode_seconds,
-            encode_mpps: speed(mega_frames, coded.encode_seconds),
-            decode_mpps: speed(mega_frames, coded.decode_seconds),
-        })
+        Ok(RunRecord::new(
+            (codec, kbps),
+            coded.coding,
+            Rate::kbit_per_second(coded.coding.bytes, source.seconds()),
+            measure_audio(source, &aligned)?,
+            (mega_frames, SpeedUnit::MegaSampleFramesPerSecond),
+        ))
+    }
+}
+
+impl MediaBench for AudioBench {
+    fn prepare(path: &Path, dir: &Path, _config: &BenchConfig) -> Result<AudioBench> {
+        Ok(AudioBench::new(AudioSignal::read(path)?, dir))
+    }
+
+    fn source(&self) -> SourceInfo {
+        SourceInfo::Audio {
+            sample_rate: self.source.rate,
+            channels: self.source.channels,
+            frames: self.source.frames(),
+        }
+    }
+
+    fn run_quanta(&mut self, kbps: f64) -> Result<RunRecord> {
+        let coded = run_quanta(&self.source, kbps)?;
+        self.measured(Codec::Quanta, kbps, &coded)
+    }
+
+    fn run_anchor(&mut self, anchor: Anchor, kbps: f64) -> Result<RunRecord> {
+        let input = self.anchor_input()?;
+        let coded = run_anchor(anchor, &self.source, &input, &self.dir, kbps)?;
+        self.measured(Codec::Anchor(anchor), kbps, &coded)
     }
 }
 
@@ -461,11 +386,13 @@ mod tests {
             samples: tone(48000, 2),
         };
         let dir = tempfile::tempdir().unwrap();
-        let mut bench = AudioBench::new(&signal, dir.path());
-        let low = bench.run(Codec::Quanta, 48.0).unwrap();
-        let high = bench.run(Codec::Quanta, 128.0).unwrap();
-        assert!(low.bpp < high.bpp, "{} {}", low.bpp, high.bpp);
-        let snr = |r: &RunRecord| r.quality.audio.map(|a| a.snr).unwrap();
+        let mut bench = AudioBench::new(signal, dir.path());
+        let low = bench.run_quanta(48.0).unwrap();
+        let high = bench.run_quanta(128.0).unwrap();
+        assert!(low.rate.value < high.rate.value, "{low:?} {high:?}");
+        assert_eq!(low.rate.value, 8.0 * low.bytes as f64 / 1.0 / 1000.0);
+        assert_eq!(low.encode_speed.unit, SpeedUnit::MegaSampleFramesPerSecond);
+        let snr = |r: &RunRecord| crate::bench::Metric::Snr.value(&r.quality).unwrap();
         assert!(snr(&low) < snr(&high) && snr(&low) > 5.0, "{}", snr(&low));
     }
 

@@ -51,7 +51,8 @@ impl BdOutcome {
 pub struct PointUse {
     pub codec: Codec,
     pub setting: f64,
-    pub bpp: f64,
+    /// The run's rate (bits per pixel, or kbit/s for audio and video).
+    pub rate: f64,
     /// The metric's value (`None` when it was not measured).
     pub value: Option<f64>,
     /// `None` when the point was used; otherwise why it was left out.
@@ -99,7 +100,8 @@ pub struct BdSummary {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CurvePoint {
     pub setting: f64,
-    pub bpp: f64,
+    /// Mean rate over files (bits per pixel, or kbit/s for audio and video).
+    pub rate: f64,
     pub value: f64,
 }
 
@@ -132,12 +134,12 @@ pub fn select_points<'a>(
             let excluded = match value {
                 None => Some("not measured".to_string()),
                 Some(v) if !v.is_finite() => Some("infinite (lossless)".to_string()),
-                Some(_) => window.exclusion(r.bpp),
+                Some(_) => window.exclusion(r.rate.value),
             };
             PointUse {
                 codec: r.codec,
                 setting: r.setting,
-                bpp: r.bpp,
+                rate: r.rate.value,
                 value,
                 excluded,
             }
@@ -149,8 +151,8 @@ pub fn select_points<'a>(
     let value_of = |u: &PointUse| u.value.unwrap_or(f64::NEG_INFINITY);
     order.sort_by(|&a, &b| {
         uses[a]
-            .bpp
-            .total_cmp(&uses[b].bpp)
+            .rate
+            .total_cmp(&uses[b].rate)
             .then(value_of(&uses[b]).total_cmp(&value_of(&uses[a])))
     });
     let mut curve = Vec::new();
@@ -159,7 +161,7 @@ pub fn select_points<'a>(
         let v = value_of(&uses[i]);
         if v > best {
             best = v;
-            curve.push((uses[i].bpp, v));
+            curve.push((uses[i].rate, v));
         } else {
             uses[i].excluded =
                 Some("dominated (another setting scores higher at fewer bits)".into());
@@ -278,7 +280,7 @@ pub fn mean_curves(files: &[FileResult], config: &BenchConfig) -> Vec<MeanCurve>
                 let n = files.len() as f64;
                 points.push(CurvePoint {
                     setting,
-                    bpp: runs.iter().map(|r| r.bpp).sum::<f64>() / n,
+                    rate: runs.iter().map(|r| r.rate.value).sum::<f64>() / n,
                     value: values.iter().sum::<f64>() / n,
                 });
             }
@@ -295,7 +297,7 @@ pub fn mean_curves(files: &[FileResult], config: &BenchConfig) -> Vec<MeanCurve>
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::bench::metric::Quality;
+    use crate::bench::record::{Quality, Rate, RateUnit, SourceInfo, Speed, SpeedUnit};
     use crate::metrics::PictureComparison;
 
     /// A run whose PSNR-YCbCr is `psnr` and SSIM-Y is `ssim`.
@@ -304,8 +306,11 @@ pub(crate) mod tests {
             codec,
             setting,
             bytes: (bpp * 1000.0) as u64,
-            bpp,
-            quality: Quality {
+            rate: Rate {
+                value: bpp,
+                unit: RateUnit::BitsPerPixel,
+            },
+            quality: Quality::Picture {
                 comparison: PictureComparison {
                     width: 10,
                     height: 10,
@@ -317,12 +322,17 @@ pub(crate) mod tests {
                     ssim_y: ssim,
                 },
                 ssimulacra2: None,
-                audio: None,
             },
             encode_seconds: 0.01,
             decode_seconds: 0.005,
-            encode_mpps: 1.0,
-            decode_mpps: 2.0,
+            encode_speed: Speed {
+                value: 1.0,
+                unit: SpeedUnit::MegapixelsPerSecond,
+            },
+            decode_speed: Speed {
+                value: 2.0,
+                unit: SpeedUnit::MegapixelsPerSecond,
+            },
         }
     }
 
@@ -330,8 +340,10 @@ pub(crate) mod tests {
         FileResult {
             path: name.into(),
             name: name.into(),
-            width: 10,
-            height: 10,
+            source: SourceInfo::Picture {
+                width: 10,
+                height: 10,
+            },
             runs,
         }
     }
@@ -470,7 +482,7 @@ pub(crate) mod tests {
         let psnr = &curves[0];
         assert_eq!(psnr.metric, Metric::PsnrYcbcr);
         assert_eq!(psnr.points.len(), 1);
-        assert!((psnr.points[0].bpp - 0.3).abs() < 1e-12);
+        assert!((psnr.points[0].rate - 0.3).abs() < 1e-12);
         assert!((psnr.points[0].value - 31.0).abs() < 1e-12);
         let ssim = &curves[1];
         assert_eq!(ssim.points.len(), 2);

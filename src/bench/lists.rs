@@ -3,20 +3,18 @@
 //!
 //! Input: strings such as `"10,20,30"`, `"jpeg,webp"` or `"psnr-ycbcr,ssim-y"`, and paths.
 //! Output: checked, de-duplicated values in the order given ([`parse_qualities`],
-//! [`parse_bitrates`], [`parse_anchors`], [`parse_metrics`]), a [`RateWindow`], and the sorted
-//! list of picture files under the paths ([`collect_picture_files`]). Every error names the
-//! item that is wrong and what was expected.
+//! [`parse_bitrates`], [`parse_anchors`], [`parse_metrics`]), a [`RateWindow`], the kind of
+//! bench the paths ask for ([`bench_media`]) and the sorted list of files of one media kind
+//! under the paths ([`collect_files`]; what a file holds is told by [`crate::media::probe`]).
+//! Every error names the item that is wrong and what was expected.
 
 use std::path::{Path, PathBuf};
 
 use super::anchors::Anchor;
 use super::metric::Metric;
+use crate::container::MediaKind;
 use crate::error::{Error, Result};
-
-/// File extensions the bench takes as pictures inside a folder.
-pub const PICTURE_EXTENSIONS: [&str; 12] = [
-    "png", "jpg", "jpeg", "bmp", "tga", "ppm", "pgm", "pnm", "tif", "tiff", "webp", "qoi",
-];
+use crate::media::probe::{source_media, AUDIO_EXTENSIONS, PICTURE_EXTENSIONS, VIDEO_EXTENSIONS};
 
 /// Splits a comma-separated list, trimming items; empty items are an error.
 fn items<'a>(list: &'a str, what: &str) -> Result<Vec<&'a str>> {
@@ -153,29 +151,31 @@ impl RateWindow {
     }
 }
 
-/// The picture files named by `paths`: files as given, folders scanned (not recursively) for
-/// files with a picture extension ([`PICTURE_EXTENSIONS`]), each folder's files sorted by
-/// name. A path that does not exist, or a folder without pictures, is an error.
-pub fn collect_picture_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
+/// The files of `media` named by `paths`: files as given, folders scanned (not recursively)
+/// for files of that kind ([`source_media`]: by extension, else by their first bytes), each
+/// folder's files sorted by name. A path that does not exist, or a folder without such files,
+/// is an error.
+pub fn collect_files(paths: &[PathBuf], media: MediaKind) -> Result<Vec<PathBuf>> {
+    let (noun, extensions): (&str, &[&str]) = match media {
+        MediaKind::Image => ("picture", &PICTURE_EXTENSIONS),
+        MediaKind::Audio => ("audio", &AUDIO_EXTENSIONS),
+        MediaKind::Video => ("Y4M video", &VIDEO_EXTENSIONS),
+    };
     if paths.is_empty() {
-        return Err(Error::InvalidArgument(
-            "no input given (expected picture files or folders)".into(),
-        ));
+        return Err(Error::InvalidArgument(format!(
+            "no input given (expected {noun} files or folders)"
+        )));
     }
     let mut out = Vec::new();
     for path in paths {
         let meta = std::fs::metadata(path).map_err(|e| Error::io_path("read", path, e))?;
         if meta.is_dir() {
-            let mut found: Vec<PathBuf> = std::fs::read_dir(path)
-                .map_err(|e| Error::io_path("list", path, e))?
-                .filter_map(|entry| entry.ok().map(|e| e.path()))
-                .filter(|p| p.is_file() && has_picture_extension(p))
-                .collect();
+            let mut found = folder_files(path, media)?;
             if found.is_empty() {
                 return Err(Error::InvalidArgument(format!(
-                    "{} holds no picture files (expected {})",
+                    "{} holds no {noun} files (expected {})",
                     path.display(),
-                    PICTURE_EXTENSIONS.join(", ")
+                    extensions.join(", ")
                 )));
             }
             found.sort();
@@ -189,10 +189,40 @@ pub fn collect_picture_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
     Ok(out)
 }
 
-fn has_picture_extension(path: &Path) -> bool {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| PICTURE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+/// The picture files named by `paths` ([`collect_files`] of pictures).
+pub fn collect_picture_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    collect_files(paths, MediaKind::Image)
+}
+
+/// The files of `media` directly inside `folder`, unsorted.
+fn folder_files(folder: &Path, media: MediaKind) -> Result<Vec<PathBuf>> {
+    Ok(std::fs::read_dir(folder)
+        .map_err(|e| Error::io_path("list", folder, e))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|p| p.is_file() && source_media(p) == Some(media))
+        .collect())
+}
+
+/// The kind of bench `inputs` ask for: video when every input is a Y4M file or a folder with
+/// Y4M files and no pictures, audio when every input is an audio file or a folder with audio
+/// files and neither pictures nor Y4M files, pictures otherwise (whose errors then name
+/// what is wrong).
+pub fn bench_media(inputs: &[PathBuf]) -> MediaKind {
+    let input_media = |path: &PathBuf| -> Option<MediaKind> {
+        if !path.is_dir() {
+            return source_media(path);
+        }
+        [MediaKind::Image, MediaKind::Video, MediaKind::Audio]
+            .into_iter()
+            .find(|&m| folder_files(path, m).is_ok_and(|files| !files.is_empty()))
+    };
+    let kinds: Vec<Option<MediaKind>> = inputs.iter().map(input_media).collect();
+    for media in [MediaKind::Video, MediaKind::Audio] {
+        if !kinds.is_empty() && kinds.iter().all(|&k| k == Some(media)) {
+            return media;
+        }
+    }
+    MediaKind::Image
 }
 
 #[cfg(test)]
@@ -275,5 +305,35 @@ mod tests {
         assert!(collect_picture_files(&[]).is_err());
         let empty = tempfile::tempdir().unwrap();
         assert!(collect_picture_files(&[empty.path().to_path_buf()]).is_err());
+    }
+
+    #[test]
+    fn the_inputs_choose_the_bench() {
+        let dir = tempfile::tempdir().unwrap();
+        let (audio, video) = (dir.path().join("audio"), dir.path().join("video"));
+        std::fs::create_dir(&audio).unwrap();
+        std::fs::create_dir(&video).unwrap();
+        std::fs::write(audio.join("a.wav"), b"x").unwrap();
+        std::fs::write(audio.join("notes.txt"), b"x").unwrap();
+        std::fs::write(video.join("clip.raw"), b"YUV4MPEG2 W2 H2\n").unwrap();
+        std::fs::write(video.join("b.flac"), b"x").unwrap();
+        assert_eq!(bench_media(std::slice::from_ref(&audio)), MediaKind::Audio);
+        assert_eq!(bench_media(std::slice::from_ref(&video)), MediaKind::Video);
+        assert_eq!(bench_media(&[video.join("clip.raw")]), MediaKind::Video);
+        assert_eq!(
+            bench_media(&[audio.clone(), video.clone()]),
+            MediaKind::Image
+        );
+        assert_eq!(bench_media(&[]), MediaKind::Image);
+        std::fs::write(video.join("still.png"), b"x").unwrap();
+        assert_eq!(bench_media(std::slice::from_ref(&video)), MediaKind::Image);
+        let clips = collect_files(std::slice::from_ref(&video), MediaKind::Video).unwrap();
+        assert_eq!(clips, [video.join("clip.raw")]);
+        let err = collect_files(std::slice::from_ref(&audio), MediaKind::Video)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("no Y4M video files"), "{err}");
+        let sounds = collect_files(std::slice::from_ref(&audio), MediaKind::Audio).unwrap();
+        assert_eq!(sounds, [audio.join("a.wav")]);
     }
 }

@@ -1,20 +1,21 @@
 //! The quality metrics a bench can report and compute BD-rates on, and the measurement of
 //! one decoded picture against its source.
 //!
-//! Input: the source [`Picture`] and a decoded one of the same size. Output: a [`Quality`]
-//! holding every PSNR and SSIM figure of [`compare_pictures`] (PSNR per the 6:1:1 YCbCr
+//! Input: the source [`Picture`] and a decoded one of the same size. Output: a
+//! [`Quality::Picture`] holding every PSNR and SSIM figure of [`compare_pictures`] (PSNR per the 6:1:1 YCbCr
 //! weighting, Y, RGB; SSIM on Y) and, when asked for, the SSIMULACRA2 score computed by the
 //! `ssimulacra2` crate (the Rust port of Cloudinary's metric; 100 is identical, 90 visually
 //! lossless, 30 low quality) on the sRGB pictures with BT.709 primaries.
 //!
 //! Audio benches use their own metrics ([`Metric::Snr`], [`Metric::SegSnr`], [`Metric::Psnr`]),
-//! measured by [`super::audio`] into [`Quality::audio`]; the picture fields of such a
-//! [`Quality`] are NaN. Video benches ([`super::video`]) fill the picture fields with the
-//! means over frames: [`Metric::PsnrYuv`] is the 6:1:1 PSNR and [`Metric::SsimY`] SSIM-Y.
+//! measured by [`super::audio`] into [`Quality::Audio`]. Video benches ([`super::video`])
+//! measure [`Quality::Video`], the means over frames: [`Metric::PsnrYuv`] is the 6:1:1 PSNR
+//! and [`Metric::SsimY`] SSIM-Y. [`Metric::value`] is `None` for a metric of another kind.
 
+pub use super::record::{AudioQuality, Quality};
 use crate::container::MediaKind;
 use crate::error::{Error, Result};
-use crate::metrics::{compare_pictures, rgb_to_luma, PictureComparison};
+use crate::metrics::{compare_pictures, rgb_to_luma};
 use crate::signal::{Picture, PixelLayout};
 
 /// A quality metric of the bench. Every one rises with quality.
@@ -121,41 +122,26 @@ impl Metric {
         }
     }
 
-    /// This metric's value in a measurement; `None` when it was not computed. PSNRs of
-    /// identical pictures are `f64::INFINITY`.
+    /// This metric's value in a measurement; `None` when it was not computed or measures
+    /// another kind of media. PSNRs of identical pictures are `f64::INFINITY`.
     pub fn value(self, quality: &Quality) -> Option<f64> {
-        let c = &quality.comparison;
-        match self {
-            Metric::PsnrYcbcr => Some(c.psnr_ycbcr),
-            Metric::SsimY => Some(c.ssim_y),
-            Metric::PsnrY => Some(c.psnr_y),
-            Metric::PsnrRgb => Some(c.psnr_rgb.unwrap_or(c.psnr_y)),
-            Metric::Ssimulacra2 => quality.ssimulacra2,
-            Metric::Snr => quality.audio.map(|a| a.snr),
-            Metric::SegSnr => quality.audio.map(|a| a.segsnr),
-            Metric::Psnr => quality.audio.map(|a| a.psnr),
-            Metric::PsnrYuv => Some(c.psnr_ycbcr),
+        match (self, quality) {
+            (Metric::PsnrYcbcr, Quality::Picture { comparison, .. }) => Some(comparison.psnr_ycbcr),
+            (Metric::SsimY, Quality::Picture { comparison, .. }) => Some(comparison.ssim_y),
+            (Metric::PsnrY, Quality::Picture { comparison, .. }) => Some(comparison.psnr_y),
+            (Metric::PsnrRgb, Quality::Picture { comparison, .. }) => {
+                Some(comparison.psnr_rgb.unwrap_or(comparison.psnr_y))
+            }
+            (Metric::Ssimulacra2, Quality::Picture { ssimulacra2, .. }) => *ssimulacra2,
+            (Metric::Snr, Quality::Audio(a)) => Some(a.snr),
+            (Metric::SegSnr, Quality::Audio(a)) => Some(a.segsnr),
+            (Metric::Psnr, Quality::Audio(a)) => Some(a.psnr),
+            (Metric::PsnrYuv, Quality::Video(v)) => Some(v.psnr_yuv),
+            (Metric::SsimY, Quality::Video(v)) => Some(v.ssim_y),
+            (Metric::PsnrY, Quality::Video(v)) => Some(v.psnr_y),
+            _ => None,
         }
     }
-}
-
-/// Everything measured on one decoded picture.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Quality {
-    /// PSNR per plane and combined, and SSIM-Y.
-    pub comparison: PictureComparison,
-    /// SSIMULACRA2, when the bench asked for it.
-    pub ssimulacra2: Option<f64>,
-    /// The audio figures, for audio benches.
-    pub audio: Option<AudioQuality>,
-}
-
-/// What an audio bench measures on one decoded signal (dB).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct AudioQuality {
-    pub snr: f64,
-    pub segsnr: f64,
-    pub psnr: f64,
 }
 
 /// Measures `decoded` against `source`; SSIMULACRA2 only when `with_ssimulacra2`.
@@ -176,10 +162,9 @@ pub fn measure(source: &Picture, decoded: &Picture, with_ssimulacra2: bool) -> R
     } else {
         None
     };
-    Ok(Quality {
+    Ok(Quality::Picture {
         comparison,
         ssimulacra2,
-        audio: None,
     })
 }
 
@@ -278,7 +263,9 @@ mod tests {
         rgb[..3].copy_from_slice(&[shifted; 3]);
         let decoded = Picture::new(16, 12, PixelLayout::Rgb, rgb).unwrap();
         let q = measure(&source, &decoded, false).unwrap();
-        let c = q.comparison;
+        let Quality::Picture { comparison: c, .. } = q else {
+            panic!("a picture quality: {q:?}");
+        };
         assert!(c.psnr_ycbcr.is_finite());
         assert_eq!(c.psnr_ycbcr, c.psnr_y);
         assert_eq!(c.psnr_cb, None);

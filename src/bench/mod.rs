@@ -3,30 +3,34 @@
 //! Input: a [`BenchConfig`] (input files or folders, the media kind, quanta's quality sweep,
 //! the anchors, the metrics, the BD method and rate window, the worker count) and a progress
 //! callback. Output: a [`BenchReport`]: for every file, one [`RunRecord`] per codec and
-//! setting (coded size, bits per pixel, every quality figure, encode and decode time and
-//! speed), and the Bjøntegaard delta rates of quanta against each anchor per file and
+//! setting (coded size, rate and speeds with their units, the quality figures of the media
+//! kind, encode and decode time; [`record`]), and the Bjøntegaard delta rates of quanta against each anchor per file and
 //! averaged over files ([`bd`]), following the method of the JVET/AOM common test
 //! conditions: PCHIP on log-rate by default, VCEG-M33's cubic on request.
 //!
-//! [`run_bench`] codes each file with quanta ([`sweep`]) and with each anchor's installed
-//! command-line tools ([`anchors`]) in a scratch folder that is removed when the run ends,
-//! whether it succeeds or not. Files are spread over a bounded pool of worker threads; each
-//! encode and decode runs single-threaded, so timings compare like with like, and the report
-//! is the same whatever the number of workers (timings aside). The library prints nothing:
-//! progress goes to the caller's callback. Pictures and audio are implemented: an audio bench
-//! ([`audio`]) sweeps `bitrates` (kbit/s) for quanta and every audio anchor, and its rate is
-//! kbit/s where a picture bench has bits per pixel. A video bench ([`video`]) sweeps Y4M
-//! clips over `qualities` for quanta and each video anchor's own settings (x264's CRF,
-//! MPEG-2's quantizer scale); its rate is kbit/s over the clip's duration and its speeds are
-//! frames per second.
+//! [`run_bench`] ([`sweep`]) codes each file with quanta and with each anchor's installed
+//! command-line tools ([`anchors`], run by [`tool`]) in a scratch folder that is removed when
+//! the run ends, whether it succeeds or not. One [`MediaBench`] per media kind reads a file
+//! and runs one codec at one setting: pictures ([`picture`]), audio ([`audio`]: `bitrates`
+//! in kbit/s for quanta and every audio anchor, rates in kbit/s) and Y4M video ([`video`]:
+//! `qualities` for quanta, each anchor's own settings such as x264's CRF; rates in kbit/s
+//! over the clip's duration, speeds in frames per second). Files are spread over the worker
+//! pool ([`pool`], shared with the [`study`]); each encode and decode runs single-threaded,
+//! so timings compare like with like, and the report is the same whatever the number of
+//! workers (timings aside). The library prints nothing: progress goes to the caller's
+//! callback.
 
 pub mod anchors;
 pub mod audio;
 pub mod bd;
 pub mod lists;
 pub mod metric;
+pub mod picture;
+pub mod pool;
+pub mod record;
 pub mod study;
 pub mod sweep;
+pub mod tool;
 pub mod video;
 
 use std::path::PathBuf;
@@ -39,10 +43,10 @@ pub use anchors::{Anchor, ALL_ANCHORS};
 pub use bd::{BdEntry, BdMean, BdOutcome, BdSummary, MeanCurve, PointUse};
 pub use lists::RateWindow;
 pub use metric::{
-    AudioQuality, Metric, Quality, ALL_METRICS, DEFAULT_AUDIO_METRICS, DEFAULT_METRICS,
-    DEFAULT_VIDEO_METRICS,
+    Metric, ALL_METRICS, DEFAULT_AUDIO_METRICS, DEFAULT_METRICS, DEFAULT_VIDEO_METRICS,
 };
-pub use sweep::run_bench;
+pub use record::{AudioQuality, Quality, Rate, RateUnit, RunRecord, SourceInfo, Speed, SpeedUnit};
+pub use sweep::{run_bench, MediaBench};
 
 /// quanta's quality sweep when none is given.
 pub const DEFAULT_QUALITIES: [u8; 10] = [10, 20, 30, 40, 50, 60, 70, 80, 90, 95];
@@ -182,6 +186,23 @@ impl BenchConfig {
         out
     }
 
+    /// What a codec's setting means in this bench: "bitrate" for every codec of an audio
+    /// bench, the codec's own setting otherwise ([`Codec::setting_name`]).
+    pub fn setting_name(&self, codec: Codec) -> &'static str {
+        match self.media {
+            MediaKind::Audio => "bitrate",
+            _ => codec.setting_name(),
+        }
+    }
+
+    /// The unit of this bench's rates: bits per pixel for pictures, kbit/s otherwise.
+    pub fn rate_unit(&self) -> RateUnit {
+        match self.media {
+            MediaKind::Image => RateUnit::BitsPerPixel,
+            MediaKind::Audio | MediaKind::Video => RateUnit::KbitPerSecond,
+        }
+    }
+
     /// The settings swept for one codec.
     pub fn settings(&self, codec: Codec) -> Vec<f64> {
         match (self.media, codec) {
@@ -217,38 +238,14 @@ impl Codec {
     }
 }
 
-/// One encode and decode of one file by one codec at one setting.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RunRecord {
-    pub codec: Codec,
-    /// The codec's setting (see [`Codec::setting_name`]).
-    pub setting: f64,
-    /// Coded size in bytes, headers included.
-    pub bytes: u64,
-    /// The rate: bits per pixel, `8 * bytes / (width * height)`, for pictures; kbit/s,
-    /// `8 * bytes / seconds / 1000`, for audio and video (seconds = frames / frame rate).
-    pub bpp: f64,
-    pub quality: Quality,
-    /// Wall-clock seconds of the encode (for anchors: the encoder process).
-    pub encode_seconds: f64,
-    /// Wall-clock seconds of the decode.
-    pub decode_seconds: f64,
-    /// Megapixels (audio: millions of sample frames; video: frames) per second encoded.
-    pub encode_mpps: f64,
-    /// Megapixels (audio: millions of sample frames; video: frames) per second decoded.
-    pub decode_mpps: f64,
-}
-
 /// The runs of one input file.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FileResult {
     pub path: PathBuf,
     /// The file name, as reports show it.
     pub name: String,
-    /// Picture width; for audio, the sample rate in Hz.
-    pub width: usize,
-    /// Picture height; for audio, the channel count.
-    pub height: usize,
+    /// What the file holds (picture size, audio rate and length, video size and length).
+    pub source: SourceInfo,
     /// Every run, codec by codec in [`BenchConfig::codecs`] order, settings in sweep order.
     pub runs: Vec<RunRecord>,
 }

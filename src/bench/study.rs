@@ -17,19 +17,20 @@
 //! the same whatever the worker count, timings aside. The library prints nothing.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Mutex;
 use std::time::Instant;
 
 use super::bd::{bd_outcome, select_points};
 use super::lists::{collect_picture_files, RateWindow};
 use super::metric::{measure, Metric};
-use super::sweep::{run_quanta_with, speed, with_file};
-use super::{Codec, RunRecord};
+use super::picture::run_quanta_with;
+use super::pool::run_pool;
+use super::record::{RunRecord, Speed, SpeedUnit};
+use super::sweep::with_file;
+use super::Codec;
 use crate::codec::image::ImageEncoderConfig;
 use crate::error::{Error, Limits, Result};
 use crate::media::image::read_picture;
-use crate::metrics::{bits_per_pixel, BdMethod};
+use crate::metrics::BdMethod;
 use crate::signal::Picture;
 use crate::transform::analysis::{report as transform_report, TransformReport};
 use crate::transform::TransformId;
@@ -329,69 +330,16 @@ pub fn run_study(
     let jobs: Vec<(usize, usize)> = (0..pictures.len())
         .flat_map(|f| (0..combinations.len()).map(move |c| (f, c)))
         .collect();
-    let workers = match config.threads {
-        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
-        n => n,
-    }
-    .clamp(1, jobs.len().max(1));
-    let next = AtomicUsize::new(0);
-    let cancelled = AtomicBool::new(false);
-    let slots: Mutex<Vec<Option<StudyRuns>>> = Mutex::new(vec![None; jobs.len()]);
-    let first_error: Mutex<Option<Error>> = Mutex::new(None);
-    let fail = |e: Error| {
-        cancelled.store(true, Ordering::SeqCst);
-        if let Ok(mut slot) = first_error.lock() {
-            slot.get_or_insert(e);
-        }
-    };
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|w| {
-                std::thread::Builder::new()
-                    .name(format!("quanta-study-{w}"))
-                    .spawn_scoped(scope, || loop {
-                        if cancelled.load(Ordering::SeqCst) {
-                            break;
-                        }
-                        let index = next.fetch_add(1, Ordering::SeqCst);
-                        let Some(&(f, c)) = jobs.get(index) else {
-                            break;
-                        };
-                        let (name, picture) = &pictures[f];
-                        match study_job(config, name, picture, combinations[c], progress) {
-                            Ok(runs) => match slots.lock() {
-                                Ok(mut s) => s[index] = Some(runs),
-                                Err(_) => fail(Error::Pipeline("study results lost".into())),
-                            },
-                            Err(e) => fail(with_file(&paths[f], e)),
-                        }
-                    })
-            })
-            .collect();
-        for handle in handles {
-            match handle {
-                Ok(h) => {
-                    if h.join().is_err() {
-                        fail(Error::Pipeline("a study worker panicked".into()));
-                    }
-                }
-                Err(e) => fail(Error::io("cannot start a study worker thread", e)),
-            }
-        }
-    });
-    if let Some(e) = first_error.into_inner().ok().flatten() {
-        return Err(e);
-    }
-    let mut slots = slots
-        .into_inner()
-        .map_err(|_| Error::Pipeline("study results lost".into()))?
-        .into_iter();
+    let mut slots = run_pool(&jobs, config.threads, "quanta-study", |_, &(f, c), _| {
+        let (name, picture) = &pictures[f];
+        study_job(name, config, picture, combinations[c], progress)
+            .map(Some)
+            .map_err(|e| with_file(&paths[f], e))
+    })?
+    .into_iter();
     let mut files = Vec::with_capacity(pictures.len());
     for (name, picture) in &pictures {
-        let results: Vec<StudyRuns> = slots.by_ref().take(combinations.len()).flatten().collect();
-        if results.len() != combinations.len() {
-            return Err(Error::Pipeline(format!("study runs of {name} missing")));
-        }
+        let results: Vec<StudyRuns> = slots.by_ref().take(combinations.len()).collect();
         files.push(StudyFile {
             name: name.clone(),
             width: picture.width,
@@ -417,29 +365,18 @@ pub fn run_study(
 
 /// Codes one picture under one combination at every quality.
 fn study_job(
-    config: &StudyConfig,
     name: &str,
+    config: &StudyConfig,
     picture: &Picture,
     combination: Combination,
     progress: &(dyn Fn(&StudyProgress) + Sync),
 ) -> Result<StudyRuns> {
-    let megapixels = picture.pixels() as f64 / 1e6;
     let mut runs = Vec::with_capacity(config.qualities.len());
     for &quality in &config.qualities {
         let encoder = combination.quantizer.config(combination.transform, quality);
         let coded = run_quanta_with(picture, &encoder)?;
         let measured = measure(picture, &coded.decoded, false)?;
-        runs.push(RunRecord {
-            codec: Codec::Quanta,
-            setting: f64::from(quality),
-            bytes: coded.bytes,
-            bpp: bits_per_pixel(coded.bytes, picture.width as u32, picture.height as u32)?,
-            quality: measured,
-            encode_seconds: coded.encode_seconds,
-            decode_seconds: coded.decode_seconds,
-            encode_mpps: speed(megapixels, coded.encode_seconds),
-            decode_mpps: speed(megapixels, coded.decode_seconds),
-        });
+        runs.push(coded.record(Codec::Quanta, f64::from(quality), picture, measured)?);
         progress(&StudyProgress::RunDone {
             file: name.to_string(),
             combination,
@@ -466,7 +403,7 @@ fn encode_speed(files: &[StudyFile], combination: Combination) -> f64 {
             seconds += run.encode_seconds;
         }
     }
-    speed(megapixels, seconds)
+    Speed::new(megapixels, seconds, SpeedUnit::MegapixelsPerSecond).value
 }
 
 /// BD-rates of `test` against `reference`, file by file, for one metric.

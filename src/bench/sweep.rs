@@ -1,32 +1,43 @@
-//! The sweep itself: every file coded by every codec at every setting, files spread over a
-//! bounded pool of worker threads.
+//! The sweep itself: every file coded by every codec at every setting, files spread over the
+//! bench's worker pool.
 //!
 //! Input: a checked [`BenchConfig`] and a progress callback. Output: a [`BenchReport`] whose
 //! files are in input order and whose runs are in codec and sweep order, whatever the number
-//! of workers. quanta runs in memory through [`encode_picture`] and [`decode_picture`] with one
-//! thread each; anchors run through [`AnchorInputs`] in a per-file folder inside one scratch
-//! folder ([`tempfile::TempDir`]) that is removed when the bench returns or unwinds. The first
-//! failing file stops the other workers after their current run, and its error, naming the
-//! file, is returned; a worker panic becomes an [`Error::Pipeline`].
+//! of workers. Every media kind goes through one path: a [`MediaBench`] (pictures:
+//! [`PictureBench`], audio: [`AudioBench`], video: [`VideoBench`]) is prepared per file in a
+//! per-file folder inside one scratch folder ([`tempfile::TempDir`], removed when the bench
+//! returns or unwinds), then runs quanta and each anchor at each setting. Files are spread
+//! over [`run_pool`]; the first failing file stops the other workers after their current run,
+//! and its error, naming the file, is returned.
 
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use super::anchors::{check_available, AnchorInputs};
-use super::audio::{collect_audio_files, AudioBench, AudioSignal};
+use super::anchors::{check_available, Anchor};
+use super::audio::AudioBench;
 use super::bd::{mean_curves, summarize};
-use super::lists::collect_picture_files;
-use super::metric::{measure, Metric};
-use super::video::{collect_video_files, VideoBench, VideoSource};
-use super::{BenchConfig, BenchReport, Codec, FileResult, Progress, RunRecord};
-use crate::codec::image::{decode_picture, encode_picture, ImageDecodeOptions, ImageEncoderConfig};
+use super::lists::collect_files;
+use super::picture::PictureBench;
+use super::pool::run_pool;
+use super::record::{RunRecord, SourceInfo};
+use super::video::VideoBench;
+use super::{BenchConfig, BenchReport, Codec, FileResult, Progress};
 use crate::container::MediaKind;
-use crate::error::{Error, Limits, Result};
-use crate::media::image::read_picture;
-use crate::metrics::bits_per_pixel;
-use crate::signal::Picture;
+use crate::error::{Error, Result};
+
+/// One media kind's side of the bench: read a source file once, then code it with quanta or
+/// an anchor at one setting, giving a measured record.
+pub trait MediaBench: Sized {
+    /// Reads the source at `path`; scratch files go in `dir`, which exists.
+    fn prepare(path: &Path, dir: &Path, config: &BenchConfig) -> Result<Self>;
+    /// What the source holds, for the report.
+    fn source(&self) -> SourceInfo;
+    /// quanta at `setting`, in memory, one thread each way.
+    fn run_quanta(&mut self, setting: f64) -> Result<RunRecord>;
+    /// `anchor` at `setting`, through its installed programs.
+    fn run_anchor(&mut self, anchor: Anchor, setting: f64) -> Result<RunRecord>;
+}
 
 /// Runs a whole bench. `progress` is called from the worker threads.
 pub fn run_bench(
@@ -38,11 +49,7 @@ pub fn run_bench(
     for &anchor in &config.anchors {
         check_available(anchor)?;
     }
-    let files = match config.media {
-        MediaKind::Audio => collect_audio_files(&config.inputs)?,
-        MediaKind::Video => collect_video_files(&config.inputs)?,
-        _ => collect_picture_files(&config.inputs)?,
-    };
+    let files = collect_files(&config.inputs, config.media)?;
     let runs_per_file: usize = config
         .codecs()
         .into_iter()
@@ -56,71 +63,32 @@ pub fn run_bench(
         .prefix("quanta-bench-")
         .tempdir()
         .map_err(|e| Error::io("cannot create a scratch folder for the bench", e))?;
-    let workers = match config.threads {
-        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
-        n => n,
-    }
-    .clamp(1, files.len().max(1));
-
-    let next = AtomicUsize::new(0);
-    let cancelled = AtomicBool::new(false);
-    let results: Mutex<Vec<Option<FileResult>>> = Mutex::new(vec![None; files.len()]);
-    let first_error: Mutex<Option<Error>> = Mutex::new(None);
-    let fail = |e: Error| {
-        cancelled.store(true, Ordering::SeqCst);
-        if let Ok(mut slot) = first_error.lock() {
-            slot.get_or_insert(e);
-        }
-    };
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|w| {
-                std::thread::Builder::new()
-                    .name(format!("quanta-bench-{w}"))
-                    .spawn_scoped(scope, || loop {
-                        if cancelled.load(Ordering::SeqCst) {
-                            break;
-                        }
-                        let index = next.fetch_add(1, Ordering::SeqCst);
-                        let Some(path) = files.get(index) else {
-                            break;
-                        };
-                        let dir = scratch.path().join(format!("file{index}"));
-                        match bench_file(config, path, &dir, &cancelled, progress) {
-                            Ok(Some(result)) => match results.lock() {
-                                Ok(mut slots) => slots[index] = Some(result),
-                                Err(_) => fail(Error::Pipeline("bench results lost".into())),
-                            },
-                            Ok(None) => break,
-                            Err(e) => fail(e),
-                        }
-                    })
-            })
-            .collect();
-        for handle in handles {
-            match handle {
-                Ok(h) => {
-                    if h.join().is_err() {
-                        fail(Error::Pipeline("a bench worker panicked".into()));
-                    }
+    let results = run_pool(
+        &files,
+        config.threads,
+        "quanta-bench",
+        |index, path, cancelled| {
+            let dir = scratch.path().join(format!("file{index}"));
+            let result = match config.media {
+                MediaKind::Image => {
+                    bench_file::<PictureBench>(config, path, &dir, cancelled, progress)
                 }
-                Err(e) => fail(Error::io("cannot start a bench worker thread", e)),
-            }
-        }
-    });
-    if let Some(e) = first_error.into_inner().ok().flatten() {
-        return Err(e);
-    }
-    let results = results
-        .into_inner()
-        .map_err(|_| Error::Pipeline("bench results lost".into()))?;
-    let files: Vec<FileResult> = results.into_iter().flatten().collect();
-    let bd = summarize(&files, config);
-    let curves = mean_curves(&files, config);
+                MediaKind::Audio => {
+                    bench_file::<AudioBench>(config, path, &dir, cancelled, progress)
+                }
+                MediaKind::Video => {
+                    bench_file::<VideoBench>(config, path, &dir, cancelled, progress)
+                }
+            };
+            result.map_err(|e| with_file(path, e))
+        },
+    )?;
+    let bd = summarize(&results, config);
+    let curves = mean_curves(&results, config);
     drop(scratch);
     Ok(BenchReport {
         config: config.clone(),
-        files,
+        files: results,
         bd,
         curves,
         elapsed_seconds: start.elapsed().as_secs_f64(),
@@ -128,7 +96,7 @@ pub fn run_bench(
 }
 
 /// Codes one file with every codec; `None` when the bench was cancelled meanwhile.
-fn bench_file(
+fn bench_file<B: MediaBench>(
     config: &BenchConfig,
     path: &Path,
     dir: &Path,
@@ -139,44 +107,17 @@ fn bench_file(
         || path.display().to_string(),
         |n| n.to_string_lossy().into(),
     );
-    match config.media {
-        MediaKind::Audio => return bench_audio_file(config, path, dir, cancelled, progress),
-        MediaKind::Video => return bench_video_file(config, path, dir, cancelled, progress),
-        MediaKind::Image => {}
-    }
-    let in_file = |e: Error| with_file(path, e);
-    let picture = read_picture(path, &Limits::default())?;
     std::fs::create_dir_all(dir).map_err(|e| Error::io_path("create", dir, e))?;
-    let mut inputs = AnchorInputs::new(dir, &picture);
-    let with_ssimulacra2 = config.metrics.contains(&Metric::Ssimulacra2);
+    let mut bench = B::prepare(path, dir, config)?;
     let mut runs = Vec::new();
     for codec in config.codecs() {
         for setting in config.settings(codec) {
             if cancelled.load(Ordering::SeqCst) {
                 return Ok(None);
             }
-            let coded = match codec {
-                Codec::Quanta => run_quanta(&picture, setting),
-                Codec::Anchor(anchor) => inputs.run(anchor, setting).map(|r| Coded {
-                    bytes: r.bytes,
-                    decoded: r.decoded,
-                    encode_seconds: r.encode_seconds,
-                    decode_seconds: r.decode_seconds,
-                }),
-            }
-            .map_err(in_file)?;
-            let quality = measure(&picture, &coded.decoded, with_ssimulacra2).map_err(in_file)?;
-            let megapixels = picture.pixels() as f64 / 1e6;
-            runs.push(RunRecord {
-                codec,
-                setting,
-                bytes: coded.bytes,
-                bpp: bits_per_pixel(coded.bytes, picture.width as u32, picture.height as u32)?,
-                quality,
-                encode_seconds: coded.encode_seconds,
-                decode_seconds: coded.decode_seconds,
-                encode_mpps: speed(megapixels, coded.encode_seconds),
-                decode_mpps: speed(megapixels, coded.decode_seconds),
+            runs.push(match codec {
+                Codec::Quanta => bench.run_quanta(setting)?,
+                Codec::Anchor(anchor) => bench.run_anchor(anchor, setting)?,
             });
             progress(&Progress::RunDone {
                 file: name.clone(),
@@ -185,102 +126,24 @@ fn bench_file(
             });
         }
     }
+    let source = bench.source();
+    drop(bench);
     let _ = std::fs::remove_dir_all(dir);
     progress(&Progress::FileDone { file: name.clone() });
     Ok(Some(FileResult {
         path: path.to_path_buf(),
         name,
-        width: picture.width,
-        height: picture.height,
+        source,
         runs,
     }))
 }
 
-/// Codes one audio file with every codec; `None` when the bench was cancelled meanwhile.
-fn bench_audio_file(
-    config: &BenchConfig,
-    path: &Path,
-    dir: &Path,
-    cancelled: &AtomicBool,
-    progress: &(dyn Fn(&Progress) + Sync),
-) -> Result<Option<FileResult>> {
-    let name = path.file_name().map_or_else(
-        || path.display().to_string(),
-        |n| n.to_string_lossy().into(),
-    );
-    let in_file = |e: Error| with_file(path, e);
-    let source = AudioSignal::read(path).map_err(in_file)?;
-    std::fs::create_dir_all(dir).map_err(|e| Error::io_path("create", dir, e))?;
-    let mut bench = AudioBench::new(&source, dir);
-    let mut runs = Vec::new();
-    for codec in config.codecs() {
-        for setting in config.settings(codec) {
-            if cancelled.load(Ordering::SeqCst) {
-                return Ok(None);
-            }
-            runs.push(bench.run(codec, setting).map_err(in_file)?);
-            progress(&Progress::RunDone {
-                file: name.clone(),
-                codec,
-                setting,
-            });
-        }
-    }
-    let _ = std::fs::remove_dir_all(dir);
-    progress(&Progress::FileDone { file: name.clone() });
-    Ok(Some(FileResult {
-        path: path.to_path_buf(),
-        name,
-        width: source.rate as usize,
-        height: source.channels,
-        runs,
-    }))
-}
-
-/// Codes one Y4M clip with every codec; `None` when the bench was cancelled meanwhile.
-fn bench_video_file(
-    config: &BenchConfig,
-    path: &Path,
-    dir: &Path,
-    cancelled: &AtomicBool,
-    progress: &(dyn Fn(&Progress) + Sync),
-) -> Result<Option<FileResult>> {
-    let name = path.file_name().map_or_else(
-        || path.display().to_string(),
-        |n| n.to_string_lossy().into(),
-    );
-    let in_file = |e: Error| with_file(path, e);
-    let source = VideoSource::read(path).map_err(in_file)?;
-    std::fs::create_dir_all(dir).map_err(|e| Error::io_path("create", dir, e))?;
-    let mut bench = VideoBench::new(&source, dir);
-    let mut runs = Vec::new();
-    for codec in config.codecs() {
-        for setting in config.settings(codec) {
-            if cancelled.load(Ordering::SeqCst) {
-                return Ok(None);
-            }
-            runs.push(bench.run(codec, setting).map_err(in_file)?);
-            progress(&Progress::RunDone {
-                file: name.clone(),
-                codec,
-                setting,
-            });
-        }
-    }
-    let _ = std::fs::remove_dir_all(dir);
-    progress(&Progress::FileDone { file: name.clone() });
-    Ok(Some(FileResult {
-        path: path.to_path_buf(),
-        name,
-        width: source.header.width as usize,
-        height: source.header.height as usize,
-        runs,
-    }))
-}
-
-/// Puts the file's name in front of an error's message (once).
+/// Puts the file's name in front of an error's message, unless the message names it already.
 pub(crate) fn with_file(path: &Path, e: Error) -> Error {
     let name = path.display();
+    if e.to_string().contains(&name.to_string()) {
+        return e;
+    }
     match e {
         Error::Media(m) => Error::Media(format!("{name}: {m}")),
         Error::InvalidArgument(m) => Error::InvalidArgument(format!("{name}: {m}")),
@@ -290,70 +153,12 @@ pub(crate) fn with_file(path: &Path, e: Error) -> Error {
     }
 }
 
-/// Megapixels per second; infinite for a time too short to measure.
-pub(crate) fn speed(megapixels: f64, seconds: f64) -> f64 {
-    if seconds > 0.0 {
-        megapixels / seconds
-    } else {
-        f64::INFINITY
-    }
-}
-
-/// One coded and decoded picture.
-pub(crate) struct Coded {
-    pub bytes: u64,
-    pub decoded: Picture,
-    pub encode_seconds: f64,
-    pub decode_seconds: f64,
-}
-
-/// Encodes and decodes with quanta's defaults in memory, one thread each.
-fn run_quanta(picture: &Picture, setting: f64) -> Result<Coded> {
-    let config = ImageEncoderConfig {
-        quality: setting.round().clamp(0.0, 100.0) as u8,
-        ..ImageEncoderConfig::default()
-    };
-    run_quanta_with(picture, &config)
-}
-
-/// Encodes and decodes with `config` in memory, one thread each (`config.threads` is
-/// ignored).
-pub(crate) fn run_quanta_with(picture: &Picture, config: &ImageEncoderConfig) -> Result<Coded> {
-    let config = ImageEncoderConfig {
-        threads: 1,
-        ..config.clone()
-    };
-    let mut stream = Vec::new();
-    let start = Instant::now();
-    encode_picture(picture, &config, &mut stream)?;
-    let encode_seconds = start.elapsed().as_secs_f64();
-    let options = ImageDecodeOptions {
-        threads: 1,
-        ..ImageDecodeOptions::default()
-    };
-    let start = Instant::now();
-    let decoded = decode_picture(stream.as_slice(), &options)?;
-    let decode_seconds = start.elapsed().as_secs_f64();
-    if !decoded.damage.is_empty() || !decoded.complete {
-        return Err(Error::InvalidStream(format!(
-            "quanta could not decode its own stream at quality {}: {}",
-            config.quality,
-            decoded.damage.join("; ")
-        )));
-    }
-    Ok(Coded {
-        bytes: stream.len() as u64,
-        decoded: decoded.picture,
-        encode_seconds,
-        decode_seconds,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::media::image::{encode_picture_file, PictureFormat};
-    use crate::signal::PixelLayout;
+    use crate::signal::{Picture, PixelLayout};
+    use std::sync::Mutex;
 
     fn write_test_picture(dir: &Path, name: &str, seed: usize) {
         let (w, h) = (48, 32);
@@ -386,9 +191,14 @@ mod tests {
         assert_eq!(names, ["a.png", "b.png", "c.png"]);
         for file in &report.files {
             assert_eq!(file.runs.len(), 3);
-            let bpp: Vec<f64> = file.runs.iter().map(|r| r.bpp).collect();
+            let bpp: Vec<f64> = file.runs.iter().map(|r| r.rate.value).collect();
             assert!(bpp[0] < bpp[1] && bpp[1] < bpp[2], "{bpp:?}");
-            assert!(file.runs.iter().all(|r| r.encode_mpps > 0.0));
+            // A time is only measured, but a speed must be the picture's megapixels (48×32:
+            // 0.001536) over that time, not pixels or another file's size.
+            for r in &file.runs {
+                let megapixels = r.encode_speed.value * r.encode_seconds;
+                assert!((megapixels - 0.001536).abs() < 1e-12, "{megapixels}");
+            }
         }
         let events = events.into_inner().unwrap();
         assert_eq!(events[0], Progress::Started { files: 3, runs: 9 });

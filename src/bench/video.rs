@@ -4,77 +4,24 @@
 //! Input: a Y4M file (named `.y4m` or starting with `YUV4MPEG2 `), one setting (quanta's
 //! quality, x264's CRF, MPEG-2's quantizer scale) and a scratch folder. Output: a
 //! [`RunRecord`] whose rate is kbit/s over the clip's duration (`8 × bytes / seconds / 1000`,
-//! seconds = frames / frame rate, headers included), whose quality holds the means over frames
+//! seconds = frames / frame rate, headers included), whose quality ([`Quality::Video`]) holds the means over frames
 //! of the 6:1:1 PSNR of Y, U and V and of SSIM-Y ([`compare_videos`]), and whose speeds are
 //! frames per second. quanta codes in memory with one thread each way; the anchors run their
 //! command-line tools single-threaded on the source file (`x264 --preset medium --tune psnr
 //! --crf C`, `ffmpeg -c:v mpeg2video -q:v Q`) and are decoded back to 4:2:0 Y4M by ffmpeg.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use super::anchors::{run_program, Anchor};
-use super::metric::Quality;
-use super::sweep::speed;
-use super::{Codec, RunRecord};
+use super::anchors::Anchor;
+use super::record::{Coding, Quality, Rate, RunRecord, SourceInfo, SpeedUnit};
+use super::sweep::MediaBench;
+use super::tool::ToolFiles;
+use super::{BenchConfig, Codec};
 use crate::codec::video::{VideoEncoder, VideoEncoderConfig, VideoStreamDecoder};
 use crate::error::{Error, Limits, Result};
 use crate::media::y4m::{Y4mHeader, Y4mReader, Y4mWriter};
 use crate::metrics::video::{compare_videos, VideoComparison};
-use crate::metrics::PictureComparison;
-
-/// The magic that opens every Y4M stream.
-pub const Y4M_MAGIC: &[u8] = b"YUV4MPEG2 ";
-
-/// True when the path names a Y4M file, by extension or, failing that, by its first bytes.
-pub fn is_video_path(path: &Path) -> bool {
-    let by_name = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| e.eq_ignore_ascii_case("y4m"));
-    if by_name {
-        return true;
-    }
-    let mut head = [0u8; 10];
-    match std::fs::File::open(path) {
-        Ok(mut file) => file.read_exact(&mut head).is_ok() && head == Y4M_MAGIC,
-        Err(_) => false,
-    }
-}
-
-/// The Y4M files of the inputs: files as given, folders' Y4M files sorted by name.
-pub fn collect_video_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
-    if paths.is_empty() {
-        return Err(Error::InvalidArgument(
-            "no input given (expected Y4M files or folders)".into(),
-        ));
-    }
-    let mut out: Vec<PathBuf> = Vec::new();
-    for path in paths {
-        let meta = std::fs::metadata(path).map_err(|e| Error::io_path("read", path, e))?;
-        let mut found = if meta.is_dir() {
-            let mut found: Vec<PathBuf> = std::fs::read_dir(path)
-                .map_err(|e| Error::io_path("list", path, e))?
-                .filter_map(|entry| entry.ok().map(|e| e.path()))
-                .filter(|p| p.is_file() && is_video_path(p))
-                .collect();
-            if found.is_empty() {
-                return Err(Error::InvalidArgument(format!(
-                    "{} holds no Y4M video files",
-                    path.display()
-                )));
-            }
-            found.sort();
-            found
-        } else {
-            vec![path.clone()]
-        };
-        found.retain(|f| !out.contains(f));
-        out.append(&mut found);
-    }
-    Ok(out)
-}
 
 /// Opens a Y4M file for reading.
 fn open_y4m(path: &Path) -> Result<Y4mReader<std::io::BufReader<std::fs::File>>> {
@@ -125,10 +72,8 @@ impl VideoSource {
 
 /// One coded clip, decoded and compared.
 struct VideoCoded {
-    bytes: u64,
+    coding: Coding,
     comparison: VideoComparison,
-    encode_seconds: f64,
-    decode_seconds: f64,
 }
 
 /// Codes `source` with quanta at `quality` in memory, one thread each way.
@@ -163,10 +108,12 @@ fn run_quanta(source: &VideoSource, quality: f64) -> Result<VideoCoded> {
     let mut distorted = Y4mReader::new(decoded.as_slice(), "quanta decoding", &Limits::default())?;
     let comparison = compare_videos(&mut reference, &mut distorted)?;
     Ok(VideoCoded {
-        bytes: stream.len() as u64,
+        coding: Coding {
+            bytes: stream.len() as u64,
+            encode_seconds,
+            decode_seconds,
+        },
         comparison,
-        encode_seconds,
-        decode_seconds,
     })
 }
 
@@ -255,72 +202,33 @@ fn run_anchor(
     setting: f64,
 ) -> Result<VideoCoded> {
     anchor.check_setting(setting)?;
-    let tag = format!("{}_{setting}", anchor.name());
-    let coded = dir.join(format!("{tag}.{}", anchor.coded_extension()));
-    let decoded_path = dir.join(format!("{tag}_decoded.y4m"));
-    let start = Instant::now();
-    run_program(
+    let files = ToolFiles::new(dir, anchor, setting);
+    let coding = files.run(
         anchor,
-        anchor.encoder(),
-        &encode_args(anchor, setting, input, &coded),
+        &encode_args(anchor, setting, input, &files.coded),
+        &decode_args(&files.coded, &files.decoded),
     )?;
-    let encode_seconds = start.elapsed().as_secs_f64();
-    let bytes = std::fs::metadata(&coded)
-        .map_err(|e| Error::io_path("read the size of", &coded, e))?
-        .len();
-    let start = Instant::now();
-    run_program(
-        anchor,
-        anchor.decoder(),
-        &decode_args(&coded, &decoded_path),
-    )?;
-    let decode_seconds = start.elapsed().as_secs_f64();
     let mut reference = open_y4m(&source.path)?;
-    let mut distorted = open_y4m(&decoded_path)?;
+    let mut distorted = open_y4m(&files.decoded)?;
     let comparison = compare_videos(&mut reference, &mut distorted)
         .map_err(|e| Error::Media(format!("{}'s decoding: {e}", anchor.name())))?;
-    let _ = std::fs::remove_file(&coded);
-    let _ = std::fs::remove_file(&decoded_path);
-    Ok(VideoCoded {
-        bytes,
-        comparison,
-        encode_seconds,
-        decode_seconds,
-    })
+    Ok(VideoCoded { coding, comparison })
 }
 
-/// The bench's figures of a video comparison: the 6:1:1 PSNR where pictures keep the
-/// YCbCr one, the means of the planes' PSNRs and SSIM-Y.
-pub fn video_quality(c: &VideoComparison, width: usize, height: usize) -> Quality {
-    Quality {
-        comparison: PictureComparison {
-            width,
-            height,
-            psnr_y: c.psnr_y,
-            psnr_cb: c.psnr_cb,
-            psnr_cr: c.psnr_cr,
-            psnr_ycbcr: c.psnr_yuv,
-            psnr_rgb: None,
-            ssim_y: c.ssim_y,
-        },
-        ssimulacra2: None,
-        audio: None,
-    }
-}
-
-/// The runs of one clip: each codec at each setting.
-pub struct VideoBench<'a> {
-    pub source: &'a VideoSource,
-    pub dir: &'a Path,
+/// The runs of one clip: quanta in memory, anchors from the source file (or a copy named
+/// `.y4m`).
+pub struct VideoBench {
+    source: VideoSource,
+    dir: PathBuf,
     input: Option<PathBuf>,
 }
 
-impl<'a> VideoBench<'a> {
+impl VideoBench {
     /// Prepares the runs of `source` with scratch files in `dir` (which must exist).
-    pub fn new(source: &'a VideoSource, dir: &'a Path) -> VideoBench<'a> {
+    pub fn new(source: VideoSource, dir: &Path) -> VideoBench {
         VideoBench {
             source,
-            dir,
+            dir: dir.to_path_buf(),
             input: None,
         }
     }
@@ -347,35 +255,51 @@ impl<'a> VideoBench<'a> {
         Ok(input)
     }
 
-    /// Codes, decodes and measures one run.
-    pub fn run(&mut self, codec: Codec, setting: f64) -> Result<RunRecord> {
-        let coded = match codec {
-            Codec::Quanta => run_quanta(self.source, setting)?,
-            Codec::Anchor(anchor) => {
-                let input = self.anchor_input()?;
-                run_anchor(anchor, self.source, &input, self.dir, setting)?
-            }
-        };
-        let source = self.source;
-        let (width, height) = (source.header.width as usize, source.header.height as usize);
-        let frames = source.frames as f64;
-        Ok(RunRecord {
-            codec,
-            setting,
-            bytes: coded.bytes,
-            bpp: 8.0 * coded.bytes as f64 / source.seconds() / 1000.0,
-            quality: video_quality(&coded.comparison, width, height),
-            encode_seconds: coded.encode_seconds,
-            decode_seconds: coded.decode_seconds,
-            encode_mpps: speed(frames, coded.encode_seconds),
-            decode_mpps: speed(frames, coded.decode_seconds),
-        })
+    /// Rates one coding.
+    fn record(&self, codec: Codec, setting: f64, coded: VideoCoded) -> RunRecord {
+        RunRecord::new(
+            (codec, setting),
+            coded.coding,
+            Rate::kbit_per_second(coded.coding.bytes, self.source.seconds()),
+            Quality::Video(coded.comparison),
+            (self.source.frames as f64, SpeedUnit::FramesPerSecond),
+        )
+    }
+}
+
+impl MediaBench for VideoBench {
+    fn prepare(path: &Path, dir: &Path, _config: &BenchConfig) -> Result<VideoBench> {
+        Ok(VideoBench::new(VideoSource::read(path)?, dir))
+    }
+
+    fn source(&self) -> SourceInfo {
+        let header = &self.source.header;
+        SourceInfo::Video {
+            width: header.width as usize,
+            height: header.height as usize,
+            frames: self.source.frames,
+            frame_rate: header.frame_rate,
+        }
+    }
+
+    fn run_quanta(&mut self, setting: f64) -> Result<RunRecord> {
+        let coded = run_quanta(&self.source, setting)?;
+        Ok(self.record(Codec::Quanta, setting, coded))
+    }
+
+    fn run_anchor(&mut self, anchor: Anchor, setting: f64) -> Result<RunRecord> {
+        let input = self.anchor_input()?;
+        let coded = run_anchor(anchor, &self.source, &input, &self.dir, setting)?;
+        Ok(self.record(Codec::Anchor(anchor), setting, coded))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::bench::lists::collect_files;
+    use crate::container::MediaKind;
+    use crate::media::probe::source_media;
     use crate::media::y4m::{ChromaFormat, YuvFrame};
 
     fn write_clip(path: &Path, frames: usize) {
@@ -396,22 +320,23 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("clip.y4m");
         write_clip(&path, 4);
-        assert!(is_video_path(&path));
+        assert_eq!(source_media(&path), Some(MediaKind::Video));
         let source = VideoSource::read(&path).unwrap();
         assert_eq!(source.frames, 4);
         assert!((source.seconds() - 0.16).abs() < 1e-12);
-        let mut bench = VideoBench::new(&source, dir.path());
-        let low = bench.run(Codec::Quanta, 30.0).unwrap();
-        let high = bench.run(Codec::Quanta, 90.0).unwrap();
-        assert!(low.bpp < high.bpp, "{} {}", low.bpp, high.bpp);
-        let psnr = |r: &RunRecord| r.quality.comparison.psnr_ycbcr;
+        let mut bench = VideoBench::new(source, dir.path());
+        let low = bench.run_quanta(30.0).unwrap();
+        let high = bench.run_quanta(90.0).unwrap();
+        assert!(low.rate.value < high.rate.value, "{low:?} {high:?}");
+        assert_eq!(high.encode_speed.unit, SpeedUnit::FramesPerSecond);
+        let psnr = |r: &RunRecord| crate::bench::Metric::PsnrYuv.value(&r.quality).unwrap();
         assert!(
             psnr(&low) < psnr(&high) && psnr(&low) > 20.0,
             "{}",
             psnr(&low)
         );
         let rate = 8.0 * high.bytes as f64 / 0.16 / 1000.0;
-        assert!((high.bpp - rate).abs() < 1e-9);
+        assert!((high.rate.value - rate).abs() < 1e-9);
     }
 
     #[test]
@@ -419,9 +344,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let named = dir.path().join("clip.raw");
         write_clip(&named, 1);
-        assert!(is_video_path(&named));
-        assert!(!is_video_path(&dir.path().join("missing.bin")));
-        assert_eq!(collect_video_files(&[dir.path().into()]).unwrap().len(), 1);
+        assert_eq!(source_media(&named), Some(MediaKind::Video));
+        assert_eq!(source_media(&dir.path().join("missing.bin")), None);
+        let found = collect_files(&[dir.path().into()], MediaKind::Video).unwrap();
+        assert_eq!(found.len(), 1);
         let (i, o) = (Path::new("in.y4m"), Path::new("out.264"));
         assert_eq!(
             encode_args(Anchor::X264, 23.0, i, o).join(" "),

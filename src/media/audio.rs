@@ -527,17 +527,3 @@ pub fn read_audio_file(path: &std::path::Path) -> Result<(u32, usize, Vec<f32>)>
     while source.read_frames(&mut samples, 1 << 16)? > 0 {}
     Ok((source.rate, source.channels, samples))
 }
-
-/// True when `head` (the first bytes of a file) starts like an audio file quanta reads:
-/// RIFF/WAVE, FLAC, MP3 (ID3 tag or frame sync), Ogg, AIFF, CAF or MP4/M4A.
-pub fn looks_like_audio(head: &[u8]) -> bool {
-    let at = |i: usize, m: &[u8]| head.get(i..i + m.len()) == Some(m);
-    (at(0, b"RIFF") && at(8, b"WAVE"))
-        || at(0, b"fLaC")
-        || at(0, b"ID3")
-        || (head.len() >= 2 && head[0] == 0xFF && head[1] & 0xE0 == 0xE0)
-        || at(0, b"OggS")
-        || (at(0, b"FORM") && (at(8, b"AIFF") || at(8, b"AIFC")))
-        || at(0, b"caff")
-        || (at(4, b"ftyp") && (at(8, b"M4A ") || at(8, b"mp4") || at(8, b"isom") || at(8, b"M4B ")))
-}

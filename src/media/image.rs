@@ -54,11 +54,6 @@ impl PictureFormat {
     }
 }
 
-/// True when `bytes` start like a picture file the image crate recognizes.
-pub fn looks_like_picture(bytes: &[u8]) -> bool {
-    image::guess_format(bytes).is_ok()
-}
-
 /// Decodes a picture file held in memory. `name` is used in error messages.
 pub fn read_picture_bytes(bytes: &[u8], name: &str, limits: &Limits) -> Result<Picture> {
     let format = image::guess_format(bytes).map_err(|_| {
@@ -148,7 +143,10 @@ mod tests {
             let n = 5 * 3 * layout.channels();
             let pic = Picture::new(5, 3, layout, (0..n as u8).collect()).unwrap();
             let bytes = encode_picture_file(&pic, PictureFormat::Png).unwrap();
-            assert!(looks_like_picture(&bytes));
+            assert_eq!(
+                crate::media::probe::probe(&bytes),
+                crate::media::probe::Probed::Picture
+            );
             let back = read_picture_bytes(&bytes, "test", &Limits::default()).unwrap();
             assert_eq!(back, pic);
         }

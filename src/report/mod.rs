@@ -82,7 +82,9 @@ pub(crate) mod tests {
     use super::*;
     use crate::bench::bd::tests::run;
     use crate::bench::bd::{mean_curves, summarize};
-    use crate::bench::{Anchor, BenchConfig, BenchReport, Codec, FileResult, RateWindow};
+    use crate::bench::{
+        Anchor, BenchConfig, BenchReport, Codec, FileResult, RateWindow, SourceInfo,
+    };
 
     /// A small two-file report with quanta and jpeg, one BD-rate not available.
     pub(crate) fn sample_report() -> BenchReport {
@@ -90,8 +92,10 @@ pub(crate) mod tests {
         let file = |name: &str, shift: f64| FileResult {
             path: format!("/pictures/{name}").into(),
             name: name.into(),
-            width: 10,
-            height: 10,
+            source: SourceInfo::Picture {
+                width: 10,
+                height: 10,
+            },
             runs: vec![
                 run(Codec::Quanta, 20.0, 0.25, 30.0 + shift, 0.85),
                 run(Codec::Quanta, 50.0, 0.5, 33.0 + shift, 0.9),

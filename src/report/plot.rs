@@ -139,8 +139,8 @@ fn panel_curves(report: &BenchReport, metric: Metric) -> Vec<(Codec, Vec<(f64, f
             let mut points: Vec<(f64, f64)> = c
                 .points
                 .iter()
-                .filter(|p| window.exclusion(p.bpp).is_none())
-                .map(|p| (p.bpp, p.value))
+                .filter(|p| window.exclusion(p.rate).is_none())
+                .map(|p| (p.rate, p.value))
                 .collect();
             points.sort_by(|a, b| a.0.total_cmp(&b.0));
             (c.codec, points)

@@ -261,7 +261,7 @@ pub fn study_json(report: &StudyReport) -> Result<String> {
                     "runs": r.runs.iter().map(|run| json!({
                         "quality": run.setting,
                         "bytes": run.bytes,
-                        "bpp": run.bpp,
+                        "bpp": run.rate.value,
                         "psnr_ycbcr": number(Metric::PsnrYcbcr.value(&run.quality)),
                         "ssim_y": number(Metric::SsimY.value(&run.quality)),
                         "encode_seconds": run.encode_seconds,

@@ -77,15 +77,15 @@ pub fn runs_table(report: &BenchReport) -> String {
                 file.name.clone(),
                 run.codec.name().to_string(),
                 setting,
-                format!("{:.3}", run.bpp),
+                format!("{:.3}", run.rate.value),
             ];
             row.extend(
                 metrics
                     .iter()
                     .map(|&m| format_value(m, m.value(&run.quality))),
             );
-            row.push(format_speed(run.encode_mpps));
-            row.push(format_speed(run.decode_mpps));
+            row.push(format_speed(run.encode_speed.value));
+            row.push(format_speed(run.decode_speed.value));
             rows.push(row);
         }
     }

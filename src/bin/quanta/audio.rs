@@ -12,9 +12,10 @@ use quanta::codec::audio::{
 };
 use quanta::container::ContainerReader;
 use quanta::media::audio::{
-    looks_like_audio, read_audio_file, write_pcm, AudioSource, PcmFormat, RawPcmSource,
-    SymphoniaSource, WavBits, WavSink,
+    read_audio_file, write_pcm, AudioSource, PcmFormat, RawPcmSource, SymphoniaSource, WavBits,
+    WavSink,
 };
+use quanta::media::probe::{probe_file, Probed};
 use quanta::metrics::audio::{audio_psnr, segmental_snr, snr};
 use quanta::{Error, Limits, Result};
 
@@ -98,27 +99,8 @@ pub fn is_audio_input(input: &Path, args: &AudioEncodeArgs) -> Result<bool> {
     if input == Path::new("-") {
         return Ok(false);
     }
-    let mut head = [0u8; 16];
-    // An input that cannot be opened is left to the picture path, which reports it.
-    let Ok(mut file) = std::fs::File::open(input) else {
-        return Ok(false);
-    };
-    let got = read_head(&mut file, &mut head)?;
-    Ok(looks_like_audio(&head[..got]))
-}
-
-fn read_head<R: Read>(r: &mut R, head: &mut [u8]) -> Result<usize> {
-    let mut got = 0;
-    while got < head.len() {
-        let n = r
-            .read(&mut head[got..])
-            .map_err(|e| Error::io("cannot read the input", e))?;
-        if n == 0 {
-            break;
-        }
-        got += n;
-    }
-    Ok(got)
+    // An input that cannot be opened or read is left to the picture path, which reports it.
+    Ok(probe_file(input).is_ok_and(|kind| kind == Probed::Audio))
 }
 
 /// Encodes audio from `input` (a file, or '-' with raw PCM or sniffed audio bytes).
@@ -323,14 +305,9 @@ pub fn decode<R: Read + Send>(
 
 /// True when both files of `quanta compare` hold audio.
 pub fn both_audio(a: &Path, b: &Path) -> bool {
-    let sniff = |p: &Path| {
-        let mut head = [0u8; 16];
-        std::fs::File::open(p)
-            .ok()
-            .and_then(|mut f| read_head(&mut f, &mut head).ok())
-            .is_some_and(|n| looks_like_audio(&head[..n]))
-    };
-    sniff(a) && sniff(b)
+    [a, b]
+        .iter()
+        .all(|p| probe_file(p).is_ok_and(|kind| kind == Probed::Audio))
 }
 
 /// `quanta compare` for audio: SNR, segmental SNR, PSNR.

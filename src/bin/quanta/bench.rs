@@ -5,10 +5,9 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
-use quanta::bench::audio::{collect_audio_files, is_audio_path};
-use quanta::bench::lists::collect_picture_files;
-use quanta::bench::lists::{parse_anchors, parse_bitrates, parse_metrics, parse_qualities};
-use quanta::bench::video::{collect_video_files, is_video_path};
+use quanta::bench::lists::{
+    bench_media, parse_anchors, parse_bitrates, parse_metrics, parse_qualities,
+};
 use quanta::bench::{
     run_bench, BenchConfig, BenchReport, MediaKind, Progress, RateWindow, DEFAULT_AUDIO_METRICS,
     DEFAULT_BITRATES, DEFAULT_METRICS, DEFAULT_QUALITIES, DEFAULT_VIDEO_METRICS,
@@ -64,7 +63,8 @@ pub struct BenchArgs {
     /// Write one CSV row per run to this file ('-' for standard output).
     #[arg(long)]
     csv: Option<PathBuf>,
-    /// Write the whole report as JSON to this file ('-' for standard output).
+    /// Write the whole report as JSON (schema quanta-bench/2, docs/BENCH.md) to this file
+    /// ('-' for standard output).
     #[arg(long)]
     json: Option<PathBuf>,
     /// Draw the rate-distortion curves to this .png or .svg file.
@@ -85,7 +85,8 @@ fn qualities_or(args: &BenchArgs, default: &[u8]) -> Result<Vec<u8>> {
 
 /// Builds the library's configuration from the arguments.
 fn config_from(args: &BenchArgs) -> Result<BenchConfig> {
-    let video = is_video_bench(&args.inputs);
+    let media = bench_media(&args.inputs);
+    let video = media == MediaKind::Video;
     if video && args.bitrate.is_some() {
         return Err(Error::InvalidArgument(
             "--bitrate applies to audio; video is swept by quality (use --quality)".into(),
@@ -107,7 +108,7 @@ fn config_from(args: &BenchArgs) -> Result<BenchConfig> {
             threads: args.threads,
         });
     }
-    if is_audio_bench(&args.inputs) {
+    if media == MediaKind::Audio {
         return Ok(BenchConfig {
             inputs: args.inputs.clone(),
             media: MediaKind::Audio,
@@ -156,33 +157,6 @@ fn bd_method(arg: BdArg) -> BdMethod {
         BdArg::Pchip => BdMethod::Pchip,
         BdArg::Cubic => BdMethod::Cubic,
     }
-}
-
-/// A video bench: every input is a Y4M file, or a folder holding Y4M files and no pictures.
-fn is_video_bench(inputs: &[PathBuf]) -> bool {
-    !inputs.is_empty()
-        && inputs.iter().all(|p| {
-            if p.is_dir() {
-                collect_video_files(std::slice::from_ref(p)).is_ok()
-                    && collect_picture_files(std::slice::from_ref(p)).is_err()
-            } else {
-                is_video_path(p)
-            }
-        })
-}
-
-/// An audio bench: every input is an audio file, or a folder holding audio files and no
-/// pictures.
-fn is_audio_bench(inputs: &[PathBuf]) -> bool {
-    !inputs.is_empty()
-        && inputs.iter().all(|p| {
-            if p.is_dir() {
-                collect_audio_files(std::slice::from_ref(p)).is_ok()
-                    && collect_picture_files(std::slice::from_ref(p)).is_err()
-            } else {
-                is_audio_path(p)
-            }
-        })
 }
 
 /// The plot's format, checked before the bench runs.

@@ -103,7 +103,7 @@ pub fn run(mut args: EncodeArgs) -> Result<Finish> {
         config.deblock = false;
     }
     config.validate()?;
-    let bytes = match crate::video::open_input(&args.input)? {
+    let (bytes, kind) = match crate::video::open_input(&args.input)? {
         crate::video::Input::Y4m(r) => {
             if args.audio.lossless {
                 return Err(Error::InvalidArgument(
@@ -127,9 +127,9 @@ pub fn run(mut args: EncodeArgs) -> Result<Finish> {
             let transform = TransformId::from_name(&args.transform)?;
             return crate::video::encode(r, &args.input, &args.output, (q, t), transform, &video);
         }
-        crate::video::Input::Bytes(bytes) => bytes,
+        crate::video::Input::Bytes(bytes, kind) => (bytes, kind),
     };
-    if quanta::media::audio::looks_like_audio(&bytes) {
+    if kind == quanta::media::probe::Probed::Audio {
         let (q, t) = (args.quality, args.threads);
         return crate::audio::encode(&args.input, &args.output, q, t, &args.audio, Some(bytes));
     }

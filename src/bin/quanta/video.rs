@@ -10,7 +10,8 @@ use quanta::codec::video::slice::Preset;
 use quanta::codec::video::VideoParams;
 use quanta::codec::video::{VideoEncoder, VideoEncoderConfig, VideoStreamDecoder};
 use quanta::container::{MediaKind, StreamSummary};
-use quanta::media::y4m::{Y4mReader, Y4mWriter, Y4M_MAGIC};
+use quanta::media::probe::{probe, probe_file, read_head, Probed, PROBE_BYTES};
+use quanta::media::y4m::{Y4mReader, Y4mWriter};
 use quanta::metrics::video::compare_videos;
 use quanta::transform::TransformId;
 use quanta::{Error, Limits, Result};
@@ -57,11 +58,11 @@ pub struct VideoArgs {
     key_qp_offset: u8,
 }
 
-/// An input opened and sniffed: a Y4M stream (with its first bytes put back) or the bytes
-/// of anything else.
+/// An input opened and probed: a Y4M stream (with its first bytes put back) or the bytes
+/// of anything else with what [`probe`] made of them.
 pub enum Input {
     Y4m(Box<dyn Read + Send>),
-    Bytes(Vec<u8>),
+    Bytes(Vec<u8>, Probed),
 }
 
 fn open(path: &Path) -> Result<Box<dyn Read + Send>> {
@@ -78,31 +79,21 @@ fn open(path: &Path) -> Result<Box<dyn Read + Send>> {
 
 /// Reads up to `n` bytes from the start of `r`.
 fn peek(r: &mut dyn Read, n: usize, path: &Path) -> Result<Vec<u8>> {
-    let mut head = vec![0u8; n];
-    let mut got = 0;
-    while got < n {
-        match r.read(&mut head[got..]) {
-            Ok(0) => break,
-            Ok(k) => got += k,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(Error::io_path("read", path, e)),
-        }
-    }
-    head.truncate(got);
-    Ok(head)
+    read_head(r, n).map_err(|e| Error::io_path("read", path, e))
 }
 
-/// Opens an input and tells Y4M from the rest by its signature.
+/// Opens an input and tells Y4M from the rest by its first bytes ([`probe`]).
 pub fn open_input(path: &Path) -> Result<Input> {
     let mut r = open(path)?;
-    let head = peek(&mut r, Y4M_MAGIC.len(), path)?;
-    if head == Y4M_MAGIC {
+    let head = peek(&mut r, PROBE_BYTES, path)?;
+    let kind = probe(&head);
+    if kind == Probed::Y4m {
         return Ok(Input::Y4m(Box::new(std::io::Cursor::new(head).chain(r))));
     }
     let mut bytes = head;
     r.read_to_end(&mut bytes)
         .map_err(|e| Error::io_path("read", path, e))?;
-    Ok(Input::Bytes(bytes))
+    Ok(Input::Bytes(bytes, kind))
 }
 
 fn name_of(path: &Path) -> String {
@@ -193,14 +184,14 @@ fn run_encoder<R: Read + Send, W: Write>(
     encoder.finish()
 }
 
-/// Opens a stream and reads its media kind (byte 5 of the header), putting the bytes back.
+/// Opens a stream and reads the media kind its header names ([`probe`]), putting the bytes
+/// back; `None` when the input is not a quanta stream (the container reader says why).
 pub fn open_stream(path: &Path) -> Result<(Box<dyn Read + Send>, Option<MediaKind>)> {
     let mut r = open(path)?;
-    let head = peek(&mut r, 6, path)?;
-    let kind = if head.len() == 6 && head[..4] == *b"QNTA" {
-        MediaKind::from_u8(head[5]).ok()
-    } else {
-        None
+    let head = peek(&mut r, PROBE_BYTES, path)?;
+    let kind = match probe(&head) {
+        Probed::Stream(media) => media,
+        _ => None,
     };
     Ok((Box::new(std::io::Cursor::new(head).chain(r)), kind))
 }
@@ -255,10 +246,7 @@ fn run_decoder<R: Read, W: Write>(
 
 /// True when the file starts with the Y4M signature.
 pub fn is_y4m_file(path: &Path) -> bool {
-    let Ok(mut file) = std::fs::File::open(path) else {
-        return false;
-    };
-    peek(&mut file, Y4M_MAGIC.len(), path).is_ok_and(|h| h == Y4M_MAGIC)
+    probe_file(path).is_ok_and(|kind| kind == Probed::Y4m)
 }
 
 /// `quanta compare` of two Y4M videos.
