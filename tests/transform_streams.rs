@@ -164,7 +164,7 @@ fn every_member_codes_video_exactly_and_matches_its_golden_hash() {
 /// forward MDCT uses rustfft, whose run-time choice of AVX, SSE or scalar code may round
 /// differently on another CPU (docs/FORMAT.md, "Determinism"), while the decoder's output
 /// does not depend on the CPU.
-const AUDIO_GOLDEN_FILE: &str = "tests/fixtures/audio/golden_goin_march_1s.qnt";
+const AUDIO_GOLDEN_FILE: &str = "tests/fixtures/streams/audio_goin_march_1s.qnt";
 /// CRC32 of that stream's decoded samples (`f32` bits, little-endian). Regenerate only for a
 /// deliberate change of the decoder (and say so in the commit).
 const AUDIO_GOLDEN_SAMPLES: u32 = 0x89a9fa21;
