@@ -17,15 +17,27 @@ use crate::entropy::{get_exp_golomb, put_exp_golomb, BitModel, RangeDecoder, Sym
 use crate::error::{Error, Result};
 
 /// Activity buckets: each has its own residual models.
-const BUCKETS: usize = 16;
+const BUCKETS: usize = 24;
 /// Upper activity of each bucket but the last.
-const BUCKET_LIMITS: [u32; BUCKETS - 1] = [0, 1, 2, 3, 5, 7, 10, 14, 19, 26, 36, 50, 70, 100, 150];
+const BUCKET_LIMITS: [u32; BUCKETS - 1] = [
+    0, 1, 2, 3, 4, 5, 7, 9, 11, 14, 17, 21, 26, 32, 40, 50, 62, 77, 95, 118, 146, 180, 225,
+];
 /// Gradient quantization thresholds (in steps of 2N + 1): 9 levels per gradient.
 const GRADIENT_LIMITS: [i32; 3] = [3, 7, 21];
 /// Bias contexts: three gradients of 9 levels each.
 const BIAS_CONTEXTS: usize = 729;
 /// A bias context's running count is halved when it reaches this.
-const BIAS_RESET: i32 = 64;
+const BIAS_RESET: i32 = 128;
+/// `ceil(2^24 / (2·count))` for every count a bias context can hold (0 for none).
+const BIAS_RECIPROCALS: [u32; BIAS_RESET as usize] = {
+    let mut table = [0u32; BIAS_RESET as usize];
+    let mut count = 1;
+    while count < BIAS_RESET as usize {
+        table[count] = (1u32 << 24).div_ceil(2 * count as u32);
+        count += 1;
+    }
+    table
+};
 /// The largest magnitude of a domain value (sample or difference to green).
 const DOMAIN_LIMIT: i32 = 255;
 
@@ -41,6 +53,7 @@ pub struct StripShape {
 }
 
 impl StripShape {
+    #[inline]
     fn step(&self) -> i32 {
         2 * self.max_error as i32 + 1
     }
@@ -78,15 +91,15 @@ struct Bias {
 }
 
 impl Bias {
-    /// The mean error, rounded to the nearest integer.
+    /// The mean error, rounded: `floor((2·sum + count) / (2·count))` computed with a
+    /// reciprocal table (exact enough; encoder and decoder compute it the same way).
+    #[inline]
     fn correction(&self) -> i32 {
-        if self.count == 0 {
-            0
-        } else {
-            (2 * self.sum + self.count).div_euclid(2 * self.count)
-        }
+        let reciprocal = BIAS_RECIPROCALS[self.count as usize] as i64;
+        (((2 * self.sum + self.count) as i64 * reciprocal) >> 24) as i32
     }
 
+    #[inline]
     fn add(&mut self, error: i32) {
         self.sum += error;
         self.count += 1;
@@ -209,9 +222,9 @@ impl StripState {
     }
 
     /// Predicts channel `c` (coding order: 0 green or gray, 1 red, 2 blue) of sample `x`.
-    /// `green` is the reconstructed green of this pixel (for c > 0).
+    /// `base` is what the channel's domain values are relative to (see [`next_base`]).
     #[inline]
-    fn predict(&self, c: usize, x: usize, first_row: bool, green: i32) -> Prediction {
+    fn predict(&self, c: usize, x: usize, first_row: bool, base: i32) -> Prediction {
         let rows = &self.channels[c];
         let i = x + 1;
         let a = rows.current[i - 1] as i32;
@@ -236,7 +249,6 @@ impl StripState {
         let (g1, g2, g3) = (d - b, b - cc, cc - a);
         let bias_context = level(g1) * 81 + level(g2) * 9 + level(g3);
         let predicted = med + rows.bias[bias_context].correction();
-        let base = if c == 0 { 0 } else { green };
         let sample = (base + predicted).clamp(0, 255);
         let gradients = ((g1.unsigned_abs() + g2.unsigned_abs() + g3.unsigned_abs())
             * self.tables.inverse_step)
@@ -247,7 +259,15 @@ impl StripState {
         } else {
             rows.previous_size[i] as u32
         };
-        let mut activity = gradients + 2 * (left_size + above_size);
+        let (nw_size, ne_size) = if first_row {
+            (left_size, left_size)
+        } else {
+            (
+                rows.previous_size[i - 1] as u32,
+                rows.previous_size[i + 1] as u32,
+            )
+        };
+        let mut activity = gradients + 2 * (left_size + above_size) + nw_size + ne_size;
         if c > 0 {
             activity += 2 * self.channels[0].current_size[i] as u32;
         }
@@ -264,9 +284,8 @@ impl StripState {
     /// Records the reconstruction of channel `c` of sample `x`: `level` is the coded
     /// quantized residual. Returns the reconstructed sample.
     #[inline]
-    fn update(&mut self, c: usize, x: usize, p: &Prediction, level: i32, green: i32) -> i32 {
+    fn update(&mut self, c: usize, x: usize, p: &Prediction, level: i32, base: i32) -> i32 {
         let sample = (p.sample + level * self.shape.step()).clamp(0, 255);
-        let base = if c == 0 { 0 } else { green };
         let value = sample - base;
         let rows = &mut self.channels[c];
         rows.current[x + 1] = value as i16;
@@ -276,7 +295,19 @@ impl StripState {
     }
 }
 
+/// The base of the next channel's domain, from channel `c`'s base and reconstructed
+/// sample: red is coded as its difference to the reconstructed green, blue as its
+/// difference to the mean of the reconstructed green and red.
+#[inline]
+fn next_base(c: usize, base: i32, sample: i32) -> i32 {
+    match c {
+        0 => sample,
+        _ => (base + sample) >> 1,
+    }
+}
+
 /// The pixel's channel in coding order `c` sits at this offset in an interleaved pixel.
+#[inline]
 fn offset_of(channels: usize, c: usize) -> usize {
     if channels == 1 {
         0
@@ -344,17 +375,15 @@ pub fn encode_strip<W: SymbolWriter>(shape: StripShape, samples: &[u8], writer: 
         state.start_row(y);
         let row = y * shape.width * n;
         for x in 0..shape.width {
-            let mut green = 0;
+            let mut base = 0;
             for c in 0..n {
                 let at = row + x * n + offset_of(n, c);
-                let p = state.predict(c, x, y == 0, green);
+                let p = state.predict(c, x, y == 0, base);
                 let level = quantize(samples[at] as i32 - p.sample, max_error, step);
                 write_level(writer, &mut state.channels[c].models, p.bucket, level);
-                let sample = state.update(c, x, &p, level, green);
+                let sample = state.update(c, x, &p, level, base);
                 out[at] = sample as u8;
-                if c == 0 {
-                    green = sample;
-                }
+                base = next_base(c, base, sample);
             }
         }
     }
@@ -372,9 +401,9 @@ pub fn decode_strip(shape: StripShape, data: &[u8]) -> Result<Vec<u8>> {
         state.start_row(y);
         let row = y * shape.width * n;
         for x in 0..shape.width {
-            let mut green = 0;
+            let mut base = 0;
             for c in 0..n {
-                let p = state.predict(c, x, y == 0, green);
+                let p = state.predict(c, x, y == 0, base);
                 let level = read_level(
                     &mut reader,
                     &mut state.channels[c].models,
@@ -386,11 +415,9 @@ pub fn decode_strip(shape: StripShape, data: &[u8]) -> Result<Vec<u8>> {
                         "near-lossless strip: a residual out of range at row {y}, column {x}"
                     ))
                 })?;
-                let sample = state.update(c, x, &p, level, green);
+                let sample = state.update(c, x, &p, level, base);
                 out[row + x * n + offset_of(n, c)] = sample as u8;
-                if c == 0 {
-                    green = sample;
-                }
+                base = next_base(c, base, sample);
             }
         }
         if reader.overran() {
