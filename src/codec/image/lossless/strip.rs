@@ -13,7 +13,7 @@
 //! for red and blue, of green at the same pixel). Each strip starts with fresh models and
 //! predicts its first row from the left only, so strips code and decode independently.
 
-use crate::entropy::{get_exp_golomb, put_exp_golomb, BitModel, RangeDecoder, SymbolWriter};
+use crate::entropy::{BitModel, RangeDecoder, SymbolWriter};
 use crate::error::{Error, Result};
 
 /// Activity buckets: each has its own residual models.
@@ -38,6 +38,11 @@ const BIAS_RECIPROCALS: [u32; BIAS_RESET as usize] = {
     }
     table
 };
+/// Exponent bound of a residual magnitude (magnitudes are at most 255, exponent 7): the
+/// decoder reads no more unary exponent bits than this.
+const MAX_EXPONENT: u32 = 8;
+/// Modelled mantissa bits form a tree of this many nodes (index 0 unused): the top two.
+const MANTISSA_NODES: usize = 4;
 /// The largest magnitude of a domain value (sample or difference to green).
 const DOMAIN_LIMIT: i32 = 255;
 
@@ -68,8 +73,8 @@ impl StripShape {
 struct ResidualModels {
     zero: [BitModel; BUCKETS],
     sign: [BitModel; BUCKETS],
-    exponent: [[BitModel; 10]; BUCKETS],
-    mantissa: [[BitModel; 9]; BUCKETS],
+    exponent: [[BitModel; MAX_EXPONENT as usize]; BUCKETS],
+    mantissa: [[[BitModel; MANTISSA_NODES]; MAX_EXPONENT as usize + 1]; BUCKETS],
 }
 
 impl ResidualModels {
@@ -77,8 +82,8 @@ impl ResidualModels {
         ResidualModels {
             zero: [BitModel::new(); BUCKETS],
             sign: [BitModel::new(); BUCKETS],
-            exponent: [[BitModel::new(); 10]; BUCKETS],
-            mantissa: [[BitModel::new(); 9]; BUCKETS],
+            exponent: [[BitModel::new(); MAX_EXPONENT as usize]; BUCKETS],
+            mantissa: [[[BitModel::new(); MANTISSA_NODES]; MAX_EXPONENT as usize + 1]; BUCKETS],
         }
     }
 }
@@ -269,7 +274,8 @@ impl StripState {
         };
         let mut activity = gradients + 2 * (left_size + above_size) + nw_size + ne_size;
         if c > 0 {
-            activity += 2 * self.channels[0].current_size[i] as u32;
+            activity += 2 * self.channels[c - 1].current_size[i] as u32
+                + self.channels[0].current_size[i] as u32;
         }
         let last = self.tables.bucket.len() - 1;
         let bucket = self.tables.bucket[(activity as usize).min(last)] as usize;
@@ -326,19 +332,38 @@ fn quantize(residual: i32, max_error: i32, step: i32) -> i32 {
     }
 }
 
+/// Writes a quantized residual: "zero" flag, sign, then `|level| − 1` as an exponent
+/// (unary, at most [`MAX_EXPONENT`], no terminator at the maximum) and the mantissa bits
+/// below the leading one, the top two modelled per exponent, the rest bypass.
 fn write_level<W: SymbolWriter>(w: &mut W, models: &mut ResidualModels, bucket: usize, level: i32) {
     w.put_bit(&mut models.zero[bucket], level == 0);
-    if level != 0 {
-        w.put_bit(&mut models.sign[bucket], level < 0);
-        put_exp_golomb(
-            w,
-            &mut models.exponent[bucket],
-            &mut models.mantissa[bucket],
-            level.unsigned_abs() - 1,
-        );
+    if level == 0 {
+        return;
+    }
+    w.put_bit(&mut models.sign[bucket], level < 0);
+    let v = level.unsigned_abs().min(1 << MAX_EXPONENT);
+    let exponent = 31 - v.leading_zeros();
+    let exponents = &mut models.exponent[bucket];
+    for model in exponents.iter_mut().take(exponent as usize) {
+        w.put_bit(model, true);
+    }
+    if exponent < MAX_EXPONENT {
+        w.put_bit(&mut exponents[exponent as usize], false);
+    }
+    let mantissa = &mut models.mantissa[bucket][exponent as usize];
+    let mut node = 1;
+    for bit in (0..exponent).rev() {
+        let one = (v >> bit) & 1 == 1;
+        if node < MANTISSA_NODES {
+            w.put_bit(&mut mantissa[node], one);
+            node = 2 * node + one as usize;
+        } else {
+            w.put_bypass(one as u32, 1);
+        }
     }
 }
 
+/// Reads what [`write_level`] wrote; `None` for a magnitude above `max_level`.
 fn read_level(
     r: &mut RangeDecoder<'_>,
     models: &mut ResidualModels,
@@ -349,19 +374,28 @@ fn read_level(
         return Some(0);
     }
     let negative = r.get_bit(&mut models.sign[bucket]);
-    let magnitude = get_exp_golomb(
-        r,
-        &mut models.exponent[bucket],
-        &mut models.mantissa[bucket],
-    )? + 1;
-    if magnitude > max_level {
+    let exponents = &mut models.exponent[bucket];
+    let mut exponent = 0;
+    while exponent < MAX_EXPONENT && r.get_bit(&mut exponents[exponent as usize]) {
+        exponent += 1;
+    }
+    let mantissa = &mut models.mantissa[bucket][exponent as usize];
+    let mut v = 1u32;
+    let mut node = 1;
+    for _ in 0..exponent {
+        let one = if node < MANTISSA_NODES {
+            let one = r.get_bit(&mut mantissa[node]);
+            node = 2 * node + one as usize;
+            one as u32
+        } else {
+            r.get_bypass(1)
+        };
+        v = (v << 1) | one;
+    }
+    if v > max_level {
         return None;
     }
-    Some(if negative {
-        -(magnitude as i32)
-    } else {
-        magnitude as i32
-    })
+    Some(if negative { -(v as i32) } else { v as i32 })
 }
 
 /// Codes the strip's samples (`shape.rows` rows of `shape.width` interleaved pixels) into
