@@ -5,6 +5,7 @@
 
 use crate::codec::audio::{decode_audio, decode_packet_for_fuzzing, AudioDecodeOptions};
 use crate::codec::audio::{AudioParams, AudioTransform, AudioTune};
+use crate::codec::image::lossless::{decode_strip_payload, LosslessParams, MAX_ERROR_LIMIT};
 use crate::codec::image::params::{ChromaSampling, ImageParams};
 use crate::codec::image::tile::decode_tile;
 use crate::codec::image::{decode_picture, ImageDecodeOptions};
@@ -61,6 +62,26 @@ pub fn image_params(data: &[u8]) {
         let tiles = params.tile_count();
         let _ = params.tile_rect(tiles.saturating_sub(1), 0);
         let _ = params.steps_at(1, params.activity_scales.len());
+    }
+}
+
+/// Decodes a lossless strip payload (index, range-coded bytes) under parameters chosen
+/// by the first 4 bytes: width, rows, channels, maximum error.
+pub fn image_lossless_strip(data: &[u8]) {
+    if data.len() < 4 {
+        return;
+    }
+    let params = LosslessParams {
+        width: 1 + (data[0] % 96) as u32,
+        height: 1 + (data[1] % 48) as u32,
+        channels: if data[2] % 2 == 0 { 1 } else { 3 },
+        max_error: data[3] % (MAX_ERROR_LIMIT + 1),
+        strip_rows: 1 + (data[1] % 48) as u32,
+    };
+    if let Ok((index, samples)) = decode_strip_payload(&params, &data[4..]) {
+        assert_eq!(index, 0, "a strip index beyond the picture was accepted");
+        let expected = (params.width * params.height) as usize * params.channels as usize;
+        assert_eq!(samples.len(), expected, "a strip of the wrong size");
     }
 }
 

@@ -41,6 +41,16 @@ fn image_tile_inputs() {
 }
 
 #[test]
+fn image_lossless_strip_inputs() {
+    assert!(
+        replay(
+            "image_lossless_strip",
+            quanta::fuzzing::image_lossless_strip
+        ) > 0
+    );
+}
+
+#[test]
 fn image_params_inputs() {
     assert!(replay("image_params", quanta::fuzzing::image_params) > 0);
 }

@@ -67,7 +67,7 @@ pub fn run(args: DecodeArgs) -> Result<Finish> {
         eprintln!(
             "quanta: warning: {} of {} tiles were lost and filled with grey: {:?}",
             decoded.concealed_tiles.len(),
-            decoded.params.tile_count(),
+            decoded.tile_count,
             decoded.concealed_tiles
         );
     }

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::Args;
+use quanta::codec::image::lossless::{encode_picture_lossless, LosslessConfig};
 use quanta::codec::image::{encode_picture_with_progress, ChromaSampling, ImageEncoderConfig};
 use quanta::media::image::read_picture_bytes;
 use quanta::transform::TransformId;
@@ -60,6 +61,11 @@ pub struct EncodeArgs {
     /// Turn the deblocking filter off (pictures and video).
     #[arg(long)]
     no_deblock: bool,
+    /// Pictures: near-lossless coding, every decoded sample within ±N of the source
+    /// (0 = lossless, as --lossless). Strips of --tile rows.
+    #[arg(long, value_name = "N", conflicts_with = "quality",
+          value_parser = clap::value_parser!(u8).range(0..=32))]
+    max_error: Option<u8>,
     #[command(flatten)]
     video: crate::video::VideoArgs,
     #[command(flatten)]
@@ -70,6 +76,7 @@ pub fn run(mut args: EncodeArgs) -> Result<Finish> {
     check_not_input(&args.input, &args.output)?;
     args.audio.bitrate = args.bitrate;
     if crate::audio::is_audio_input(&args.input, &args.audio)? {
+        no_max_error(&args, "audio")?;
         let (q, t) = (args.quality, args.threads);
         return crate::audio::encode(&args.input, &args.output, q, t, &args.audio, None);
     }
@@ -105,9 +112,10 @@ pub fn run(mut args: EncodeArgs) -> Result<Finish> {
     config.validate()?;
     let (bytes, kind) = match crate::video::open_input(&args.input)? {
         crate::video::Input::Y4m(r) => {
+            no_max_error(&args, "video")?;
             if args.audio.lossless {
                 return Err(Error::InvalidArgument(
-                    "--lossless applies to audio input only".into(),
+                    "--lossless applies to audio and pictures only".into(),
                 ));
             }
             let (q, t) = (args.quality.unwrap_or(DEFAULT_QUALITY), args.threads);
@@ -130,13 +138,9 @@ pub fn run(mut args: EncodeArgs) -> Result<Finish> {
         crate::video::Input::Bytes(bytes, kind) => (bytes, kind),
     };
     if kind == quanta::media::probe::Probed::Audio {
+        no_max_error(&args, "audio")?;
         let (q, t) = (args.quality, args.threads);
         return crate::audio::encode(&args.input, &args.output, q, t, &args.audio, Some(bytes));
-    }
-    if args.audio.lossless {
-        return Err(Error::InvalidArgument(
-            "--lossless applies to audio input only".into(),
-        ));
     }
     if args.bitrate.is_some() {
         return Err(Error::InvalidArgument(
@@ -145,6 +149,9 @@ pub fn run(mut args: EncodeArgs) -> Result<Finish> {
     }
     let name = args.input.display().to_string();
     let picture = read_picture_bytes(&bytes, &name, &Limits::default())?;
+    if args.audio.lossless || args.max_error.is_some() {
+        return encode_lossless(&picture, &name, &args);
+    }
     let start = Instant::now();
     // A bar only for long jobs on a terminal: pictures of more than about 8 megapixels.
     let bar = if crate::stderr_is_terminal() && picture.pixels() > 8_000_000 {
@@ -196,6 +203,60 @@ pub fn run(mut args: EncodeArgs) -> Result<Finish> {
         outcome.bytes,
         outcome.bytes as f64 * 8.0 / pixels,
         pixels / seconds / 1e6
+    );
+    Ok(Finish::Ok)
+}
+
+/// A usage error (exit status 2) when --max-error was given for audio or video.
+fn no_max_error(args: &EncodeArgs, kind: &str) -> Result<()> {
+    if args.max_error.is_some() {
+        clap::Error::raw(
+            clap::error::ErrorKind::ArgumentConflict,
+            format!("--max-error applies to pictures only, not to {kind}\n"),
+        )
+        .exit();
+    }
+    Ok(())
+}
+
+/// `--lossless` and `--max-error N` for pictures.
+fn encode_lossless(
+    picture: &quanta::signal::Picture,
+    name: &str,
+    args: &EncodeArgs,
+) -> Result<Finish> {
+    let config = LosslessConfig {
+        max_error: args.max_error.unwrap_or(0),
+        strip_rows: args.tile,
+        threads: args.threads,
+        reconstruct: false,
+    };
+    let start = Instant::now();
+    let outcome = match Destination::from_arg(&args.output) {
+        Destination::Stdout => {
+            let stdout = std::io::BufWriter::new(std::io::stdout().lock());
+            let outcome = encode_picture_lossless(picture, &config, stdout, &mut |_, _| {})?;
+            std::io::stdout()
+                .flush()
+                .map_err(|e| Error::io("cannot write to standard output", e))?;
+            outcome
+        }
+        Destination::File(path) => {
+            let mut pending = PendingFile::create(&path)?;
+            let outcome = encode_picture_lossless(picture, &config, &mut pending, &mut |_, _| {})?;
+            pending.commit()?;
+            outcome
+        }
+    };
+    let pixels = picture.pixels() as f64;
+    eprintln!(
+        "{name}: {}x{} max error {} -> {} bytes, {:.3} bits/pixel, {:.1} MP/s",
+        picture.width,
+        picture.height,
+        config.max_error,
+        outcome.bytes,
+        outcome.bytes as f64 * 8.0 / pixels,
+        pixels / start.elapsed().as_secs_f64() / 1e6
     );
     Ok(Finish::Ok)
 }

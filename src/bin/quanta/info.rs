@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use quanta::codec::image::lossless::{LosslessParams, PREDICTIVE_TRANSFORM_ID};
 use quanta::codec::image::ImageParams;
 use quanta::container::{summarize, MediaKind};
 use quanta::{Error, Limits, Result};
@@ -16,11 +17,20 @@ pub fn run(input: &Path, json: bool) -> Result<Finish> {
         let file = std::fs::File::open(input).map_err(|e| Error::io_path("open", input, e))?;
         summarize(std::io::BufReader::new(file), limits)?
     };
-    let image = if summary.header.media == MediaKind::Image {
+    let is_image = summary.header.media == MediaKind::Image;
+    let predictive = is_image && summary.header.transform == PREDICTIVE_TRANSFORM_ID;
+    let image = if is_image && !predictive {
         Some(ImageParams::from_bytes(&summary.header.params, &limits))
     } else {
         None
     };
+    // Lossless and near-lossless pictures carry their own parameter block.
+    let lossless = if predictive {
+        Some(LosslessParams::from_bytes(&summary.header.params, &limits))
+    } else {
+        None
+    };
+    let bits_per_pixel = |w: u32, h: u32| summary.total_bytes as f64 * 8.0 / (w as f64 * h as f64);
     let damage: Vec<String> = summary.damaged.iter().map(|d| d.to_string()).collect();
     if json {
         let mut value = serde_json::json!({
@@ -66,6 +76,18 @@ pub fn run(input: &Path, json: bool) -> Result<Finish> {
                 "bits_per_pixel": summary.total_bytes as f64 * 8.0 / (p.width as f64 * p.height as f64),
             });
         }
+        if let Some(Ok(p)) = &lossless {
+            value["image"] = serde_json::json!({
+                "width": p.width,
+                "height": p.height,
+                "channels": p.channels,
+                "mode": if p.max_error == 0 { "lossless" } else { "near-lossless" },
+                "max_error": p.max_error,
+                "strip_rows": p.strip_rows,
+                "strips": p.strip_count(),
+                "bits_per_pixel": bits_per_pixel(p.width, p.height),
+            });
+        }
         if let Some(v) = crate::video::info_json(&summary) {
             value["video"] = v;
         }
@@ -89,6 +111,23 @@ pub fn run(input: &Path, json: bool) -> Result<Finish> {
                 println!(
                     "rate        {:.4} bits/pixel",
                     summary.total_bytes as f64 * 8.0 / (p.width as f64 * p.height as f64)
+                );
+            }
+            Some(Err(e)) => println!("picture     bad parameters: {e}"),
+            None => {}
+        }
+        match &lossless {
+            Some(Ok(p)) => {
+                let kind = if p.channels == 1 { "gray" } else { "RGB" };
+                println!("picture     {}x{} {kind}", p.width, p.height);
+                match p.max_error {
+                    0 => println!("mode        lossless"),
+                    n => println!("mode        near-lossless, every sample within ±{n}"),
+                }
+                println!("strips      {} of {} rows", p.strip_count(), p.strip_rows);
+                println!(
+                    "rate        {:.4} bits/pixel",
+                    bits_per_pixel(p.width, p.height)
                 );
             }
             Some(Err(e)) => println!("picture     bad parameters: {e}"),

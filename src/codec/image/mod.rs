@@ -11,6 +11,7 @@
 
 pub mod coeffs;
 pub mod deblock;
+pub mod lossless;
 pub mod params;
 pub mod tile;
 
@@ -373,8 +374,14 @@ pub struct DecodedPicture {
     pub params: ImageParams,
     /// One line per damaged stretch of the stream or undecodable tile.
     pub damage: Vec<String>,
-    /// Tiles that could not be decoded and were filled with grey.
+    /// Tiles (strips, for predictive streams) that could not be decoded and were filled
+    /// with grey.
     pub concealed_tiles: Vec<usize>,
+    /// How many tiles (or strips) the picture has.
+    pub tile_count: usize,
+    /// The parameters of a lossless or near-lossless stream; `params` then gives only the
+    /// size and layout.
+    pub predictive: Option<lossless::LosslessParams>,
     /// True when the stream ended with its end-of-stream packet.
     pub complete: bool,
 }
@@ -412,6 +419,9 @@ pub fn decode_picture_stream<R: Read + Send>(
             header.media
         )));
     }
+    if header.transform == lossless::PREDICTIVE_TRANSFORM_ID {
+        return decode_predictive(reader, options);
+    }
     let transform = TransformId::from_u8(header.transform)?;
     let mut params = ImageParams::from_bytes(&header.params, &options.limits)?;
     params.transform = transform;
@@ -446,9 +456,35 @@ pub fn decode_picture_stream<R: Read + Send>(
     let (picture, concealed_tiles) = assemble(&params, tiles);
     Ok(DecodedPicture {
         picture,
-        params,
         damage,
+        tile_count: params.tile_count(),
+        params,
         concealed_tiles,
         complete,
+        predictive: None,
+    })
+}
+
+/// Decodes a lossless or near-lossless stream into a [`DecodedPicture`].
+fn decode_predictive<R: Read + Send>(
+    reader: ContainerReader<R>,
+    options: &ImageDecodeOptions,
+) -> Result<DecodedPicture> {
+    let decoded = lossless::decode_lossless_stream(reader, options.threads, &options.limits)?;
+    let p = decoded.params;
+    let config = ImageEncoderConfig {
+        quality: 100,
+        deblock: false,
+        sampling: ChromaSampling::Yuv444,
+        ..ImageEncoderConfig::default()
+    };
+    Ok(DecodedPicture {
+        params: config.params_for(p.width, p.height, p.layout()),
+        tile_count: p.strip_count(),
+        damage: decoded.damage,
+        concealed_tiles: decoded.concealed_strips,
+        complete: decoded.complete,
+        picture: decoded.picture,
+        predictive: Some(p),
     })
 }

@@ -1,0 +1,465 @@
+//! One strip of a lossless or near-lossless picture: rows of interleaved 8-bit samples in,
+//! range-coded bytes out, and back.
+//!
+//! Every sample is predicted from samples already reconstructed: the median edge detector
+//! (MED) on the left, above and above-left neighbours, plus a bias correction learned per
+//! context of quantized local gradients. Colour pixels are coded green first; red and blue
+//! are predicted in the domain of their difference to the reconstructed green of the same
+//! pixel, so the colour transform is reversible by construction. The prediction residual
+//! is quantized with step 2N + 1 (N the maximum error; N = 0 is lossless), so every
+//! reconstructed sample is within ±N of its source in RGB or gray. The quantized residual
+//! is binarized (zero flag, sign, Exp-Golomb magnitude) and coded with adaptive models
+//! chosen by the local activity: gradients and the residual sizes of the neighbours (and,
+//! for red and blue, of green at the same pixel). Each strip starts with fresh models and
+//! predicts its first row from the left only, so strips code and decode independently.
+
+use crate::entropy::{BitModel, RangeDecoder, SymbolWriter};
+use crate::error::{Error, Result};
+
+/// Activity buckets: each has its own residual models.
+const BUCKETS: usize = 24;
+/// Upper activity of each bucket but the last.
+const BUCKET_LIMITS: [u32; BUCKETS - 1] = [
+    0, 1, 2, 3, 4, 5, 7, 9, 11, 14, 17, 21, 26, 32, 40, 50, 62, 77, 95, 118, 146, 180, 225,
+];
+/// Gradient quantization thresholds (in steps of 2N + 1): 9 levels per gradient.
+const GRADIENT_LIMITS: [i32; 3] = [3, 7, 21];
+/// Bias contexts: three gradients of 9 levels each.
+const BIAS_CONTEXTS: usize = 729;
+/// A bias context's running count is halved when it reaches this.
+const BIAS_RESET: i32 = 128;
+/// `ceil(2^24 / (2·count))` for every count a bias context can hold (0 for none).
+const BIAS_RECIPROCALS: [u32; BIAS_RESET as usize] = {
+    let mut table = [0u32; BIAS_RESET as usize];
+    let mut count = 1;
+    while count < BIAS_RESET as usize {
+        table[count] = (1u32 << 24).div_ceil(2 * count as u32);
+        count += 1;
+    }
+    table
+};
+/// Exponent bound of a residual magnitude (magnitudes are at most 255, exponent 7): the
+/// decoder reads no more unary exponent bits than this.
+const MAX_EXPONENT: u32 = 8;
+/// Modelled mantissa bits form a tree of this many nodes (index 0 unused): the top two.
+const MANTISSA_NODES: usize = 4;
+/// The largest magnitude of a domain value (sample or difference to green).
+const DOMAIN_LIMIT: i32 = 255;
+
+/// What a strip holds: its size and how it is coded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StripShape {
+    pub width: usize,
+    pub rows: usize,
+    /// 1 (gray) or 3 (RGB, interleaved).
+    pub channels: usize,
+    /// Largest error of any reconstructed sample (0 = lossless).
+    pub max_error: u8,
+}
+
+impl StripShape {
+    #[inline]
+    fn step(&self) -> i32 {
+        2 * self.max_error as i32 + 1
+    }
+
+    /// Largest quantized residual magnitude a sample can need.
+    fn max_level(&self) -> u32 {
+        ((255 + self.max_error as i32) / self.step()) as u32
+    }
+}
+
+/// Residual models of one channel.
+struct ResidualModels {
+    zero: [BitModel; BUCKETS],
+    sign: [BitModel; BUCKETS],
+    exponent: [[BitModel; MAX_EXPONENT as usize]; BUCKETS],
+    mantissa: [[[BitModel; MANTISSA_NODES]; MAX_EXPONENT as usize + 1]; BUCKETS],
+}
+
+impl ResidualModels {
+    fn new() -> ResidualModels {
+        ResidualModels {
+            zero: [BitModel::new(); BUCKETS],
+            sign: [BitModel::new(); BUCKETS],
+            exponent: [[BitModel::new(); MAX_EXPONENT as usize]; BUCKETS],
+            mantissa: [[[BitModel::new(); MANTISSA_NODES]; MAX_EXPONENT as usize + 1]; BUCKETS],
+        }
+    }
+}
+
+/// Running prediction error of one bias context.
+#[derive(Clone, Copy, Default)]
+struct Bias {
+    sum: i32,
+    count: i32,
+}
+
+impl Bias {
+    /// The mean error, rounded: `floor((2·sum + count) / (2·count))` computed with a
+    /// reciprocal table (exact enough; encoder and decoder compute it the same way).
+    #[inline]
+    fn correction(&self) -> i32 {
+        let reciprocal = BIAS_RECIPROCALS[self.count as usize] as i64;
+        (((2 * self.sum + self.count) as i64 * reciprocal) >> 24) as i32
+    }
+
+    #[inline]
+    fn add(&mut self, error: i32) {
+        self.sum += error;
+        self.count += 1;
+        if self.count >= BIAS_RESET {
+            self.sum >>= 1;
+            self.count >>= 1;
+        }
+    }
+}
+
+/// Reconstructed domain values and residual sizes of one channel, previous and current
+/// row, each with one border entry on either side (sample x at index x + 1).
+struct ChannelRows {
+    previous: Vec<i16>,
+    current: Vec<i16>,
+    previous_size: Vec<u16>,
+    current_size: Vec<u16>,
+    bias: Vec<Bias>,
+    models: Box<ResidualModels>,
+}
+
+impl ChannelRows {
+    fn new(width: usize) -> ChannelRows {
+        ChannelRows {
+            previous: vec![0; width + 2],
+            current: vec![0; width + 2],
+            previous_size: vec![0; width + 2],
+            current_size: vec![0; width + 2],
+            bias: vec![Bias::default(); BIAS_CONTEXTS],
+            models: Box::new(ResidualModels::new()),
+        }
+    }
+
+    /// Makes the current row the previous one and sets the borders for the next row.
+    fn next_row(&mut self, width: usize) {
+        std::mem::swap(&mut self.previous, &mut self.current);
+        std::mem::swap(&mut self.previous_size, &mut self.current_size);
+        self.previous[0] = self.previous[1];
+        self.previous[width + 1] = self.previous[width];
+        self.current[0] = self.previous[1];
+        self.previous_size[0] = self.previous_size[1];
+        self.previous_size[width + 1] = self.previous_size[width];
+        self.current_size[0] = self.previous_size[1];
+    }
+}
+
+/// Tables that depend on the maximum error only.
+struct Tables {
+    /// Quantized level (0..9) of a gradient, indexed by gradient + 2 × DOMAIN_LIMIT.
+    gradient_level: Vec<u8>,
+    /// Activity bucket by activity (clamped to the table's end).
+    bucket: Vec<u8>,
+    /// 65536 / step, to scale gradients to steps.
+    inverse_step: u32,
+}
+
+impl Tables {
+    fn new(step: i32) -> Tables {
+        let span = 2 * DOMAIN_LIMIT;
+        let gradient_level = (-span..=span)
+            .map(|g| {
+                let m = g.abs();
+                let level = if m < step {
+                    0
+                } else {
+                    1 + GRADIENT_LIMITS.iter().filter(|&&t| m >= t * step).count() as i32
+                };
+                (4 + if g < 0 { -level } else { level }) as u8
+            })
+            .collect();
+        let bucket = (0..=BUCKET_LIMITS[BUCKETS - 2] + 1)
+            .map(|a| BUCKET_LIMITS.iter().filter(|&&t| a > t).count() as u8)
+            .collect();
+        Tables {
+            gradient_level,
+            bucket,
+            inverse_step: (65536 / step) as u32,
+        }
+    }
+}
+
+/// The prediction of one sample and the contexts it is coded in.
+struct Prediction {
+    /// Predicted sample value, 0..=255.
+    sample: i32,
+    /// The MED prediction in the channel's domain, before the bias.
+    med: i32,
+    bias_context: usize,
+    bucket: usize,
+}
+
+/// The state shared by the strip encoder and decoder.
+struct StripState {
+    shape: StripShape,
+    tables: Tables,
+    channels: Vec<ChannelRows>,
+}
+
+impl StripState {
+    fn new(shape: StripShape) -> StripState {
+        StripState {
+            shape,
+            tables: Tables::new(shape.step()),
+            channels: (0..shape.channels)
+                .map(|_| ChannelRows::new(shape.width))
+                .collect(),
+        }
+    }
+
+    fn start_row(&mut self, row: usize) {
+        for (c, ch) in self.channels.iter_mut().enumerate() {
+            if row > 0 {
+                ch.next_row(self.shape.width);
+            } else {
+                // The first sample of a strip is predicted as mid-grey (green or gray) or
+                // as equal to green (red and blue).
+                ch.current[0] = if c == 0 { 128 } else { 0 };
+            }
+        }
+    }
+
+    /// Predicts channel `c` (coding order: 0 green or gray, 1 red, 2 blue) of sample `x`.
+    /// `base` is what the channel's domain values are relative to (see [`next_base`]).
+    #[inline]
+    fn predict(&self, c: usize, x: usize, first_row: bool, base: i32) -> Prediction {
+        let rows = &self.channels[c];
+        let i = x + 1;
+        let a = rows.current[i - 1] as i32;
+        let (b, cc, d) = if first_row {
+            (a, a, a)
+        } else {
+            (
+                rows.previous[i] as i32,
+                rows.previous[i - 1] as i32,
+                rows.previous[i + 1] as i32,
+            )
+        };
+        let med = if cc >= a.max(b) {
+            a.min(b)
+        } else if cc <= a.min(b) {
+            a.max(b)
+        } else {
+            a + b - cc
+        };
+        let span = 2 * DOMAIN_LIMIT;
+        let level = |g: i32| self.tables.gradient_level[(g + span) as usize] as usize;
+        let (g1, g2, g3) = (d - b, b - cc, cc - a);
+        let bias_context = level(g1) * 81 + level(g2) * 9 + level(g3);
+        let predicted = med + rows.bias[bias_context].correction();
+        let sample = (base + predicted).clamp(0, 255);
+        let gradients = ((g1.unsigned_abs() + g2.unsigned_abs() + g3.unsigned_abs())
+            * self.tables.inverse_step)
+            >> 16;
+        let left_size = rows.current_size[i - 1] as u32;
+        let above_size = if first_row {
+            left_size
+        } else {
+            rows.previous_size[i] as u32
+        };
+        let (nw_size, ne_size) = if first_row {
+            (left_size, left_size)
+        } else {
+            (
+                rows.previous_size[i - 1] as u32,
+                rows.previous_size[i + 1] as u32,
+            )
+        };
+        let mut activity = gradients + 2 * (left_size + above_size) + nw_size + ne_size;
+        if c > 0 {
+            activity += 2 * self.channels[c - 1].current_size[i] as u32
+                + self.channels[0].current_size[i] as u32;
+        }
+        let last = self.tables.bucket.len() - 1;
+        let bucket = self.tables.bucket[(activity as usize).min(last)] as usize;
+        Prediction {
+            sample,
+            med,
+            bias_context,
+            bucket,
+        }
+    }
+
+    /// Records the reconstruction of channel `c` of sample `x`: `level` is the coded
+    /// quantized residual. Returns the reconstructed sample.
+    #[inline]
+    fn update(&mut self, c: usize, x: usize, p: &Prediction, level: i32, base: i32) -> i32 {
+        let sample = (p.sample + level * self.shape.step()).clamp(0, 255);
+        let value = sample - base;
+        let rows = &mut self.channels[c];
+        rows.current[x + 1] = value as i16;
+        rows.current_size[x + 1] = level.unsigned_abs().min(u16::MAX as u32) as u16;
+        rows.bias[p.bias_context].add(value - p.med);
+        sample
+    }
+}
+
+/// The base of the next channel's domain, from channel `c`'s base and reconstructed
+/// sample: red is coded as its difference to the reconstructed green, blue as its
+/// difference to the mean of the reconstructed green and red.
+#[inline]
+fn next_base(c: usize, base: i32, sample: i32) -> i32 {
+    match c {
+        0 => sample,
+        _ => (base + sample) >> 1,
+    }
+}
+
+/// The pixel's channel in coding order `c` sits at this offset in an interleaved pixel.
+#[inline]
+fn offset_of(channels: usize, c: usize) -> usize {
+    if channels == 1 {
+        0
+    } else {
+        [1, 0, 2][c]
+    }
+}
+
+/// Quantizes a prediction residual with step 2N + 1, rounding to the nearest level.
+#[inline]
+fn quantize(residual: i32, max_error: i32, step: i32) -> i32 {
+    if residual >= 0 {
+        (residual + max_error) / step
+    } else {
+        -((max_error - residual) / step)
+    }
+}
+
+/// Writes a quantized residual: "zero" flag, sign, then `|level| − 1` as an exponent
+/// (unary, at most [`MAX_EXPONENT`], no terminator at the maximum) and the mantissa bits
+/// below the leading one, the top two modelled per exponent, the rest bypass.
+fn write_level<W: SymbolWriter>(w: &mut W, models: &mut ResidualModels, bucket: usize, level: i32) {
+    w.put_bit(&mut models.zero[bucket], level == 0);
+    if level == 0 {
+        return;
+    }
+    w.put_bit(&mut models.sign[bucket], level < 0);
+    let v = level.unsigned_abs().min(1 << MAX_EXPONENT);
+    let exponent = 31 - v.leading_zeros();
+    let exponents = &mut models.exponent[bucket];
+    for model in exponents.iter_mut().take(exponent as usize) {
+        w.put_bit(model, true);
+    }
+    if exponent < MAX_EXPONENT {
+        w.put_bit(&mut exponents[exponent as usize], false);
+    }
+    let mantissa = &mut models.mantissa[bucket][exponent as usize];
+    let mut node = 1;
+    for bit in (0..exponent).rev() {
+        let one = (v >> bit) & 1 == 1;
+        if node < MANTISSA_NODES {
+            w.put_bit(&mut mantissa[node], one);
+            node = 2 * node + one as usize;
+        } else {
+            w.put_bypass(one as u32, 1);
+        }
+    }
+}
+
+/// Reads what [`write_level`] wrote; `None` for a magnitude above `max_level`.
+fn read_level(
+    r: &mut RangeDecoder<'_>,
+    models: &mut ResidualModels,
+    bucket: usize,
+    max_level: u32,
+) -> Option<i32> {
+    if r.get_bit(&mut models.zero[bucket]) {
+        return Some(0);
+    }
+    let negative = r.get_bit(&mut models.sign[bucket]);
+    let exponents = &mut models.exponent[bucket];
+    let mut exponent = 0;
+    while exponent < MAX_EXPONENT && r.get_bit(&mut exponents[exponent as usize]) {
+        exponent += 1;
+    }
+    let mantissa = &mut models.mantissa[bucket][exponent as usize];
+    let mut v = 1u32;
+    let mut node = 1;
+    for _ in 0..exponent {
+        let one = if node < MANTISSA_NODES {
+            let one = r.get_bit(&mut mantissa[node]);
+            node = 2 * node + one as usize;
+            one as u32
+        } else {
+            r.get_bypass(1)
+        };
+        v = (v << 1) | one;
+    }
+    if v > max_level {
+        return None;
+    }
+    Some(if negative { -(v as i32) } else { v as i32 })
+}
+
+/// Codes the strip's samples (`shape.rows` rows of `shape.width` interleaved pixels) into
+/// `writer`, and returns the reconstruction (equal to `samples` when lossless).
+pub fn encode_strip<W: SymbolWriter>(shape: StripShape, samples: &[u8], writer: &mut W) -> Vec<u8> {
+    let mut state = StripState::new(shape);
+    let n = shape.channels;
+    let (max_error, step) = (shape.max_error as i32, shape.step());
+    let mut out = vec![0u8; samples.len()];
+    for y in 0..shape.rows {
+        state.start_row(y);
+        let row = y * shape.width * n;
+        for x in 0..shape.width {
+            let mut base = 0;
+            for c in 0..n {
+                let at = row + x * n + offset_of(n, c);
+                let p = state.predict(c, x, y == 0, base);
+                let level = quantize(samples[at] as i32 - p.sample, max_error, step);
+                write_level(writer, &mut state.channels[c].models, p.bucket, level);
+                let sample = state.update(c, x, &p, level, base);
+                out[at] = sample as u8;
+                base = next_base(c, base, sample);
+            }
+        }
+    }
+    out
+}
+
+/// Decodes a strip written by [`encode_strip`]; `data` is the range-coded bytes.
+pub fn decode_strip(shape: StripShape, data: &[u8]) -> Result<Vec<u8>> {
+    let mut reader = RangeDecoder::new(data);
+    let mut state = StripState::new(shape);
+    let n = shape.channels;
+    let max_level = shape.max_level();
+    let mut out = vec![0u8; shape.width * shape.rows * n];
+    for y in 0..shape.rows {
+        state.start_row(y);
+        let row = y * shape.width * n;
+        for x in 0..shape.width {
+            let mut base = 0;
+            for c in 0..n {
+                let p = state.predict(c, x, y == 0, base);
+                let level = read_level(
+                    &mut reader,
+                    &mut state.channels[c].models,
+                    p.bucket,
+                    max_level,
+                )
+                .ok_or_else(|| {
+                    Error::invalid(format!(
+                        "near-lossless strip: a residual out of range at row {y}, column {x}"
+                    ))
+                })?;
+                let sample = state.update(c, x, &p, level, base);
+                out[row + x * n + offset_of(n, c)] = sample as u8;
+                base = next_base(c, base, sample);
+            }
+        }
+        if reader.overran() {
+            return Err(Error::invalid(format!(
+                "near-lossless strip: the data ends before row {y} of {}",
+                shape.rows
+            )));
+        }
+    }
+    Ok(out)
+}
