@@ -1,6 +1,5 @@
 //! `quanta encode`: a picture file in, a quanta stream out.
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -11,7 +10,7 @@ use quanta::media::image::read_picture_bytes;
 use quanta::transform::TransformId;
 use quanta::{Error, Limits, Result};
 
-use crate::output::{check_not_input, Destination, PendingFile};
+use crate::output::{check_not_input, write_with, Destination};
 use crate::{Chroma, Finish};
 
 /// Quality of pictures and video when none is given.
@@ -169,28 +168,9 @@ pub fn run(mut args: EncodeArgs) -> Result<Finish> {
         bar.set_length(total as u64);
         bar.set_position(done as u64);
     };
-    let outcome = match Destination::from_arg(&args.output) {
-        Destination::Stdout => {
-            let stdout = std::io::stdout().lock();
-            let outcome = encode_picture_with_progress(
-                &picture,
-                &config,
-                std::io::BufWriter::new(stdout),
-                &mut progress,
-            )?;
-            std::io::stdout()
-                .flush()
-                .map_err(|e| Error::io("cannot write to standard output", e))?;
-            outcome
-        }
-        Destination::File(path) => {
-            let mut pending = PendingFile::create(&path)?;
-            let outcome =
-                encode_picture_with_progress(&picture, &config, &mut pending, &mut progress)?;
-            pending.commit()?;
-            outcome
-        }
-    };
+    let outcome = write_with(&Destination::from_arg(&args.output), |out| {
+        encode_picture_with_progress(&picture, &config, out, &mut progress)
+    })?;
     bar.finish_and_clear();
     let seconds = start.elapsed().as_secs_f64();
     let pixels = picture.pixels() as f64;
@@ -232,22 +212,9 @@ fn encode_lossless(
         reconstruct: false,
     };
     let start = Instant::now();
-    let outcome = match Destination::from_arg(&args.output) {
-        Destination::Stdout => {
-            let stdout = std::io::BufWriter::new(std::io::stdout().lock());
-            let outcome = encode_picture_lossless(picture, &config, stdout, &mut |_, _| {})?;
-            std::io::stdout()
-                .flush()
-                .map_err(|e| Error::io("cannot write to standard output", e))?;
-            outcome
-        }
-        Destination::File(path) => {
-            let mut pending = PendingFile::create(&path)?;
-            let outcome = encode_picture_lossless(picture, &config, &mut pending, &mut |_, _| {})?;
-            pending.commit()?;
-            outcome
-        }
-    };
+    let outcome = write_with(&Destination::from_arg(&args.output), |out| {
+        encode_picture_lossless(picture, &config, out, &mut |_, _| {})
+    })?;
     let pixels = picture.pixels() as f64;
     eprintln!(
         "{name}: {}x{} max error {} -> {} bytes, {:.3} bits/pixel, {:.1} MP/s",

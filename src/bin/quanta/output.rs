@@ -148,6 +148,29 @@ impl std::io::Seek for PendingFile {
     }
 }
 
+/// Runs `write` on a destination: standard output (flushed after), or a file written under a
+/// temporary name and renamed into place only when `write` succeeds.
+pub fn write_with<T>(
+    destination: &Destination,
+    write: impl FnOnce(&mut dyn Write) -> Result<T>,
+) -> Result<T> {
+    match destination {
+        Destination::Stdout => {
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            let value = write(&mut out)?;
+            out.flush()
+                .map_err(|e| Error::io("cannot write to standard output", e))?;
+            Ok(value)
+        }
+        Destination::File(path) => {
+            let mut pending = PendingFile::create(path)?;
+            let value = write(&mut pending)?;
+            pending.commit()?;
+            Ok(value)
+        }
+    }
+}
+
 /// Writes a whole byte buffer to a destination (atomically for files).
 pub fn write_all(destination: &Destination, bytes: &[u8]) -> Result<()> {
     match destination {

@@ -391,28 +391,23 @@ mod tests {
         let mut previous = (0.0, 0usize);
         for scale in [0, 1, 8, 64] {
             let q = levels(scale);
+            // The same channel, from fresh models and state, into `writer`.
+            fn write<W: SymbolWriter>(writer: &mut W, edges: &[usize], q: &[i32], steps: &[u8]) {
+                let mut state = ChannelState::new(64, 5, 3);
+                write_channel(
+                    writer,
+                    &mut Models::default(),
+                    &mut state,
+                    edges,
+                    &[],
+                    q,
+                    steps,
+                );
+            }
             let mut counter = BitCounter::new();
-            let mut state = ChannelState::new(64, 5, 3);
-            write_channel(
-                &mut counter,
-                &mut Models::default(),
-                &mut state,
-                &edges,
-                &[],
-                &q,
-                &steps,
-            );
+            write(&mut counter, &edges, &q, &steps);
             let mut enc = RangeEncoder::new();
-            let mut state = ChannelState::new(64, 5, 3);
-            write_channel(
-                &mut enc,
-                &mut Models::default(),
-                &mut state,
-                &edges,
-                &[],
-                &q,
-                &steps,
-            );
+            write(&mut enc, &edges, &q, &steps);
             let bytes = enc.finish().len();
             let bits = counter.bits();
             assert!(
