@@ -45,6 +45,8 @@ fn study_covers_every_transform_and_quantizer() {
         json.to_str().unwrap(),
         "--plot",
         plot.to_str().unwrap(),
+        "--max-error",
+        "1,4",
     ]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
@@ -72,6 +74,31 @@ fn study_covers_every_transform_and_quantizer() {
     assert!(std::fs::read(&plot).unwrap().starts_with(b"\x89PNG"));
     let table = String::from_utf8_lossy(&out.stdout);
     assert!(table.contains("| mrdct | perceptual |"), "{table}");
+    // The error-bounded coder ran at each N and kept its bound; every lossy run carries
+    // its measured largest error, and at quality 30 that is far above the bound of N = 4.
+    let bounded = doc["bounded"]["files"].as_array().unwrap();
+    assert_eq!(bounded.len(), 2);
+    for file in bounded {
+        let runs = file["runs"].as_array().unwrap();
+        let got: Vec<(u64, u64)> = runs
+            .iter()
+            .map(|r| {
+                (
+                    r["setting"].as_u64().unwrap(),
+                    r["max_error"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(got.len(), 2);
+        assert!(
+            got[0].0 == 1 && got[0].1 <= 1 && got[1].0 == 4 && got[1].1 <= 4,
+            "{got:?}"
+        );
+    }
+    let lossy = &files[0]["results"][3]["runs"][0];
+    assert_eq!(lossy["quality"].as_f64(), Some(30.0));
+    assert!(lossy["max_error"].as_u64().unwrap() > 4, "{lossy}");
+    assert!(table.contains("| error-bounded | N=4 |"), "{table}");
 }
 
 #[test]

@@ -23,6 +23,7 @@
 pub mod anchors;
 pub mod audio;
 pub mod bd;
+pub mod bounded;
 pub mod lists;
 pub mod metric;
 pub mod picture;

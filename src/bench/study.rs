@@ -7,10 +7,13 @@
 //! pixel, PSNR-YCbCr, SSIM-Y, encode time), and per combination its BD-rates against the
 //! reference combination (the exact DCT under the codec's default quantizer, `rdo`) on
 //! both metrics, averaged over files with the per-file range, its encode speed relative to
-//! the exact DCT under the same quantizer, and the transform's own figures from
+//! the exact DCT under the same quantizer, the largest sample error of every run, and the
+//! transform's own figures from
 //! [`analysis`](crate::transform::analysis). BD-rates follow [`bd`](super::bd): PCHIP on
 //! log-rate, points off a curve's upper envelope dropped. [`pareto_front`] marks the
-//! combinations no other one beats on both speed and BD-rate.
+//! combinations no other one beats on both speed and BD-rate. With maximum errors in the
+//! configuration the error-bounded coder ([`super::bounded`]) also codes every picture at
+//! each N, so the report sets rate against largest error for both kinds of coder.
 //!
 //! Jobs (one file under one combination, all qualities) are spread over a bounded pool of
 //! worker threads; each encode runs on one thread, so speeds are per core. The report is
@@ -20,6 +23,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use super::bd::{bd_outcome, select_points};
+use super::bounded::{run_bounded, BoundedConfig, BoundedReport};
 use super::lists::{collect_picture_files, RateWindow};
 use super::metric::{measure, Metric};
 use super::picture::run_quanta_with;
@@ -28,6 +32,7 @@ use super::record::{RunRecord, Speed, SpeedUnit};
 use super::sweep::with_file;
 use super::Codec;
 use crate::codec::image::ImageEncoderConfig;
+use crate::container::MediaKind;
 use crate::error::{Error, Limits, Result};
 use crate::media::image::read_picture;
 use crate::metrics::BdMethod;
@@ -155,6 +160,9 @@ pub struct StudyConfig {
     pub quantizers: Vec<Quantizer>,
     /// Jobs run at once (0 = one per core).
     pub threads: usize,
+    /// Maximum errors N at which the error-bounded coder also codes every picture (empty:
+    /// no error-bounded runs).
+    pub max_errors: Vec<u8>,
 }
 
 impl Default for StudyConfig {
@@ -165,6 +173,7 @@ impl Default for StudyConfig {
             transforms: TransformId::ALL.to_vec(),
             quantizers: Quantizer::ALL.to_vec(),
             threads: 0,
+            max_errors: Vec::new(),
         }
     }
 }
@@ -224,6 +233,8 @@ pub struct StudyRuns {
     pub combination: Combination,
     /// One record per quality; `setting` is the quality.
     pub runs: Vec<RunRecord>,
+    /// Per run, the largest absolute error of any decoded sample (RGB or gray levels).
+    pub max_errors: Vec<u32>,
 }
 
 /// Every run on one file.
@@ -285,6 +296,9 @@ pub struct StudyReport {
     pub summaries: Vec<CombinationSummary>,
     /// The figures of every transform studied, in combination order.
     pub transforms: Vec<TransformReport>,
+    /// The error-bounded coder at each of [`StudyConfig::max_errors`] on the same files
+    /// (`None` when none were asked for).
+    pub bounded: Option<BoundedReport>,
     /// Wall-clock seconds of the whole study.
     pub elapsed_seconds: f64,
 }
@@ -354,11 +368,24 @@ pub fn run_study(
         }
     }
     let summaries = summarize(&files, &combinations, &transforms);
+    let bounded = if config.max_errors.is_empty() {
+        None
+    } else {
+        let bounded_config = BoundedConfig {
+            inputs: paths.clone(),
+            media: MediaKind::Image,
+            max_errors: config.max_errors.clone(),
+            anchors: Vec::new(),
+            threads: config.threads,
+        };
+        Some(run_bounded(&bounded_config, &|_| {})?)
+    };
     Ok(StudyReport {
         config: config.clone(),
         files,
         summaries,
         transforms,
+        bounded,
         elapsed_seconds: start.elapsed().as_secs_f64(),
     })
 }
@@ -372,10 +399,12 @@ fn study_job(
     progress: &(dyn Fn(&StudyProgress) + Sync),
 ) -> Result<StudyRuns> {
     let mut runs = Vec::with_capacity(config.qualities.len());
+    let mut max_errors = Vec::with_capacity(config.qualities.len());
     for &quality in &config.qualities {
         let encoder = combination.quantizer.config(combination.transform, quality);
         let coded = run_quanta_with(picture, &encoder)?;
         let measured = measure(picture, &coded.decoded, false)?;
+        max_errors.push(largest_error(picture, &coded.decoded));
         runs.push(coded.record(Codec::Quanta, f64::from(quality), picture, measured)?);
         progress(&StudyProgress::RunDone {
             file: name.to_string(),
@@ -383,7 +412,22 @@ fn study_job(
             quality,
         });
     }
-    Ok(StudyRuns { combination, runs })
+    Ok(StudyRuns {
+        combination,
+        runs,
+        max_errors,
+    })
+}
+
+/// The largest absolute difference of any sample of `decoded` from `source` (same layout).
+fn largest_error(source: &Picture, decoded: &Picture) -> u32 {
+    source
+        .data
+        .iter()
+        .zip(&decoded.data)
+        .map(|(&a, &b)| u32::from(a.abs_diff(b)))
+        .max()
+        .unwrap_or(0)
 }
 
 /// The runs of `combination` on `file`.

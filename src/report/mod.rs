@@ -7,6 +7,7 @@
 //! missing value is empty in CSV, `null` in JSON and "n/a" in tables, and a BD-rate is a signed
 //! percentage (negative: quanta needs fewer bits than the anchor at equal quality).
 
+pub mod bounded;
 pub mod csv;
 pub mod json;
 pub mod pareto;

@@ -258,8 +258,9 @@ pub fn study_json(report: &StudyReport) -> Result<String> {
                 "results": f.results.iter().map(|r| json!({
                     "transform": r.combination.transform.name(),
                     "quantizer": r.combination.quantizer.name(),
-                    "runs": r.runs.iter().map(|run| json!({
+                    "runs": r.runs.iter().zip(&r.max_errors).map(|(run, max_error)| json!({
                         "quality": run.setting,
+                        "max_error": max_error,
                         "bytes": run.bytes,
                         "bpp": run.rate.value,
                         "psnr_ycbcr": number(Metric::PsnrYcbcr.value(&run.quality)),
@@ -280,6 +281,12 @@ pub fn study_json(report: &StudyReport) -> Result<String> {
             "transforms": report.transforms.iter().map(transform_value).collect::<Vec<_>>(),
             "combinations": combinations,
             "files": files,
+            "bounded": match &report.bounded {
+                Some(b) => serde_json::to_value(b).map_err(|e| Error::Media(format!(
+                    "cannot write the study as JSON: {e}"
+                )))?,
+                None => Value::Null,
+            },
         }),
         "study",
     )

@@ -73,6 +73,15 @@ pub struct BenchArgs {
     /// Files coded at once (0 = one per core).
     #[arg(long, default_value_t = 0)]
     threads: usize,
+    /// Error-bounded bench of pictures: quanta at each maximum error N (comma-separated,
+    /// 0 = lossless, for example 0,1,2,4,8) against lossless and near-lossless anchors
+    /// (webp-lossless, jxl-lossless, png, jpegls).
+    #[arg(long, value_name = "LIST", conflicts_with_all = ["quality", "bitrate", "metric"])]
+    max_error: Option<String>,
+    /// Lossless bench: quanta's lossless mode against lossless anchors (pictures:
+    /// webp-lossless, jxl-lossless, png, jpegls; audio: flac); as --max-error 0.
+    #[arg(long, conflicts_with_all = ["quality", "bitrate", "metric", "max_error"])]
+    lossless: bool,
 }
 
 /// The quality sweep asked for, or `default`.
@@ -152,6 +161,40 @@ fn config_from(args: &BenchArgs) -> Result<BenchConfig> {
     })
 }
 
+/// The error-bounded bench asked for by --max-error or --lossless.
+fn bounded_args(args: &BenchArgs) -> Result<crate::bounded::BoundedArgs> {
+    let media = bench_media(&args.inputs);
+    let max_errors = match &args.max_error {
+        Some(list) => crate::bounded::parse_max_errors(list)?,
+        None => vec![0],
+    };
+    for (given, name) in [
+        (args.min_bpp.is_some(), "--min-bpp"),
+        (args.max_bpp.is_some(), "--max-bpp"),
+    ] {
+        if given {
+            return Err(Error::InvalidArgument(format!(
+                "{name} applies to rate-distortion benches, not to --lossless or --max-error"
+            )));
+        }
+    }
+    Ok(crate::bounded::BoundedArgs {
+        config: quanta::bench::bounded::BoundedConfig {
+            inputs: args.inputs.clone(),
+            media,
+            max_errors,
+            anchors: crate::bounded::parse_bounded_anchors(&args.anchors)?,
+            threads: args.threads,
+        },
+        csv: args.csv.clone(),
+        json: args.json.clone(),
+        plot: match &args.plot {
+            Some(path) => Some((path.clone(), plot_format(path)?)),
+            None => None,
+        },
+    })
+}
+
 fn bd_method(arg: BdArg) -> BdMethod {
     match arg {
         BdArg::Pchip => BdMethod::Pchip,
@@ -219,6 +262,9 @@ pub fn markdown_report(report: &BenchReport, with_runs: bool) -> String {
 }
 
 pub fn run(args: BenchArgs) -> Result<Finish> {
+    if args.lossless || args.max_error.is_some() {
+        return crate::bounded::run(&bounded_args(&args)?);
+    }
     let config = config_from(&args)?;
     let plot = match &args.plot {
         Some(path) => Some((path.clone(), plot_format(path)?)),

@@ -9,6 +9,7 @@
 
 mod audio;
 mod bench;
+mod bounded;
 mod compare;
 mod decode;
 mod demo;

@@ -9,6 +9,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use quanta::bench::lists::parse_qualities;
 use quanta::bench::study::{run_study, StudyConfig, StudyProgress, StudyReport, STUDY_QUALITIES};
 use quanta::bench::Metric;
+use quanta::report::bounded::study_bounded_table;
 use quanta::report::pareto::render_pareto;
 use quanta::report::plot::PlotFormat;
 use quanta::report::study::{per_file_table, study_json, study_table};
@@ -39,6 +40,10 @@ pub struct StudyArgs {
     /// Jobs run at once (0 = one per core).
     #[arg(long, default_value_t = 0)]
     threads: usize,
+    /// Also code every picture with the error-bounded coder at each maximum error N
+    /// (comma-separated, for example 1,2,4,8), beside the transform coders' largest errors.
+    #[arg(long, value_name = "LIST")]
+    max_error: Option<String>,
 }
 
 /// A progress bar on stderr when it is a terminal, hidden otherwise.
@@ -89,6 +94,10 @@ pub fn run(args: StudyArgs) -> Result<Finish> {
         inputs: vec![args.input.clone()],
         qualities: parse_qualities(&args.qualities)?,
         threads: args.threads,
+        max_errors: match &args.max_error {
+            Some(list) => crate::bounded::parse_max_errors(list)?,
+            None => Vec::new(),
+        },
         ..StudyConfig::default()
     };
     let report = with_progress(&config, progress_bar())?;
@@ -98,6 +107,10 @@ pub fn run(args: StudyArgs) -> Result<Finish> {
         for metric in [Metric::PsnrYcbcr, Metric::SsimY] {
             println!("\n## Per-file BD-rate, {}\n", metric.label());
             print!("{}", per_file_table(&report, metric));
+        }
+        if let Some(table) = study_bounded_table(&report) {
+            println!("\n## Largest sample error: transform coder and error-bounded coder\n");
+            print!("{table}");
         }
     }
     if let Some(path) = &args.json {

@@ -41,6 +41,7 @@ pub fn run(args: TransformsArgs) -> Result<Finish> {
                 transforms: TransformId::ALL.to_vec(),
                 quantizers: vec![Quantizer::Rdo],
                 threads: args.threads,
+                max_errors: Vec::new(),
             };
             Some(with_progress(&config, progress_bar())?)
         }
