@@ -123,6 +123,63 @@ impl Picture {
     }
 }
 
+/// A picture of 16-bit gray or RGB samples, interleaved (16-bit PNG, TIFF or PNM files),
+/// coded only by the lossless coder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeepPicture {
+    pub width: usize,
+    pub height: usize,
+    pub layout: PixelLayout,
+    pub data: Vec<u16>,
+}
+
+impl DeepPicture {
+    /// Wraps interleaved samples, checking that the length fits the size.
+    pub fn new(
+        width: usize,
+        height: usize,
+        layout: PixelLayout,
+        data: Vec<u16>,
+    ) -> Result<DeepPicture> {
+        let expected = width
+            .checked_mul(height)
+            .and_then(|n| n.checked_mul(layout.channels()));
+        if expected != Some(data.len()) || width == 0 || height == 0 {
+            return Err(Error::InvalidArgument(format!(
+                "a {width}x{height} {layout:?} 16-bit picture needs {} samples, got {}",
+                expected.map_or_else(|| "too many".to_string(), |n| n.to_string()),
+                data.len()
+            )));
+        }
+        Ok(DeepPicture {
+            width,
+            height,
+            layout,
+            data,
+        })
+    }
+
+    /// Number of pixels.
+    pub fn pixels(&self) -> usize {
+        self.width * self.height
+    }
+
+    /// The picture rounded to 8 bits (`v · 255 / 65535`, to nearest).
+    pub fn to_8bit(&self) -> Picture {
+        let data = self
+            .data
+            .iter()
+            .map(|&v| ((u32::from(v) * 255 + 32767) / 65535) as u8)
+            .collect();
+        Picture {
+            width: self.width,
+            height: self.height,
+            layout: self.layout,
+            data,
+        }
+    }
+}
+
 #[inline]
 fn round_to_u8(v: f32) -> u8 {
     // Clamped first, so truncation is the floor (and needs no libm call).

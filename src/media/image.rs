@@ -4,6 +4,8 @@
 //! [`Picture`]: 8-bit gray or RGB. Deeper samples are reduced to 8 bits; an alpha channel
 //! is dropped when fully opaque and refused otherwise, since quanta does not code
 //! transparency. Writing picks the format from the file extension or an explicit name.
+//! 16-bit pictures are also read and written at full depth ([`read_deep_picture_bytes`],
+//! [`encode_deep_picture_file`]) for the lossless coder.
 
 use std::io::Cursor;
 use std::path::Path;
@@ -11,7 +13,7 @@ use std::path::Path;
 use image::{DynamicImage, ImageFormat};
 
 use crate::error::{Error, Limits, Result};
-use crate::signal::{Picture, PixelLayout};
+use crate::signal::{DeepPicture, Picture, PixelLayout};
 
 /// Picture formats quanta can write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,6 +74,86 @@ pub fn read_picture_bytes(bytes: &[u8], name: &str, limits: &Limits) -> Result<P
         .map_err(|e| Error::Media(format!("{name}: {e}")))?;
     limits.check_dimensions(image.width(), image.height())?;
     from_dynamic(image, name)
+}
+
+/// The 16-bit samples of a picture file held in memory, or `None` when its samples have 8
+/// bits or fewer (read those with [`read_picture_bytes`]). An opaque alpha channel is
+/// dropped; transparency is refused as for 8-bit pictures.
+pub fn read_deep_picture_bytes(
+    bytes: &[u8],
+    name: &str,
+    limits: &Limits,
+) -> Result<Option<DeepPicture>> {
+    let format = image::guess_format(bytes)
+        .map_err(|_| Error::Media(format!("{name}: not a picture format quanta reads")))?;
+    let mut reader = image::ImageReader::with_format(Cursor::new(bytes), format);
+    let mut image_limits = image::Limits::default();
+    image_limits.max_image_width = Some(limits.max_dimension);
+    image_limits.max_image_height = Some(limits.max_dimension);
+    image_limits.max_alloc = Some(limits.max_pixels * 8);
+    reader.limits(image_limits);
+    let image = reader
+        .decode()
+        .map_err(|e| Error::Media(format!("{name}: {e}")))?;
+    limits.check_dimensions(image.width(), image.height())?;
+    let color = image.color();
+    if color.bytes_per_pixel() / color.channel_count() != 2 {
+        return Ok(None);
+    }
+    let (width, height) = (image.width() as usize, image.height() as usize);
+    if color.has_alpha() {
+        let rgba = image.to_rgba16();
+        if rgba.pixels().any(|p| p.0[3] != u16::MAX) {
+            return Err(Error::Unsupported(format!(
+                "{name} has transparent pixels; quanta does not code alpha (flatten the picture first)"
+            )));
+        }
+    }
+    let picture = if color.has_color() {
+        DeepPicture::new(width, height, PixelLayout::Rgb, image.to_rgb16().into_raw())?
+    } else {
+        DeepPicture::new(
+            width,
+            height,
+            PixelLayout::Gray,
+            image.to_luma16().into_raw(),
+        )?
+    };
+    Ok(Some(picture))
+}
+
+/// Encodes a 16-bit picture as PNG, TIFF or PNM (PPM/PGM with maximum 65535) bytes.
+pub fn encode_deep_picture_file(picture: &DeepPicture, format: PictureFormat) -> Result<Vec<u8>> {
+    let (w, h) = (picture.width as u32, picture.height as u32);
+    if format == PictureFormat::Ppm {
+        let magic = match picture.layout {
+            PixelLayout::Gray => "P5",
+            PixelLayout::Rgb => "P6",
+        };
+        let mut out = format!("{magic}\n{w} {h}\n65535\n").into_bytes();
+        for v in &picture.data {
+            out.extend_from_slice(&v.to_be_bytes());
+        }
+        return Ok(out);
+    }
+    if !matches!(format, PictureFormat::Png | PictureFormat::Tiff) {
+        return Err(Error::Unsupported(format!(
+            "{format:?} holds 8-bit samples only; write a 16-bit picture as PNG, TIFF or PPM/PGM"
+        )));
+    }
+    let data = picture.data.clone();
+    let image = match picture.layout {
+        PixelLayout::Gray => image::ImageBuffer::<image::Luma<u16>, _>::from_raw(w, h, data)
+            .map(DynamicImage::ImageLuma16),
+        PixelLayout::Rgb => image::ImageBuffer::<image::Rgb<u16>, _>::from_raw(w, h, data)
+            .map(DynamicImage::ImageRgb16),
+    }
+    .ok_or_else(|| Error::InvalidArgument("picture buffer does not match its size".into()))?;
+    let mut out = Cursor::new(Vec::new());
+    image
+        .write_to(&mut out, format.to_image_format())
+        .map_err(|e| Error::Media(format!("cannot encode {format:?}: {e}")))?;
+    Ok(out.into_inner())
 }
 
 /// Reads a picture file.
@@ -136,6 +218,35 @@ fn encode_netpbm(picture: &Picture) -> Result<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn deep_pictures_keep_16_bits_in_png_tiff_and_pnm() {
+        for layout in [PixelLayout::Gray, PixelLayout::Rgb] {
+            let n = 7 * 5 * layout.channels();
+            let data: Vec<u16> = (0..n)
+                .map(|i| (i as u16).wrapping_mul(4099) ^ 0x8001)
+                .collect();
+            let picture = DeepPicture::new(7, 5, layout, data).unwrap();
+            for format in [PictureFormat::Png, PictureFormat::Tiff, PictureFormat::Ppm] {
+                let bytes = encode_deep_picture_file(&picture, format).unwrap();
+                let back = read_deep_picture_bytes(&bytes, "x", &Limits::default())
+                    .unwrap()
+                    .unwrap_or_else(|| panic!("{format:?} read back as 8-bit"));
+                assert_eq!(back, picture, "{format:?} {layout:?}");
+                // The 8-bit reader still reads the file, rounded.
+                let low = read_picture_bytes(&bytes, "x", &Limits::default()).unwrap();
+                assert_eq!(low.data.len(), n);
+            }
+            assert!(encode_deep_picture_file(&picture, PictureFormat::Bmp).is_err());
+        }
+        let eight = Picture::new(3, 2, PixelLayout::Gray, vec![1, 2, 3, 4, 5, 6]).unwrap();
+        let png = encode_picture_file(&eight, PictureFormat::Png).unwrap();
+        assert!(read_deep_picture_bytes(&png, "x", &Limits::default())
+            .unwrap()
+            .is_none());
+        let deep = DeepPicture::new(2, 1, PixelLayout::Gray, vec![0, 65535]).unwrap();
+        assert_eq!(deep.to_8bit().data, vec![0, 255]);
+    }
 
     #[test]
     fn png_round_trip_gray_and_rgb() {

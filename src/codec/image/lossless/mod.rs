@@ -8,6 +8,7 @@
 //! decoded sample is within ±N (the stream's maximum error) of the source; N = 0 decodes
 //! bit for bit. The parameter block and the strip payload are specified in docs/FORMAT.md.
 
+pub mod deep;
 pub mod strip;
 
 use std::io::{Read, Write};
