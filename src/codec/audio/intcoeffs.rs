@@ -6,7 +6,9 @@
 //! The ranges and the context count depend on the stream's PCM depth ([`IntModels::new`]):
 //! 16-bit streams keep the limits they always had, 24-bit ones get room for coefficients
 //! 256 times larger; 24-bit frames also signal each block's wasted low bits
-//! ([`write_shift`]).
+//! ([`write_shift`]), and in stereo whether the block's right channel is coded in the time
+//! domain as the difference `S = L - R` ([`write_side_block`]: sample by sample, for
+//! blocks whose difference is sparse, which the MDCT would spread over every coefficient).
 //! The reader reverses it from a [`RangeDecoder`], bounding every value so damaged data ends
 //! in an error, never a panic.
 //!
@@ -88,11 +90,38 @@ impl Default for ContextModels {
     }
 }
 
+/// Exponents of a time-domain difference `|S| < 2^25`.
+const SIDE_EXPONENTS: usize = 25;
+/// Contexts of the time-domain difference: zero, then the bit length of the two previous
+/// magnitudes' sum.
+const SIDE_CONTEXTS: usize = 28;
+
+/// Models of one context of the time-domain difference.
+#[derive(Debug, Clone)]
+struct SideModels {
+    nonzero: BitModel,
+    exponent: [BitModel; SIDE_EXPONENTS],
+    first: [BitModel; SIDE_EXPONENTS],
+}
+
+impl Default for SideModels {
+    fn default() -> Self {
+        SideModels {
+            nonzero: BitModel::new(),
+            exponent: [BitModel::new(); SIDE_EXPONENTS],
+            first: [BitModel::new(); SIDE_EXPONENTS],
+        }
+    }
+}
+
 /// The adaptive models of one lossless packet, fresh at the start of every packet.
 #[derive(Debug, Clone)]
 pub struct IntModels {
     /// Per band mid/side decision, by the previous band's.
     pub ms: [BitModel; 2],
+    /// Per block "right channel in the time domain", by the previous block's.
+    pub time_side: [BitModel; 2],
+    side: Vec<SideModels>,
     /// Whether a block's shift is its channel's previous one.
     shift_same: BitModel,
     coded_exp: [BitModel; 12],
@@ -107,6 +136,8 @@ impl IntModels {
         let limits = DepthLimits::of(bits);
         IntModels {
             ms: [BitModel::new(); 2],
+            time_side: [BitModel::new(); 2],
+            side: vec![SideModels::default(); SIDE_CONTEXTS],
             shift_same: BitModel::new(),
             coded_exp: [BitModel::new(); 12],
             coded_mant: [BitModel::new(); 12],
@@ -229,6 +260,78 @@ fn get_raw(r: &mut RangeDecoder<'_>, count: u32) -> u32 {
         value = (value << n) | r.get_bypass(n);
     }
     value
+}
+
+/// The context of a time-domain difference sample after magnitudes `a` and `b`.
+#[inline]
+fn side_context(a: u32, b: u32) -> usize {
+    let sum = a as u64 + b as u64;
+    if sum == 0 {
+        0
+    } else {
+        (1 + sum.ilog2() as usize).min(SIDE_CONTEXTS - 1)
+    }
+}
+
+/// Writes a block of time-domain differences (each `|v| < 2^25`): per sample a "non-zero"
+/// decision, then the magnitude's exponent in unary and the bit below its leading one
+/// (modelled), the rest bypass, and the sign; the context is [`side_context`] of the two
+/// previous magnitudes in the block.
+pub fn write_side_block<W: SymbolWriter>(w: &mut W, m: &mut IntModels, side: &[i32]) {
+    let (mut a, mut b) = (0u32, 0u32);
+    for &v in side {
+        let c = &mut m.side[side_context(a, b)];
+        let mag = v.unsigned_abs().min((1 << SIDE_EXPONENTS) - 1);
+        w.put_bit(&mut c.nonzero, mag != 0);
+        b = a;
+        a = mag;
+        if mag == 0 {
+            continue;
+        }
+        let e = mag.ilog2() as usize;
+        for i in 0..e {
+            w.put_bit(&mut c.exponent[i], true);
+        }
+        if e + 1 < SIDE_EXPONENTS {
+            w.put_bit(&mut c.exponent[e], false);
+        }
+        if e >= 1 {
+            w.put_bit(&mut c.first[e], (mag >> (e - 1)) & 1 == 1);
+            if e >= 2 {
+                put_raw(w, mag & ((1 << (e - 1)) - 1), e as u32 - 1);
+            }
+        }
+        w.put_bypass((v < 0) as u32, 1);
+    }
+}
+
+/// Reads what [`write_side_block`] wrote into `side`.
+pub fn read_side_block(r: &mut RangeDecoder<'_>, m: &mut IntModels, side: &mut [i32]) {
+    let (mut a, mut b) = (0u32, 0u32);
+    for v in side.iter_mut() {
+        let c = &mut m.side[side_context(a, b)];
+        let mut mag = 0u32;
+        if r.get_bit(&mut c.nonzero) {
+            let mut e = 0usize;
+            while e + 1 < SIDE_EXPONENTS && r.get_bit(&mut c.exponent[e]) {
+                e += 1;
+            }
+            mag = 1;
+            if e >= 1 {
+                mag = (mag << 1) | r.get_bit(&mut c.first[e]) as u32;
+                if e >= 2 {
+                    mag = (mag << (e - 1)) | get_raw(r, e as u32 - 1);
+                }
+            }
+        }
+        b = a;
+        a = mag;
+        *v = if mag != 0 && r.get_bypass(1) == 1 {
+            -(mag as i32)
+        } else {
+            mag as i32
+        };
+    }
 }
 
 /// Writes one channel frame of `N` coefficients.
@@ -407,6 +510,34 @@ mod tests {
             let _ = read_shift(&mut dec, &mut m, &mut st);
             let _ = read_int_channel(&mut dec, &mut m, &mut st, &mut q);
         }
+    }
+
+    #[test]
+    fn side_blocks_round_trip() {
+        let blocks: Vec<Vec<i32>> = vec![
+            vec![0; 300],
+            (0..300)
+                .map(|i| if i % 37 == 0 { 205 - (i % 2) * 410 } else { 0 })
+                .collect(),
+            (0..300)
+                .map(|i| ((i * 7919) % 2001) as i32 - 1000)
+                .collect(),
+            vec![(1 << 25) - 1, -(1 << 25) + 1, 1, -1, 2, -3, 0, 16_777_215],
+        ];
+        let mut enc = RangeEncoder::new();
+        let mut m = IntModels::new(24);
+        for b in &blocks {
+            write_side_block(&mut enc, &mut m, b);
+        }
+        let bytes = enc.finish();
+        let mut dec = RangeDecoder::new(&bytes);
+        let mut m = IntModels::new(24);
+        for b in &blocks {
+            let mut got = vec![7; b.len()];
+            read_side_block(&mut dec, &mut m, &mut got);
+            assert_eq!(&got, b);
+        }
+        assert!(!dec.overran());
     }
 
     #[test]

@@ -6,7 +6,10 @@
 //! prefix, then the range-coded frames. In a 24-bit stream each block of `N` samples of a
 //! channel is first shifted right by its wasted low bits (the trailing zero bits common to
 //! all its samples: 8 for 16-bit audio padded to 24 bits), and every frame signals the
-//! shift of the block it completes, so padding costs nothing. Each frame's folded vectors come from the window rotations of
+//! shift of the block it completes, so padding costs nothing. A 24-bit stereo block whose
+//! difference `S = L - R` is sparse (near-mono audio: a few samples differ) codes `S`
+//! sample by sample instead of the right channel's MDCT, whose input is then that block of
+//! zeros (the MDCT would spread each isolated difference over every coefficient). Each frame's folded vectors come from the window rotations of
 //! [`IntMdct::fold`], turned into coefficients two vectors at a time by
 //! [`IntMdct::dct_pair`] (stereo: the two channels of a frame; mono: frames `2k` and
 //! `2k+1`, so mono packets hold an even number of frames). Stereo frames choose per band
@@ -20,8 +23,8 @@
 use super::analysis::Group;
 use super::decode::{FrameOutput, Synthesizer};
 use super::intcoeffs::{
-    from_mid_side, read_int_channel, read_shift, rough_bits, to_mid_side, write_int_channel,
-    write_shift, IntChannelState, IntModels, MAX_SHIFT,
+    from_mid_side, read_int_channel, read_shift, read_side_block, rough_bits, to_mid_side,
+    write_int_channel, write_shift, write_side_block, IntChannelState, IntModels, MAX_SHIFT,
 };
 use super::params::{AudioParams, PacketPrefix};
 use super::pool::Pool;
@@ -38,10 +41,12 @@ fn full_scale(bits: u8) -> f32 {
 /// One frame of a lossless packet: per channel, `N` integers (coefficients or folded values).
 pub(super) type IntFrame = Vec<Vec<i32>>;
 
-/// One decoded frame: per channel its folded vector and the shift of the block it completes.
+/// One decoded frame: per channel its folded vector and the shift of the block it completes,
+/// and that block's time-domain difference `S = L - R` (shifted) when it has one.
 pub(super) struct DecodedIntFrame {
     folded: IntFrame,
     shifts: Vec<u32>,
+    side: Option<Vec<i32>>,
 }
 
 /// The group's samples as `bits`-bit integers, per channel; an error names the first
@@ -78,6 +83,31 @@ fn block_shift(block: &[i32]) -> u32 {
     } else {
         all.trailing_zeros().min(MAX_SHIFT)
     }
+}
+
+/// Whether a stereo block codes its right channel as the time-domain difference
+/// `S = L - R`: `Some((shift, S >> shift))` when `S` is sparse enough that sample by sample
+/// looks cheaper than the MDCT (a rough bit count of each: the zero/non-zero entropy plus
+/// gamma-code lengths, against the bits of white noise of the difference's power).
+fn time_side(l: &[i32], r: &[i32]) -> Option<(u32, Vec<i32>)> {
+    let side: Vec<i32> = l.iter().zip(r).map(|(&a, &b)| a.wrapping_sub(b)).collect();
+    let shift = block_shift(&side);
+    let side: Vec<i32> = side.iter().map(|&v| v >> shift).collect();
+    let n = side.len() as f64;
+    let nonzero = side.iter().filter(|&&v| v != 0).count() as f64;
+    if nonzero == 0.0 {
+        return Some((shift, side));
+    }
+    let p = nonzero / n;
+    let flags = if p < 1.0 {
+        -n * (p * p.log2() + (1.0 - p) * (1.0 - p).log2())
+    } else {
+        0.0
+    };
+    let magnitudes = rough_bits(side.iter().copied()) as f64 + nonzero;
+    let power = side.iter().map(|&v| (v as f64) * (v as f64)).sum::<f64>() / n;
+    let mdct = n * (0.5 * power.log2() + 1.25).max(0.5);
+    (flags + magnitudes + 0.3 * n < mdct).then_some((shift, side))
 }
 
 /// Applies the DCT-IV pairs (or their inverse) to every frame of a packet.
@@ -129,15 +159,32 @@ pub(super) fn code_lossless_packet(
     // frame b completes it and signals its shift (24-bit streams only).
     let mut coeffs: Vec<IntFrame> = vec![vec![vec![0i32; n]; channels]; frames];
     let mut shifts = vec![vec![0u32; frames + 1]; channels];
+    // 24-bit stereo: per block, the time-domain difference coded instead of R's MDCT.
+    let sides: Vec<Option<(u32, Vec<i32>)>> = (0..=frames)
+        .map(|b| {
+            (deep && channels == 2)
+                .then(|| time_side(&pcm[0][b * n..(b + 1) * n], &pcm[1][b * n..(b + 1) * n]))
+                .flatten()
+        })
+        .collect();
     let (mut lower, mut upper) = (vec![0i32; h], vec![0i32; h]);
     let mut scaled = vec![0i32; n];
     for (ch, samples) in pcm.iter().enumerate() {
         for b in 0..=frames {
             let block = &samples[b * n..(b + 1) * n];
-            let shift = if deep { block_shift(block) } else { 0 };
-            shifts[ch][b] = shift;
-            for (s, &v) in scaled.iter_mut().zip(block) {
-                *s = v >> shift;
+            match (ch, &sides[b]) {
+                (1, Some((shift, _))) => {
+                    // The right channel's MDCT input is this block of zeros.
+                    shifts[ch][b] = *shift;
+                    scaled.fill(0);
+                }
+                _ => {
+                    let shift = if deep { block_shift(block) } else { 0 };
+                    shifts[ch][b] = shift;
+                    for (s, &v) in scaled.iter_mut().zip(block) {
+                        *s = v >> shift;
+                    }
+                }
             }
             t.fold(&scaled, &mut lower, &mut upper);
             if b >= 1 {
@@ -161,7 +208,13 @@ pub(super) fn code_lossless_packet(
     let mut states: Vec<IntChannelState> = (0..channels)
         .map(|_| IntChannelState::new(n, params.bits))
         .collect();
+    let mut previous_side = false;
     for (f, frame) in coeffs.iter_mut().enumerate() {
+        if deep && channels == 2 {
+            let side = sides[f].is_some();
+            enc.put_bit(&mut models.time_side[previous_side as usize], side);
+            previous_side = side;
+        }
         if deep {
             for (ch, state) in states.iter_mut().enumerate() {
                 write_shift(&mut enc, &mut models, state, shifts[ch][f]);
@@ -172,6 +225,9 @@ pub(super) fn code_lossless_packet(
         }
         for (ch, state) in states.iter_mut().enumerate() {
             write_int_channel(&mut enc, &mut models, state, &frame[ch]);
+        }
+        if let Some((_, side)) = &sides[f] {
+            write_side_block(&mut enc, &mut models, side);
         }
     }
     out.extend_from_slice(&enc.finish());
@@ -230,9 +286,14 @@ pub(super) fn decode_lossless_packet(
         .collect();
     let mut frames: Vec<IntFrame> = Vec::with_capacity(prefix.frames as usize);
     let mut shifts: Vec<Vec<u32>> = Vec::with_capacity(prefix.frames as usize);
+    let mut sides: Vec<Option<Vec<i32>>> = Vec::with_capacity(prefix.frames as usize);
     // Per band: mid/side (stereo only), read anew in every frame.
     let mut ms = vec![false; if channels == 2 { edges.len() - 1 } else { 0 }];
+    let mut previous_side = false;
     for _ in 0..prefix.frames {
+        if deep && channels == 2 {
+            previous_side = dec.get_bit(&mut models.time_side[previous_side as usize]);
+        }
         let mut frame_shifts = vec![0u32; channels];
         if deep {
             for (shift, state) in frame_shifts.iter_mut().zip(states.iter_mut()) {
@@ -258,6 +319,11 @@ pub(super) fn decode_lossless_packet(
             }
         }
         frames.push(frame);
+        sides.push(previous_side.then(|| {
+            let mut side = vec![0i32; n];
+            read_side_block(&mut dec, &mut models, &mut side);
+            side
+        }));
     }
     if dec.overran() {
         return Err(Error::invalid(
@@ -268,7 +334,12 @@ pub(super) fn decode_lossless_packet(
     let frames = frames
         .into_iter()
         .zip(shifts)
-        .map(|(folded, shifts)| DecodedIntFrame { folded, shifts })
+        .zip(sides)
+        .map(|((folded, shifts), side)| DecodedIntFrame {
+            folded,
+            shifts,
+            side,
+        })
         .collect();
     Ok((prefix, frames))
 }
@@ -280,8 +351,9 @@ pub(super) struct IntSynthesis {
     max: i64,
     scale: f32,
     t: IntMdct,
-    /// Per channel, the shift of the block being completed.
-    shifts: Vec<u32>,
+    /// Per channel, the block being completed, shifted back and (for a time-domain
+    /// difference) restored.
+    pcm: Vec<Vec<i64>>,
     /// Per channel, the lower half of the previous frame's folded vector.
     lower: Vec<Vec<i32>>,
     zeros: Vec<i32>,
@@ -299,7 +371,7 @@ impl IntSynthesis {
             max: scale as i64 - 1,
             scale,
             t: IntMdct::new(n),
-            shifts: vec![0; channels],
+            pcm: vec![vec![0; n]; channels],
             lower: vec![vec![0; n / 2]; channels],
             zeros: vec![0; n],
             blocks: vec![vec![0; n]; channels],
@@ -322,15 +394,24 @@ impl Synthesizer for IntSynthesis {
         for ch in 0..self.lower.len() {
             let folded = frame.map_or(&self.zeros[..], |f| &f.folded[ch][..]);
             // A lost frame's block is taken as unshifted.
-            self.shifts[ch] = frame.map_or(0, |f| f.shifts[ch]);
+            let shift = frame.map_or(0, |f| f.shifts[ch]);
             self.t
                 .unfold(&self.lower[ch], &folded[h..], &mut self.blocks[ch]);
             self.lower[ch].copy_from_slice(&folded[..h]);
+            for (out, &v) in self.pcm[ch].iter_mut().zip(&self.blocks[ch]) {
+                *out = (v as i64) << shift;
+            }
+        }
+        if let Some((f, side)) = frame.and_then(|f| f.side.as_ref().map(|s| (f, s))) {
+            let (l, r) = self.pcm.split_at_mut(1);
+            for ((right, &left), &s) in r[0].iter_mut().zip(&l[0]).zip(side) {
+                *right = left - ((s as i64) << f.shifts[1]);
+            }
         }
         // Frame j finishes block j - 1 (block -1, before the stream, is not output).
-        let (blocks, shifts, max, scale) = (&self.blocks, &self.shifts, self.max, self.scale);
-        self.output.emit(n, blocks.len(), limit, sink, |ch, i| {
-            ((blocks[ch][i] as i64) << shifts[ch]).clamp(-max - 1, max) as f32 / scale
+        let (pcm, max, scale) = (&self.pcm, self.max, self.scale);
+        self.output.emit(n, pcm.len(), limit, sink, |ch, i| {
+            pcm[ch][i].clamp(-max - 1, max) as f32 / scale
         })
     }
 
