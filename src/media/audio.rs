@@ -445,9 +445,11 @@ impl<R: Read + Send> AudioSource for RawPcmSource<R> {
                     .map(|b| i16::from_le_bytes([b[0], b[1]]) as f32 / 32768.0),
             ),
             // The 24 bits in the top of an i32, sign included; 24-bit values are exact in f32.
-            PcmFormat::S24le => out.extend(self.bytes[..used].chunks_exact(3).map(|b| {
-                (i32::from_le_bytes([0, b[0], b[1], b[2]]) >> 8) as f32 / 8_388_608.0
-            })),
+            PcmFormat::S24le => out.extend(
+                self.bytes[..used]
+                    .chunks_exact(3)
+                    .map(|b| (i32::from_le_bytes([0, b[0], b[1], b[2]]) >> 8) as f32 / 8_388_608.0),
+            ),
             PcmFormat::F32le => out.extend(
                 self.bytes[..used]
                     .chunks_exact(4)

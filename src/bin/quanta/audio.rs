@@ -179,7 +179,10 @@ pub fn encode(
     let (ratio, shorts) = if args.lossless {
         let pcm = (outcome.samples * p.channels as u64 * p.bits as u64 / 8).max(1);
         let share = 100.0 * outcome.bytes as f64 / pcm as f64;
-        (format!(", {share:.2}% of {}-bit PCM", p.bits), String::new())
+        (
+            format!(", {share:.2}% of {}-bit PCM", p.bits),
+            String::new(),
+        )
     } else {
         let shorts = format!(
             ", {} of {} frames short",

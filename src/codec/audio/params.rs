@@ -226,8 +226,8 @@ impl AudioParams {
             )));
         }
         // A 24-bit lossless block holds the depth in the tune byte.
-        let depth_block = transform == AudioTransform::IntMdct
-            && bytes[0] == AUDIO_LOSSLESS_24_PARAMS_VERSION;
+        let depth_block =
+            transform == AudioTransform::IntMdct && bytes[0] == AUDIO_LOSSLESS_24_PARAMS_VERSION;
         let bits = if depth_block { bytes[10] } else { 16 };
         if depth_block && bits != 24 {
             return Err(Error::Unsupported(format!(
@@ -518,7 +518,12 @@ mod tests {
         assert!(e.unwrap_err().to_string().contains("20 bits"));
         let v2_lossy = AudioParams::from_bytes(&deep.to_bytes(), AudioTransform::Mdct, &limits);
         assert!(v2_lossy.is_err());
-        assert!(AudioParams { bits: 20, ..lossless }.validate(&limits).is_err());
+        assert!(AudioParams {
+            bits: 20,
+            ..lossless
+        }
+        .validate(&limits)
+        .is_err());
         // Lossy streams are at version 2 (frames carry their window), lossless ones still 1;
         // a block under the other transform's version is refused.
         assert_eq!(p.to_bytes()[0], 2);
