@@ -128,15 +128,16 @@ pub fn y4m_reader(data: &[u8]) {
     }
 }
 
-/// Reads raw bytes as raw PCM; the first byte picks the format and channel count.
+/// Reads raw bytes as raw PCM; the first byte picks the format (bit 2: s24le, else bit 0:
+/// s16le or f32le) and the channel count (bit 1).
 pub fn raw_pcm(data: &[u8]) {
     let Some((&choice, rest)) = data.split_first() else {
         return;
     };
-    let format = if choice & 1 == 0 {
-        PcmFormat::S16le
-    } else {
-        PcmFormat::F32le
+    let format = match (choice & 1, choice & 4) {
+        (_, 4) => PcmFormat::S24le,
+        (0, _) => PcmFormat::S16le,
+        _ => PcmFormat::F32le,
     };
     let channels = 1 + ((choice >> 1) & 1) as usize;
     if let Ok(mut source) = RawPcmSource::new(rest, format, 48_000, channels) {
@@ -170,8 +171,14 @@ pub fn audio_packet(data: &[u8]) {
         return;
     }
     // Bit 6 of the third byte picks the lossless transform (mono packets then need an
-    // even frame count, so the count is doubled there).
+    // even frame count, so the count is doubled there), bit 4 of the second byte its
+    // 24-bit depth.
     let lossless = data[2] & 0x40 != 0;
+    let bits = if lossless && data[1] & 0x10 != 0 {
+        24
+    } else {
+        16
+    };
     let params = AudioParams {
         transform: if lossless {
             AudioTransform::IntMdct
@@ -191,6 +198,7 @@ pub fn audio_packet(data: &[u8]) {
         total_samples: 0,
         delay: 1024,
         target_kbps: 0,
+        bits,
     };
     let _ = decode_packet_for_fuzzing(&data[3..], &params);
 }

@@ -2,7 +2,7 @@
 //! interleaved `f32` samples; WAV (through hound) or raw PCM out.
 //!
 //! In: a file or byte stream (WAV, FLAC, MP3, Ogg Vorbis, AAC/MP4, ALAC, AIFF, CAF), or raw
-//! `s16le`/`f32le` PCM with a given rate and channel count. Out: an [`AudioSource`] that
+//! `s16le`/`s24le`/`f32le` PCM with a given rate and channel count. Out: an [`AudioSource`] that
 //! hands out interleaved samples in full scale 1.0 a few thousand at a time, decoding the
 //! input packet by packet, so memory stays bounded however long the input is. Encoder
 //! delay and padding that the container signals are trimmed. Going out, [`WavSink`] writes
@@ -32,8 +32,8 @@ pub enum PcmDepth {
 
 /// A source of interleaved samples.
 pub trait AudioSource: Send {
-    /// The input's sample format, when known (the lossless mode refuses float and more
-    /// than 16 bits).
+    /// The input's sample format, when known (the lossless mode codes integer PCM of up to
+    /// 24 bits and refuses float).
     fn pcm_depth(&self) -> PcmDepth {
         PcmDepth::Unknown
     }
@@ -55,6 +55,8 @@ pub struct MemorySource {
     pub channels: usize,
     pub samples: Vec<f32>,
     pub position: usize,
+    /// What the samples were ([`PcmDepth::Unknown`] unless set).
+    pub depth: PcmDepth,
 }
 
 impl MemorySource {
@@ -64,11 +66,20 @@ impl MemorySource {
             channels,
             samples,
             position: 0,
+            depth: PcmDepth::Unknown,
         }
+    }
+
+    /// The same source, announcing `depth`.
+    pub fn with_depth(self, depth: PcmDepth) -> MemorySource {
+        MemorySource { depth, ..self }
     }
 }
 
 impl AudioSource for MemorySource {
+    fn pcm_depth(&self) -> PcmDepth {
+        self.depth
+    }
     fn sample_rate(&self) -> u32 {
         self.rate
     }
@@ -340,6 +351,8 @@ impl AudioSource for SymphoniaSource {
 pub enum PcmFormat {
     /// Signed 16-bit little-endian.
     S16le,
+    /// Signed 24-bit little-endian, packed in 3 bytes.
+    S24le,
     /// 32-bit float little-endian.
     F32le,
 }
@@ -348,6 +361,7 @@ impl PcmFormat {
     pub fn from_name(name: &str) -> Option<PcmFormat> {
         match name {
             "s16le" => Some(PcmFormat::S16le),
+            "s24le" => Some(PcmFormat::S24le),
             "f32le" => Some(PcmFormat::F32le),
             _ => None,
         }
@@ -356,6 +370,7 @@ impl PcmFormat {
     fn bytes(self) -> usize {
         match self {
             PcmFormat::S16le => 2,
+            PcmFormat::S24le => 3,
             PcmFormat::F32le => 4,
         }
     }
@@ -394,6 +409,7 @@ impl<R: Read + Send> AudioSource for RawPcmSource<R> {
     fn pcm_depth(&self) -> PcmDepth {
         match self.format {
             PcmFormat::S16le => PcmDepth::Integer(16),
+            PcmFormat::S24le => PcmDepth::Integer(24),
             PcmFormat::F32le => PcmDepth::Float,
         }
     }
@@ -427,6 +443,12 @@ impl<R: Read + Send> AudioSource for RawPcmSource<R> {
                 self.bytes[..used]
                     .chunks_exact(2)
                     .map(|b| i16::from_le_bytes([b[0], b[1]]) as f32 / 32768.0),
+            ),
+            // The 24 bits in the top of an i32, sign included; 24-bit values are exact in f32.
+            PcmFormat::S24le => out.extend(
+                self.bytes[..used]
+                    .chunks_exact(3)
+                    .map(|b| (i32::from_le_bytes([0, b[0], b[1], b[2]]) >> 8) as f32 / 8_388_608.0),
             ),
             PcmFormat::F32le => out.extend(
                 self.bytes[..used]
@@ -512,6 +534,7 @@ pub fn write_pcm<W: Write>(out: &mut W, samples: &[f32], format: PcmFormat) -> R
     for &v in samples {
         match format {
             PcmFormat::S16le => bytes.extend_from_slice(&(to_int(v, 16) as i16).to_le_bytes()),
+            PcmFormat::S24le => bytes.extend_from_slice(&to_int(v, 24).to_le_bytes()[..3]),
             PcmFormat::F32le => bytes.extend_from_slice(&v.to_le_bytes()),
         }
     }

@@ -33,6 +33,7 @@ pub enum Tune {
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum RawFormat {
     S16le,
+    S24le,
     F32le,
 }
 
@@ -67,8 +68,8 @@ pub struct AudioEncodeArgs {
     /// recent past that counts as an attack (default 5).
     #[arg(long)]
     transient_threshold: Option<f32>,
-    /// Audio: lossless coding of 16-bit PCM (integer MDCT, no quantization, long frames
-    /// only); decodes bit for bit.
+    /// Audio: lossless coding of 16-bit or 24-bit PCM (integer MDCT, no quantization, long
+    /// frames only); decodes bit for bit, at the input's depth.
     #[arg(
         long,
         conflicts_with_all = [
@@ -86,9 +87,10 @@ pub struct AudioEncodeArgs {
 /// Audio options of `quanta decode`.
 #[derive(Args, Debug)]
 pub struct AudioDecodeArgs {
-    /// Audio: WAV sample format (16, 24 or 32f).
-    #[arg(long, default_value = "16")]
-    bits: String,
+    /// Audio: WAV sample format (16, 24 or 32f); by default the depth of a lossless
+    /// stream (16 or 24), else 16.
+    #[arg(long)]
+    bits: Option<String>,
 }
 
 /// True when `encode` should take the audio path: raw PCM asked for, or audio bytes.
@@ -150,6 +152,7 @@ pub fn encode(
             };
             let format = match format {
                 RawFormat::S16le => PcmFormat::S16le,
+                RawFormat::S24le => PcmFormat::S24le,
                 RawFormat::F32le => PcmFormat::F32le,
             };
             if input == Path::new("-") {
@@ -171,11 +174,15 @@ pub fn encode(
     let seconds = start.elapsed().as_secs_f64();
     let p = &outcome.params;
     let duration = outcome.samples as f64 / p.sample_rate as f64;
-    // Lossless: the size against 16-bit PCM; lossy: how many frames went short.
+    // Lossless: the size against PCM of the stream's depth; lossy: how many frames went
+    // short.
     let (ratio, shorts) = if args.lossless {
-        let pcm = (outcome.samples * p.channels as u64 * 2).max(1);
+        let pcm = (outcome.samples * p.channels as u64 * p.bits as u64 / 8).max(1);
         let share = 100.0 * outcome.bytes as f64 / pcm as f64;
-        (format!(", {share:.2}% of 16-bit PCM"), String::new())
+        (
+            format!(", {share:.2}% of {}-bit PCM", p.bits),
+            String::new(),
+        )
     } else {
         let shorts = format!(
             ", {} of {} frames short",
@@ -235,20 +242,32 @@ pub fn decode<R: Read + Send>(
         None | Some("wav") => None,
         Some(name) => Some(PcmFormat::from_name(name).ok_or_else(|| {
             Error::InvalidArgument(format!(
-                "unknown audio output format '{name}' (wav, s16le, f32le)"
+                "unknown audio output format '{name}' (wav, s16le, s24le, f32le)"
             ))
         })?),
     };
-    let bits = match args.bits.as_str() {
-        "16" => WavBits::Int16,
-        "24" => WavBits::Int24,
-        "32f" => WavBits::Float32,
-        other => {
+    // A lossless stream's own depth unless asked otherwise (lossy streams read as 16).
+    let bits = match args.bits.as_deref() {
+        None if params.bits > 16 => WavBits::Int24,
+        None | Some("16") => WavBits::Int16,
+        Some("24") => WavBits::Int24,
+        Some("32f") => WavBits::Float32,
+        Some(other) => {
             return Err(Error::InvalidArgument(format!(
                 "--bits {other} (expected 16, 24 or 32f)"
             )))
         }
     };
+    let narrowed = match raw {
+        Some(format) => format == PcmFormat::S16le,
+        None => bits == WavBits::Int16,
+    };
+    if params.transform == AudioTransform::IntMdct && params.bits > 16 && narrowed {
+        eprintln!(
+            "quanta: warning: the stream holds {}-bit PCM; 16-bit output rounds it",
+            params.bits
+        );
+    }
     let report = match (Destination::from_arg(output), raw) {
         (Destination::Stdout, Some(format)) => {
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
@@ -259,7 +278,8 @@ pub fn decode<R: Read + Send>(
         }
         (Destination::Stdout, None) => {
             return Err(Error::InvalidArgument(
-                "WAV output needs a file; use --format s16le or f32le for standard output".into(),
+                "WAV output needs a file; use --format s16le, s24le or f32le for standard output"
+                    .into(),
             ))
         }
         (Destination::File(path), raw) => {
@@ -383,8 +403,9 @@ pub fn info_lines(params: &AudioParams, total_bytes: u64, end_samples: Option<u6
                 params.target_kbps
             ),
             AudioTransform::IntMdct => format!(
-                "mode        {}, 16-bit PCM decoded bit for bit",
-                params.transform.name()
+                "mode        {}, {}-bit PCM decoded bit for bit",
+                params.transform.name(),
+                params.bits
             ),
         },
         format!(

@@ -58,6 +58,9 @@ pub fn run(input: &Path, json: bool) -> Result<Finish> {
                     "delay": p.delay,
                     "mode": p.transform.name(),
                     "lossless": p.transform == quanta::codec::audio::AudioTransform::IntMdct,
+                    "bits_per_sample": (p.transform
+                        == quanta::codec::audio::AudioTransform::IntMdct)
+                        .then_some(p.bits),
                     "tune": p.tune.name(),
                     "target_kbps": p.target_kbps,
                 });

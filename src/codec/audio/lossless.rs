@@ -1,8 +1,15 @@
-//! Lossless audio: 16-bit PCM through the integer MDCT, coded without quantization.
+//! Lossless audio: 16-bit or 24-bit PCM through the integer MDCT, coded without
+//! quantization.
 //!
-//! In (encoder): a packet's [`Group`] of samples, which must be 16-bit integers (`f32`
-//! multiples of 1/32768 in `[-1, 1)`). Out: the packet payload: the usual prefix, then the
-//! range-coded frames. Each frame's folded vectors come from the window rotations of
+//! In (encoder): a packet's [`Group`] of samples, which must be integers of the stream's
+//! depth (`f32` multiples of `2^-(bits-1)` in `[-1, 1)`). Out: the packet payload: the usual
+//! prefix, then the range-coded frames. In a 24-bit stream each block of `N` samples of a
+//! channel is first shifted right by its wasted low bits (the trailing zero bits common to
+//! all its samples: 8 for 16-bit audio padded to 24 bits), and every frame signals the
+//! shift of the block it completes, so padding costs nothing. A 24-bit stereo block whose
+//! difference `S = L - R` is sparse (near-mono audio: a few samples differ) codes `S`
+//! sample by sample instead of the right channel's MDCT, whose input is then that block of
+//! zeros (the MDCT would spread each isolated difference over every coefficient). Each frame's folded vectors come from the window rotations of
 //! [`IntMdct::fold`], turned into coefficients two vectors at a time by
 //! [`IntMdct::dct_pair`] (stereo: the two channels of a frame; mono: frames `2k` and
 //! `2k+1`, so mono packets hold an even number of frames). Stereo frames choose per band
@@ -16,8 +23,8 @@
 use super::analysis::Group;
 use super::decode::{FrameOutput, Synthesizer};
 use super::intcoeffs::{
-    from_mid_side, read_int_channel, rough_bits, to_mid_side, write_int_channel, IntChannelState,
-    IntModels,
+    from_mid_side, read_int_channel, read_shift, read_side_block, rough_bits, to_mid_side,
+    write_int_channel, write_shift, write_side_block, IntChannelState, IntModels, MAX_SHIFT,
 };
 use super::params::{AudioParams, PacketPrefix};
 use super::pool::Pool;
@@ -25,26 +32,38 @@ use crate::entropy::{RangeDecoder, RangeEncoder, SymbolWriter};
 use crate::error::{Error, Result};
 use crate::transform::intmdct::IntMdct;
 
-/// 16-bit full scale in the `f32` samples of an [`crate::media::audio::AudioSource`].
-const FULL_SCALE: f32 = 32768.0;
+/// Full scale of `bits`-bit PCM in the `f32` samples of an
+/// [`crate::media::audio::AudioSource`]: `2^(bits-1)`.
+fn full_scale(bits: u8) -> f32 {
+    (1u32 << (bits - 1)) as f32
+}
 
 /// One frame of a lossless packet: per channel, `N` integers (coefficients or folded values).
 pub(super) type IntFrame = Vec<Vec<i32>>;
 
-/// The group's samples as 16-bit integers, per channel; an error names the first sample
-/// that is not one.
-fn to_pcm16(group: &Group, n: usize) -> Result<Vec<Vec<i32>>> {
+/// One decoded frame: per channel its folded vector and the shift of the block it completes,
+/// and that block's time-domain difference `S = L - R` (shifted) when it has one.
+pub(super) struct DecodedIntFrame {
+    folded: IntFrame,
+    shifts: Vec<u32>,
+    side: Option<Vec<i32>>,
+}
+
+/// The group's samples as `bits`-bit integers, per channel; an error names the first
+/// sample that is not one.
+fn to_pcm(group: &Group, n: usize, bits: u8) -> Result<Vec<Vec<i32>>> {
     let start = (group.first_frame as i64 - 1) * n as i64;
+    let scale = full_scale(bits);
     let mut out = Vec::with_capacity(group.samples.len());
     for (ch, samples) in group.samples.iter().enumerate() {
         let mut pcm = Vec::with_capacity(samples.len());
         for (i, &v) in samples.iter().enumerate() {
-            // Scaling by a power of two is exact in f32.
-            let x = v * FULL_SCALE;
-            if x != x.round() || !(-32768.0..=32767.0).contains(&x) {
+            // Scaling by a power of two is exact in f32 (24-bit integers are exact in f32).
+            let x = v * scale;
+            if x != x.round() || !(-scale..=scale - 1.0).contains(&x) {
                 return Err(Error::Unsupported(format!(
-                    "lossless mode codes 16-bit integer PCM, but sample {} of channel {ch} \
-                     is {v} (not a 16-bit value: float or higher-resolution input)",
+                    "lossless mode codes {bits}-bit integer PCM, but sample {} of channel {ch} \
+                     is {v} (not a {bits}-bit value: float or higher-resolution input)",
                     start + i as i64
                 )));
             }
@@ -53,6 +72,42 @@ fn to_pcm16(group: &Group, n: usize) -> Result<Vec<Vec<i32>>> {
         out.push(pcm);
     }
     Ok(out)
+}
+
+/// The wasted low bits of a block: the trailing zero bits all its samples share, at most
+/// [`MAX_SHIFT`] (0 for an all-zero block, whose folded values are zero at any shift).
+fn block_shift(block: &[i32]) -> u32 {
+    let all = block.iter().fold(0i32, |acc, &v| acc | v);
+    if all == 0 {
+        0
+    } else {
+        all.trailing_zeros().min(MAX_SHIFT)
+    }
+}
+
+/// Whether a stereo block codes its right channel as the time-domain difference
+/// `S = L - R`: `Some((shift, S >> shift))` when `S` is sparse enough that sample by sample
+/// looks cheaper than the MDCT (a rough bit count of each: the zero/non-zero entropy plus
+/// gamma-code lengths, against the bits of white noise of the difference's power).
+fn time_side(l: &[i32], r: &[i32]) -> Option<(u32, Vec<i32>)> {
+    let side: Vec<i32> = l.iter().zip(r).map(|(&a, &b)| a.wrapping_sub(b)).collect();
+    let shift = block_shift(&side);
+    let side: Vec<i32> = side.iter().map(|&v| v >> shift).collect();
+    let n = side.len() as f64;
+    let nonzero = side.iter().filter(|&&v| v != 0).count() as f64;
+    if nonzero == 0.0 {
+        return Some((shift, side));
+    }
+    let p = nonzero / n;
+    let flags = if p < 1.0 {
+        -n * (p * p.log2() + (1.0 - p) * (1.0 - p).log2())
+    } else {
+        0.0
+    };
+    let magnitudes = rough_bits(side.iter().copied()) as f64 + nonzero;
+    let power = side.iter().map(|&v| (v as f64) * (v as f64)).sum::<f64>() / n;
+    let mdct = n * (0.5 * power.log2() + 1.25).max(0.5);
+    (flags + magnitudes + 0.3 * n < mdct).then_some((shift, side))
 }
 
 /// Applies the DCT-IV pairs (or their inverse) to every frame of a packet.
@@ -97,14 +152,41 @@ pub(super) fn code_lossless_packet(
     let n = params.frame_size;
     let h = n / 2;
     let frames = group.frames as usize;
-    let pcm = to_pcm16(group, n)?;
+    let pcm = to_pcm(group, n, params.bits)?;
     let channels = pcm.len();
-    // Block b of the group (samples [(first - 1 + b)N, ...)) feeds frames b - 1 and b.
+    let deep = params.bits > 16;
+    // Block b of the group (samples [(first - 1 + b)N, ...)) feeds frames b - 1 and b;
+    // frame b completes it and signals its shift (24-bit streams only).
     let mut coeffs: Vec<IntFrame> = vec![vec![vec![0i32; n]; channels]; frames];
+    let mut shifts = vec![vec![0u32; frames + 1]; channels];
+    // 24-bit stereo: per block, the time-domain difference coded instead of R's MDCT.
+    let sides: Vec<Option<(u32, Vec<i32>)>> = (0..=frames)
+        .map(|b| {
+            (deep && channels == 2)
+                .then(|| time_side(&pcm[0][b * n..(b + 1) * n], &pcm[1][b * n..(b + 1) * n]))
+                .flatten()
+        })
+        .collect();
     let (mut lower, mut upper) = (vec![0i32; h], vec![0i32; h]);
+    let mut scaled = vec![0i32; n];
     for (ch, samples) in pcm.iter().enumerate() {
         for b in 0..=frames {
-            t.fold(&samples[b * n..(b + 1) * n], &mut lower, &mut upper);
+            let block = &samples[b * n..(b + 1) * n];
+            match (ch, &sides[b]) {
+                (1, Some((shift, _))) => {
+                    // The right channel's MDCT input is this block of zeros.
+                    shifts[ch][b] = *shift;
+                    scaled.fill(0);
+                }
+                _ => {
+                    let shift = if deep { block_shift(block) } else { 0 };
+                    shifts[ch][b] = shift;
+                    for (s, &v) in scaled.iter_mut().zip(block) {
+                        *s = v >> shift;
+                    }
+                }
+            }
+            t.fold(&scaled, &mut lower, &mut upper);
             if b >= 1 {
                 coeffs[b - 1][ch][..h].copy_from_slice(&lower);
             }
@@ -122,14 +204,30 @@ pub(super) fn code_lossless_packet(
     }
     .write(&mut out);
     let mut enc = RangeEncoder::with_capacity(n * channels * frames);
-    let mut models = IntModels::default();
-    let mut states: Vec<IntChannelState> = (0..channels).map(|_| IntChannelState::new(n)).collect();
-    for frame in coeffs.iter_mut() {
+    let mut models = IntModels::new(params.bits);
+    let mut states: Vec<IntChannelState> = (0..channels)
+        .map(|_| IntChannelState::new(n, params.bits))
+        .collect();
+    let mut previous_side = false;
+    for (f, frame) in coeffs.iter_mut().enumerate() {
+        if deep && channels == 2 {
+            let side = sides[f].is_some();
+            enc.put_bit(&mut models.time_side[previous_side as usize], side);
+            previous_side = side;
+        }
+        if deep {
+            for (ch, state) in states.iter_mut().enumerate() {
+                write_shift(&mut enc, &mut models, state, shifts[ch][f]);
+            }
+        }
         if channels == 2 {
             choose_mid_side(&mut enc, &mut models, frame, edges);
         }
         for (ch, state) in states.iter_mut().enumerate() {
             write_int_channel(&mut enc, &mut models, state, &frame[ch]);
+        }
+        if let Some((_, side)) = &sides[f] {
+            write_side_block(&mut enc, &mut models, side);
         }
     }
     out.extend_from_slice(&enc.finish());
@@ -162,14 +260,14 @@ fn choose_mid_side<W: SymbolWriter>(
     }
 }
 
-/// Decodes one lossless packet into folded vectors (per frame, per channel), taking a
-/// transform from `pool` (or planning one) and putting it back.
+/// Decodes one lossless packet into folded vectors (per frame, per channel) and shifts,
+/// taking a transform from `pool` (or planning one) and putting it back.
 pub(super) fn decode_lossless_packet(
     payload: &[u8],
     params: &AudioParams,
     edges: &[usize],
     pool: &Pool<IntMdct>,
-) -> Result<(PacketPrefix, Vec<IntFrame>)> {
+) -> Result<(PacketPrefix, Vec<DecodedIntFrame>)> {
     let (prefix, body) = PacketPrefix::read(payload, params)?;
     let n = params.frame_size;
     let channels = params.channels as usize;
@@ -181,12 +279,28 @@ pub(super) fn decode_lossless_packet(
         )));
     }
     let mut dec = RangeDecoder::new(body);
-    let mut models = IntModels::default();
-    let mut states: Vec<IntChannelState> = (0..channels).map(|_| IntChannelState::new(n)).collect();
+    let deep = params.bits > 16;
+    let mut models = IntModels::new(params.bits);
+    let mut states: Vec<IntChannelState> = (0..channels)
+        .map(|_| IntChannelState::new(n, params.bits))
+        .collect();
     let mut frames: Vec<IntFrame> = Vec::with_capacity(prefix.frames as usize);
+    let mut shifts: Vec<Vec<u32>> = Vec::with_capacity(prefix.frames as usize);
+    let mut sides: Vec<Option<Vec<i32>>> = Vec::with_capacity(prefix.frames as usize);
     // Per band: mid/side (stereo only), read anew in every frame.
     let mut ms = vec![false; if channels == 2 { edges.len() - 1 } else { 0 }];
+    let mut previous_side = false;
     for _ in 0..prefix.frames {
+        if deep && channels == 2 {
+            previous_side = dec.get_bit(&mut models.time_side[previous_side as usize]);
+        }
+        let mut frame_shifts = vec![0u32; channels];
+        if deep {
+            for (shift, state) in frame_shifts.iter_mut().zip(states.iter_mut()) {
+                *shift = read_shift(&mut dec, &mut models, state)?;
+            }
+        }
+        shifts.push(frame_shifts);
         let mut previous = false;
         for flag in ms.iter_mut() {
             previous = dec.get_bit(&mut models.ms[previous as usize]);
@@ -205,6 +319,11 @@ pub(super) fn decode_lossless_packet(
             }
         }
         frames.push(frame);
+        sides.push(previous_side.then(|| {
+            let mut side = vec![0i32; n];
+            read_side_block(&mut dec, &mut models, &mut side);
+            side
+        }));
     }
     if dec.overran() {
         return Err(Error::invalid(
@@ -212,13 +331,29 @@ pub(super) fn decode_lossless_packet(
         ));
     }
     pool.with(|| IntMdct::new(n), |t| dct_pairs(t, &mut frames, true))?;
+    let frames = frames
+        .into_iter()
+        .zip(shifts)
+        .zip(sides)
+        .map(|((folded, shifts), side)| DecodedIntFrame {
+            folded,
+            shifts,
+            side,
+        })
+        .collect();
     Ok((prefix, frames))
 }
 
 /// The in-order stage of the lossless decoder: inverse window rotations, block by block.
 pub(super) struct IntSynthesis {
     n: usize,
+    /// Output range: `[-2^(bits-1), 2^(bits-1) - 1]`, and full scale.
+    max: i64,
+    scale: f32,
     t: IntMdct,
+    /// Per channel, the block being completed, shifted back and (for a time-domain
+    /// difference) restored.
+    pcm: Vec<Vec<i64>>,
     /// Per channel, the lower half of the previous frame's folded vector.
     lower: Vec<Vec<i32>>,
     zeros: Vec<i32>,
@@ -230,9 +365,13 @@ impl IntSynthesis {
     pub(super) fn new(params: AudioParams) -> IntSynthesis {
         let n = params.frame_size;
         let channels = params.channels as usize;
+        let scale = full_scale(params.bits);
         IntSynthesis {
             n,
+            max: scale as i64 - 1,
+            scale,
             t: IntMdct::new(n),
+            pcm: vec![vec![0; n]; channels],
             lower: vec![vec![0; n / 2]; channels],
             zeros: vec![0; n],
             blocks: vec![vec![0; n]; channels],
@@ -242,26 +381,37 @@ impl IntSynthesis {
 }
 
 impl Synthesizer for IntSynthesis {
-    type Frame = IntFrame;
+    type Frame = DecodedIntFrame;
 
     fn frame<F: FnMut(&[f32]) -> Result<()>>(
         &mut self,
-        frame: Option<&IntFrame>,
+        frame: Option<&DecodedIntFrame>,
         limit: u64,
         sink: &mut F,
     ) -> Result<u64> {
         let n = self.n;
         let h = n / 2;
         for ch in 0..self.lower.len() {
-            let folded = frame.map_or(&self.zeros[..], |f| &f[ch][..]);
+            let folded = frame.map_or(&self.zeros[..], |f| &f.folded[ch][..]);
+            // A lost frame's block is taken as unshifted.
+            let shift = frame.map_or(0, |f| f.shifts[ch]);
             self.t
                 .unfold(&self.lower[ch], &folded[h..], &mut self.blocks[ch]);
             self.lower[ch].copy_from_slice(&folded[..h]);
+            for (out, &v) in self.pcm[ch].iter_mut().zip(&self.blocks[ch]) {
+                *out = (v as i64) << shift;
+            }
+        }
+        if let Some((f, side)) = frame.and_then(|f| f.side.as_ref().map(|s| (f, s))) {
+            let (l, r) = self.pcm.split_at_mut(1);
+            for ((right, &left), &s) in r[0].iter_mut().zip(&l[0]).zip(side) {
+                *right = left - ((s as i64) << f.shifts[1]);
+            }
         }
         // Frame j finishes block j - 1 (block -1, before the stream, is not output).
-        let blocks = &self.blocks;
-        self.output.emit(n, blocks.len(), limit, sink, |ch, i| {
-            blocks[ch][i].clamp(-32768, 32767) as f32 / FULL_SCALE
+        let (pcm, max, scale) = (&self.pcm, self.max, self.scale);
+        self.output.emit(n, pcm.len(), limit, sink, |ch, i| {
+            pcm[ch][i].clamp(-max - 1, max) as f32 / scale
         })
     }
 

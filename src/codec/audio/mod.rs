@@ -12,7 +12,8 @@
 //! budget with a reservoir (bitrate mode). Each packet resets its entropy models, so it is
 //! a keyframe: decodable on its own.
 //!
-//! The lossless mode ([`RateMode::Lossless`], header transform id 2) takes 16-bit PCM
+//! The lossless mode ([`RateMode::Lossless`], header transform id 2) takes 16-bit or 24-bit
+//! PCM (the depth the source announces; 24-bit blocks drop their wasted low bits first)
 //! through the integer MDCT ([`crate::transform::intmdct`]) on the same frames and packets
 //! (long frames only: no block switching) and codes the coefficients without quantization,
 //! entirely on the workers (`lossless`, `intcoeffs`); its decoder gives the input back
@@ -68,7 +69,7 @@ pub enum RateMode {
     Bitrate(f64),
     /// A fixed quality from 0 (smallest) to 100 (best): variable bitrate.
     Quality(u8),
-    /// No quantization: 16-bit PCM through the integer MDCT, decoded bit for bit.
+    /// No quantization: 16-bit or 24-bit PCM through the integer MDCT, decoded bit for bit.
     Lossless,
 }
 
@@ -386,21 +387,25 @@ pub fn encode_audio<S: AudioSource, W: Write>(
         )));
     }
     let lossless = config.rate == RateMode::Lossless;
-    if lossless {
-        match source.pcm_depth() {
-            PcmDepth::Float => {
-                return Err(Error::Unsupported(
-                    "lossless mode codes 16-bit integer PCM; the input holds float samples".into(),
-                ))
-            }
-            PcmDepth::Integer(bits) if bits > 16 => {
-                return Err(Error::Unsupported(format!(
-                    "lossless mode codes 16-bit integer PCM; the input holds {bits}-bit samples"
-                )))
-            }
-            _ => {}
+    // The depth of the lossless stream: 24 bits for sources of 17 to 24, else 16 (a source
+    // that does not say is checked sample by sample against 16 bits).
+    let bits = match source.pcm_depth() {
+        PcmDepth::Float if lossless => {
+            return Err(Error::Unsupported(
+                "lossless mode codes 16-bit or 24-bit integer PCM; the input holds float \
+                 samples"
+                    .into(),
+            ))
         }
-    }
+        PcmDepth::Integer(bits) if lossless && bits > 24 => {
+            return Err(Error::Unsupported(format!(
+                "lossless mode codes 16-bit or 24-bit integer PCM; the input holds {bits}-bit \
+                 samples"
+            )))
+        }
+        PcmDepth::Integer(bits) if lossless && bits > 16 => 24,
+        _ => 16,
+    };
     let params = AudioParams {
         transform: if lossless {
             AudioTransform::IntMdct
@@ -419,6 +424,7 @@ pub fn encode_audio<S: AudioSource, W: Write>(
             RateMode::Bitrate(k) => k.round() as u32,
             RateMode::Quality(_) | RateMode::Lossless => 0,
         },
+        bits,
     };
     params.validate(&limits)?;
     let layouts = Layouts::new(&params);

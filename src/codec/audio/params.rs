@@ -18,9 +18,14 @@ pub const AUDIO_TRANSFORM_INTMDCT: u8 = 2;
 /// carry their window (block switching). Version 1 lossy streams are refused (their frames
 /// lack the window).
 pub const AUDIO_PARAMS_VERSION: u8 = 2;
-/// Version of the parameter block and frame syntax of a lossless (integer MDCT) stream: still
-/// 1 (block switching does not apply to it, its syntax is unchanged).
+/// Version of the parameter block and frame syntax of a lossless (integer MDCT) stream of
+/// 16-bit PCM: still 1 (block switching does not apply to it, its syntax is unchanged).
 pub const AUDIO_LOSSLESS_PARAMS_VERSION: u8 = 1;
+/// Version of the parameter block and frame syntax of a lossless stream of 24-bit PCM: the
+/// tune byte holds the bit depth (24) and every frame signals its blocks' wasted low bits.
+pub const AUDIO_LOSSLESS_24_PARAMS_VERSION: u8 = 2;
+/// Bit depths of lossless PCM a stream may carry.
+pub const LOSSLESS_BITS: [u8; 2] = [16, 24];
 /// Bytes of the parameter block.
 pub const AUDIO_PARAMS_BYTES: usize = 27;
 /// Bytes of the prefix of every data packet, before the range-coded frames.
@@ -86,10 +91,11 @@ impl AudioTransform {
     }
 
     /// The version byte of the parameter block (and frame syntax) of a stream with this
-    /// transform.
-    pub fn params_version(self) -> u8 {
+    /// transform and, for the lossless transform, this PCM bit depth (16 or 24).
+    pub fn params_version(self, bits: u8) -> u8 {
         match self {
             AudioTransform::Mdct => AUDIO_PARAMS_VERSION,
+            AudioTransform::IntMdct if bits > 16 => AUDIO_LOSSLESS_24_PARAMS_VERSION,
             AudioTransform::IntMdct => AUDIO_LOSSLESS_PARAMS_VERSION,
         }
     }
@@ -159,19 +165,29 @@ pub struct AudioParams {
     pub delay: u32,
     /// The average bitrate asked for, in kbit/s; 0 for quality-driven coding.
     pub target_kbps: u32,
+    /// Bits per sample of the PCM a lossless stream restores (16 or 24; full scale 1.0 is
+    /// `2^(bits-1)`). Lossy streams store no depth and read as 16 (the default output).
+    pub bits: u8,
 }
 
 impl AudioParams {
     /// The parameter block's bytes.
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(AUDIO_PARAMS_BYTES);
-        out.push(self.transform.params_version());
+        let version = self.transform.params_version(self.bits);
+        out.push(version);
         out.extend_from_slice(&self.sample_rate.to_le_bytes());
         out.push(self.channels);
         out.extend_from_slice(&(self.frame_size as u16).to_le_bytes());
         out.push(self.frames_per_packet);
         out.push(self.window.to_u8());
-        out.push(self.tune.to_u8());
+        // Version 2 of the lossless block holds the bit depth where the tune was.
+        if version == AUDIO_LOSSLESS_24_PARAMS_VERSION && self.transform == AudioTransform::IntMdct
+        {
+            out.push(self.bits);
+        } else {
+            out.push(self.tune.to_u8());
+        }
         out.extend_from_slice(&self.total_samples.to_le_bytes());
         out.extend_from_slice(&self.delay.to_le_bytes());
         out.extend_from_slice(&self.target_kbps.to_le_bytes());
@@ -190,12 +206,32 @@ impl AudioParams {
                 bytes.len()
             )));
         }
-        let version = transform.params_version();
-        if bytes[0] != version {
+        let versions = match transform {
+            AudioTransform::Mdct => vec![AUDIO_PARAMS_VERSION],
+            AudioTransform::IntMdct => vec![
+                AUDIO_LOSSLESS_PARAMS_VERSION,
+                AUDIO_LOSSLESS_24_PARAMS_VERSION,
+            ],
+        };
+        if !versions.contains(&bytes[0]) {
             return Err(Error::Unsupported(format!(
-                "audio parameter version {} for the {} transform (this build reads {version})",
+                "audio parameter version {} for the {} transform (this build reads {})",
                 bytes[0],
-                transform.name()
+                transform.name(),
+                versions
+                    .iter()
+                    .map(|v| v.to_string())
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            )));
+        }
+        // A 24-bit lossless block holds the depth in the tune byte.
+        let depth_block =
+            transform == AudioTransform::IntMdct && bytes[0] == AUDIO_LOSSLESS_24_PARAMS_VERSION;
+        let bits = if depth_block { bytes[10] } else { 16 };
+        if depth_block && bits != 24 {
+            return Err(Error::Unsupported(format!(
+                "lossless audio of {bits} bits per sample (this build reads 16 and 24)"
             )));
         }
         let u32_at =
@@ -217,15 +253,20 @@ impl AudioParams {
                     bytes[9]
                 ))
             })?,
-            tune: AudioTune::from_u8(bytes[10]).ok_or_else(|| {
-                Error::invalid(format!(
-                    "audio tune {} (expected 0 perceptual or 1 psnr)",
-                    bytes[10]
-                ))
-            })?,
+            tune: if depth_block {
+                AudioTune::Perceptual
+            } else {
+                AudioTune::from_u8(bytes[10]).ok_or_else(|| {
+                    Error::invalid(format!(
+                        "audio tune {} (expected 0 perceptual or 1 psnr)",
+                        bytes[10]
+                    ))
+                })?
+            },
             total_samples: u64::from_le_bytes(total),
             delay: u32_at(19),
             target_kbps: u32_at(23),
+            bits,
         };
         params.validate(limits)?;
         Ok(params)
@@ -268,6 +309,12 @@ impl AudioParams {
             )));
         }
         if self.transform == AudioTransform::IntMdct {
+            if !LOSSLESS_BITS.contains(&self.bits) {
+                return Err(Error::Unsupported(format!(
+                    "lossless audio of {} bits per sample (expected 16 or 24)",
+                    self.bits
+                )));
+            }
             if self.window != WindowShape::Sine {
                 return Err(Error::invalid(
                     "a lossless audio stream uses the sine window (window byte 0)",
@@ -422,6 +469,7 @@ mod tests {
             total_samples: 123_456,
             delay: 1024,
             target_kbps: 96,
+            bits: 16,
         }
     }
 
@@ -456,12 +504,34 @@ mod tests {
             ..lossless
         };
         assert!(read(&kbd).unwrap_err().to_string().contains("sine"));
+        // 24-bit lossless streams are at version 2, the depth in byte 10.
+        let deep = AudioParams {
+            bits: 24,
+            ..lossless
+        };
+        assert_eq!(deep.to_bytes()[0], 2);
+        assert_eq!(deep.to_bytes()[10], 24);
+        assert_eq!(read(&deep).unwrap(), deep);
+        let mut odd_depth = deep.to_bytes();
+        odd_depth[10] = 20;
+        let e = AudioParams::from_bytes(&odd_depth, AudioTransform::IntMdct, &limits);
+        assert!(e.unwrap_err().to_string().contains("20 bits"));
+        let v2_lossy = AudioParams::from_bytes(&deep.to_bytes(), AudioTransform::Mdct, &limits);
+        assert!(v2_lossy.is_err());
+        assert!(AudioParams {
+            bits: 20,
+            ..lossless
+        }
+        .validate(&limits)
+        .is_err());
         // Lossy streams are at version 2 (frames carry their window), lossless ones still 1;
         // a block under the other transform's version is refused.
         assert_eq!(p.to_bytes()[0], 2);
         assert_eq!(lossless.to_bytes()[0], 1);
         let as_lossless = AudioParams::from_bytes(&p.to_bytes(), AudioTransform::IntMdct, &limits);
-        assert!(as_lossless.unwrap_err().to_string().contains("version 2"));
+        // (Version 2 is also the 24-bit lossless block, whose byte 10 is the depth: a lossy
+        // block's tune byte is no depth.)
+        assert!(as_lossless.unwrap_err().to_string().contains("0 bits"));
         let as_lossy = AudioParams::from_bytes(&lossless.to_bytes(), AudioTransform::Mdct, &limits);
         assert!(as_lossy.unwrap_err().to_string().contains("version 1"));
         assert_eq!(AudioTransform::from_u8(2).unwrap(), AudioTransform::IntMdct);

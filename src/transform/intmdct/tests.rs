@@ -261,3 +261,69 @@ fn coefficients_are_reproducible() {
     }
     assert_eq!(hash, 13_645_683_802_690_230_127);
 }
+
+/// 24-bit full scale: full-scale noise, square waves between the extremes and constant
+/// extremes through whole streams, and folded vectors of the largest magnitude a window
+/// rotation can give (`√2 · 2^23`) signed like a DCT-IV row (the worst case of one
+/// coefficient). Everything inverts exactly and no coefficient (nor a mid/side difference
+/// of two) comes near `i32`'s range: every coefficient stays below 2^29 in magnitude, the
+/// bound the 24-bit coder relies on (its side values `L - R` below 2^30). Nothing wraps.
+#[test]
+fn full_scale_24_bit_input_stays_in_range() {
+    let (lo, hi) = (-(1 << 23), (1 << 23) - 1);
+    let bound = 1i64 << 29;
+    let square = |len: usize, period: usize| -> Vec<i32> {
+        (0..len)
+            .map(|i| if (i / period) % 2 == 0 { hi } else { lo })
+            .collect()
+    };
+    let check = |coeffs: &[Vec<i32>], what: &str| {
+        let max = coeffs.iter().flatten().map(|&c| (c as i64).abs()).max();
+        assert!(max.unwrap_or(0) < bound, "{what}: {max:?}");
+    };
+    for n in [256usize, 2048] {
+        for len in [n - 1, 6 * n + 3] {
+            let noise = seeded(len, len as u64 + 3, lo, hi);
+            check(&round_trip(std::slice::from_ref(&noise), n), "mono noise");
+            check(
+                &round_trip(&[noise.clone(), seeded(len, 5, lo, hi)], n),
+                "stereo noise",
+            );
+            for period in [1usize, 7, n / 2 + 1, n] {
+                let sq = square(len, period);
+                let inverted: Vec<i32> =
+                    sq.iter().map(|&v| if v == hi { lo } else { hi }).collect();
+                check(&round_trip(&[sq.clone(), inverted], n), "square");
+                check(&round_trip(&[sq], n), "mono square");
+            }
+            check(&round_trip(&[vec![lo; len], vec![hi; len]], n), "extremes");
+        }
+        // The worst case of coefficient k: every folded value at the largest magnitude a
+        // rotation of two 24-bit samples gives, with the sign of row k of the DCT-IV.
+        let mut t = IntMdct::new(n);
+        let peak = (2f64.sqrt() * 8_388_608.0).ceil();
+        for k in [0usize, 1, n / 3, n - 1] {
+            let row: Vec<i32> = (0..n)
+                .map(|i| {
+                    let c = (std::f64::consts::PI / n as f64 * (i as f64 + 0.5) * (k as f64 + 0.5))
+                        .cos();
+                    if c >= 0.0 {
+                        peak as i32
+                    } else {
+                        -(peak as i32)
+                    }
+                })
+                .collect();
+            let negated: Vec<i32> = row.iter().map(|&v| -v).collect();
+            let (mut a, mut b) = (row.clone(), negated.clone());
+            t.dct_pair(&mut a, &mut b);
+            check(&[a.clone(), b.clone()], "worst-case row");
+            // The stereo side value of the two stays in i32 with room to spare.
+            let side = (a[k] as i64 - b[k] as i64).abs();
+            assert!(side < 2 * bound, "side {side}");
+            assert!(a[k].unsigned_abs() as f64 > 0.5 * bound as f64 / 2.0);
+            t.inverse_dct_pair(&mut a, &mut b);
+            assert_eq!((a, b), (row, negated));
+        }
+    }
+}
