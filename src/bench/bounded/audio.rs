@@ -14,7 +14,7 @@ use crate::bench::audio::AudioSignal;
 use crate::codec::audio::RateMode;
 use crate::codec::audio::{decode_audio, encode_audio, AudioDecodeOptions, AudioEncoderConfig};
 use crate::error::{Error, Result};
-use crate::media::audio::MemorySource;
+use crate::media::audio::{MemorySource, PcmDepth};
 
 /// Every run of the audio file at `path`, with scratch files in `dir`.
 pub(super) fn bench_file(path: &Path, dir: &Path, config: &BoundedConfig) -> Result<BoundedFile> {
@@ -76,7 +76,8 @@ fn run_quanta(source: &AudioSignal, depth: u32, reference: &[i32]) -> Result<Bou
         threads: 1,
         ..AudioEncoderConfig::default()
     };
-    let input = MemorySource::new(source.rate, source.channels, source.samples.clone());
+    let input = MemorySource::new(source.rate, source.channels, source.samples.clone())
+        .with_depth(PcmDepth::Integer(depth));
     let mut stream = Vec::new();
     let start = Instant::now();
     encode_audio(input, &config, &mut stream)?;
