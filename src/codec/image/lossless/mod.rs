@@ -8,13 +8,13 @@
 //! decoded sample is within ±N (the stream's maximum error) of the source; N = 0 decodes
 //! bit for bit. The parameter block and the strip payload are specified in docs/FORMAT.md.
 
+pub mod rans;
 pub mod strip;
 
 use std::io::{Read, Write};
 
 use crate::container::{ContainerReader, ContainerWriter, ReadEvent, StreamHeader};
 use crate::container::{MediaKind, FORMAT_VERSION, PACKET_OVERHEAD_BYTES};
-use crate::entropy::RangeEncoder;
 use crate::error::{Error, Limits, Result};
 use crate::pipeline::{self, PipelineConfig, RunStats};
 use crate::signal::{Picture, PixelLayout};
@@ -24,7 +24,7 @@ use strip::{decode_strip, encode_strip, StripShape};
 /// transforms use ids 0 to 8; this one is far from them.
 pub const PREDICTIVE_TRANSFORM_ID: u8 = 64;
 /// Version of the parameter block.
-const PARAMS_VERSION: u8 = 1;
+const PARAMS_VERSION: u8 = 2;
 /// Size of the parameter block.
 const PARAMS_BYTES: usize = 13;
 /// Largest maximum error.
@@ -217,10 +217,9 @@ pub fn encode_picture_lossless<W: Write>(
         ("code", |index: usize| {
             let (first, rows) = params.strip_rows_of(index);
             let samples = &picture.data[first * row_bytes..(first + rows) * row_bytes];
-            let mut encoder = RangeEncoder::with_capacity(samples.len() / 2);
-            let decoded = encode_strip(params.shape(index), samples, &mut encoder);
+            let (coded, decoded) = encode_strip(params.shape(index), samples);
             let mut payload = (index as u32).to_le_bytes().to_vec();
-            payload.extend_from_slice(&encoder.finish());
+            payload.extend_from_slice(&coded);
             Ok((payload, config.reconstruct.then_some(decoded)))
         }),
         |(payload, decoded): (Vec<u8>, Option<Vec<u8>>)| {
