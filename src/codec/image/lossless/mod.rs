@@ -8,6 +8,7 @@
 //! decoded sample is within ±N (the stream's maximum error) of the source; N = 0 decodes
 //! bit for bit. The parameter block and the strip payload are specified in docs/FORMAT.md.
 
+pub mod decode;
 pub mod rans;
 pub mod strip;
 
@@ -18,7 +19,8 @@ use crate::container::{MediaKind, FORMAT_VERSION, PACKET_OVERHEAD_BYTES};
 use crate::error::{Error, Limits, Result};
 use crate::pipeline::{self, PipelineConfig, RunStats};
 use crate::signal::{Picture, PixelLayout};
-use strip::{decode_strip, encode_strip, StripShape};
+use decode::decode_strip;
+use strip::{encode_strip, StripShape};
 
 /// The image transform id of predictive (lossless and near-lossless) streams. The block
 /// transforms use ids 0 to 8; this one is far from them.

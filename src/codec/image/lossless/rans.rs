@@ -1,5 +1,5 @@
 //! Static rANS coding of lossless picture strips: per-context token distributions with
-//! frequencies summing to 2^12, written compactly at the start of a strip, and a coder
+//! frequencies summing to 2^10, written compactly at the start of a strip, and a coder
 //! with one 32-bit state per colour channel sharing one stream of 16-bit words.
 //!
 //! Distributions are sent as one 6-bit weight code per token (a 2-bit mantissa, a 4-bit
@@ -12,7 +12,7 @@
 use crate::error::{Error, Result};
 
 /// Frequencies of a distribution sum to 2^PROB_BITS.
-pub const PROB_BITS: u32 = 12;
+pub const PROB_BITS: u32 = 10;
 /// The frequency total.
 pub const PROB_SCALE: u32 = 1 << PROB_BITS;
 /// The lower bound of a normalized state (and the initial state of the encoder).
@@ -310,7 +310,7 @@ impl Words {
 #[inline(always)]
 pub fn decode_token(x: &mut u32, table: &DecodeTable, words: &Words, pos: &mut usize) -> usize {
     let slot = *x & (PROB_SCALE - 1);
-    let token = table.slots[slot as usize] as usize;
+    let token = table.slots[slot as usize] as usize % TOKENS;
     let info = table.info[token];
     *x = (info & 0xffff) * (*x >> PROB_BITS) + slot - (info >> 16);
     renormalize(x, words, pos);

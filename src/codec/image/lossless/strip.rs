@@ -13,23 +13,22 @@
 //! for red and blue, of green at the same pixel). Each strip starts with fresh models and
 //! predicts its first row from the left only, so strips code and decode independently.
 
-use super::rans::{self, BitReader, BitWriter, DecodeTable, EncodeTable, Step, Words, TOKENS};
-use crate::error::{Error, Result};
+use super::rans::{self, BitWriter, EncodeTable, Step, TOKENS};
 
 /// Activity buckets: each has its own residual models.
-const BUCKETS: usize = 24;
+pub(super) const BUCKETS: usize = 24;
 /// Upper activity of each bucket but the last.
-const BUCKET_LIMITS: [u32; BUCKETS - 1] = [
+pub(super) const BUCKET_LIMITS: [u32; BUCKETS - 1] = [
     0, 1, 2, 3, 4, 5, 7, 9, 11, 14, 17, 21, 26, 32, 40, 50, 62, 77, 95, 118, 146, 180, 225,
 ];
 /// Gradient quantization thresholds (in steps of 2N + 1): 9 levels per gradient.
 const GRADIENT_LIMITS: [i32; 3] = [3, 7, 21];
 /// Bias contexts: three gradients of 9 levels each.
-const BIAS_CONTEXTS: usize = 729;
+pub(super) const BIAS_CONTEXTS: usize = 729;
 /// A bias context's running count is halved when it reaches this.
-const BIAS_RESET: i32 = 128;
+pub(super) const BIAS_RESET: i32 = 128;
 /// `ceil(2^24 / (2·count))` for every count a bias context can hold (0 for none).
-const BIAS_RECIPROCALS: [u32; BIAS_RESET as usize] = {
+pub(super) const BIAS_RECIPROCALS: [u32; BIAS_RESET as usize] = {
     let mut table = [0u32; BIAS_RESET as usize];
     let mut count = 1;
     while count < BIAS_RESET as usize {
@@ -39,7 +38,7 @@ const BIAS_RECIPROCALS: [u32; BIAS_RESET as usize] = {
     table
 };
 /// The largest magnitude of a domain value (sample or difference to green).
-const DOMAIN_LIMIT: i32 = 255;
+pub(super) const DOMAIN_LIMIT: i32 = 255;
 
 /// What a strip holds: its size and how it is coded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,12 +53,12 @@ pub struct StripShape {
 
 impl StripShape {
     #[inline]
-    fn step(&self) -> i32 {
+    pub(super) fn step(&self) -> i32 {
         2 * self.max_error as i32 + 1
     }
 
     /// Largest quantized residual magnitude a sample can need.
-    fn max_level(&self) -> u32 {
+    pub(super) fn max_level(&self) -> u32 {
         ((255 + self.max_error as i32) / self.step()) as u32
     }
 }
@@ -126,17 +125,17 @@ impl ChannelRows {
 }
 
 /// Tables that depend on the maximum error only.
-struct Tables {
+pub(super) struct Tables {
     /// Quantized level (0..9) of a gradient, indexed by gradient + 2 × DOMAIN_LIMIT.
-    gradient_level: Vec<u8>,
+    pub gradient_level: Vec<u8>,
     /// Activity bucket by activity (clamped to the table's end).
-    bucket: Vec<u8>,
+    pub bucket: Vec<u8>,
     /// 65536 / step, to scale gradients to steps.
-    inverse_step: u32,
+    pub inverse_step: u32,
 }
 
 impl Tables {
-    fn new(step: i32) -> Tables {
+    pub(super) fn new(step: i32) -> Tables {
         let span = 2 * DOMAIN_LIMIT;
         let gradient_level = (-span..=span)
             .map(|g| {
@@ -279,7 +278,7 @@ impl StripState {
 /// sample: red is coded as its difference to the reconstructed green, blue as its
 /// difference to the mean of the reconstructed green and red.
 #[inline]
-fn next_base(c: usize, base: i32, sample: i32) -> i32 {
+pub(super) fn next_base(c: usize, base: i32, sample: i32) -> i32 {
     match c {
         0 => sample,
         _ => (base + sample) >> 1,
@@ -288,7 +287,7 @@ fn next_base(c: usize, base: i32, sample: i32) -> i32 {
 
 /// The pixel's channel in coding order `c` sits at this offset in an interleaved pixel.
 #[inline]
-fn offset_of(channels: usize, c: usize) -> usize {
+pub(super) fn offset_of(channels: usize, c: usize) -> usize {
     if channels == 1 {
         0
     } else {
@@ -298,7 +297,7 @@ fn offset_of(channels: usize, c: usize) -> usize {
 
 /// Quantizes a prediction residual with step 2N + 1, rounding to the nearest level.
 #[inline]
-fn quantize(residual: i32, max_error: i32, step: i32) -> i32 {
+pub(super) fn quantize(residual: i32, max_error: i32, step: i32) -> i32 {
     if residual >= 0 {
         (residual + max_error) / step
     } else {
@@ -325,7 +324,7 @@ fn token_of(m: u32) -> (u8, u32, u32) {
 }
 
 /// The smallest magnitude of each token and its count of extra bits.
-const TOKEN_BASE: [(u32, u32); TOKENS] = {
+pub(super) const TOKEN_BASE: [(u32, u32); TOKENS] = {
     let mut table = [(0u32, 0u32); TOKENS];
     let mut t = 0;
     while t < TOKENS {
@@ -394,74 +393,4 @@ pub fn encode_strip(shape: StripShape, samples: &[u8]) -> (Vec<u8>, Vec<u8>) {
         bytes.extend_from_slice(&w.to_le_bytes());
     }
     (bytes, out)
-}
-
-/// Decodes a strip written by [`encode_strip`].
-pub fn decode_strip(shape: StripShape, data: &[u8]) -> Result<Vec<u8>> {
-    let n = shape.channels;
-    let mut reader = BitReader::new(data);
-    let mut tables = Vec::with_capacity(n * BUCKETS);
-    for _ in 0..n * BUCKETS {
-        let codes = rans::read_distribution(&mut reader)?;
-        tables.push(DecodeTable::new(&rans::frequencies_of(&codes)?));
-    }
-    let row_samples = shape.width * n;
-    let words = Words::new(&data[reader.bytes_used()..], 2 * row_samples + 2 * n)?;
-    if words.len() < 2 * n {
-        return Err(Error::invalid("lossless strip: no coder states"));
-    }
-    let mut pos = 0;
-    let mut states = [0u32; 3];
-    for x in states.iter_mut().take(n) {
-        *x = (words.get(pos) << 16) | words.get(pos + 1);
-        pos += 2;
-    }
-    let mut state = StripState::new(shape);
-    let max_level = shape.max_level();
-    let mut out = vec![0u8; shape.width * shape.rows * n];
-    for y in 0..shape.rows {
-        state.start_row(y);
-        let row = y * row_samples;
-        for x in 0..shape.width {
-            let mut base = 0;
-            for c in 0..n {
-                let p = state.predict(c, x, y == 0, base);
-                let table = &tables[c * BUCKETS + p.bucket];
-                let s = &mut states[c];
-                let token = rans::decode_token(s, table, &words, &mut pos);
-                let level = if token == 0 {
-                    0
-                } else {
-                    let (base_m, extra) = TOKEN_BASE[token];
-                    let raw = rans::decode_raw(s, 1 + extra, &words, &mut pos);
-                    let m = base_m + (raw >> 1);
-                    if m > max_level {
-                        return Err(Error::invalid(format!(
-                            "near-lossless strip: a residual out of range at row {y}, column {x}"
-                        )));
-                    }
-                    if raw & 1 == 1 {
-                        -(m as i32)
-                    } else {
-                        m as i32
-                    }
-                };
-                let sample = state.update(c, x, &p, level, base);
-                out[row + x * n + offset_of(n, c)] = sample as u8;
-                base = next_base(c, base, sample);
-            }
-        }
-        if pos > words.len() {
-            return Err(Error::invalid(format!(
-                "lossless strip: the data ends before row {y} of {}",
-                shape.rows
-            )));
-        }
-    }
-    if pos != words.len() || states.iter().take(n).any(|&x| x != rans::STATE_LOW) {
-        return Err(Error::invalid(
-            "lossless strip: the coded data does not end where the samples do",
-        ));
-    }
-    Ok(out)
 }
