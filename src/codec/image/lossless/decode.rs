@@ -4,12 +4,23 @@
 //! with the rows of all channels interleaved per pixel and one rANS state per channel, so
 //! the three colour channels form three dependency chains the processor overlaps.
 
-use super::rans::{self, BitReader, DecodeTable, Words};
+use super::rans::{self, BitReader, DecodeTable, Words, TOKENS};
 use super::strip::{
     StripShape, Tables, BIAS_CONTEXTS, BIAS_RECIPROCALS, BIAS_RESET,
     BUCKETS, DOMAIN_LIMIT, TOKEN_BASE,
 };
 use crate::error::{Error, Result};
+
+/// The smallest magnitude of each token and its count of raw bits (sign and extra bits).
+const TOKEN_RAW: [(u32, u32); TOKENS] = {
+    let mut table = [(0u32, 0u32); TOKENS];
+    let mut t = 1;
+    while t < TOKENS {
+        table[t] = (TOKEN_BASE[t].0, 1 + TOKEN_BASE[t].1);
+        t += 1;
+    }
+    table
+};
 
 /// Running prediction error of one bias context, as in the encoder.
 #[derive(Clone, Copy, Default)]
@@ -95,13 +106,8 @@ impl<const N: usize> Decoder<'_, N> {
                 self.previous[i + 1][C] as i32,
             )
         };
-        let med = if cc >= a.max(b) {
-            a.min(b)
-        } else if cc <= a.min(b) {
-            a.max(b)
-        } else {
-            a + b - cc
-        };
+        // MED is the median of a, b and a + b − c: no branch.
+        let med = (a + b - cc).clamp(a.min(b), a.max(b));
         let (g1, g2, g3) = (d - b, b - cc, cc - a);
         let level_of = |g: i32| self.gradient_level[(g + span) as usize] as usize;
         let context = (level_of(g1) * 81 + level_of(g2) * 9 + level_of(g3)) % BIAS_CONTEXTS;
@@ -131,20 +137,17 @@ impl<const N: usize> Decoder<'_, N> {
         let table = &self.tables[C * BUCKETS + bucket];
         let state = &mut self.states[C];
         let token = rans::decode_token(state, table, self.words, &mut self.pos);
-        let (level, size) = if token == 0 {
-            (0, 0)
-        } else {
-            let (first, extra) = TOKEN_BASE[token];
-            let raw = rans::decode_raw(state, 1 + extra, self.words, &mut self.pos);
-            let m = first + (raw >> 1);
-            if m > self.max_level {
-                return Err(Error::invalid(format!(
-                    "near-lossless strip: a residual out of range at row {y}, column {x}"
-                )));
-            }
-            let sign = -((raw & 1) as i32);
-            (((m as i32) ^ sign) - sign, m)
-        };
+        // Token 0 takes no raw bits; the others a sign and their extra bits. No branch.
+        let (first, raw_bits) = TOKEN_RAW[token];
+        let raw = rans::decode_raw(state, raw_bits, self.words, &mut self.pos);
+        let m = first + (raw >> 1);
+        if m > self.max_level {
+            return Err(Error::invalid(format!(
+                "near-lossless strip: a residual out of range at row {y}, column {x}"
+            )));
+        }
+        let sign = -((raw & 1) as i32);
+        let (level, size) = (((m as i32) ^ sign) - sign, m);
         let sample = (predicted + level * self.step).clamp(0, 255);
         let value = sample - base;
         self.current[i][C] = value as i16;

@@ -317,7 +317,7 @@ pub fn decode_token(x: &mut u32, table: &DecodeTable, words: &Words, pos: &mut u
     token
 }
 
-/// Takes `bits` raw bits (1 to 15) from state `x`.
+/// Takes `bits` raw bits (0 to 15) from state `x`.
 #[inline(always)]
 pub fn decode_raw(x: &mut u32, bits: u32, words: &Words, pos: &mut usize) -> u32 {
     let value = *x & ((1 << bits) - 1);
@@ -330,9 +330,8 @@ pub fn decode_raw(x: &mut u32, bits: u32, words: &Words, pos: &mut usize) -> u32
 fn renormalize(x: &mut u32, words: &Words, pos: &mut usize) {
     let need = *x < STATE_LOW;
     let word = words.get(*pos);
-    if need {
-        *x = (*x << 16) | word;
-    }
+    let refilled = (*x << 16) | word;
+    *x = if need { refilled } else { *x };
     *pos += need as usize;
 }
 
