@@ -41,8 +41,10 @@ struct Decoder<'a, const N: usize> {
     /// Magnitudes of the quantized residuals, laid out likewise.
     previous_size: Vec<[u8; N]>,
     current_size: Vec<[u8; N]>,
-    bias: Vec<[Bias; BIAS_CONTEXTS]>,
-    gradient_level: &'a [u8],
+    /// Bias statistics per channel: [`BIAS_CONTEXTS`] used, padded to a power of two.
+    bias: Vec<[Bias; 1024]>,
+    /// The gradient levels of the encoder's table, padded to a power of two.
+    gradient_level: [u8; 1024],
     bucket: &'a [u8],
     inverse_step: u32,
     step: i32,
@@ -109,8 +111,8 @@ impl<const N: usize> Decoder<'_, N> {
         // MED is the median of a, b and a + b − c: no branch.
         let med = (a + b - cc).clamp(a.min(b), a.max(b));
         let (g1, g2, g3) = (d - b, b - cc, cc - a);
-        let level_of = |g: i32| self.gradient_level[(g + span) as usize] as usize;
-        let context = (level_of(g1) * 81 + level_of(g2) * 9 + level_of(g3)) % BIAS_CONTEXTS;
+        let level_of = |g: i32| self.gradient_level[(g + span) as usize & 1023] as usize;
+        let context = (level_of(g1) * 81 + level_of(g2) * 9 + level_of(g3)) & 1023;
         let bias = self.bias[C][context];
         let reciprocal = BIAS_RECIPROCALS[bias.count as usize % BIAS_RESET as usize] as i64;
         let correction = (((2 * bias.sum + bias.count) as i64 * reciprocal) >> 24) as i32;
@@ -193,6 +195,9 @@ fn decode_channels<const N: usize>(shape: StripShape, data: &[u8]) -> Result<Vec
         *x = (words.get(2 * c) << 16) | words.get(2 * c + 1);
     }
     let t = Tables::new(shape.step());
+    let mut gradient_level = [0u8; 1024];
+    gradient_level[..t.gradient_level.len()].copy_from_slice(&t.gradient_level);
+    const _: () = assert!(BIAS_CONTEXTS <= 1024 && 4 * DOMAIN_LIMIT < 1024);
     let mut decoder = Decoder::<N> {
         tables: &tables,
         words: &words,
@@ -202,8 +207,8 @@ fn decode_channels<const N: usize>(shape: StripShape, data: &[u8]) -> Result<Vec
         current: vec![[0; N]; shape.width + 2],
         previous_size: vec![[0; N]; shape.width + 2],
         current_size: vec![[0; N]; shape.width + 2],
-        bias: vec![[Bias::default(); BIAS_CONTEXTS]; N],
-        gradient_level: &t.gradient_level,
+        bias: vec![[Bias::default(); 1024]; N],
+        gradient_level,
         bucket: &t.bucket,
         inverse_step: t.inverse_step,
         step: shape.step(),

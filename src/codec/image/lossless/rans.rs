@@ -170,19 +170,23 @@ pub fn read_distribution(r: &mut BitReader<'_>) -> Result<Vec<u32>> {
     (0..count).map(|_| r.get(WEIGHT_BITS)).collect()
 }
 
+/// Entries of [`DecodeTable::info`]: a power of two above [`TOKENS`], so a token masked
+/// with `INFO_ENTRIES − 1` indexes it without a bounds check.
+const INFO_ENTRIES: usize = 32;
+
 /// The decoder's view of one distribution: the token of every slot, and each token's
 /// frequency (low 16 bits) and cumulative frequency (high 16 bits).
 #[derive(Clone)]
 pub struct DecodeTable {
     pub slots: [u8; PROB_SCALE as usize],
-    pub info: [u32; TOKENS],
+    pub info: [u32; INFO_ENTRIES],
 }
 
 impl DecodeTable {
     pub fn new(freq: &[u32; TOKENS]) -> DecodeTable {
         let mut table = DecodeTable {
             slots: [0; PROB_SCALE as usize],
-            info: [0; TOKENS],
+            info: [0; INFO_ENTRIES],
         };
         let mut cum = 0;
         for (t, &f) in freq.iter().enumerate() {
@@ -310,7 +314,7 @@ impl Words {
 #[inline(always)]
 pub fn decode_token(x: &mut u32, table: &DecodeTable, words: &Words, pos: &mut usize) -> usize {
     let slot = *x & (PROB_SCALE - 1);
-    let token = table.slots[slot as usize] as usize % TOKENS;
+    let token = table.slots[slot as usize] as usize & (INFO_ENTRIES - 1);
     let info = table.info[token];
     *x = (info & 0xffff) * (*x >> PROB_BITS) + slot - (info >> 16);
     renormalize(x, words, pos);
