@@ -72,33 +72,38 @@ impl<const N: usize> Decoder<'_, N> {
     /// Decodes one row into `out` (interleaved samples).
     #[inline(always)]
     fn row<const FIRST: bool>(&mut self, y: usize, out: &mut [u8]) -> Result<()> {
-        let width = out.len() / N;
-        for x in 0..width {
-            let pixel = &mut out[x * N..x * N + N];
+        // The left neighbours stay in registers: (domain value, residual size).
+        let mut left = [(0i32, 0u32); N];
+        for (c, l) in left.iter_mut().enumerate() {
+            *l = (self.current[0][c] as i32, self.current_size[0][c] as u32);
+        }
+        for (x, pixel) in out.chunks_exact_mut(N).enumerate() {
             if N == 1 {
-                self.sample::<FIRST, 0>(y, x, 0, &mut pixel[0])?;
+                self.sample::<FIRST, 0>(y, x, 0, &mut left[0], &mut pixel[0])?;
             } else {
-                let g = self.sample::<FIRST, 0>(y, x, 0, &mut pixel[1])?;
-                let r = self.sample::<FIRST, 1>(y, x, g, &mut pixel[0])?;
-                self.sample::<FIRST, 2>(y, x, (g + r) >> 1, &mut pixel[2])?;
+                let g = self.sample::<FIRST, 0>(y, x, 0, &mut left[0], &mut pixel[1])?;
+                let r = self.sample::<FIRST, 1>(y, x, g, &mut left[1], &mut pixel[0])?;
+                self.sample::<FIRST, 2>(y, x, (g + r) >> 1, &mut left[2], &mut pixel[2])?;
             }
         }
         Ok(())
     }
 
     /// Decodes channel `C` (coding order) of sample `x` into `out`, its domain relative to
-    /// `base`, and returns the sample.
+    /// `base`, with `left` the (domain value, residual size) of the sample to its left (then
+    /// of this one), and returns the sample.
     #[inline(always)]
     fn sample<const FIRST: bool, const C: usize>(
         &mut self,
         y: usize,
         x: usize,
         base: i32,
+        left: &mut (i32, u32),
         out: &mut u8,
     ) -> Result<i32> {
         let span = 2 * DOMAIN_LIMIT;
         let i = x + 1;
-        let a = self.current[i - 1][C] as i32;
+        let a = left.0;
         let (b, cc, d) = if FIRST {
             (a, a, a)
         } else {
@@ -119,7 +124,7 @@ impl<const N: usize> Decoder<'_, N> {
         let predicted = (base + med + correction).clamp(0, 255);
         let gradients =
             ((g1.unsigned_abs() + g2.unsigned_abs() + g3.unsigned_abs()) * self.inverse_step) >> 16;
-        let left_size = self.current_size[i - 1][C] as u32;
+        let left_size = left.1;
         let (above_size, nw_size, ne_size) = if FIRST {
             (left_size, left_size, left_size)
         } else {
@@ -154,6 +159,7 @@ impl<const N: usize> Decoder<'_, N> {
         let value = sample - base;
         self.current[i][C] = value as i16;
         self.current_size[i][C] = size as u8;
+        *left = (value, size);
         let bias = &mut self.bias[C][context];
         bias.sum += value - med;
         bias.count += 1;
