@@ -6,8 +6,8 @@
 
 use super::rans::{self, BitReader, DecodeTable, Words, TOKENS};
 use super::strip::{
-    StripShape, Tables, BIAS_CONTEXTS, BIAS_RECIPROCALS, BIAS_RESET,
-    BUCKETS, DOMAIN_LIMIT, TOKEN_BASE,
+    StripShape, Tables, BIAS_CONTEXTS, BIAS_RECIPROCALS, BIAS_RESET, BUCKETS, DOMAIN_LIMIT,
+    TOKEN_BASE,
 };
 use crate::error::{Error, Result};
 

@@ -280,7 +280,9 @@ impl Words {
     /// Reads little-endian words from `bytes`, with `padding` zero words after them.
     pub fn new(bytes: &[u8], padding: usize) -> Result<Words> {
         if bytes.len() % 2 != 0 {
-            return Err(Error::invalid("lossless strip: an odd number of coded bytes"));
+            return Err(Error::invalid(
+                "lossless strip: an odd number of coded bytes",
+            ));
         }
         let mut words: Vec<u16> = bytes
             .chunks_exact(2)

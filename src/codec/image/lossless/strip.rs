@@ -1,5 +1,5 @@
 //! One strip of a lossless or near-lossless picture: rows of interleaved 8-bit samples in,
-//! range-coded bytes out, and back.
+//! coded bytes out (the decoder is [`super::decode`]).
 //!
 //! Every sample is predicted from samples already reconstructed: the median edge detector
 //! (MED) on the left, above and above-left neighbours, plus a bias correction learned per
@@ -7,10 +7,12 @@
 //! are predicted in the domain of their difference to the reconstructed green of the same
 //! pixel, so the colour transform is reversible by construction. The prediction residual
 //! is quantized with step 2N + 1 (N the maximum error; N = 0 is lossless), so every
-//! reconstructed sample is within ±N of its source in RGB or gray. The quantized residual
-//! is binarized (zero flag, sign, Exp-Golomb magnitude) and coded with adaptive models
-//! chosen by the local activity: gradients and the residual sizes of the neighbours (and,
-//! for red and blue, of green at the same pixel). Each strip starts with fresh models and
+//! reconstructed sample is within ±N of its source in RGB or gray. Contexts depend only on
+//! reconstructed samples, so the encoder first computes every sample's token (magnitude
+//! class; sign and low magnitude bits raw) and context (channel and activity bucket: the
+//! gradients and the residual sizes of the neighbours and, for red and blue, of green at
+//! the same pixel), then writes each context's token distribution and codes the tokens
+//! with static rANS ([`super::rans`]). Each strip starts with fresh bias statistics and
 //! predicts its first row from the left only, so strips code and decode independently.
 
 use super::rans::{self, BitWriter, EncodeTable, Step, TOKENS};
