@@ -256,9 +256,14 @@ fn forged_parameters_are_refused() {
     let good = bytes[10..23].to_vec();
     assert!(decode_picture(with_params(&bytes, &good).as_slice(), &Default::default()).is_ok());
     let mut forged = Vec::new();
-    let mut p = good.clone();
-    p[0] = 2; // version
-    forged.push(p);
+    // Version 1 streams (adaptive binary coding) are refused, as is an unknown version.
+    for version in [1, 3] {
+        let mut p = good.clone();
+        p[0] = version;
+        let err = decode_picture(with_params(&bytes, &p).as_slice(), &Default::default())
+            .expect_err("an old or unknown parameter version was accepted");
+        assert!(err.to_string().contains("version"), "{err}");
+    }
     let mut p = good.clone();
     p[9] = 2; // channels
     forged.push(p);

@@ -2,30 +2,33 @@
 //! out (image media kind, transform id [`PREDICTIVE_TRANSFORM_ID`]), and back.
 //!
 //! The picture is cut into strips of whole rows; each strip is coded on its own by
-//! [`strip::encode_strip`] (prediction, residual quantization with step 2N + 1, range
-//! coding) through the pipeline, one packet per strip, so strips are the unit of
+//! [`strip::encode_strip`] (prediction, residual quantization with step 2N + 1, static
+//! rANS coding; [`decode::decode_strip`] is the fast decoder) through the pipeline, one packet per strip, so strips are the unit of
 //! parallelism and of damage: a lost strip is reported and filled with mid-grey. Every
 //! decoded sample is within ±N (the stream's maximum error) of the source; N = 0 decodes
 //! bit for bit. The parameter block and the strip payload are specified in docs/FORMAT.md.
 
+pub mod decode;
 pub mod deep;
+pub mod rans;
 pub mod strip;
 
 use std::io::{Read, Write};
 
 use crate::container::{ContainerReader, ContainerWriter, ReadEvent, StreamHeader};
 use crate::container::{MediaKind, FORMAT_VERSION, PACKET_OVERHEAD_BYTES};
-use crate::entropy::RangeEncoder;
 use crate::error::{Error, Limits, Result};
 use crate::pipeline::{self, PipelineConfig, RunStats};
 use crate::signal::{Picture, PixelLayout};
-use strip::{decode_strip, encode_strip, StripShape};
+use decode::decode_strip;
+use strip::{encode_strip, StripShape};
 
 /// The image transform id of predictive (lossless and near-lossless) streams. The block
 /// transforms use ids 0 to 8; this one is far from them.
 pub const PREDICTIVE_TRANSFORM_ID: u8 = 64;
-/// Version of the parameter block.
-const PARAMS_VERSION: u8 = 1;
+/// Version of the parameter block: 2 since strips are rANS-coded (version 1 streams,
+/// adaptively range-coded, are refused with a message saying so).
+const PARAMS_VERSION: u8 = 2;
 /// Size of the parameter block.
 const PARAMS_BYTES: usize = 13;
 /// Largest maximum error.
@@ -136,6 +139,14 @@ impl LosslessParams {
                 bytes.len()
             )));
         }
+        if bytes[0] == 1 {
+            return Err(Error::Unsupported(
+                "lossless image parameters version 1 (adaptive binary coding, replaced by \
+                 version 2's static rANS coding; this build reads version 2 only: encode the \
+                 picture again)"
+                    .into(),
+            ));
+        }
         if bytes[0] != PARAMS_VERSION {
             return Err(Error::Unsupported(format!(
                 "lossless image parameters version {} (this build reads {PARAMS_VERSION})",
@@ -218,10 +229,9 @@ pub fn encode_picture_lossless<W: Write>(
         ("code", |index: usize| {
             let (first, rows) = params.strip_rows_of(index);
             let samples = &picture.data[first * row_bytes..(first + rows) * row_bytes];
-            let mut encoder = RangeEncoder::with_capacity(samples.len() / 2);
-            let decoded = encode_strip(params.shape(index), samples, &mut encoder);
+            let (coded, decoded) = encode_strip(params.shape(index), samples);
             let mut payload = (index as u32).to_le_bytes().to_vec();
-            payload.extend_from_slice(&encoder.finish());
+            payload.extend_from_slice(&coded);
             Ok((payload, config.reconstruct.then_some(decoded)))
         }),
         |(payload, decoded): (Vec<u8>, Option<Vec<u8>>)| {
@@ -276,7 +286,7 @@ struct DecodedStrip {
     samples: Vec<u8>,
 }
 
-/// Decodes one strip packet (tile index, then the range-coded bytes).
+/// Decodes one strip packet (strip index, then the strip's coded bytes).
 pub fn decode_strip_payload(params: &LosslessParams, payload: &[u8]) -> Result<(usize, Vec<u8>)> {
     let index_bytes: [u8; 4] = payload
         .get(..4)

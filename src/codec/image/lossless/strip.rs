@@ -1,5 +1,5 @@
 //! One strip of a lossless or near-lossless picture: rows of interleaved 8-bit samples in,
-//! range-coded bytes out, and back.
+//! coded bytes out (the decoder is [`super::decode`]).
 //!
 //! Every sample is predicted from samples already reconstructed: the median edge detector
 //! (MED) on the left, above and above-left neighbours, plus a bias correction learned per
@@ -7,29 +7,30 @@
 //! are predicted in the domain of their difference to the reconstructed green of the same
 //! pixel, so the colour transform is reversible by construction. The prediction residual
 //! is quantized with step 2N + 1 (N the maximum error; N = 0 is lossless), so every
-//! reconstructed sample is within ±N of its source in RGB or gray. The quantized residual
-//! is binarized (zero flag, sign, Exp-Golomb magnitude) and coded with adaptive models
-//! chosen by the local activity: gradients and the residual sizes of the neighbours (and,
-//! for red and blue, of green at the same pixel). Each strip starts with fresh models and
+//! reconstructed sample is within ±N of its source in RGB or gray. Contexts depend only on
+//! reconstructed samples, so the encoder first computes every sample's token (magnitude
+//! class; sign and low magnitude bits raw) and context (channel and activity bucket: the
+//! gradients and the residual sizes of the neighbours and, for red and blue, of green at
+//! the same pixel), then writes each context's token distribution and codes the tokens
+//! with static rANS ([`super::rans`]). Each strip starts with fresh bias statistics and
 //! predicts its first row from the left only, so strips code and decode independently.
 
-use crate::entropy::{BitModel, RangeDecoder, SymbolWriter};
-use crate::error::{Error, Result};
+use super::rans::{self, BitWriter, EncodeTable, Step, TOKENS};
 
 /// Activity buckets: each has its own residual models.
-const BUCKETS: usize = 24;
+pub(super) const BUCKETS: usize = 24;
 /// Upper activity of each bucket but the last.
-const BUCKET_LIMITS: [u32; BUCKETS - 1] = [
+pub(super) const BUCKET_LIMITS: [u32; BUCKETS - 1] = [
     0, 1, 2, 3, 4, 5, 7, 9, 11, 14, 17, 21, 26, 32, 40, 50, 62, 77, 95, 118, 146, 180, 225,
 ];
 /// Gradient quantization thresholds (in steps of 2N + 1): 9 levels per gradient.
 const GRADIENT_LIMITS: [i32; 3] = [3, 7, 21];
 /// Bias contexts: three gradients of 9 levels each.
-const BIAS_CONTEXTS: usize = 729;
+pub(super) const BIAS_CONTEXTS: usize = 729;
 /// A bias context's running count is halved when it reaches this.
-const BIAS_RESET: i32 = 128;
+pub(super) const BIAS_RESET: i32 = 128;
 /// `ceil(2^24 / (2·count))` for every count a bias context can hold (0 for none).
-const BIAS_RECIPROCALS: [u32; BIAS_RESET as usize] = {
+pub(super) const BIAS_RECIPROCALS: [u32; BIAS_RESET as usize] = {
     let mut table = [0u32; BIAS_RESET as usize];
     let mut count = 1;
     while count < BIAS_RESET as usize {
@@ -38,13 +39,8 @@ const BIAS_RECIPROCALS: [u32; BIAS_RESET as usize] = {
     }
     table
 };
-/// Exponent bound of a residual magnitude (magnitudes are at most 255, exponent 7): the
-/// decoder reads no more unary exponent bits than this.
-const MAX_EXPONENT: u32 = 8;
-/// Modelled mantissa bits form a tree of this many nodes (index 0 unused): the top two.
-const MANTISSA_NODES: usize = 4;
 /// The largest magnitude of a domain value (sample or difference to green).
-const DOMAIN_LIMIT: i32 = 255;
+pub(super) const DOMAIN_LIMIT: i32 = 255;
 
 /// What a strip holds: its size and how it is coded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,32 +55,13 @@ pub struct StripShape {
 
 impl StripShape {
     #[inline]
-    fn step(&self) -> i32 {
+    pub(super) fn step(&self) -> i32 {
         2 * self.max_error as i32 + 1
     }
 
     /// Largest quantized residual magnitude a sample can need.
-    fn max_level(&self) -> u32 {
+    pub(super) fn max_level(&self) -> u32 {
         ((255 + self.max_error as i32) / self.step()) as u32
-    }
-}
-
-/// Residual models of one channel.
-struct ResidualModels {
-    zero: [BitModel; BUCKETS],
-    sign: [BitModel; BUCKETS],
-    exponent: [[BitModel; MAX_EXPONENT as usize]; BUCKETS],
-    mantissa: [[[BitModel; MANTISSA_NODES]; MAX_EXPONENT as usize + 1]; BUCKETS],
-}
-
-impl ResidualModels {
-    fn new() -> ResidualModels {
-        ResidualModels {
-            zero: [BitModel::new(); BUCKETS],
-            sign: [BitModel::new(); BUCKETS],
-            exponent: [[BitModel::new(); MAX_EXPONENT as usize]; BUCKETS],
-            mantissa: [[[BitModel::new(); MANTISSA_NODES]; MAX_EXPONENT as usize + 1]; BUCKETS],
-        }
     }
 }
 
@@ -123,7 +100,6 @@ struct ChannelRows {
     previous_size: Vec<u16>,
     current_size: Vec<u16>,
     bias: Vec<Bias>,
-    models: Box<ResidualModels>,
 }
 
 impl ChannelRows {
@@ -134,7 +110,6 @@ impl ChannelRows {
             previous_size: vec![0; width + 2],
             current_size: vec![0; width + 2],
             bias: vec![Bias::default(); BIAS_CONTEXTS],
-            models: Box::new(ResidualModels::new()),
         }
     }
 
@@ -152,17 +127,17 @@ impl ChannelRows {
 }
 
 /// Tables that depend on the maximum error only.
-struct Tables {
+pub(super) struct Tables {
     /// Quantized level (0..9) of a gradient, indexed by gradient + 2 × DOMAIN_LIMIT.
-    gradient_level: Vec<u8>,
+    pub gradient_level: Vec<u8>,
     /// Activity bucket by activity (clamped to the table's end).
-    bucket: Vec<u8>,
+    pub bucket: Vec<u8>,
     /// 65536 / step, to scale gradients to steps.
-    inverse_step: u32,
+    pub inverse_step: u32,
 }
 
 impl Tables {
-    fn new(step: i32) -> Tables {
+    pub(super) fn new(step: i32) -> Tables {
         let span = 2 * DOMAIN_LIMIT;
         let gradient_level = (-span..=span)
             .map(|g| {
@@ -305,7 +280,7 @@ impl StripState {
 /// sample: red is coded as its difference to the reconstructed green, blue as its
 /// difference to the mean of the reconstructed green and red.
 #[inline]
-fn next_base(c: usize, base: i32, sample: i32) -> i32 {
+pub(super) fn next_base(c: usize, base: i32, sample: i32) -> i32 {
     match c {
         0 => sample,
         _ => (base + sample) >> 1,
@@ -314,7 +289,7 @@ fn next_base(c: usize, base: i32, sample: i32) -> i32 {
 
 /// The pixel's channel in coding order `c` sits at this offset in an interleaved pixel.
 #[inline]
-fn offset_of(channels: usize, c: usize) -> usize {
+pub(super) fn offset_of(channels: usize, c: usize) -> usize {
     if channels == 1 {
         0
     } else {
@@ -324,7 +299,7 @@ fn offset_of(channels: usize, c: usize) -> usize {
 
 /// Quantizes a prediction residual with step 2N + 1, rounding to the nearest level.
 #[inline]
-fn quantize(residual: i32, max_error: i32, step: i32) -> i32 {
+pub(super) fn quantize(residual: i32, max_error: i32, step: i32) -> i32 {
     if residual >= 0 {
         (residual + max_error) / step
     } else {
@@ -332,79 +307,51 @@ fn quantize(residual: i32, max_error: i32, step: i32) -> i32 {
     }
 }
 
-/// Writes a quantized residual: "zero" flag, sign, then `|level| − 1` as an exponent
-/// (unary, at most [`MAX_EXPONENT`], no terminator at the maximum) and the mantissa bits
-/// below the leading one, the top two modelled per exponent, the rest bypass.
-fn write_level<W: SymbolWriter>(w: &mut W, models: &mut ResidualModels, bucket: usize, level: i32) {
-    w.put_bit(&mut models.zero[bucket], level == 0);
-    if level == 0 {
-        return;
-    }
-    w.put_bit(&mut models.sign[bucket], level < 0);
-    let v = level.unsigned_abs().min(1 << MAX_EXPONENT);
-    let exponent = 31 - v.leading_zeros();
-    let exponents = &mut models.exponent[bucket];
-    for model in exponents.iter_mut().take(exponent as usize) {
-        w.put_bit(model, true);
-    }
-    if exponent < MAX_EXPONENT {
-        w.put_bit(&mut exponents[exponent as usize], false);
-    }
-    let mantissa = &mut models.mantissa[bucket][exponent as usize];
-    let mut node = 1;
-    for bit in (0..exponent).rev() {
-        let one = (v >> bit) & 1 == 1;
-        if node < MANTISSA_NODES {
-            w.put_bit(&mut mantissa[node], one);
-            node = 2 * node + one as usize;
-        } else {
-            w.put_bypass(one as u32, 1);
-        }
+/// Magnitudes below this are tokens of their own.
+const DIRECT_TOKENS: u32 = 16;
+
+/// The token of magnitude `m` (0 to 255), its count of extra bits and their value: `m`
+/// itself below [`DIRECT_TOKENS`]; above, the exponent e = floor(log2 m) and the bit below
+/// the leading one choose the token, and the e − 1 bits below are extra.
+#[inline]
+fn token_of(m: u32) -> (u8, u32, u32) {
+    if m < DIRECT_TOKENS {
+        (m as u8, 0, 0)
+    } else {
+        let e = 31 - m.leading_zeros();
+        let top = (m >> (e - 1)) & 1;
+        let token = DIRECT_TOKENS + 2 * (e - 4) + top;
+        (token as u8, e - 1, m & ((1 << (e - 1)) - 1))
     }
 }
 
-/// Reads what [`write_level`] wrote; `None` for a magnitude above `max_level`.
-fn read_level(
-    r: &mut RangeDecoder<'_>,
-    models: &mut ResidualModels,
-    bucket: usize,
-    max_level: u32,
-) -> Option<i32> {
-    if r.get_bit(&mut models.zero[bucket]) {
-        return Some(0);
-    }
-    let negative = r.get_bit(&mut models.sign[bucket]);
-    let exponents = &mut models.exponent[bucket];
-    let mut exponent = 0;
-    while exponent < MAX_EXPONENT && r.get_bit(&mut exponents[exponent as usize]) {
-        exponent += 1;
-    }
-    let mantissa = &mut models.mantissa[bucket][exponent as usize];
-    let mut v = 1u32;
-    let mut node = 1;
-    for _ in 0..exponent {
-        let one = if node < MANTISSA_NODES {
-            let one = r.get_bit(&mut mantissa[node]);
-            node = 2 * node + one as usize;
-            one as u32
+/// The smallest magnitude of each token and its count of extra bits.
+pub(super) const TOKEN_BASE: [(u32, u32); TOKENS] = {
+    let mut table = [(0u32, 0u32); TOKENS];
+    let mut t = 0;
+    while t < TOKENS {
+        table[t] = if t < DIRECT_TOKENS as usize {
+            (t as u32, 0)
         } else {
-            r.get_bypass(1)
+            let e = 4 + (t as u32 - DIRECT_TOKENS) / 2;
+            let top = (t as u32 - DIRECT_TOKENS) & 1;
+            ((1 << e) | (top << (e - 1)), e - 1)
         };
-        v = (v << 1) | one;
+        t += 1;
     }
-    if v > max_level {
-        return None;
-    }
-    Some(if negative { -(v as i32) } else { v as i32 })
-}
+    table
+};
 
-/// Codes the strip's samples (`shape.rows` rows of `shape.width` interleaved pixels) into
-/// `writer`, and returns the reconstruction (equal to `samples` when lossless).
-pub fn encode_strip<W: SymbolWriter>(shape: StripShape, samples: &[u8], writer: &mut W) -> Vec<u8> {
+/// Codes the strip's samples (`shape.rows` rows of `shape.width` interleaved pixels) and
+/// returns the strip's bytes (distributions, then the rANS words) and the reconstruction
+/// (equal to `samples` when lossless).
+pub fn encode_strip(shape: StripShape, samples: &[u8]) -> (Vec<u8>, Vec<u8>) {
     let mut state = StripState::new(shape);
     let n = shape.channels;
     let (max_error, step) = (shape.max_error as i32, shape.step());
     let mut out = vec![0u8; samples.len()];
+    let mut steps = Vec::with_capacity(samples.len() * 2);
+    let mut counts = vec![[0u32; TOKENS]; n * BUCKETS];
     for y in 0..shape.rows {
         state.start_row(y);
         let row = y * shape.width * n;
@@ -414,52 +361,38 @@ pub fn encode_strip<W: SymbolWriter>(shape: StripShape, samples: &[u8], writer: 
                 let at = row + x * n + offset_of(n, c);
                 let p = state.predict(c, x, y == 0, base);
                 let level = quantize(samples[at] as i32 - p.sample, max_error, step);
-                write_level(writer, &mut state.channels[c].models, p.bucket, level);
+                let (token, extra, value) = token_of(level.unsigned_abs());
+                let table = c * BUCKETS + p.bucket;
+                counts[table][token as usize] += 1;
+                steps.push(Step::Token {
+                    channel: c as u8,
+                    table: table as u16,
+                    token,
+                });
+                if level != 0 {
+                    steps.push(Step::Raw {
+                        channel: c as u8,
+                        bits: 1 + extra as u8,
+                        value: ((value << 1) | (level < 0) as u32) as u16,
+                    });
+                }
                 let sample = state.update(c, x, &p, level, base);
                 out[at] = sample as u8;
                 base = next_base(c, base, sample);
             }
         }
     }
-    out
-}
-
-/// Decodes a strip written by [`encode_strip`]; `data` is the range-coded bytes.
-pub fn decode_strip(shape: StripShape, data: &[u8]) -> Result<Vec<u8>> {
-    let mut reader = RangeDecoder::new(data);
-    let mut state = StripState::new(shape);
-    let n = shape.channels;
-    let max_level = shape.max_level();
-    let mut out = vec![0u8; shape.width * shape.rows * n];
-    for y in 0..shape.rows {
-        state.start_row(y);
-        let row = y * shape.width * n;
-        for x in 0..shape.width {
-            let mut base = 0;
-            for c in 0..n {
-                let p = state.predict(c, x, y == 0, base);
-                let level = read_level(
-                    &mut reader,
-                    &mut state.channels[c].models,
-                    p.bucket,
-                    max_level,
-                )
-                .ok_or_else(|| {
-                    Error::invalid(format!(
-                        "near-lossless strip: a residual out of range at row {y}, column {x}"
-                    ))
-                })?;
-                let sample = state.update(c, x, &p, level, base);
-                out[row + x * n + offset_of(n, c)] = sample as u8;
-                base = next_base(c, base, sample);
-            }
-        }
-        if reader.overran() {
-            return Err(Error::invalid(format!(
-                "near-lossless strip: the data ends before row {y} of {}",
-                shape.rows
-            )));
-        }
+    let mut writer = BitWriter::default();
+    let mut tables = Vec::with_capacity(counts.len());
+    for c in &counts {
+        let codes = rans::codes_of(c);
+        rans::write_distribution(&mut writer, &codes);
+        let freq = rans::frequencies_of(&codes).expect("codes of counts carry weight");
+        tables.push(EncodeTable::new(&freq));
     }
-    Ok(out)
+    let mut bytes = writer.into_bytes();
+    for w in rans::encode(&steps, &tables, n) {
+        bytes.extend_from_slice(&w.to_le_bytes());
+    }
+    (bytes, out)
 }
