@@ -65,8 +65,8 @@ pub fn image_params(data: &[u8]) {
     }
 }
 
-/// Decodes a lossless strip payload (index, range-coded bytes) under parameters chosen
-/// by the first 4 bytes: width, rows, channels, maximum error.
+/// Decodes a lossless strip payload (index, coded bytes) under parameters chosen by the
+/// first 4 bytes: width, rows, channels and depth, maximum error (0 for 16-bit strips).
 pub fn image_lossless_strip(data: &[u8]) {
     if data.len() < 4 {
         return;
@@ -75,8 +75,13 @@ pub fn image_lossless_strip(data: &[u8]) {
         width: 1 + (data[0] % 96) as u32,
         height: 1 + (data[1] % 48) as u32,
         channels: if data[2] % 2 == 0 { 1 } else { 3 },
-        max_error: data[3] % (MAX_ERROR_LIMIT + 1),
+        max_error: if data[2] & 2 != 0 {
+            0
+        } else {
+            data[3] % (MAX_ERROR_LIMIT + 1)
+        },
         strip_rows: 1 + (data[1] % 48) as u32,
+        bits: if data[2] & 2 != 0 { 16 } else { 8 },
     };
     if let Ok((index, samples)) = decode_strip_payload(&params, &data[4..]) {
         assert_eq!(index, 0, "a strip index beyond the picture was accepted");

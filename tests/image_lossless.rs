@@ -5,10 +5,14 @@
 use std::path::Path;
 use std::process::Command;
 
-use quanta::codec::image::lossless::{encode_picture_lossless, LosslessConfig};
+use quanta::codec::image::lossless::{
+    encode_deep_picture_lossless, encode_picture_lossless, LosslessConfig,
+};
 use quanta::codec::image::{decode_picture, DecodedPicture, ImageDecodeOptions};
-use quanta::media::image::read_picture;
-use quanta::signal::{Picture, PixelLayout};
+use quanta::media::image::{
+    encode_deep_picture_file, read_deep_picture_bytes, read_picture, PictureFormat,
+};
+use quanta::signal::{DeepPicture, Picture, PixelLayout};
 use quanta::Limits;
 
 /// A deterministic picture: smooth ramps, an edge, and noise of amplitude `noise`.
@@ -253,7 +257,7 @@ fn with_params(stream: &[u8], params: &[u8]) -> Vec<u8> {
 fn forged_parameters_are_refused() {
     let picture = synthetic(9, 9, PixelLayout::Rgb, 2, 5);
     let (bytes, _) = encode(&picture, 2, 4, 1);
-    let good = bytes[10..23].to_vec();
+    let good = bytes[10..24].to_vec();
     assert!(decode_picture(with_params(&bytes, &good).as_slice(), &Default::default()).is_ok());
     let mut forged = Vec::new();
     // Version 1 streams (adaptive binary coding) are refused, as is an unknown version.
@@ -276,6 +280,12 @@ fn forged_parameters_are_refused() {
     forged.push(p);
     let mut p = good.clone();
     p[1..5].copy_from_slice(&1_000_000u32.to_le_bytes()); // width over the limit
+    forged.push(p);
+    let mut p = good.clone();
+    p[13] = 12; // bits per sample
+    forged.push(p);
+    let mut p = good.clone();
+    p[13] = 16; // 16-bit with a maximum error of 2
     forged.push(p);
     forged.push(good[..12].to_vec());
     for p in forged {
@@ -362,4 +372,109 @@ fn the_command_line_codes_pictures_losslessly() {
     ]);
     assert_eq!(run.status.code(), Some(2));
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A 16-bit picture: ramps over the whole range, an edge and low-bit noise.
+fn deep_synthetic(width: usize, height: usize, layout: PixelLayout, seed: u32) -> DeepPicture {
+    let mut state = seed;
+    let channels = layout.channels();
+    let mut data = Vec::with_capacity(width * height * channels);
+    for y in 0..height {
+        for x in 0..width {
+            for c in 0..channels {
+                state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                let edge = if x * 2 > width + y { 20_000 } else { 0 };
+                let base = (x * 700 + y * 450 + c * 9_000 + edge) as u32;
+                data.push(((base + (state >> 26)) % 65_536) as u16);
+            }
+        }
+    }
+    DeepPicture::new(width, height, layout, data).unwrap()
+}
+
+#[test]
+fn sixteen_bit_pictures_round_trip_exactly() {
+    for layout in [PixelLayout::Gray, PixelLayout::Rgb] {
+        for (width, height, strip_rows) in [(1, 1, 1), (37, 19, 4), (64, 33, 512)] {
+            let picture = deep_synthetic(width, height, layout, width as u32 + 7);
+            for threads in [1, 3] {
+                let config = LosslessConfig {
+                    strip_rows,
+                    threads,
+                    ..LosslessConfig::default()
+                };
+                let mut bytes = Vec::new();
+                encode_deep_picture_lossless(&picture, &config, &mut bytes, &mut |_, _| {})
+                    .unwrap();
+                let decoded = decode(&bytes);
+                assert_eq!(
+                    decoded.deep.as_ref(),
+                    Some(&picture),
+                    "{layout:?} {width}x{height}"
+                );
+                assert_eq!(decoded.predictive.unwrap().bits, 16);
+                assert_eq!(decoded.picture, picture.to_8bit());
+            }
+        }
+    }
+    let picture = deep_synthetic(8, 8, PixelLayout::Rgb, 1);
+    let near = LosslessConfig {
+        max_error: 2,
+        ..LosslessConfig::default()
+    };
+    let err = encode_deep_picture_lossless(&picture, &near, Vec::new(), &mut |_, _| {})
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("16-bit") && err.contains("losslessly only"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_command_line_keeps_16_bit_pngs_at_16_bits() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = |p: &Path| p.to_str().unwrap().to_string();
+    let picture = deep_synthetic(45, 23, PixelLayout::Rgb, 9);
+    let source = dir.path().join("deep.png");
+    std::fs::write(
+        &source,
+        encode_deep_picture_file(&picture, PictureFormat::Png).unwrap(),
+    )
+    .unwrap();
+    let stream = dir.path().join("deep.qnt");
+    let run = quanta(&["encode", &s(&source), "-o", &s(&stream), "--lossless"]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    for name in ["back.png", "back.tiff", "back.ppm"] {
+        let output = dir.path().join(name);
+        let run = quanta(&["decode", &s(&stream), "-o", &s(&output)]);
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        let back =
+            read_deep_picture_bytes(&std::fs::read(&output).unwrap(), name, &Limits::default())
+                .unwrap()
+                .expect("a 16-bit file");
+        assert_eq!(back, picture, "{name}");
+    }
+    let run = quanta(&["info", &s(&stream), "--json"]);
+    let info: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    assert_eq!(info["image"]["bits_per_sample"], 16, "{info}");
+    // A format without 16-bit samples, and a maximum error, are refused; nothing is left.
+    let bmp = dir.path().join("back.bmp");
+    let run = quanta(&["decode", &s(&stream), "-o", &s(&bmp)]);
+    assert_eq!(run.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&run.stderr).contains("16-bit"));
+    assert!(!bmp.exists());
+    let near = dir.path().join("near.qnt");
+    let run = quanta(&["encode", &s(&source), "-o", &s(&near), "--max-error", "2"]);
+    assert_eq!(run.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&run.stderr).contains("losslessly only"));
+    assert!(!near.exists());
 }

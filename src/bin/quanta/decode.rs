@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 use quanta::codec::image::{decode_picture_stream, ImageDecodeOptions};
 use quanta::container::{ContainerReader, MediaKind};
-use quanta::media::image::{encode_picture_file, PictureFormat};
+use quanta::media::image::{encode_deep_picture_file, encode_picture_file, PictureFormat};
 use quanta::{Error, Result};
 
 use crate::output::{check_not_input, write_all, Destination};
@@ -58,7 +58,15 @@ pub fn run(args: DecodeArgs) -> Result<Finish> {
         ..ImageDecodeOptions::default()
     };
     let decoded = decode_picture_stream(reader, &options)?;
-    let bytes = encode_picture_file(&decoded.picture, format)?;
+    let bytes = match &decoded.deep {
+        Some(deep) => encode_deep_picture_file(deep, format).map_err(|_| {
+            Error::InvalidArgument(format!(
+                "the stream holds 16-bit samples, which {format:?} cannot keep (write png, \
+                 tiff or ppm)"
+            ))
+        })?,
+        None => encode_picture_file(&decoded.picture, format)?,
+    };
     write_all(&Destination::from_arg(&args.output), &bytes)?;
     for d in &decoded.damage {
         eprintln!("quanta: warning: {d}");

@@ -4,9 +4,12 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::Args;
-use quanta::codec::image::lossless::{encode_picture_lossless, LosslessConfig};
+use quanta::codec::image::lossless::{
+    encode_deep_picture_lossless, encode_picture_lossless, LosslessConfig,
+};
 use quanta::codec::image::{encode_picture_with_progress, ChromaSampling, ImageEncoderConfig};
-use quanta::media::image::read_picture_bytes;
+use quanta::media::image::{read_deep_picture_bytes, read_picture_bytes};
+use quanta::signal::DeepPicture;
 use quanta::transform::TransformId;
 use quanta::{Error, Limits, Result};
 
@@ -147,6 +150,11 @@ pub fn run(mut args: EncodeArgs) -> Result<Finish> {
         ));
     }
     let name = args.input.display().to_string();
+    if args.audio.lossless || args.max_error.is_some() {
+        if let Some(deep) = read_deep_picture_bytes(&bytes, &name, &Limits::default())? {
+            return encode_deep(&deep, &name, &args);
+        }
+    }
     let picture = read_picture_bytes(&bytes, &name, &Limits::default())?;
     if args.audio.lossless || args.max_error.is_some() {
         return encode_lossless(&picture, &name, &args);
@@ -197,6 +205,30 @@ fn no_max_error(args: &EncodeArgs, kind: &str) -> Result<()> {
         .exit();
     }
     Ok(())
+}
+
+/// `--lossless` for 16-bit pictures, kept at 16 bits.
+fn encode_deep(picture: &DeepPicture, name: &str, args: &EncodeArgs) -> Result<Finish> {
+    let config = LosslessConfig {
+        max_error: args.max_error.unwrap_or(0),
+        strip_rows: args.tile,
+        threads: args.threads,
+        reconstruct: false,
+    };
+    let start = Instant::now();
+    let outcome = write_with(&Destination::from_arg(&args.output), |out| {
+        encode_deep_picture_lossless(picture, &config, out, &mut |_, _| {})
+    })?;
+    let pixels = picture.pixels() as f64;
+    eprintln!(
+        "{name}: {}x{} 16-bit lossless -> {} bytes, {:.3} bits/pixel, {:.1} MP/s",
+        picture.width,
+        picture.height,
+        outcome.bytes,
+        outcome.bytes as f64 * 8.0 / pixels,
+        pixels / start.elapsed().as_secs_f64() / 1e6
+    );
+    Ok(Finish::Ok)
 }
 
 /// `--lossless` and `--max-error N` for pictures.

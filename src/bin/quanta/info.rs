@@ -86,6 +86,7 @@ pub fn run(input: &Path, json: bool) -> Result<Finish> {
                 "channels": p.channels,
                 "mode": if p.max_error == 0 { "lossless" } else { "near-lossless" },
                 "max_error": p.max_error,
+                "bits_per_sample": p.bits,
                 "strip_rows": p.strip_rows,
                 "strips": p.strip_count(),
                 "bits_per_pixel": bits_per_pixel(p.width, p.height),
@@ -122,7 +123,10 @@ pub fn run(input: &Path, json: bool) -> Result<Finish> {
         match &lossless {
             Some(Ok(p)) => {
                 let kind = if p.channels == 1 { "gray" } else { "RGB" };
-                println!("picture     {}x{} {kind}", p.width, p.height);
+                println!(
+                    "picture     {}x{} {kind}, {}-bit",
+                    p.width, p.height, p.bits
+                );
                 match p.max_error {
                     0 => println!("mode        lossless"),
                     n => println!("mode        near-lossless, every sample within ±{n}"),

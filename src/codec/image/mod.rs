@@ -382,6 +382,9 @@ pub struct DecodedPicture {
     /// The parameters of a lossless or near-lossless stream; `params` then gives only the
     /// size and layout.
     pub predictive: Option<lossless::LosslessParams>,
+    /// The 16-bit samples of a 16-bit lossless stream (`picture` then holds them rounded to
+    /// 8 bits).
+    pub deep: Option<crate::signal::DeepPicture>,
     /// True when the stream ended with its end-of-stream packet.
     pub complete: bool,
 }
@@ -462,6 +465,7 @@ pub fn decode_picture_stream<R: Read + Send>(
         concealed_tiles,
         complete,
         predictive: None,
+        deep: None,
     })
 }
 
@@ -486,5 +490,6 @@ fn decode_predictive<R: Read + Send>(
         complete: decoded.complete,
         picture: decoded.picture,
         predictive: Some(p),
+        deep: decoded.deep,
     })
 }
