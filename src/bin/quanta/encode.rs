@@ -5,12 +5,14 @@ use std::time::Instant;
 
 use clap::Args;
 use quanta::codec::image::lossless::{encode_picture_lossless, LosslessConfig};
+use quanta::codec::image::target::encode_picture_to_target;
 use quanta::codec::image::{encode_picture_with_progress, ChromaSampling, ImageEncoderConfig};
+use quanta::codec::target::Target;
 use quanta::media::image::read_picture_bytes;
 use quanta::transform::TransformId;
 use quanta::{Error, Limits, Result};
 
-use crate::output::{check_not_input, write_with, Destination};
+use crate::output::{check_not_input, write_all, write_with, Destination};
 use crate::{Chroma, Finish};
 
 /// Quality of pictures and video when none is given.
@@ -26,9 +28,10 @@ pub struct EncodeArgs {
     /// Quality from 0 (smallest) to 100 (best); 75 for pictures and video; for audio, variable bitrate.
     #[arg(short, long, value_parser = clap::value_parser!(u8).range(0..=100))]
     quality: Option<u8>,
-    /// Chroma sampling of colour pictures.
-    #[arg(long, value_enum, default_value = "420")]
-    chroma: Chroma,
+    /// Chroma sampling of colour pictures [default: 420; with --target-* on a colour
+    /// picture, 420 or 444, whichever reaches the target in fewer bytes].
+    #[arg(long, value_enum)]
+    chroma: Option<Chroma>,
     /// Worker threads per stage (0 = one per core).
     #[arg(long, default_value_t = 0)]
     threads: usize,
@@ -65,6 +68,18 @@ pub struct EncodeArgs {
     #[arg(long, value_name = "N", conflicts_with = "quality",
           value_parser = clap::value_parser!(u8).range(0..=32))]
     max_error: Option<u8>,
+    /// Encode at the fewest bytes whose decoded output reaches this PSNR (dB), found by
+    /// encoding several times: pictures the RGB PSNR (gray: PSNR) of `quanta compare`,
+    /// video its PSNR-YUV (6:1:1, mean over frames), audio its PSNR (with --tune psnr only).
+    /// Reached within 0.1 dB above the target where the codec allows.
+    #[arg(long, value_name = "DB",
+          conflicts_with_all = ["quality", "bitrate", "lossless", "max_error", "target_ssim"])]
+    target_psnr: Option<f64>,
+    /// Encode at the fewest bytes whose decoded output reaches this SSIM (pictures and
+    /// video: the mean SSIM of luma that `quanta compare` reports), by encoding several times.
+    #[arg(long, value_name = "X",
+          conflicts_with_all = ["quality", "bitrate", "lossless", "max_error"])]
+    target_ssim: Option<f64>,
     #[command(flatten)]
     video: crate::video::VideoArgs,
     #[command(flatten)]
@@ -82,8 +97,8 @@ pub fn run(mut args: EncodeArgs) -> Result<Finish> {
     let mut config = ImageEncoderConfig {
         quality: args.quality.unwrap_or(DEFAULT_QUALITY),
         sampling: match args.chroma {
-            Chroma::Yuv420 => ChromaSampling::Yuv420,
-            Chroma::Yuv444 => ChromaSampling::Yuv444,
+            None | Some(Chroma::Yuv420) => ChromaSampling::Yuv420,
+            Some(Chroma::Yuv444) => ChromaSampling::Yuv444,
         },
         threads: args.threads,
         tile_size: args.tile,
@@ -151,6 +166,9 @@ pub fn run(mut args: EncodeArgs) -> Result<Finish> {
     if args.audio.lossless || args.max_error.is_some() {
         return encode_lossless(&picture, &name, &args);
     }
+    if let Some(target) = target_of(&args) {
+        return encode_to_target(&picture, &name, &config, target, args.chroma.is_none(), &args);
+    }
     let start = Instant::now();
     // A bar only for long jobs on a terminal: pictures of more than about 8 megapixels.
     let bar = if crate::stderr_is_terminal() && picture.pixels() > 8_000_000 {
@@ -184,6 +202,53 @@ pub fn run(mut args: EncodeArgs) -> Result<Finish> {
         outcome.bytes as f64 * 8.0 / pixels,
         pixels / seconds / 1e6
     );
+    Ok(Finish::Ok)
+}
+
+/// The quality target asked for, if any.
+pub fn target_of(args: &EncodeArgs) -> Option<Target> {
+    match (args.target_psnr, args.target_ssim) {
+        (Some(db), _) => Some(Target::Psnr(db)),
+        (None, Some(s)) => Some(Target::Ssim(s)),
+        (None, None) => None,
+    }
+}
+
+/// The line every target encode prints: what was asked, what was reached, at what cost.
+pub fn print_target(name: &str, target: Target, reached: f64, bytes: u64, passes: u32, seconds: f64) {
+    eprintln!(
+        "{name}: target {} {} -> reached {}, {bytes} bytes, {passes} passes, {seconds:.2} s",
+        target.metric_name(),
+        target.format(target.value()),
+        target.format(reached),
+    );
+}
+
+/// `--target-psnr` and `--target-ssim` for pictures.
+fn encode_to_target(
+    picture: &quanta::signal::Picture,
+    name: &str,
+    config: &ImageEncoderConfig,
+    target: Target,
+    auto_chroma: bool,
+    args: &EncodeArgs,
+) -> Result<Finish> {
+    let start = Instant::now();
+    let outcome = encode_picture_to_target(picture, config, target, auto_chroma)?;
+    write_all(&Destination::from_arg(&args.output), &outcome.stream)?;
+    let pixels = picture.pixels() as f64;
+    eprintln!(
+        "{name}: {}x{} {} step scale {:.4} -> {} bytes, {:.3} bits/pixel",
+        picture.width,
+        picture.height,
+        outcome.params.sampling.name(),
+        outcome.step_scale,
+        outcome.stream.len(),
+        outcome.stream.len() as f64 * 8.0 / pixels,
+    );
+    let seconds = start.elapsed().as_secs_f64();
+    let bytes = outcome.stream.len() as u64;
+    print_target(name, target, outcome.reached, bytes, outcome.passes(), seconds);
     Ok(Finish::Ok)
 }
 
