@@ -8,8 +8,9 @@
 //! "SSIM dB"). It starts at a guess, steps by the secant slope through the last two trials
 //! until the target is bracketed, then narrows the bracket by regula falsi (with bisection
 //! when the secant stalls) until a trial lands in the band `[target, target + tolerance]` on
-//! that axis. The answer is the smallest encoding among the trials at or above the target,
-//! never one below it. A target above what the finest setting reaches, or below what the
+//! that axis. The answer is the smallest encoding among the trials in the band, or, when
+//! none landed there (a metric that jumps across the band as the knob moves), the smallest
+//! at or above the target: never one below it. A target above what the finest setting reaches, or below what the
 //! coarsest one gives, is an [`Error::InvalidArgument`] naming the reachable end.
 
 use crate::error::{Error, Result};
@@ -75,6 +76,22 @@ impl Target {
         match self {
             Target::Psnr(_) => value,
             Target::Ssim(_) => ssim_db(value),
+        }
+    }
+
+    /// True when `value` lies in the band the search aims for.
+    pub fn in_band(&self, value: f64) -> bool {
+        let (goal, y) = (self.axis(self.value()), self.axis(value));
+        y >= goal && y <= goal + self.tolerance()
+    }
+
+    /// Which of two trials at or above the target to keep: one in the band before one
+    /// above it, then the smaller.
+    pub fn better(&self, a: &Trial, b: &Trial) -> bool {
+        match (self.in_band(a.value), self.in_band(b.value)) {
+            (true, false) => true,
+            (false, true) => false,
+            _ => a.bytes < b.bytes,
         }
     }
 
@@ -169,7 +186,10 @@ pub fn search<T>(
             )));
         }
         if y >= goal {
-            if best.as_ref().is_none_or(|(b, _)| bytes < b.bytes) {
+            if best
+                .as_ref()
+                .is_none_or(|(b, _)| target.better(&trial, b))
+            {
                 best = Some((trial, output));
             }
             if high.is_none_or(|(hx, _)| x < hx) {

@@ -133,6 +133,7 @@ pub fn run(mut args: EncodeArgs) -> Result<Finish> {
                 ));
             }
             let (q, t) = (args.quality.unwrap_or(DEFAULT_QUALITY), args.threads);
+            let target = target_of(&args);
             let mut video = args.video;
             video.no_deblock = args.no_deblock;
             video.bitrate = match args.bitrate {
@@ -147,6 +148,10 @@ pub fn run(mut args: EncodeArgs) -> Result<Finish> {
                 None => None,
             };
             let transform = TransformId::from_name(&args.transform)?;
+            if let Some(target) = target {
+                let (input, output) = (&args.input, &args.output);
+                return crate::video::encode_to_target(r, input, output, t, transform, &video, target);
+            }
             return crate::video::encode(r, &args.input, &args.output, (q, t), transform, &video);
         }
         crate::video::Input::Bytes(bytes, kind) => (bytes, kind),

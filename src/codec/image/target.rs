@@ -44,6 +44,14 @@ impl PictureTargetOutcome {
     pub fn passes(&self) -> u32 {
         self.trials.len() as u32
     }
+
+    fn best_trial(&self) -> Trial {
+        Trial {
+            knob: -self.step_scale.log2(),
+            value: self.reached,
+            bytes: self.stream.len() as u64,
+        }
+    }
 }
 
 /// The value of a picture comparison the target names: RGB PSNR (gray: PSNR) or SSIM-Y.
@@ -108,7 +116,8 @@ pub fn encode_picture_to_target(
         (Ok(a), Ok(b)) => {
             let mut trials = a.trials.clone();
             trials.extend_from_slice(&b.trials);
-            let mut winner = if b.stream.len() < a.stream.len() { b } else { a };
+            let b_wins = target.better(&b.best_trial(), &a.best_trial());
+            let mut winner = if b_wins { b } else { a };
             winner.trials = trials;
             Ok(winner)
         }
