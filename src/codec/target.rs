@@ -112,6 +112,15 @@ pub fn ssim_db(ssim: f64) -> f64 {
     }
 }
 
+/// A value in [0, 1) for unit `n` (a video frame, an audio frame), evenly spread over any
+/// run of units: the fractional part of `n` times the golden ratio. Codecs whose quantizer
+/// moves in whole indices code unit `n` one index coarser when `dither(n)` is below the
+/// fraction of a fractional index; raising the fraction only adds units to the coarser set.
+pub fn dither(n: u64) -> f64 {
+    const GOLDEN: f64 = 0.618_033_988_749_894_8;
+    ((n % (1 << 40)) as f64 * GOLDEN).fract()
+}
+
 /// The knob's range and where the search starts.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Knob {

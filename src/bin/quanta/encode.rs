@@ -91,8 +91,8 @@ pub fn run(mut args: EncodeArgs) -> Result<Finish> {
     args.audio.bitrate = args.bitrate;
     if crate::audio::is_audio_input(&args.input, &args.audio)? {
         no_max_error(&args, "audio")?;
-        let (q, t) = (args.quality, args.threads);
-        return crate::audio::encode(&args.input, &args.output, q, t, &args.audio, None);
+        let (q, t, target) = (args.quality, args.threads, target_of(&args));
+        return crate::audio::encode(&args.input, &args.output, q, t, &args.audio, None, target);
     }
     let mut config = ImageEncoderConfig {
         quality: args.quality.unwrap_or(DEFAULT_QUALITY),
@@ -158,8 +158,9 @@ pub fn run(mut args: EncodeArgs) -> Result<Finish> {
     };
     if kind == quanta::media::probe::Probed::Audio {
         no_max_error(&args, "audio")?;
-        let (q, t) = (args.quality, args.threads);
-        return crate::audio::encode(&args.input, &args.output, q, t, &args.audio, Some(bytes));
+        let (q, t, target) = (args.quality, args.threads, target_of(&args));
+        let audio = &args.audio;
+        return crate::audio::encode(&args.input, &args.output, q, t, audio, Some(bytes), target);
     }
     if args.bitrate.is_some() {
         return Err(Error::InvalidArgument(

@@ -11,6 +11,7 @@
 //! misses its aim widely.
 
 use super::qp::{qstep16, MAX_QP};
+use crate::codec::target::dither;
 
 /// The quantizer index for a quality in 0..=100 (60 → 24, 100 → 6, 0 → 51).
 pub fn quality_to_qp(quality: u8) -> u8 {
@@ -147,13 +148,6 @@ impl RateControl {
             self.surplus += bits - self.frame_budget;
         }
     }
-}
-
-/// A value in [0, 1) for frame `n`, evenly spread over any run of frames: the fractional
-/// part of `n` times the golden ratio.
-pub fn dither(n: u64) -> f64 {
-    const GOLDEN: f64 = 0.618_033_988_749_894_8;
-    ((n % (1 << 40)) as f64 * GOLDEN).fract()
 }
 
 /// How fast bits fall as the step grows (bits ∝ step^-exponent): inter frames fall faster,
