@@ -132,6 +132,9 @@ pub struct Knob {
     pub start: f64,
     /// Knob steps closer than this count as the same setting.
     pub resolution: f64,
+    /// The expected slope of the search axis against the knob (dB per knob unit), used
+    /// until two trials measure one; a measured slope under a fifth of it is a plateau.
+    pub first_slope: f64,
 }
 
 /// One encode of a search: the knob, the measured metric and the size.
@@ -158,8 +161,9 @@ impl<T> SearchOutcome<T> {
     }
 }
 
-/// Axis slope (dB per knob octave) assumed before two trials give a measured one.
-const FIRST_SLOPE: f64 = 5.0;
+/// Smallest and largest knob step (octaves) while the target is not yet bracketed.
+const MIN_STEP: f64 = 0.05;
+const MAX_STEP: f64 = 3.0;
 
 /// Finds the smallest encoding reaching `target`. `encode(knob)` encodes at a knob setting
 /// and returns the measured metric, the size in bytes and the encoding.
@@ -227,19 +231,27 @@ pub fn search<T>(
                 if lx >= knob.finest {
                     return Err(out_of_reach(target, value, "finest"));
                 }
-                let step = (aim - ly) / slope(&trials, &target).max(0.5);
-                (lx + step.clamp(0.05, 3.0)).min(knob.finest)
+                // Where the metric flattens out (near what the codec can reach at all), go
+                // straight for the largest step rather than crawl.
+                let s = slope(&trials, &target, knob.first_slope);
+                let step = if s < 0.2 * knob.first_slope {
+                    MAX_STEP
+                } else {
+                    (aim - ly) / s
+                };
+                (lx + step.clamp(MIN_STEP, MAX_STEP)).min(knob.finest)
             }
             (None, Some((hx, hy))) => {
                 if hx <= knob.coarsest {
                     return Err(out_of_reach(target, value, "coarsest"));
                 }
-                let step = if hy.is_finite() {
-                    (hy - aim) / slope(&trials, &target).max(0.5)
+                let s = slope(&trials, &target, knob.first_slope);
+                let step = if hy.is_finite() && s >= 0.2 * knob.first_slope {
+                    (hy - aim) / s
                 } else {
-                    3.0
+                    MAX_STEP
                 };
-                (hx - step.clamp(0.05, 3.0)).max(knob.coarsest)
+                (hx - step.clamp(MIN_STEP, MAX_STEP)).max(knob.coarsest)
             }
             (None, None) => break,
         };
@@ -267,8 +279,8 @@ pub fn search<T>(
     }
 }
 
-/// The slope of the axis against the knob through the last two trials (FIRST_SLOPE before).
-fn slope(trials: &[Trial], target: &Target) -> f64 {
+/// The slope of the axis against the knob through the last two trials (`first` before).
+fn slope(trials: &[Trial], target: &Target, first: f64) -> f64 {
     if let [.., a, b] = trials {
         let (ya, yb) = (target.axis(a.value), target.axis(b.value));
         let s = (yb - ya) / (b.knob - a.knob);
@@ -276,7 +288,7 @@ fn slope(trials: &[Trial], target: &Target) -> f64 {
             return s;
         }
     }
-    FIRST_SLOPE
+    first
 }
 
 fn out_of_reach(target: Target, reached: f64, end: &str) -> Error {
@@ -303,6 +315,7 @@ mod tests {
         finest: 8.0,
         start: 1.0,
         resolution: 1e-4,
+        first_slope: 5.0,
     };
 
     #[test]
@@ -327,6 +340,19 @@ mod tests {
             let out = search(Target::Psnr(goal), KNOB, stairs).unwrap();
             assert!(out.best.value >= goal && out.best.value < goal + 0.3 + 1e-9);
         }
+    }
+
+    #[test]
+    fn plateau_reaches_the_finest_end_quickly() {
+        // The metric saturates at 41 dB: a 45 dB target is out of reach, found in few passes.
+        let mut passes = 0;
+        let capped = |x: f64| {
+            passes += 1;
+            Ok(((30.0 + 6.0 * x).min(41.0 - 0.01 * (8.0 - x)), 1000, ()))
+        };
+        let e = search(Target::Psnr(45.0), KNOB, capped).unwrap_err();
+        assert!(e.to_string().contains("finest"), "{e}");
+        assert!(passes <= 6, "{passes} passes");
     }
 
     #[test]

@@ -79,6 +79,7 @@ pub fn encode_audio_to_target(
         finest: -FINEST_OFFSET / 4.0,
         start: start_knob(db),
         resolution: 1e-3,
+        first_slope: 6.0,
     };
     let out = search(target, knob, |x| {
         let offset = -4.0 * x;

@@ -127,26 +127,92 @@ pub fn encode_picture_to_target(
     }
 }
 
-/// The search at one chroma sampling.
+/// The search at one chroma sampling, then the lambda trim. The deblocking filter's
+/// thresholds move in whole units of the step, and at low rates the metric is bumpy, so it can
+/// jump across the band between two nearly equal scales. When the scale search ends above
+/// the band, a second search keeps its scale and raises the rate-distortion multiplier
+/// lambda from the configured one (up to 10; knob `-log2(lambda / configured)`), which lowers
+/// quality and size in small steps; its result replaces the first when it is better (in the
+/// band, or smaller).
 fn search_sampling(
     picture: &Picture,
     config: &ImageEncoderConfig,
     target: Target,
     start: f64,
 ) -> Result<PictureTargetOutcome> {
-    let knob = Knob {
-        coarsest: COARSEST,
-        finest: FINEST,
-        start,
-        resolution: 1e-3,
-    };
-    let out = search(target, knob, |x| {
+    let mut best = search_once(picture, config, target, Knob::scale(start), |c, x| {
         let scale = 2f64.powf(-x);
+        (
+            ImageEncoderConfig {
+                quality: quality_for_scale(scale),
+                step_scale: Some(scale),
+                ..c.clone()
+            },
+            scale,
+        )
+    })?;
+    if target.in_band(best.reached) || config.lambda <= 0.0 {
+        return Ok(best);
+    }
+    let scale = best.step_scale;
+    let fixed = ImageEncoderConfig {
+        quality: quality_for_scale(scale),
+        step_scale: Some(scale),
+        ..config.clone()
+    };
+    let lambda0 = f64::from(config.lambda);
+    let knob = Knob {
+        coarsest: -(MAX_LAMBDA / lambda0).log2(),
+        finest: 0.0,
+        start: -0.1,
+        resolution: 1e-3,
+        first_slope: 1.0,
+    };
+    let trimmed = search_once(picture, &fixed, target, knob, |c, x| {
+        let lambda = (lambda0 * 2f64.powf(-x)).min(MAX_LAMBDA) as f32;
+        (ImageEncoderConfig { lambda, ..c.clone() }, scale)
+    });
+    let mut trials = best.trials.clone();
+    if let Ok(other) = trimmed {
+        trials.extend_from_slice(&other.trials);
+        if target.better(&other.best_trial(), &best.best_trial()) {
+            best = other;
+        }
+    }
+    best.trials = trials;
+    Ok(best)
+}
+
+/// The largest lambda the trim tries (the encoder accepts up to 10).
+const MAX_LAMBDA: f64 = 10.0;
+
+impl Knob {
+    /// The step-scale knob starting at `start`.
+    fn scale(start: f64) -> Knob {
+        Knob {
+            coarsest: COARSEST,
+            finest: FINEST,
+            start,
+            resolution: 1e-3,
+            first_slope: 5.0,
+        }
+    }
+}
+
+/// One search: `setting(config, knob)` gives the configuration of a trial and its step
+/// scale.
+fn search_once(
+    picture: &Picture,
+    config: &ImageEncoderConfig,
+    target: Target,
+    knob: Knob,
+    setting: impl Fn(&ImageEncoderConfig, f64) -> (ImageEncoderConfig, f64),
+) -> Result<PictureTargetOutcome> {
+    let out = search(target, knob, |x| {
+        let (trial, scale) = setting(config, x);
         let trial = ImageEncoderConfig {
-            quality: quality_for_scale(scale),
-            step_scale: Some(scale),
             reconstruct: true,
-            ..config.clone()
+            ..trial
         };
         let mut stream = Vec::new();
         let outcome: EncodeOutcome = encode_picture(picture, &trial, &mut stream)?;

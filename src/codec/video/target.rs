@@ -71,6 +71,7 @@ pub fn encode_video_to_target(
         finest: 0.0,
         start: start_knob(target),
         resolution: 1.0 / (6.0 * frames.len() as f64),
+        first_slope: 5.0,
     };
     let out = search(target, knob, |x| {
         let qp = (-6.0 * x).clamp(0.0, MAX_QP as f64);
