@@ -7,9 +7,13 @@
 //! over the frames. The knob is `-qp / 6` (octaves of step) over the fractional index of
 //! [`super::rate::RateControl::constant_fine`], 51 to 0, so the fraction moves the quality by
 //! a share of frames one index coarser rather than in whole-index stairs (about 1 dB each).
-//! Every trial encodes all frames into memory with [`VideoEncoder::encode_frame`] and
-//! measures each frame's reconstruction (the decoder's exact output) as it is made: the caller
-//! holds the whole clip in memory.
+//! A short clip has few frames to share the fraction among, and the metric can jump, so when
+//! the search ends above the band a second one keeps the index and raises the
+//! rate-distortion multiplier (`lambda_scale`, up to 16), which lowers quality and size in
+//! small steps; the better result is kept (in the band, or smaller). Every trial encodes all
+//! frames into memory with [`VideoEncoder::encode_frame`] and measures each frame's
+//! reconstruction (the decoder's exact output) as it is made: the caller holds the whole clip
+//! in memory.
 
 use super::qp::MAX_QP;
 use super::{VideoEncoder, VideoEncoderConfig, VideoSummary};
@@ -36,6 +40,14 @@ impl VideoTargetOutcome {
     /// Encodes run.
     pub fn passes(&self) -> u32 {
         self.trials.len() as u32
+    }
+
+    fn best_trial(&self) -> Trial {
+        Trial {
+            knob: -self.qp / 6.0,
+            value: self.reached,
+            bytes: self.stream.len() as u64,
+        }
     }
 }
 
@@ -73,14 +85,58 @@ pub fn encode_video_to_target(
         resolution: 1.0 / (6.0 * frames.len() as f64),
         first_slope: 5.0,
     };
-    let out = search(target, knob, |x| {
+    let with_qp = |qp: f64| VideoEncoderConfig {
+        quality: quality_for_qp(qp),
+        fine_qp: Some(qp),
+        bitrate_kbps: None,
+        ..config.clone()
+    };
+    let mut best = search_once(header, frames, target, knob, |x| {
         let qp = (-6.0 * x).clamp(0.0, MAX_QP as f64);
-        let trial = VideoEncoderConfig {
-            quality: quality_for_qp(qp),
-            fine_qp: Some(qp),
-            bitrate_kbps: None,
-            ..config.clone()
-        };
+        (with_qp(qp), qp)
+    })?;
+    let lambda0 = f64::from(config.tuning.lambda_scale);
+    if target.in_band(best.reached) || lambda0 <= 0.0 {
+        return Ok(best);
+    }
+    // The lambda trim: the quantizer kept, the rate-distortion multiplier raised.
+    let qp = best.qp;
+    let knob = Knob {
+        coarsest: -(MAX_LAMBDA_SCALE / lambda0).log2(),
+        finest: 0.0,
+        start: -0.1,
+        resolution: 1e-3,
+        first_slope: 1.0,
+    };
+    let trimmed = search_once(header, frames, target, knob, |x| {
+        let mut trial = with_qp(qp);
+        trial.tuning.lambda_scale = (lambda0 * 2f64.powf(-x)).min(MAX_LAMBDA_SCALE) as f32;
+        (trial, qp)
+    });
+    let mut trials = best.trials.clone();
+    if let Ok(other) = trimmed {
+        trials.extend_from_slice(&other.trials);
+        if target.better(&other.best_trial(), &best.best_trial()) {
+            best = other;
+        }
+    }
+    best.trials = trials;
+    Ok(best)
+}
+
+/// The largest rate-distortion multiplier scale the lambda trim tries.
+const MAX_LAMBDA_SCALE: f64 = 16.0;
+
+/// One search: `setting(knob)` gives the configuration of a trial and its quantizer index.
+fn search_once(
+    header: &Y4mHeader,
+    frames: &[YuvFrame],
+    target: Target,
+    knob: Knob,
+    setting: impl Fn(f64) -> (VideoEncoderConfig, f64),
+) -> Result<VideoTargetOutcome> {
+    let out = search(target, knob, |x| {
+        let (trial, qp) = setting(x);
         let mut encoder = VideoEncoder::new(Vec::new(), header, &trial)?;
         let mut sums = VideoQualitySums::default();
         for frame in frames {
