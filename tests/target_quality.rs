@@ -52,10 +52,20 @@ fn pictures_reach_psnr_and_ssim_targets_as_decoded() {
         };
         let out = encode_picture_to_target(&picture, &config, target, true).unwrap();
         let decoded = decode_picture(&out.stream[..], &ImageDecodeOptions::default()).unwrap();
-        let measured = picture_metric(target, &compare_pictures(&picture, &decoded.picture).unwrap());
+        let measured = picture_metric(
+            target,
+            &compare_pictures(&picture, &decoded.picture).unwrap(),
+        );
         assert_eq!(measured, out.reached, "{layout:?} {target:?}");
-        assert!(in_band(target, measured), "{layout:?} {target:?}: {measured}");
-        assert!(out.passes() >= 1 && out.passes() <= 40, "{} passes", out.passes());
+        assert!(
+            in_band(target, measured),
+            "{layout:?} {target:?}: {measured}"
+        );
+        assert!(
+            out.passes() >= 1 && out.passes() <= 40,
+            "{} passes",
+            out.passes()
+        );
     }
 }
 
@@ -78,9 +88,17 @@ fn picture_targets_keep_a_given_chroma_sampling() {
 fn picture_targets_out_of_reach_are_errors() {
     let picture = synthetic_picture(48, 48, PixelLayout::Rgb, 5);
     let config = ImageEncoderConfig::default();
-    for target in [Target::Psnr(99.0), Target::Psnr(2.0), Target::Psnr(200.0), Target::Ssim(1.5)] {
+    for target in [
+        Target::Psnr(99.0),
+        Target::Psnr(2.0),
+        Target::Psnr(200.0),
+        Target::Ssim(1.5),
+    ] {
         let e = encode_picture_to_target(&picture, &config, target, true).unwrap_err();
-        assert!(matches!(e, quanta::Error::InvalidArgument(_)), "{target:?}: {e}");
+        assert!(
+            matches!(e, quanta::Error::InvalidArgument(_)),
+            "{target:?}: {e}"
+        );
     }
 }
 
@@ -150,7 +168,11 @@ fn video_reaches_psnr_and_ssim_targets_as_decoded() {
         assert_eq!(n, frames.len());
         let measured = video_metric(target, &sums.finish().unwrap());
         assert!((measured - out.reached).abs() < 1e-9, "{target:?}");
-        assert!(in_band(target, measured), "{target:?}: {measured} (qp {})", out.qp);
+        assert!(
+            in_band(target, measured),
+            "{target:?}: {measured} (qp {})",
+            out.qp
+        );
     }
     let e = encode_video_to_target(&header, &frames, &config, Target::Psnr(99.0)).unwrap_err();
     assert!(e.to_string().contains("out of reach"), "{e}");
@@ -222,7 +244,11 @@ fn audio_reaches_psnr_targets_as_decoded() {
         .unwrap();
         let measured = quanta::metrics::audio_psnr(&samples, &decoded).unwrap();
         assert_eq!(measured, out.reached);
-        assert!(in_band(target, measured), "{db}: {measured} (offset {})", out.offset);
+        assert!(
+            in_band(target, measured),
+            "{db}: {measured} (offset {})",
+            out.offset
+        );
     }
     let perceptual = AudioEncoderConfig::default();
     assert!(encode_audio_to_target(32_000, 2, &samples, &perceptual, Target::Psnr(60.0)).is_err());
@@ -238,11 +264,19 @@ fn whole_step_offset_gives_the_bytes_of_the_quality() {
             ..AudioEncoderConfig::for_tune(AudioTune::Psnr)
         };
         let mut out = Vec::new();
-        encode_audio(MemorySource::new(32_000, 2, samples.clone()), &config, &mut out).unwrap();
+        encode_audio(
+            MemorySource::new(32_000, 2, samples.clone()),
+            &config,
+            &mut out,
+        )
+        .unwrap();
         out
     };
     // Quality 50 of the PSNR tune is step offset -24.
-    assert_eq!(encode(RateMode::Quality(50)), encode(RateMode::StepOffset(-24.0)));
+    assert_eq!(
+        encode(RateMode::Quality(50)),
+        encode(RateMode::StepOffset(-24.0))
+    );
     assert!(encode(RateMode::StepOffset(-23.5)).len() < encode(RateMode::Quality(50)).len());
 }
 
@@ -271,7 +305,10 @@ fn cli_target_encodes_print_what_they_reached_and_refuse_bad_requests() {
     let o = quanta(&["encode", png, "-o", qnt, "--target-psnr", "36"]);
     let err = String::from_utf8_lossy(&o.stderr).to_string();
     assert!(o.status.success(), "{err}");
-    assert!(err.contains("target PSNR 36.00 dB -> reached 36.0"), "{err}");
+    assert!(
+        err.contains("target PSNR 36.00 dB -> reached 36.0"),
+        "{err}"
+    );
     assert!(err.contains("passes"), "{err}");
     let size = std::fs::metadata(qnt).unwrap().len();
     assert!(err.contains(&format!("{size} bytes")), "{err}");
@@ -301,7 +338,16 @@ fn cli_target_encodes_print_what_they_reached_and_refuse_bad_requests() {
         let o = quanta(&args);
         assert_eq!(o.status.code(), Some(2), "{extra:?}");
     }
-    let o = quanta(&["encode", png, "-o", qnt, "--target-ssim", "0.9", "--quality", "3"]);
+    let o = quanta(&[
+        "encode",
+        png,
+        "-o",
+        qnt,
+        "--target-ssim",
+        "0.9",
+        "--quality",
+        "3",
+    ]);
     assert_eq!(o.status.code(), Some(2));
 }
 
@@ -326,10 +372,82 @@ fn cli_audio_target_needs_the_psnr_tune() {
     let o = quanta(&["encode", wav, "-o", qnt, "--target-psnr", "60"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("--tune psnr"));
-    let o = quanta(&["encode", wav, "-o", qnt, "--tune", "psnr", "--target-ssim", "0.9"]);
+    let o = quanta(&[
+        "encode",
+        wav,
+        "-o",
+        qnt,
+        "--tune",
+        "psnr",
+        "--target-ssim",
+        "0.9",
+    ]);
     assert_eq!(o.status.code(), Some(2));
-    let o = quanta(&["encode", wav, "-o", qnt, "--tune", "psnr", "--target-psnr", "60"]);
+    let o = quanta(&[
+        "encode",
+        wav,
+        "-o",
+        qnt,
+        "--tune",
+        "psnr",
+        "--target-psnr",
+        "60",
+    ]);
     let err = String::from_utf8_lossy(&o.stderr).to_string();
     assert!(o.status.success(), "{err}");
-    assert!(err.contains("target PSNR 60.00 dB -> reached 60.0"), "{err}");
+    assert!(
+        err.contains("target PSNR 60.00 dB -> reached 60.0"),
+        "{err}"
+    );
+}
+
+#[test]
+fn cli_video_target_from_a_pipe_is_buffered_and_reached() {
+    use std::io::Write;
+    let (w, h) = (64, 48);
+    let frames = clip(w, h, 10);
+    let header = Y4mHeader::new(w as u32, h as u32, ChromaFormat::Yuv420Jpeg, (25, 1));
+    let mut writer = quanta::media::y4m::Y4mWriter::new(Vec::new(), header).unwrap();
+    for f in &frames {
+        writer.write_frame(f).unwrap();
+    }
+    let y4m = writer.finish().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let qnt = dir.path().join("v.qnt");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_quanta"))
+        .args([
+            "encode",
+            "-",
+            "-o",
+            qnt.to_str().unwrap(),
+            "--target-psnr",
+            "38",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let feeder = std::thread::spawn(move || {
+        let _ = stdin.write_all(&y4m);
+    });
+    let o = child.wait_with_output().unwrap();
+    feeder.join().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr).to_string();
+    assert!(o.status.success(), "{err}");
+    assert!(err.contains("target PSNR 38.00 dB -> reached 38."), "{err}");
+    let stream = std::fs::read(&qnt).unwrap();
+    let mut dec = VideoStreamDecoder::new(&stream[..], Limits::default(), 1).unwrap();
+    let mut sums = VideoQualitySums::default();
+    let mut n = 0;
+    while let Some(d) = dec.next_frame().unwrap() {
+        sums.add(&frames[n], &d.frame).unwrap();
+        n += 1;
+    }
+    let psnr = sums.finish().unwrap().psnr_yuv;
+    assert!(
+        psnr >= 38.0 && err.contains(&format!("reached {psnr:.2} dB")),
+        "{psnr}: {err}"
+    );
 }

@@ -199,10 +199,7 @@ pub fn search<T>(
             )));
         }
         if y >= goal {
-            if best
-                .as_ref()
-                .is_none_or(|(b, _)| target.better(&trial, b))
-            {
+            if best.as_ref().is_none_or(|(b, _)| target.better(&trial, b)) {
                 best = Some((trial, output));
             }
             if high.is_none_or(|(hx, _)| x < hx) {
@@ -323,7 +320,11 @@ mod tests {
         for goal in [20.0, 33.3, 45.0, 70.0] {
             let out = search(Target::Psnr(goal), KNOB, model).unwrap();
             assert!(out.best.value >= goal, "{goal}: {:?}", out.best);
-            assert!(out.best.value <= goal + PSNR_TOLERANCE_DB, "{goal}: {:?}", out.best);
+            assert!(
+                out.best.value <= goal + PSNR_TOLERANCE_DB,
+                "{goal}: {:?}",
+                out.best
+            );
             assert!(out.passes() <= 6, "{goal}: {} passes", out.passes());
             assert_eq!(out.output, out.best.knob);
         }

@@ -6,11 +6,11 @@ use std::path::Path;
 use std::time::Instant;
 
 use clap::{Args, ValueEnum};
+use quanta::codec::audio::target::{encode_audio_to_target, AudioTargetOutcome};
 use quanta::codec::audio::{
     audio_params, decode_audio_stream, encode_audio, AudioDecodeOptions, AudioEncodeOutcome,
     AudioEncoderConfig, AudioParams, AudioTransform, AudioTune, RateMode,
 };
-use quanta::codec::audio::target::{encode_audio_to_target, AudioTargetOutcome};
 use quanta::codec::target::Target;
 use quanta::container::ContainerReader;
 use quanta::media::audio::{

@@ -150,7 +150,9 @@ pub fn run(mut args: EncodeArgs) -> Result<Finish> {
             let transform = TransformId::from_name(&args.transform)?;
             if let Some(target) = target {
                 let (input, output) = (&args.input, &args.output);
-                return crate::video::encode_to_target(r, input, output, t, transform, &video, target);
+                return crate::video::encode_to_target(
+                    r, input, output, t, transform, &video, target,
+                );
             }
             return crate::video::encode(r, &args.input, &args.output, (q, t), transform, &video);
         }
@@ -173,7 +175,14 @@ pub fn run(mut args: EncodeArgs) -> Result<Finish> {
         return encode_lossless(&picture, &name, &args);
     }
     if let Some(target) = target_of(&args) {
-        return encode_to_target(&picture, &name, &config, target, args.chroma.is_none(), &args);
+        return encode_to_target(
+            &picture,
+            &name,
+            &config,
+            target,
+            args.chroma.is_none(),
+            &args,
+        );
     }
     let start = Instant::now();
     // A bar only for long jobs on a terminal: pictures of more than about 8 megapixels.
@@ -221,7 +230,14 @@ pub fn target_of(args: &EncodeArgs) -> Option<Target> {
 }
 
 /// The line every target encode prints: what was asked, what was reached, at what cost.
-pub fn print_target(name: &str, target: Target, reached: f64, bytes: u64, passes: u32, seconds: f64) {
+pub fn print_target(
+    name: &str,
+    target: Target,
+    reached: f64,
+    bytes: u64,
+    passes: u32,
+    seconds: f64,
+) {
     eprintln!(
         "{name}: target {} {} -> reached {}, {bytes} bytes, {passes} passes, {seconds:.2} s",
         target.metric_name(),
@@ -254,7 +270,14 @@ fn encode_to_target(
     );
     let seconds = start.elapsed().as_secs_f64();
     let bytes = outcome.stream.len() as u64;
-    print_target(name, target, outcome.reached, bytes, outcome.passes(), seconds);
+    print_target(
+        name,
+        target,
+        outcome.reached,
+        bytes,
+        outcome.passes(),
+        seconds,
+    );
     Ok(Finish::Ok)
 }
 

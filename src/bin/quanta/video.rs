@@ -6,8 +6,8 @@ use std::path::Path;
 use std::time::Instant;
 
 use clap::Args;
-use quanta::codec::video::slice::Preset;
 use quanta::codec::target::Target;
+use quanta::codec::video::slice::Preset;
 use quanta::codec::video::target::encode_video_to_target;
 use quanta::codec::video::VideoParams;
 use quanta::codec::video::{VideoEncoder, VideoEncoderConfig, VideoStreamDecoder};
@@ -235,7 +235,14 @@ pub fn encode_to_target(
         outcome.stream.len() as f64 * 8.0 / duration.max(1e-9) / 1000.0,
     );
     let bytes = outcome.stream.len() as u64;
-    crate::encode::print_target(&name, target, outcome.reached, bytes, outcome.passes(), seconds);
+    crate::encode::print_target(
+        &name,
+        target,
+        outcome.reached,
+        bytes,
+        outcome.passes(),
+        seconds,
+    );
     Ok(Finish::Ok)
 }
 

@@ -129,7 +129,9 @@ impl ImageEncoderConfig {
             PixelLayout::Gray => ChromaSampling::Mono,
             PixelLayout::Rgb => self.sampling,
         };
-        let scale = self.step_scale.unwrap_or_else(|| quality_scale(self.quality));
+        let scale = self
+            .step_scale
+            .unwrap_or_else(|| quality_scale(self.quality));
         let to_steps = |m: [f64; 64]| {
             let mut steps = [0u16; 64];
             for (s, v) in steps.iter_mut().zip(m.iter()) {

@@ -170,7 +170,13 @@ fn search_sampling(
     };
     let trimmed = search_once(picture, &fixed, target, knob, |c, x| {
         let lambda = (lambda0 * 2f64.powf(-x)).min(MAX_LAMBDA) as f32;
-        (ImageEncoderConfig { lambda, ..c.clone() }, scale)
+        (
+            ImageEncoderConfig {
+                lambda,
+                ..c.clone()
+            },
+            scale,
+        )
     });
     let mut trials = best.trials.clone();
     if let Ok(other) = trimmed {

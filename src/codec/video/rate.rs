@@ -190,7 +190,10 @@ mod tests {
         let whole = RateControl::constant_fine(24.0, KEY_QP_OFFSET);
         let q60 = RateControl::constant_quality(60, KEY_QP_OFFSET);
         assert!((0..100).all(|n| whole.next_qp(false, n) == q60.next_qp(false, n)));
-        assert_eq!(RateControl::constant_fine(99.0, 0).next_qp(false, 3), MAX_QP);
+        assert_eq!(
+            RateControl::constant_fine(99.0, 0).next_qp(false, 3),
+            MAX_QP
+        );
     }
 
     #[test]

@@ -62,7 +62,9 @@ pub fn video_metric(target: Target, c: &VideoComparison) -> f64 {
 /// The informative header quality nearest a quantizer index (the inverse of
 /// `quality_to_qp`).
 fn quality_for_qp(qp: f64) -> u8 {
-    (100.0 - (qp - 6.0) * 100.0 / 45.0).round().clamp(0.0, 100.0) as u8
+    (100.0 - (qp - 6.0) * 100.0 / 45.0)
+        .round()
+        .clamp(0.0, 100.0) as u8
 }
 
 /// Encodes `frames` (a clip of `header`'s layout) at the coarsest quantizer whose decoded
