@@ -187,7 +187,7 @@ def check_audio(quanta, files, targets, work):
 
 def print_row(r):
     name, kind, t, reached, ind, size, passes, seconds, ok = r
-    fmt = "{:.2f}" if kind == "psnr" else "{:.5f}"
+    fmt = "{:.3f}" if kind == "psnr" else "{:.5f}"
     print(
         f"| {name} | {kind.upper()} {t} | {fmt.format(reached)} | {fmt.format(ind)} | {size} "
         f"| {passes} | {seconds:.2f} | {'ok' if ok else 'FAIL'} |",
