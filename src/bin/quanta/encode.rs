@@ -71,7 +71,8 @@ pub struct EncodeArgs {
     /// Encode at the fewest bytes whose decoded output reaches this PSNR (dB), found by
     /// encoding several times: pictures the RGB PSNR (gray: PSNR) of `quanta compare`,
     /// video its PSNR-YUV (6:1:1, mean over frames), audio its PSNR (with --tune psnr only).
-    /// Reached within 0.1 dB above the target where the codec allows.
+    /// Reached within 0.1 dB above the target where the codec allows. Video and audio are read
+    /// whole into memory first (video up to 1 GiB of frames, from a file or a pipe).
     #[arg(long, value_name = "DB",
           conflicts_with_all = ["quality", "bitrate", "lossless", "max_error", "target_ssim"])]
     target_psnr: Option<f64>,
