@@ -3,4 +3,5 @@
 
 pub mod audio;
 pub mod image;
+pub mod target;
 pub mod video;

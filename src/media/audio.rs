@@ -473,7 +473,7 @@ pub enum WavBits {
 }
 
 /// Converts a sample in full scale 1.0 to a rounded, clipped integer of `bits` bits.
-fn to_int(v: f32, bits: u32) -> i32 {
+pub(crate) fn to_int(v: f32, bits: u32) -> i32 {
     let scale = (1i64 << (bits - 1)) as f64;
     (v as f64 * scale).round().clamp(-scale, scale - 1.0) as i32
 }

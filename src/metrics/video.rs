@@ -84,9 +84,7 @@ pub fn compare_videos<A: Read, B: Read>(
             hb.chroma.tag()
         )));
     }
-    let mut sums = [0.0f64; 5];
-    let mut frames = 0u64;
-    let mut colour = false;
+    let mut sums = VideoQualitySums::default();
     loop {
         let (fa, fb) = (reference.next_frame()?, distorted.next_frame()?);
         let (a, b) = match (fa, fb) {
@@ -94,34 +92,58 @@ pub fn compare_videos<A: Read, B: Read>(
             (None, None) => break,
             _ => {
                 return Err(Error::InvalidArgument(format!(
-                    "the videos differ in length: one ends after {frames} frames"
+                    "the videos differ in length: one ends after {} frames",
+                    sums.frames
                 )))
             }
         };
-        let (p, s) = frame_quality(&a, &b)
-            .map_err(|e| Error::InvalidArgument(format!("frame {frames}: {e}")))?;
-        sums[0] += p[0];
+        sums.add(&a, &b)?;
+    }
+    sums.finish()
+}
+
+/// The running sums of [`compare_videos`], for callers that hold the frames themselves
+/// (the target-quality search): add frame pairs in order, then [`VideoQualitySums::finish`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct VideoQualitySums {
+    sums: [f64; 5],
+    frames: u64,
+    colour: bool,
+}
+
+impl VideoQualitySums {
+    /// Adds one frame pair (reference, distorted).
+    pub fn add(&mut self, a: &YuvFrame, b: &YuvFrame) -> Result<()> {
+        let (p, s) = frame_quality(a, b)
+            .map_err(|e| Error::InvalidArgument(format!("frame {}: {e}", self.frames)))?;
+        self.sums[0] += p[0];
         if p.len() == 3 {
-            colour = true;
-            sums[1] += p[1];
-            sums[2] += p[2];
-            sums[3] += (6.0 * p[0] + p[1] + p[2]) / 8.0;
+            self.colour = true;
+            self.sums[1] += p[1];
+            self.sums[2] += p[2];
+            self.sums[3] += (6.0 * p[0] + p[1] + p[2]) / 8.0;
         } else {
-            sums[3] += p[0];
+            self.sums[3] += p[0];
         }
-        sums[4] += s;
-        frames += 1;
+        self.sums[4] += s;
+        self.frames += 1;
+        Ok(())
     }
-    if frames == 0 {
-        return Err(Error::InvalidArgument("the videos have no frames".into()));
+
+    /// The means over the frames added; no frame at all is an error.
+    pub fn finish(&self) -> Result<VideoComparison> {
+        if self.frames == 0 {
+            return Err(Error::InvalidArgument("the videos have no frames".into()));
+        }
+        let n = self.frames as f64;
+        let sums = &self.sums;
+        Ok(VideoComparison {
+            frames: self.frames,
+            psnr_y: sums[0] / n,
+            psnr_cb: self.colour.then(|| sums[1] / n),
+            psnr_cr: self.colour.then(|| sums[2] / n),
+            psnr_yuv: sums[3] / n,
+            ssim_y: sums[4] / n,
+        })
     }
-    let n = frames as f64;
-    Ok(VideoComparison {
-        frames,
-        psnr_y: sums[0] / n,
-        psnr_cb: colour.then(|| sums[1] / n),
-        psnr_cr: colour.then(|| sums[2] / n),
-        psnr_yuv: sums[3] / n,
-        ssim_y: sums[4] / n,
-    })
 }

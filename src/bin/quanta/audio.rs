@@ -6,10 +6,12 @@ use std::path::Path;
 use std::time::Instant;
 
 use clap::{Args, ValueEnum};
+use quanta::codec::audio::target::{encode_audio_to_target, AudioTargetOutcome};
 use quanta::codec::audio::{
     audio_params, decode_audio_stream, encode_audio, AudioDecodeOptions, AudioEncodeOutcome,
     AudioEncoderConfig, AudioParams, AudioTransform, AudioTune, RateMode,
 };
+use quanta::codec::target::Target;
 use quanta::container::ContainerReader;
 use quanta::media::audio::{
     read_audio_file, write_pcm, AudioSource, PcmFormat, RawPcmSource, SymphoniaSource, WavBits,
@@ -113,7 +115,11 @@ pub fn encode(
     threads: usize,
     args: &AudioEncodeArgs,
     stdin_bytes: Option<Vec<u8>>,
+    target: Option<Target>,
 ) -> Result<Finish> {
+    if let Some(target) = target {
+        check_target(target, args);
+    }
     let tune = match args.tune {
         Tune::Perceptual => AudioTune::Perceptual,
         Tune::Psnr => AudioTune::Psnr,
@@ -157,19 +163,32 @@ pub fn encode(
             };
             if input == Path::new("-") {
                 let source = RawPcmSource::new(std::io::stdin(), format, rate, channels)?;
-                run_encode(source, &config, output)?
+                run(source, &config, output, target)?
             } else {
                 let file =
                     std::fs::File::open(input).map_err(|e| Error::io_path("open", input, e))?;
                 let source =
                     RawPcmSource::new(std::io::BufReader::new(file), format, rate, channels)?;
-                run_encode(source, &config, output)?
+                run(source, &config, output, target)?
             }
         }
         None => match stdin_bytes {
-            Some(bytes) => run_encode(SymphoniaSource::from_bytes(bytes, &name)?, &config, output)?,
-            None => run_encode(SymphoniaSource::open(input)?, &config, output)?,
+            Some(bytes) => run(
+                SymphoniaSource::from_bytes(bytes, &name)?,
+                &config,
+                output,
+                target,
+            )?,
+            None => run(SymphoniaSource::open(input)?, &config, output, target)?,
         },
+    };
+    let (outcome, searched) = match outcome {
+        Encoded::Plain(outcome) => (outcome, None),
+        Encoded::Target(t) => {
+            let bytes = t.stream.len() as u64;
+            let line = (t.reached, bytes, t.passes(), t.offset);
+            (t.outcome, Some(line))
+        }
     };
     let seconds = start.elapsed().as_secs_f64();
     let p = &outcome.params;
@@ -199,7 +218,53 @@ pub fn encode(
         outcome.bytes as f64 * 8.0 / duration.max(1e-9) / 1000.0,
         duration / seconds.max(1e-9),
     );
+    if let (Some((reached, bytes, passes, offset)), Some(target)) = (searched, target) {
+        eprintln!("{name}: step offset {offset:.3}");
+        crate::encode::print_target(&name, target, reached, bytes, passes, seconds);
+    }
     Ok(Finish::Ok)
+}
+
+/// A usage error (exit status 2) unless the target suits audio: a PSNR, with --tune psnr.
+fn check_target(target: Target, args: &AudioEncodeArgs) {
+    let problem = match (target, args.tune) {
+        (Target::Ssim(_), _) => Some("--target-ssim applies to pictures and video, not to audio"),
+        (Target::Psnr(_), Tune::Perceptual) => {
+            Some("--target-psnr for audio needs --tune psnr (the perceptual tune shapes its noise for the ear, not for PSNR)")
+        }
+        (Target::Psnr(_), Tune::Psnr) => None,
+    };
+    if let Some(text) = problem {
+        clap::Error::raw(
+            clap::error::ErrorKind::ArgumentConflict,
+            format!("{text}\n"),
+        )
+        .exit();
+    }
+}
+
+/// What an audio encode made: a plain encode, or a target search.
+enum Encoded {
+    Plain(AudioEncodeOutcome),
+    Target(AudioTargetOutcome),
+}
+
+/// Encodes a source plainly, or to a target (reading it whole into memory first).
+fn run<S: AudioSource>(
+    mut source: S,
+    config: &AudioEncoderConfig,
+    output: &Path,
+    target: Option<Target>,
+) -> Result<Encoded> {
+    let Some(target) = target else {
+        return run_encode(source, config, output).map(Encoded::Plain);
+    };
+    let (rate, channels) = (source.sample_rate(), source.channels());
+    let mut samples = Vec::new();
+    while source.read_frames(&mut samples, 1 << 16)? > 0 {}
+    let outcome = encode_audio_to_target(rate, channels, &samples, config, target)?;
+    crate::output::write_all(&Destination::from_arg(output), &outcome.stream)?;
+    Ok(Encoded::Target(outcome))
 }
 
 fn run_encode<S: AudioSource>(

@@ -7,13 +7,15 @@ use clap::Args;
 use quanta::codec::image::lossless::{
     encode_deep_picture_lossless, encode_picture_lossless, LosslessConfig,
 };
+use quanta::codec::image::target::encode_picture_to_target;
 use quanta::codec::image::{encode_picture_with_progress, ChromaSampling, ImageEncoderConfig};
+use quanta::codec::target::Target;
 use quanta::media::image::{read_deep_picture_bytes, read_picture_bytes};
 use quanta::signal::DeepPicture;
 use quanta::transform::TransformId;
 use quanta::{Error, Limits, Result};
 
-use crate::output::{check_not_input, write_with, Destination};
+use crate::output::{check_not_input, write_all, write_with, Destination};
 use crate::{Chroma, Finish};
 
 /// Quality of pictures and video when none is given.
@@ -29,9 +31,10 @@ pub struct EncodeArgs {
     /// Quality from 0 (smallest) to 100 (best); 75 for pictures and video; for audio, variable bitrate.
     #[arg(short, long, value_parser = clap::value_parser!(u8).range(0..=100))]
     quality: Option<u8>,
-    /// Chroma sampling of colour pictures.
-    #[arg(long, value_enum, default_value = "420")]
-    chroma: Chroma,
+    /// Chroma sampling of colour pictures [default: 420; with --target-* on a colour
+    /// picture, 420 or 444, whichever reaches the target in fewer bytes].
+    #[arg(long, value_enum)]
+    chroma: Option<Chroma>,
     /// Worker threads per stage (0 = one per core).
     #[arg(long, default_value_t = 0)]
     threads: usize,
@@ -68,6 +71,19 @@ pub struct EncodeArgs {
     #[arg(long, value_name = "N", conflicts_with = "quality",
           value_parser = clap::value_parser!(u8).range(0..=32))]
     max_error: Option<u8>,
+    /// Encode at the fewest bytes whose decoded output reaches this PSNR (dB), found by
+    /// encoding several times: pictures the RGB PSNR (gray: PSNR) of `quanta compare`,
+    /// video its PSNR-YUV (6:1:1, mean over frames), audio its PSNR (with --tune psnr only).
+    /// Reached within 0.1 dB above the target where the codec allows. Video and audio are read
+    /// whole into memory first (video up to 1 GiB of frames, from a file or a pipe).
+    #[arg(long, value_name = "DB",
+          conflicts_with_all = ["quality", "bitrate", "lossless", "max_error", "target_ssim"])]
+    target_psnr: Option<f64>,
+    /// Encode at the fewest bytes whose decoded output reaches this SSIM (pictures and
+    /// video: the mean SSIM of luma that `quanta compare` reports), by encoding several times.
+    #[arg(long, value_name = "X",
+          conflicts_with_all = ["quality", "bitrate", "lossless", "max_error"])]
+    target_ssim: Option<f64>,
     #[command(flatten)]
     video: crate::video::VideoArgs,
     #[command(flatten)]
@@ -79,14 +95,14 @@ pub fn run(mut args: EncodeArgs) -> Result<Finish> {
     args.audio.bitrate = args.bitrate;
     if crate::audio::is_audio_input(&args.input, &args.audio)? {
         no_max_error(&args, "audio")?;
-        let (q, t) = (args.quality, args.threads);
-        return crate::audio::encode(&args.input, &args.output, q, t, &args.audio, None);
+        let (q, t, target) = (args.quality, args.threads, target_of(&args));
+        return crate::audio::encode(&args.input, &args.output, q, t, &args.audio, None, target);
     }
     let mut config = ImageEncoderConfig {
         quality: args.quality.unwrap_or(DEFAULT_QUALITY),
         sampling: match args.chroma {
-            Chroma::Yuv420 => ChromaSampling::Yuv420,
-            Chroma::Yuv444 => ChromaSampling::Yuv444,
+            None | Some(Chroma::Yuv420) => ChromaSampling::Yuv420,
+            Some(Chroma::Yuv444) => ChromaSampling::Yuv444,
         },
         threads: args.threads,
         tile_size: args.tile,
@@ -121,6 +137,7 @@ pub fn run(mut args: EncodeArgs) -> Result<Finish> {
                 ));
             }
             let (q, t) = (args.quality.unwrap_or(DEFAULT_QUALITY), args.threads);
+            let target = target_of(&args);
             let mut video = args.video;
             video.no_deblock = args.no_deblock;
             video.bitrate = match args.bitrate {
@@ -135,14 +152,21 @@ pub fn run(mut args: EncodeArgs) -> Result<Finish> {
                 None => None,
             };
             let transform = TransformId::from_name(&args.transform)?;
+            if let Some(target) = target {
+                let (input, output) = (&args.input, &args.output);
+                return crate::video::encode_to_target(
+                    r, input, output, t, transform, &video, target,
+                );
+            }
             return crate::video::encode(r, &args.input, &args.output, (q, t), transform, &video);
         }
         crate::video::Input::Bytes(bytes, kind) => (bytes, kind),
     };
     if kind == quanta::media::probe::Probed::Audio {
         no_max_error(&args, "audio")?;
-        let (q, t) = (args.quality, args.threads);
-        return crate::audio::encode(&args.input, &args.output, q, t, &args.audio, Some(bytes));
+        let (q, t, target) = (args.quality, args.threads, target_of(&args));
+        let audio = &args.audio;
+        return crate::audio::encode(&args.input, &args.output, q, t, audio, Some(bytes), target);
     }
     if args.bitrate.is_some() {
         return Err(Error::InvalidArgument(
@@ -158,6 +182,16 @@ pub fn run(mut args: EncodeArgs) -> Result<Finish> {
     let picture = read_picture_bytes(&bytes, &name, &Limits::default())?;
     if args.audio.lossless || args.max_error.is_some() {
         return encode_lossless(&picture, &name, &args);
+    }
+    if let Some(target) = target_of(&args) {
+        return encode_to_target(
+            &picture,
+            &name,
+            &config,
+            target,
+            args.chroma.is_none(),
+            &args,
+        );
     }
     let start = Instant::now();
     // A bar only for long jobs on a terminal: pictures of more than about 8 megapixels.
@@ -191,6 +225,67 @@ pub fn run(mut args: EncodeArgs) -> Result<Finish> {
         outcome.bytes,
         outcome.bytes as f64 * 8.0 / pixels,
         pixels / seconds / 1e6
+    );
+    Ok(Finish::Ok)
+}
+
+/// The quality target asked for, if any.
+pub fn target_of(args: &EncodeArgs) -> Option<Target> {
+    match (args.target_psnr, args.target_ssim) {
+        (Some(db), _) => Some(Target::Psnr(db)),
+        (None, Some(s)) => Some(Target::Ssim(s)),
+        (None, None) => None,
+    }
+}
+
+/// The line every target encode prints: what was asked, what was reached, at what cost.
+pub fn print_target(
+    name: &str,
+    target: Target,
+    reached: f64,
+    bytes: u64,
+    passes: u32,
+    seconds: f64,
+) {
+    eprintln!(
+        "{name}: target {} {} -> reached {}, {bytes} bytes, {passes} passes, {seconds:.2} s",
+        target.metric_name(),
+        target.format(target.value()),
+        target.format(reached),
+    );
+}
+
+/// `--target-psnr` and `--target-ssim` for pictures.
+fn encode_to_target(
+    picture: &quanta::signal::Picture,
+    name: &str,
+    config: &ImageEncoderConfig,
+    target: Target,
+    auto_chroma: bool,
+    args: &EncodeArgs,
+) -> Result<Finish> {
+    let start = Instant::now();
+    let outcome = encode_picture_to_target(picture, config, target, auto_chroma)?;
+    write_all(&Destination::from_arg(&args.output), &outcome.stream)?;
+    let pixels = picture.pixels() as f64;
+    eprintln!(
+        "{name}: {}x{} {} step scale {:.4} -> {} bytes, {:.3} bits/pixel",
+        picture.width,
+        picture.height,
+        outcome.params.sampling.name(),
+        outcome.step_scale,
+        outcome.stream.len(),
+        outcome.stream.len() as f64 * 8.0 / pixels,
+    );
+    let seconds = start.elapsed().as_secs_f64();
+    let bytes = outcome.stream.len() as u64;
+    print_target(
+        name,
+        target,
+        outcome.reached,
+        bytes,
+        outcome.passes(),
+        seconds,
     );
     Ok(Finish::Ok)
 }

@@ -6,7 +6,9 @@ use std::path::Path;
 use std::time::Instant;
 
 use clap::Args;
+use quanta::codec::target::Target;
 use quanta::codec::video::slice::Preset;
+use quanta::codec::video::target::encode_video_to_target;
 use quanta::codec::video::VideoParams;
 use quanta::codec::video::{VideoEncoder, VideoEncoderConfig, VideoStreamDecoder};
 use quanta::container::{MediaKind, StreamSummary};
@@ -114,27 +116,8 @@ pub fn encode(
     args: &VideoArgs,
 ) -> Result<Finish> {
     let name = name_of(input_path);
-    let preset = Preset::from_name(&args.preset)
-        .ok_or_else(|| Error::InvalidArgument(format!("unknown preset {:?}", args.preset)))?;
     let mut reader = Y4mReader::new(input, &name, &Limits::default())?;
-    let config = VideoEncoderConfig {
-        quality,
-        bitrate_kbps: args.bitrate,
-        transform,
-        keyint: args.keyint,
-        scene_cut: !args.no_scene_cut,
-        lookahead: args.lookahead,
-        key_qp_offset: args.key_qp_offset,
-        deblock: !args.no_deblock,
-        threads,
-        tuning: quanta::codec::video::slice::Tuning {
-            search_range: args.search_range,
-            lambda_scale: args.lambda_scale,
-            inter_rounding: args.inter_rounding,
-            ..preset.tuning()
-        },
-        ..VideoEncoderConfig::default()
-    };
+    let config = encoder_config((quality, threads), transform, args)?;
     let start = Instant::now();
     let header = reader.header().clone();
     let summary = match Destination::from_arg(output) {
@@ -169,6 +152,96 @@ pub fn encode(
         summary.bytes,
         kbps,
         summary.frames as f64 / seconds.max(1e-9)
+    );
+    Ok(Finish::Ok)
+}
+
+/// The encoder settings of the command line.
+fn encoder_config(
+    (quality, threads): (u8, usize),
+    transform: TransformId,
+    args: &VideoArgs,
+) -> Result<VideoEncoderConfig> {
+    let preset = Preset::from_name(&args.preset)
+        .ok_or_else(|| Error::InvalidArgument(format!("unknown preset {:?}", args.preset)))?;
+    Ok(VideoEncoderConfig {
+        quality,
+        bitrate_kbps: args.bitrate,
+        transform,
+        keyint: args.keyint,
+        scene_cut: !args.no_scene_cut,
+        lookahead: args.lookahead,
+        key_qp_offset: args.key_qp_offset,
+        deblock: !args.no_deblock,
+        threads,
+        tuning: quanta::codec::video::slice::Tuning {
+            search_range: args.search_range,
+            lambda_scale: args.lambda_scale,
+            inter_rounding: args.inter_rounding,
+            ..preset.tuning()
+        },
+        ..VideoEncoderConfig::default()
+    })
+}
+
+/// Most bytes of decoded frames `--target-*` holds in memory (the search encodes the clip
+/// several times, so a pipe is read once into memory; files too, the same way).
+pub const TARGET_BUFFER_BYTES: usize = 1 << 30;
+
+/// `--target-psnr` / `--target-ssim` for a Y4M stream: the whole clip is read into memory
+/// (up to [`TARGET_BUFFER_BYTES`]), searched, and the chosen stream written.
+pub fn encode_to_target(
+    input: Box<dyn Read + Send>,
+    input_path: &Path,
+    output: &Path,
+    threads: usize,
+    transform: TransformId,
+    args: &VideoArgs,
+    target: Target,
+) -> Result<Finish> {
+    let name = name_of(input_path);
+    let mut reader = Y4mReader::new(input, &name, &Limits::default())?;
+    let config = encoder_config((0, threads), transform, args)?;
+    let start = Instant::now();
+    let header = reader.header().clone();
+    let mut frames = Vec::new();
+    let mut held = 0usize;
+    while let Some(frame) = reader.next_frame()? {
+        held += frame.planes.iter().map(|p| p.data.len()).sum::<usize>();
+        if held > TARGET_BUFFER_BYTES {
+            return Err(Error::InvalidArgument(format!(
+                "{name}: a target-quality encode holds the whole clip in memory and this one is \
+                 larger than {} MiB after {} frames; use --quality or --bitrate",
+                TARGET_BUFFER_BYTES >> 20,
+                frames.len()
+            )));
+        }
+        frames.push(frame);
+    }
+    let outcome = encode_video_to_target(&header, &frames, &config, target)?;
+    crate::output::write_all(&Destination::from_arg(output), &outcome.stream)?;
+    let seconds = start.elapsed().as_secs_f64();
+    let summary = &outcome.summary;
+    let duration = summary.frames as f64 * summary.params.frame_seconds();
+    eprintln!(
+        "{name}: {}x{} {} {} frames ({} keyframes), quantizer {:.3} -> {} bytes, {:.1} kbit/s",
+        header.width,
+        header.height,
+        header.chroma.tag(),
+        summary.frames,
+        summary.keyframes,
+        outcome.qp,
+        outcome.stream.len(),
+        outcome.stream.len() as f64 * 8.0 / duration.max(1e-9) / 1000.0,
+    );
+    let bytes = outcome.stream.len() as u64;
+    crate::encode::print_target(
+        &name,
+        target,
+        outcome.reached,
+        bytes,
+        outcome.passes(),
+        seconds,
     );
     Ok(Finish::Ok)
 }

@@ -36,6 +36,7 @@ mod intcoeffs;
 mod lossless;
 pub mod params;
 mod pool;
+pub mod target;
 pub mod transient;
 
 use std::io::Write;
@@ -71,6 +72,12 @@ pub enum RateMode {
     Quality(u8),
     /// No quantization: 16-bit or 24-bit PCM through the integer MDCT, decoded bit for bit.
     Lossless,
+    /// A fixed step offset with a fraction (variable bitrate): the finer knob the
+    /// target-quality search drives. Each unit is 1.5 dB of step (quality `q` is the offset
+    /// `base + (50 - q) / 4`, base -10 perceptual and -24 PSNR); frame `n` is coded at
+    /// `floor(offset) + 1` when [`crate::codec::target::dither`]`(n)` is below the fraction,
+    /// else at `floor(offset)`. From -128 to 128.
+    StepOffset(f64),
 }
 
 /// Everything the audio encoder can be asked to do.
@@ -141,6 +148,11 @@ impl AudioEncoderConfig {
             RateMode::Quality(q) if q > 100 => {
                 return Err(Error::InvalidArgument(format!(
                     "quality {q} (expected 0 to 100)"
+                )))
+            }
+            RateMode::StepOffset(o) if !(o.is_finite() && (-128.0..=128.0).contains(&o)) => {
+                return Err(Error::InvalidArgument(format!(
+                    "step offset {o} (expected -128 to 128)"
                 )))
             }
             _ => {}
@@ -238,8 +250,41 @@ impl Layouts {
     }
 }
 
+/// A step offset for every frame: a whole offset, plus one for frame `n` when
+/// `dither(n) < fraction` (see [`RateMode::StepOffset`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Offset {
+    whole: i32,
+    fraction: f64,
+}
+
+impl Offset {
+    fn whole(whole: i32) -> Offset {
+        Offset {
+            whole,
+            fraction: 0.0,
+        }
+    }
+
+    fn fine(offset: f64) -> Offset {
+        let whole = offset.floor();
+        Offset {
+            whole: whole as i32,
+            fraction: offset - whole,
+        }
+    }
+
+    fn for_frame(&self, n: u64) -> i32 {
+        if self.fraction > 0.0 && crate::codec::target::dither(n) < self.fraction {
+            self.whole + 1
+        } else {
+            self.whole
+        }
+    }
+}
+
 /// Quantizes and codes one analysed packet at `offset`; returns the payload.
-fn code_packet(analysis: &Analysis, layouts: &Layouts, offset: i32, rounding: f32) -> Vec<u8> {
+fn code_packet(analysis: &Analysis, layouts: &Layouts, offset: Offset, rounding: f32) -> Vec<u8> {
     let n = layouts.long[layouts.long.len() - 1];
     let channels = analysis.frame.first().map_or(0, |f| f.coeffs.len());
     let mut out = Vec::new();
@@ -255,7 +300,8 @@ fn code_packet(analysis: &Analysis, layouts: &Layouts, offset: i32, rounding: f3
     let mut q = vec![0i32; n];
     let mut steps = vec![0u8; layouts.long.len() - 1];
     let mut previous = WindowSequence::Long;
-    for frame in &analysis.frame {
+    for (i, frame) in analysis.frame.iter().enumerate() {
+        let offset = offset.for_frame(analysis.first_frame + i as u64);
         write_sequence(&mut enc, &mut models, previous, frame.sequence);
         previous = frame.sequence;
         if channels == 2 {
@@ -316,7 +362,7 @@ impl RateControl {
         let mut offset = self.offset;
         let (mut below, mut above): (Option<i32>, Option<i32>) = (None, None);
         for _ in 0..6 {
-            let payload = code_packet(analysis, layouts, offset, rounding);
+            let payload = code_packet(analysis, layouts, Offset::whole(offset), rounding);
             let size = payload.len() as f64;
             tried.push((offset, payload));
             if (size / target - 1.0).abs() < 0.02 {
@@ -422,7 +468,7 @@ pub fn encode_audio<S: AudioSource, W: Write>(
         delay: config.frame_size as u32,
         target_kbps: match config.rate {
             RateMode::Bitrate(k) => k.round() as u32,
-            RateMode::Quality(_) | RateMode::Lossless => 0,
+            RateMode::Quality(_) | RateMode::StepOffset(_) | RateMode::Lossless => 0,
         },
         bits,
     };
@@ -443,7 +489,8 @@ pub fn encode_audio<S: AudioSource, W: Write>(
     let mut framer = Framer::new(source, params, frame_multiple, threshold);
     let groups = std::iter::from_fn(|| framer.next_group().transpose());
     let fixed_offset = match config.rate {
-        RateMode::Quality(q) => Some(config.quality_offset(q)),
+        RateMode::Quality(q) => Some(Offset::whole(config.quality_offset(q))),
+        RateMode::StepOffset(o) => Some(Offset::fine(o)),
         RateMode::Bitrate(_) | RateMode::Lossless => None,
     };
     let header_bits = 8.0 * header.encoded_len() as f64;
@@ -454,7 +501,7 @@ pub fn encode_audio<S: AudioSource, W: Write>(
             offset: config.quality_offset(50),
             slope: 0.12,
         }),
-        RateMode::Quality(_) | RateMode::Lossless => None,
+        RateMode::Quality(_) | RateMode::StepOffset(_) | RateMode::Lossless => None,
     };
     let mut frames_total = 0u64;
     let stats = pipeline::run_one(
@@ -483,7 +530,9 @@ pub fn encode_audio<S: AudioSource, W: Write>(
                 (Ok(analysis), Some(rc)) => {
                     rc.code(&analysis, &layouts, config.rounding, params.frame_size)
                 }
-                (Ok(analysis), None) => code_packet(&analysis, &layouts, 0, config.rounding),
+                (Ok(analysis), None) => {
+                    code_packet(&analysis, &layouts, Offset::whole(0), config.rounding)
+                }
             };
             if let Ok((prefix, _)) = PacketPrefix::read(&payload, &params) {
                 frames_total = prefix.first_frame + prefix.frames as u64;

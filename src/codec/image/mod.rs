@@ -13,6 +13,7 @@ pub mod coeffs;
 pub mod deblock;
 pub mod lossless;
 pub mod params;
+pub mod target;
 pub mod tile;
 
 use std::io::{Read, Write};
@@ -36,6 +37,10 @@ use tile::{analyze_tile, code_tile, decode_tile, CodingTuning, TilePixels};
 pub struct ImageEncoderConfig {
     /// 0 (smallest) to 100 (best).
     pub quality: u8,
+    /// A finer knob than `quality`: the multiplier of the base quantization matrices
+    /// (`quality` gives 50/q below 50 and (100 - q)/50 from 50 up). `None` takes it from
+    /// `quality`; the target-quality search sets it. Any value from 0 to 64.
+    pub step_scale: Option<f64>,
     /// Chroma sampling for colour pictures (grayscale pictures are always coded mono).
     pub sampling: ChromaSampling,
     /// Tile side in luma pixels, a multiple of 16 from 16 to 4096.
@@ -64,6 +69,7 @@ impl Default for ImageEncoderConfig {
     fn default() -> Self {
         ImageEncoderConfig {
             quality: 75,
+            step_scale: None,
             sampling: ChromaSampling::Yuv420,
             tile_size: 512,
             threads: 0,
@@ -106,6 +112,9 @@ impl ImageEncoderConfig {
                 )))
             }
         };
+        if let Some(scale) = self.step_scale {
+            finite(scale, "step scale", 0.0, 64.0)?;
+        }
         finite(self.weighting, "weighting", 0.0, 2.0)?;
         finite(self.chroma_scale, "chroma scale", 0.1, 10.0)?;
         finite(self.activity_strength, "activity strength", 0.0, 4.0)?;
@@ -120,7 +129,9 @@ impl ImageEncoderConfig {
             PixelLayout::Gray => ChromaSampling::Mono,
             PixelLayout::Rgb => self.sampling,
         };
-        let scale = quality_scale(self.quality);
+        let scale = self
+            .step_scale
+            .unwrap_or_else(|| quality_scale(self.quality));
         let to_steps = |m: [f64; 64]| {
             let mut steps = [0u16; 64];
             for (s, v) in steps.iter_mut().zip(m.iter()) {

@@ -19,6 +19,7 @@ use super::frame::{
 use super::lookahead::{AnalysedFrame, Analyser};
 use super::motion::Mv;
 use super::params::{self, VideoParams};
+use super::qp::MAX_QP;
 use super::rate::{self, RateControl};
 use super::slice::SliceEncoder;
 use super::tuning::Tuning;
@@ -31,8 +32,12 @@ use crate::transform::TransformId;
 /// Everything the video encoder can be asked to do.
 #[derive(Debug, Clone)]
 pub struct VideoEncoderConfig {
-    /// 0..=100, used when `bitrate_kbps` is `None`.
+    /// 0..=100, used when `bitrate_kbps` and `fine_qp` are `None`.
     pub quality: u8,
+    /// Constant quality at a fractional quantizer index (0 to 51) instead of `quality`: the
+    /// finer knob the target-quality search drives (see [`RateControl::constant_fine`]).
+    /// Ignored under `bitrate_kbps`.
+    pub fine_qp: Option<f64>,
     /// Average bitrate in kbit/s.
     pub bitrate_kbps: Option<u32>,
     /// Largest distance between keyframes (0 = only the first frame and scene cuts).
@@ -62,6 +67,7 @@ impl Default for VideoEncoderConfig {
     fn default() -> Self {
         VideoEncoderConfig {
             quality: 60,
+            fine_qp: None,
             bitrate_kbps: None,
             keyint: 250,
             scene_cut: true,
@@ -84,6 +90,13 @@ impl VideoEncoderConfig {
                 "quality {} is not in 0..100",
                 self.quality
             )));
+        }
+        if let Some(qp) = self.fine_qp {
+            if !(qp.is_finite() && (0.0..=MAX_QP as f64).contains(&qp)) {
+                return Err(Error::InvalidArgument(format!(
+                    "quantizer index {qp} is not in 0..{MAX_QP}"
+                )));
+            }
         }
         if self.bitrate_kbps == Some(0) {
             return Err(Error::InvalidArgument("bitrate 0 kbit/s".into()));
@@ -217,7 +230,10 @@ impl<W: Write> VideoEncoder<W> {
         let writer = ContainerWriter::new(out, &header)?;
         let rate = match config.bitrate_kbps {
             Some(kbps) => RateControl::bitrate(kbps, params.frame_seconds(), config.key_qp_offset),
-            None => RateControl::constant_quality(config.quality, config.key_qp_offset),
+            None => match config.fine_qp {
+                Some(qp) => RateControl::constant_fine(qp, config.key_qp_offset),
+                None => RateControl::constant_quality(config.quality, config.key_qp_offset),
+            },
         };
         let analyser = Analyser::new(&params);
         Ok(VideoEncoder {
@@ -322,7 +338,7 @@ impl<W: Write> VideoEncoder<W> {
         let mut key = self.reference.is_none()
             || (self.config.keyint > 0 && self.since_key >= self.config.keyint)
             || (self.config.scene_cut && analysis.is_scene_cut());
-        let mut qp = self.rate.next_qp(key);
+        let mut qp = self.rate.next_qp(key, self.frames);
         let mut coded = self.code(&src, key, qp, &analysis.mvs)?;
         let total_mbs = {
             let (w, h) = self.params.mb_grid();
@@ -330,7 +346,7 @@ impl<W: Write> VideoEncoder<W> {
         };
         if !key && self.config.scene_cut && coded.1.intra_mbs * 10 > total_mbs * 6 {
             key = true;
-            qp = self.rate.next_qp(true);
+            qp = self.rate.next_qp(true, self.frames);
             coded = self.code(&src, key, qp, &analysis.mvs)?;
         }
         if self.rate.is_bitrate() {

@@ -34,6 +34,7 @@ pub mod rate;
 pub mod residual;
 pub mod slice;
 pub mod syntax;
+pub mod target;
 pub mod tuning;
 
 pub use decoder::{DecodedFrame, VideoDecoder, VideoStreamDecoder, MAX_CONCEALED_FPS};

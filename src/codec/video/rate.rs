@@ -11,6 +11,7 @@
 //! misses its aim widely.
 
 use super::qp::{qstep16, MAX_QP};
+use crate::codec::target::dither;
 
 /// The quantizer index for a quality in 0..=100 (60 → 24, 100 → 6, 0 → 51).
 pub fn quality_to_qp(quality: u8) -> u8 {
@@ -26,6 +27,9 @@ pub const KEY_QP_OFFSET: u8 = 9;
 pub struct RateControl {
     /// Constant-quality index, when not under bitrate control.
     fixed_qp: Option<u8>,
+    /// A fractional part added to `fixed_qp`: frame `n` is coded one index coarser when
+    /// [`dither`]`(n)` is below it (0 for integer qualities).
+    fraction: f64,
     /// Bits per frame the bitrate allows.
     frame_budget: f64,
     /// Bits spent minus bits allowed so far.
@@ -42,6 +46,7 @@ impl RateControl {
     pub fn constant_quality(quality: u8, key_offset: u8) -> RateControl {
         RateControl {
             fixed_qp: Some(quality_to_qp(quality)),
+            fraction: 0.0,
             frame_budget: 0.0,
             surplus: 0.0,
             complexity: [None, None],
@@ -54,11 +59,26 @@ impl RateControl {
     pub fn bitrate(kbps: u32, frame_seconds: f64, key_offset: u8) -> RateControl {
         RateControl {
             fixed_qp: None,
+            fraction: 0.0,
             frame_budget: kbps as f64 * 1000.0 * frame_seconds,
             surplus: 0.0,
             complexity: [None, None],
             last_qp: [26, 28],
             key_offset,
+        }
+    }
+
+    /// Constant quality at a fractional index `qp` (0 to [`MAX_QP`]): a finer knob than the
+    /// 0..100 quality. Frame `n` is coded at `floor(qp) + 1` when [`dither`]`(n)` is below the
+    /// fraction of `qp`, else at `floor(qp)`; raising `qp` only ever adds frames to the
+    /// coarser set, so quality falls steadily as `qp` grows.
+    pub fn constant_fine(qp: f64, key_offset: u8) -> RateControl {
+        let qp = qp.clamp(0.0, MAX_QP as f64);
+        let whole = qp.floor();
+        RateControl {
+            fixed_qp: Some(whole as u8),
+            fraction: qp - whole,
+            ..RateControl::constant_quality(0, key_offset)
         }
     }
 
@@ -78,10 +98,15 @@ impl RateControl {
         }
     }
 
-    /// The index for the next frame.
-    pub fn next_qp(&self, key: bool) -> u8 {
+    /// The index for frame `frame` (counted from 0).
+    pub fn next_qp(&self, key: bool, frame: u64) -> u8 {
         let t = key as usize ^ 1;
         if let Some(qp) = self.fixed_qp {
+            let qp = if dither(frame) < self.fraction {
+                (qp + 1).min(MAX_QP)
+            } else {
+                qp
+            };
             return if key {
                 qp.saturating_sub(self.key_offset)
             } else {
@@ -152,6 +177,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn fine_qp_spreads_its_fraction_over_frames() {
+        let rc = RateControl::constant_fine(24.25, KEY_QP_OFFSET);
+        let coarse = (0..1000).filter(|&n| rc.next_qp(false, n) == 25).count();
+        assert!((240..=260).contains(&coarse), "{coarse}");
+        assert!((0..1000).all(|n| matches!(rc.next_qp(false, n), 24 | 25)));
+        assert_eq!(rc.next_qp(true, 1), rc.next_qp(false, 1) - KEY_QP_OFFSET);
+        // A larger fraction keeps every coarse frame of a smaller one.
+        let more = RateControl::constant_fine(24.5, KEY_QP_OFFSET);
+        assert!((0..1000).all(|n| rc.next_qp(false, n) <= more.next_qp(false, n)));
+        // Whole indices behave as the integer quality does.
+        let whole = RateControl::constant_fine(24.0, KEY_QP_OFFSET);
+        let q60 = RateControl::constant_quality(60, KEY_QP_OFFSET);
+        assert!((0..100).all(|n| whole.next_qp(false, n) == q60.next_qp(false, n)));
+        assert_eq!(
+            RateControl::constant_fine(99.0, 0).next_qp(false, 3),
+            MAX_QP
+        );
+    }
+
+    #[test]
     fn quality_mapping_and_bitrate_steering() {
         assert_eq!(quality_to_qp(100), 6);
         assert_eq!(quality_to_qp(0), 51);
@@ -160,9 +205,9 @@ mod tests {
         assert!(rc.is_bitrate());
         rc.update(true, 26, 40_000.0);
         // Complexity says a step four times smaller... the index must go up for fewer bits.
-        let qp = rc.next_qp(false);
+        let qp = rc.next_qp(false, 1);
         assert!(qp > 26, "{qp}");
         rc.update(false, qp, 30_000.0);
-        assert!(rc.next_qp(false) >= qp);
+        assert!(rc.next_qp(false, 1) >= qp);
     }
 }
