@@ -318,7 +318,10 @@ fn cli_refuses_bad_options_and_input() {
     let o = quanta(&["encode", path_str(&wav), "-o", path_str(&qnt), "--lossless"]);
     assert_eq!(o.status.code(), Some(1));
     let message = String::from_utf8_lossy(&o.stderr);
-    assert!(message.contains("16-bit or 24-bit") && message.contains("float"), "{message}");
+    assert!(
+        message.contains("16-bit or 24-bit") && message.contains("float"),
+        "{message}"
+    );
     assert!(!qnt.exists());
 }
 

@@ -333,3 +333,44 @@ fn writing_to_dev_null_leaves_the_device_in_place() {
     assert!(meta.file_type().is_char_device(), "/dev/null was replaced");
     assert_eq!(meta.len(), 0);
 }
+
+#[test]
+fn options_of_another_media_kind_are_usage_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let png = write_png(dir.path(), "a.png", 48, 32);
+    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
+    let flac = samples.join("music_goin_march_3s.flac");
+    let out = dir.path().join("x.qnt");
+    let s = |p: &Path| p.to_str().unwrap().to_string();
+    for (input, option, kind) in [
+        (&flac, vec!["--tile", "256"], "audio"),
+        (&flac, vec!["--max-error", "2"], "audio"),
+        (&png, vec!["--preset", "fast"], "pictures"),
+        (&png, vec!["--bitrate", "100"], "pictures"),
+        (&png, vec!["--tune", "psnr"], "pictures"),
+    ] {
+        let mut args = vec!["encode".to_string(), s(input), "-o".into(), s(&out)];
+        args.extend(option.iter().map(|o| o.to_string()));
+        let args: Vec<&str> = args.iter().map(|a| a.as_str()).collect();
+        let o = quanta(&args);
+        assert_eq!(o.status.code(), Some(2), "{option:?}: {}", stderr(&o));
+        let message = stderr(&o);
+        assert!(
+            message.contains(option[0]) && message.contains(&format!("not apply to {kind}")),
+            "{message}"
+        );
+        assert!(!out.exists(), "{option:?} left an output");
+    }
+    // Options of the input's own kind still work, and decode checks the stream's kind.
+    let o = quanta(&["encode", &s(&png), "-o", &s(&out), "--tile", "32"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let back = dir.path().join("back.png");
+    let o = quanta(&["decode", &s(&out), "-o", &s(&back), "--bits", "24"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("--bits does not apply to pictures"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!back.exists());
+}

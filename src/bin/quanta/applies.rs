@@ -66,6 +66,8 @@ pub const ENCODE_OPTIONS: &[(&str, &[Kind])] = &[
     ("masking", AUDIO),
     ("no_block_switching", AUDIO),
     ("transient_threshold", AUDIO),
+    ("target_psnr", ALL),
+    ("target_ssim", PICTURE_VIDEO),
 ];
 
 /// Every option of `quanta decode` and the kinds of stream it applies to.
@@ -138,17 +140,34 @@ mod tests {
     fn misapplied_options_are_named_with_the_kind() {
         let m = matches(&["encode", "a.wav", "-o", "a.qnt", "--tile", "256"]);
         let message = misapplied(&m, ENCODE_OPTIONS, Kind::Audio).unwrap();
-        assert_eq!(message, "--tile does not apply to audio (it applies to pictures)");
+        assert_eq!(
+            message,
+            "--tile does not apply to audio (it applies to pictures)"
+        );
         assert_eq!(misapplied(&m, ENCODE_OPTIONS, Kind::Picture), None);
         let m = matches(&["encode", "a.png", "-o", "a.qnt", "--preset", "fast"]);
         let message = misapplied(&m, ENCODE_OPTIONS, Kind::Picture).unwrap();
-        assert!(message.contains("--preset") && message.contains("pictures"), "{message}");
+        assert!(
+            message.contains("--preset") && message.contains("pictures"),
+            "{message}"
+        );
         // Defaults are not "given": a plain encode passes for every kind.
-        let m = matches(&["encode", "a.y4m", "-o", "a.qnt", "-q", "60", "--threads", "2"]);
+        let m = matches(&[
+            "encode",
+            "a.y4m",
+            "-o",
+            "a.qnt",
+            "-q",
+            "60",
+            "--threads",
+            "2",
+        ]);
         for kind in [Kind::Picture, Kind::Audio, Kind::Video] {
             assert_eq!(misapplied(&m, ENCODE_OPTIONS, kind), None);
         }
         let m = matches(&["encode", "a.y4m", "-o", "a.qnt", "--no-deblock"]);
-        assert!(misapplied(&m, ENCODE_OPTIONS, Kind::Audio).unwrap().contains("--no-deblock"));
+        assert!(misapplied(&m, ENCODE_OPTIONS, Kind::Audio)
+            .unwrap()
+            .contains("--no-deblock"));
     }
 }

@@ -2,12 +2,13 @@
 
 use std::path::PathBuf;
 
-use clap::Args;
+use clap::{ArgMatches, Args};
 use quanta::codec::image::{decode_picture_stream, ImageDecodeOptions};
 use quanta::container::{ContainerReader, MediaKind};
 use quanta::media::image::{encode_deep_picture_file, encode_picture_file, PictureFormat};
 use quanta::{Error, Result};
 
+use crate::applies::{self, Kind, DECODE_OPTIONS};
 use crate::output::{check_not_input, write_all, Destination};
 use crate::Finish;
 
@@ -28,13 +29,21 @@ pub struct DecodeArgs {
     audio: crate::audio::AudioDecodeArgs,
 }
 
-pub fn run(args: DecodeArgs) -> Result<Finish> {
+/// Decodes; `given` tells which options were on the command line (see [`applies`]).
+pub fn run(args: DecodeArgs, given: &ArgMatches) -> Result<Finish> {
     check_not_input(&args.input, &args.output)?;
     let (input, kind) = crate::video::open_stream(&args.input)?;
     if kind == Some(MediaKind::Video) {
+        applies::check(given, DECODE_OPTIONS, Kind::Video);
         return crate::video::decode(input, &args.output, args.threads);
     }
     let reader = ContainerReader::new(input, quanta::Limits::default())?;
+    let kind = match reader.header().media {
+        MediaKind::Audio => Kind::Audio,
+        MediaKind::Video => Kind::Video,
+        MediaKind::Image => Kind::Picture,
+    };
+    applies::check(given, DECODE_OPTIONS, kind);
     if reader.header().media == MediaKind::Audio {
         let format = args.format.as_deref();
         return crate::audio::decode(reader, &args.output, format, args.threads, &args.audio);

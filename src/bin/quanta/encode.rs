@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use clap::Args;
+use clap::{ArgMatches, Args};
 use quanta::codec::image::lossless::{
     encode_deep_picture_lossless, encode_picture_lossless, LosslessConfig,
 };
@@ -15,6 +15,7 @@ use quanta::signal::DeepPicture;
 use quanta::transform::TransformId;
 use quanta::{Error, Limits, Result};
 
+use crate::applies::{self, Kind, ENCODE_OPTIONS};
 use crate::output::{check_not_input, write_all, write_with, Destination};
 use crate::{Chroma, Finish};
 
@@ -90,11 +91,13 @@ pub struct EncodeArgs {
     audio: crate::audio::AudioEncodeArgs,
 }
 
-pub fn run(mut args: EncodeArgs) -> Result<Finish> {
+/// Encodes; `given` (the subcommand's matches) tells which options were on the command
+/// line, so that one that does not apply to the input's kind is a usage error.
+pub fn run(mut args: EncodeArgs, given: &ArgMatches) -> Result<Finish> {
     check_not_input(&args.input, &args.output)?;
     args.audio.bitrate = args.bitrate;
     if crate::audio::is_audio_input(&args.input, &args.audio)? {
-        no_max_error(&args, "audio")?;
+        applies::check(given, ENCODE_OPTIONS, Kind::Audio);
         let (q, t, target) = (args.quality, args.threads, target_of(&args));
         return crate::audio::encode(&args.input, &args.output, q, t, &args.audio, None, target);
     }
@@ -130,12 +133,7 @@ pub fn run(mut args: EncodeArgs) -> Result<Finish> {
     config.validate()?;
     let (bytes, kind) = match crate::video::open_input(&args.input)? {
         crate::video::Input::Y4m(r) => {
-            no_max_error(&args, "video")?;
-            if args.audio.lossless {
-                return Err(Error::InvalidArgument(
-                    "--lossless applies to audio and pictures only".into(),
-                ));
-            }
+            applies::check(given, ENCODE_OPTIONS, Kind::Video);
             let (q, t) = (args.quality.unwrap_or(DEFAULT_QUALITY), args.threads);
             let target = target_of(&args);
             let mut video = args.video;
@@ -163,16 +161,12 @@ pub fn run(mut args: EncodeArgs) -> Result<Finish> {
         crate::video::Input::Bytes(bytes, kind) => (bytes, kind),
     };
     if kind == quanta::media::probe::Probed::Audio {
-        no_max_error(&args, "audio")?;
+        applies::check(given, ENCODE_OPTIONS, Kind::Audio);
         let (q, t, target) = (args.quality, args.threads, target_of(&args));
         let audio = &args.audio;
         return crate::audio::encode(&args.input, &args.output, q, t, audio, Some(bytes), target);
     }
-    if args.bitrate.is_some() {
-        return Err(Error::InvalidArgument(
-            "--bitrate applies to audio and video; pictures take --quality".into(),
-        ));
-    }
+    applies::check(given, ENCODE_OPTIONS, Kind::Picture);
     let name = args.input.display().to_string();
     if args.audio.lossless || args.max_error.is_some() {
         if let Some(deep) = read_deep_picture_bytes(&bytes, &name, &Limits::default())? {
@@ -288,18 +282,6 @@ fn encode_to_target(
         seconds,
     );
     Ok(Finish::Ok)
-}
-
-/// A usage error (exit status 2) when --max-error was given for audio or video.
-fn no_max_error(args: &EncodeArgs, kind: &str) -> Result<()> {
-    if args.max_error.is_some() {
-        clap::Error::raw(
-            clap::error::ErrorKind::ArgumentConflict,
-            format!("--max-error applies to pictures only, not to {kind}\n"),
-        )
-        .exit();
-    }
-    Ok(())
 }
 
 /// `--lossless` for 16-bit pictures, kept at 16 bits.

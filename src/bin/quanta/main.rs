@@ -7,6 +7,7 @@
 //! standard output went away). It uses only the public API
 //! of the `quanta` library.
 
+mod applies;
 mod audio;
 mod bench;
 mod bounded;
@@ -24,7 +25,7 @@ mod video;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 /// quanta: a streaming transform codec toolkit.
 #[derive(Parser)]
@@ -87,10 +88,15 @@ pub enum Finish {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    // The subcommand's own matches tell which options were given on the command line.
+    let given = matches
+        .subcommand()
+        .map_or_else(ArgMatches::default, |(_, m)| m.clone());
     let result = match cli.command {
-        Command::Encode(args) => encode::run(args),
-        Command::Decode(args) => decode::run(args),
+        Command::Encode(args) => encode::run(args, &given),
+        Command::Decode(args) => decode::run(args, &given),
         Command::Info { input, json } => info::run(&input, json),
         Command::Compare {
             reference,

@@ -50,7 +50,7 @@ impl RiceContext {
         self.sum += folded;
         self.count += 1;
         if self.count >= RESET {
-            self.sum = (self.sum + 1) / 2;
+            self.sum = self.sum.div_ceil(2);
             self.count /= 2;
         }
     }
