@@ -65,8 +65,9 @@ impl Bias {
 /// Everything the row passes read and write.
 struct Decoder<'a, const N: usize> {
     tables: &'a [[DecodeTable; TABLES_PER_CHANNEL]],
-    words: &'a Words,
-    pos: usize,
+    /// Each channel's words and its position in them.
+    words: &'a [Words],
+    pos: [usize; N],
     states: [u32; N],
     /// Domain values of the previous and current row, sample x at index x + 1.
     previous: Vec<[i16; N]>,
@@ -139,7 +140,8 @@ impl<const N: usize> Decoder<'_, N> {
     fn tokens<const FIRST: bool>(&mut self, y: usize, width: usize) -> Result<()> {
         let tables: [&[DecodeTable; TABLES_PER_CHANNEL]; N] =
             std::array::from_fn(|c| &self.tables[c]);
-        let (words, bucket_of) = (self.words, &self.bucket);
+        let words: [&Words; N] = std::array::from_fn(|c| &self.words[c]);
+        let bucket_of = &self.bucket;
         let mut left = self.current_size[0].map(|s| s as u32);
         let mut states = self.states;
         let mut pos = self.pos;
@@ -166,10 +168,10 @@ impl<const N: usize> Decoder<'_, N> {
                 let bucket = bucket_of[(activity as usize).min(255)] as usize;
                 let table = &tables[c][bucket & (TABLES_PER_CHANNEL - 1)];
                 let state = &mut states[c];
-                let token = rans::decode_token(state, table, words, &mut pos);
+                let token = rans::decode_token(state, table, words[c], &mut pos[c]);
                 // Token 0 takes no raw bits; the others a sign and their extra bits.
                 let (first, raw_bits) = TOKEN_RAW[token & 31];
-                let raw = rans::decode_raw(state, raw_bits, words, &mut pos);
+                let raw = rans::decode_raw(state, raw_bits, words[c], &mut pos[c]);
                 let m = first + (raw >> 1);
                 worst = worst.max(m);
                 let sign = -((raw & 1) as i32);
@@ -262,14 +264,10 @@ fn decode_channels<const N: usize>(shape: StripShape, data: &[u8]) -> Result<Vec
         tables.push(channel);
     }
     let row_samples = shape.width * N;
-    // A sample reads at most two words: after its token and after its raw bits.
-    let words = Words::new(&data[reader.bytes_used()..], 2 * row_samples + 2 * N)?;
-    if words.len() < 2 * N {
-        return Err(Error::invalid("lossless strip: no coder states"));
-    }
+    let words = read_streams::<N>(&data[reader.bytes_used()..], shape.width)?;
     let mut states = [0u32; N];
-    for (c, x) in states.iter_mut().enumerate() {
-        *x = (words.get(2 * c) << 16) | words.get(2 * c + 1);
+    for (x, w) in states.iter_mut().zip(&words) {
+        *x = (w.get(0) << 16) | w.get(1);
     }
     let t = Tables::new(shape.step());
     let mut gradient_level = [0u8; 1024];
@@ -285,7 +283,7 @@ fn decode_channels<const N: usize>(shape: StripShape, data: &[u8]) -> Result<Vec
     let mut decoder = Decoder::<N> {
         tables: &tables,
         words: &words,
-        pos: 2 * N,
+        pos: [2; N],
         states,
         previous: vec![[0; N]; shape.width + 2],
         current: vec![[0; N]; shape.width + 2],
@@ -309,7 +307,7 @@ fn decode_channels<const N: usize>(shape: StripShape, data: &[u8]) -> Result<Vec
             decoder.near(shape.width);
             decoder.tokens::<false>(y, shape.width)?;
         }
-        if decoder.pos > words.len() {
+        if decoder.pos.iter().zip(&words).any(|(&p, w)| p > w.len()) {
             return Err(Error::invalid(format!(
                 "lossless strip: the data ends before row {y} of {}",
                 shape.rows
@@ -321,10 +319,40 @@ fn decode_channels<const N: usize>(shape: StripShape, data: &[u8]) -> Result<Vec
             decoder.values::<false>(row);
         }
     }
-    if decoder.pos != words.len() || decoder.states.iter().any(|&x| x != rans::STATE_LOW) {
+    let ended = decoder.pos.iter().zip(&words).all(|(&p, w)| p == w.len());
+    if !ended || decoder.states.iter().any(|&x| x != rans::STATE_LOW) {
         return Err(Error::invalid(
             "lossless strip: the coded data does not end where the samples do",
         ));
     }
     Ok(out)
+}
+
+/// Splits the coded words after the distributions into the channels' streams: the word
+/// count of every stream but the last (u32, little-endian), then the streams, each holding
+/// at least its initial state. Each is padded for the at most two words a sample reads.
+fn read_streams<const N: usize>(data: &[u8], width: usize) -> Result<Vec<Words>> {
+    let cut = || Error::invalid("lossless strip: the coded streams are cut short");
+    let (counts, mut rest) = data.split_at_checked(4 * (N - 1)).ok_or_else(cut)?;
+    let mut streams = Vec::with_capacity(N);
+    for c in 0..N {
+        let bytes = if c + 1 < N {
+            let count = u32::from_le_bytes(counts[4 * c..4 * c + 4].try_into().map_err(|_| cut())?);
+            let (bytes, after) = rest
+                .split_at_checked((count as usize).saturating_mul(2))
+                .ok_or_else(cut)?;
+            rest = after;
+            bytes
+        } else {
+            rest
+        };
+        let words = Words::new(bytes, 2 * width)?;
+        if words.len() < 2 {
+            return Err(Error::invalid(
+                "lossless strip: a stream without its coder state",
+            ));
+        }
+        streams.push(words);
+    }
+    Ok(streams)
 }

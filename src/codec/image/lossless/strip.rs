@@ -345,7 +345,7 @@ pub(super) const TOKEN_BASE: [(u32, u32); TOKENS] = {
 };
 
 /// Codes the strip's samples (`shape.rows` rows of `shape.width` interleaved pixels) and
-/// returns the strip's bytes (distributions, then the rANS words) and the reconstruction
+/// returns the strip's bytes (distributions, then the rANS streams) and the reconstruction
 /// (equal to `samples` when lossless).
 pub fn encode_strip(shape: StripShape, samples: &[u8]) -> (Vec<u8>, Vec<u8>) {
     let mut state = StripState::new(shape);
@@ -393,8 +393,15 @@ pub fn encode_strip(shape: StripShape, samples: &[u8]) -> (Vec<u8>, Vec<u8>) {
         tables.push(EncodeTable::new(&freq));
     }
     let mut bytes = writer.into_bytes();
-    for w in rans::encode(&steps, &tables, n) {
-        bytes.extend_from_slice(&w.to_le_bytes());
+    let streams = rans::encode(&steps, &tables, n);
+    // The word count of every stream but the last, then the streams.
+    for words in &streams[..n - 1] {
+        bytes.extend_from_slice(&(words.len() as u32).to_le_bytes());
+    }
+    for words in &streams {
+        for w in words {
+            bytes.extend_from_slice(&w.to_le_bytes());
+        }
     }
     (bytes, out)
 }
