@@ -110,7 +110,7 @@ impl<const N: usize> Decoder<'_, N> {
 
     /// First pass over a row (not the strip's first): what the previous row gives each
     /// sample.
-    #[inline(always)]
+    #[inline(never)]
     fn near(&mut self, width: usize) {
         let span = 2 * DOMAIN_LIMIT;
         let previous = &self.previous[..width + 2];
@@ -135,56 +135,43 @@ impl<const N: usize> Decoder<'_, N> {
     }
 
     /// Second pass over a row: every token and its raw bits, into `steps` and
-    /// `current_size`.
-    #[inline(always)]
+    /// `current_size`. The channels are skewed: green (or gray) decodes sample t while red
+    /// decodes t − 1 and blue t − 2, so the sizes one channel's context needs from another
+    /// at the same pixel are known an iteration early and the chains run side by side
+    /// (each channel has its own state and stream, so the order across channels is free).
+    #[inline(never)]
     fn tokens<const FIRST: bool>(&mut self, y: usize, width: usize) -> Result<()> {
-        let tables: [&[DecodeTable; TABLES_PER_CHANNEL]; N] =
-            std::array::from_fn(|c| &self.tables[c]);
-        let words: [&Words; N] = std::array::from_fn(|c| &self.words[c]);
-        let bucket_of = &self.bucket;
-        let mut left = self.current_size[0].map(|s| s as u32);
-        let mut states = self.states;
-        let mut pos = self.pos;
-        let mut worst = 0;
-        for ((near, size_out), step_out) in self.near[..width]
-            .iter()
-            .zip(self.current_size[1..width + 1].iter_mut())
-            .zip(self.steps[..width].iter_mut())
-        {
-            let mut sizes = [0u32; N];
-            let mut levels = [0i16; N];
-            for c in 0..N {
-                // In the first row the neighbours above are the left one.
-                let mut activity = if FIRST {
-                    6 * left[c]
-                } else {
-                    near[c].activity as u32 + 2 * left[c]
-                };
-                if c == 1 {
-                    activity += 3 * sizes[0];
-                } else if c == 2 {
-                    activity += 2 * sizes[1] + sizes[0];
-                }
-                let bucket = bucket_of[(activity as usize).min(255)] as usize;
-                let table = &tables[c][bucket & (TABLES_PER_CHANNEL - 1)];
-                let state = &mut states[c];
-                let token = rans::decode_token(state, table, words[c], &mut pos[c]);
-                // Token 0 takes no raw bits; the others a sign and their extra bits.
-                let (first, raw_bits) = TOKEN_RAW[token & 31];
-                let raw = rans::decode_raw(state, raw_bits, words[c], &mut pos[c]);
-                let m = first + (raw >> 1);
-                worst = worst.max(m);
-                let sign = -((raw & 1) as i32);
-                levels[c] = ((((m as i32) ^ sign) - sign) * self.step) as i16;
-                sizes[c] = m;
-                left[c] = m;
+        let mut pass = TokenPass::<N> {
+            tables: std::array::from_fn(|c| &self.tables[c]),
+            words: std::array::from_fn(|c| &self.words[c]),
+            bucket: &self.bucket,
+            states: self.states,
+            pos: self.pos,
+            left: self.current_size[0].map(|s| s as u32),
+            worst: 0,
+            step: self.step,
+        };
+        let near = &self.near[..width];
+        let sizes = &mut self.current_size[1..width + 1];
+        let steps = &mut self.steps[..width];
+        for t in 0..width + N - 1 {
+            if t < width {
+                pass.decode::<FIRST, 0>(&near[t], &mut sizes[t], &mut steps[t]);
             }
-            *size_out = sizes.map(|s| s as u8);
-            *step_out = levels;
+            if N > 1 {
+                if (1..=width).contains(&t) {
+                    let x = t - 1;
+                    pass.decode::<FIRST, 1>(&near[x], &mut sizes[x], &mut steps[x]);
+                }
+                if t >= 2 {
+                    let x = t - 2;
+                    pass.decode::<FIRST, 2>(&near[x], &mut sizes[x], &mut steps[x]);
+                }
+            }
         }
-        self.states = states;
-        self.pos = pos;
-        if worst > self.max_level {
+        self.states = pass.states;
+        self.pos = pass.pos;
+        if pass.worst > self.max_level {
             return Err(Error::invalid(format!(
                 "near-lossless strip: a residual out of range in row {y}"
             )));
@@ -194,7 +181,7 @@ impl<const N: usize> Decoder<'_, N> {
 
     /// Third pass over a row: predictions and reconstruction into `out` (interleaved
     /// samples).
-    #[inline(always)]
+    #[inline(never)]
     fn values<const FIRST: bool>(&mut self, out: &mut [u8]) {
         let width = out.len() / N;
         let span = 2 * DOMAIN_LIMIT;
@@ -236,6 +223,59 @@ impl<const N: usize> Decoder<'_, N> {
             }
             *value_out = values;
         }
+    }
+}
+
+/// The state of the token pass over one row.
+struct TokenPass<'a, const N: usize> {
+    tables: [&'a [DecodeTable; TABLES_PER_CHANNEL]; N],
+    words: [&'a Words; N],
+    bucket: &'a [u8; 256],
+    states: [u32; N],
+    pos: [usize; N],
+    /// The residual size of each channel's previous sample.
+    left: [u32; N],
+    /// The largest magnitude decoded.
+    worst: u32,
+    step: i32,
+}
+
+impl<const N: usize> TokenPass<'_, N> {
+    /// Decodes channel `C` of one sample: `near` is what the previous row gives it,
+    /// `sizes` the residual sizes of its pixel (those of the channels before `C` already
+    /// decoded) and `steps` its quantized residuals times the step.
+    #[inline(always)]
+    fn decode<const FIRST: bool, const C: usize>(
+        &mut self,
+        near: &[Near; N],
+        sizes: &mut [u8; N],
+        steps: &mut [i16; N],
+    ) {
+        let left = self.left[C];
+        // In the first row the neighbours above are the left one.
+        let mut activity = if FIRST {
+            6 * left
+        } else {
+            near[C].activity as u32 + 2 * left
+        };
+        if C == 1 {
+            activity += 3 * sizes[0] as u32;
+        } else if C == 2 {
+            activity += 2 * sizes[1] as u32 + sizes[0] as u32;
+        }
+        let bucket = self.bucket[(activity as usize).min(255)] as usize;
+        let table = &self.tables[C][bucket & (TABLES_PER_CHANNEL - 1)];
+        let (state, words, pos) = (&mut self.states[C], self.words[C], &mut self.pos[C]);
+        let token = rans::decode_token(state, table, words, pos);
+        // Token 0 takes no raw bits; the others a sign and their extra bits.
+        let (first, raw_bits) = TOKEN_RAW[token & 31];
+        let raw = rans::decode_raw(state, raw_bits, words, pos);
+        let m = first + (raw >> 1);
+        self.worst = self.worst.max(m);
+        let sign = -((raw & 1) as i32);
+        steps[C] = ((((m as i32) ^ sign) - sign) * self.step) as i16;
+        sizes[C] = m as u8;
+        self.left[C] = m;
     }
 }
 
