@@ -14,6 +14,10 @@ use super::strip::{
 };
 use crate::error::{Error, Result};
 
+/// Activities told apart by the decoder's table of tables (larger ones are clamped; the
+/// encoder's last bucket starts below).
+const ACTIVITIES: usize = 256;
+
 /// Tables per channel, [`BUCKETS`] used, padded to a power of two so that a masked bucket
 /// indexes them without a bounds check.
 const TABLES_PER_CHANNEL: usize = 32;
@@ -64,7 +68,8 @@ impl Bias {
 
 /// Everything the row passes read and write.
 struct Decoder<'a, const N: usize> {
-    tables: &'a [[DecodeTable; TABLES_PER_CHANNEL]],
+    /// Each channel's table by activity (clamped to 255).
+    tables: &'a [[&'a DecodeTable; ACTIVITIES]],
     /// Each channel's words and its position in them.
     words: &'a [Words],
     pos: [usize; N],
@@ -83,8 +88,6 @@ struct Decoder<'a, const N: usize> {
     bias: Box<[[Bias; 1024]; N]>,
     /// The gradient levels of the encoder's table, padded to a power of two.
     gradient_level: [u8; 1024],
-    /// The encoder's bucket table, padded with its last bucket.
-    bucket: [u8; 256],
     inverse_step: u32,
     step: i32,
     max_level: u32,
@@ -109,7 +112,8 @@ impl<const N: usize> Decoder<'_, N> {
     }
 
     /// First pass over a row (not the strip's first): what the previous row gives each
-    /// sample.
+    /// sample. The difference above-right − above of one sample is above − above-left of
+    /// the next, so each difference and its level is computed once.
     #[inline(never)]
     fn near(&mut self, width: usize) {
         let span = 2 * DOMAIN_LIMIT;
@@ -117,19 +121,27 @@ impl<const N: usize> Decoder<'_, N> {
         let previous_size = &self.previous_size[..width + 2];
         let gradient_level = &self.gradient_level;
         let level_of = |g: i32| gradient_level[(g + span) as usize & 1023] as u32;
+        // b − c and its level at x = 0 (where c = b).
+        let mut left_diff = [0i32; N];
+        let mut left_level = [level_of(0); N];
         for ((p, ps), near) in previous
             .windows(3)
             .zip(previous_size.windows(3))
             .zip(self.near[..width].iter_mut())
         {
             for c in 0..N {
-                let (cc, b, d) = (p[0][c] as i32, p[1][c] as i32, p[2][c] as i32);
-                let g = (d - b).unsigned_abs() + (b - cc).unsigned_abs() + (d - cc).unsigned_abs();
+                let diff = p[2][c] as i32 - p[1][c] as i32;
+                let level = level_of(diff);
+                let g = diff.unsigned_abs()
+                    + left_diff[c].unsigned_abs()
+                    + (diff + left_diff[c]).unsigned_abs();
                 let sizes = 2 * ps[1][c] as u32 + ps[0][c] as u32 + ps[2][c] as u32;
                 near[c] = Near {
                     activity: (((g * self.inverse_step) >> 16) + sizes) as u16,
-                    context: (level_of(d - b) * 81 + level_of(b - cc) * 9) as u16,
+                    context: (level * 81 + left_level[c] * 9) as u16,
                 };
+                left_diff[c] = diff;
+                left_level[c] = level;
             }
         }
     }
@@ -144,7 +156,6 @@ impl<const N: usize> Decoder<'_, N> {
         let mut pass = TokenPass::<N> {
             tables: std::array::from_fn(|c| &self.tables[c]),
             words: std::array::from_fn(|c| &self.words[c]),
-            bucket: &self.bucket,
             states: self.states,
             pos: self.pos,
             left: self.current_size[0].map(|s| s as u32),
@@ -228,9 +239,8 @@ impl<const N: usize> Decoder<'_, N> {
 
 /// The state of the token pass over one row.
 struct TokenPass<'a, const N: usize> {
-    tables: [&'a [DecodeTable; TABLES_PER_CHANNEL]; N],
+    tables: [&'a [&'a DecodeTable; ACTIVITIES]; N],
     words: [&'a Words; N],
-    bucket: &'a [u8; 256],
     states: [u32; N],
     pos: [usize; N],
     /// The residual size of each channel's previous sample.
@@ -263,8 +273,7 @@ impl<const N: usize> TokenPass<'_, N> {
         } else if C == 2 {
             activity += 2 * sizes[1] as u32 + sizes[0] as u32;
         }
-        let bucket = self.bucket[(activity as usize).min(255)] as usize;
-        let table = &self.tables[C][bucket & (TABLES_PER_CHANNEL - 1)];
+        let table = self.tables[C][(activity as usize).min(ACTIVITIES - 1)];
         let (state, words, pos) = (&mut self.states[C], self.words[C], &mut self.pos[C]);
         let token = rans::decode_token(state, table, words, pos);
         // Token 0 takes no raw bits; the others a sign and their extra bits.
@@ -312,16 +321,24 @@ fn decode_channels<const N: usize>(shape: StripShape, data: &[u8]) -> Result<Vec
     let t = Tables::new(shape.step());
     let mut gradient_level = [0u8; 1024];
     gradient_level[..t.gradient_level.len()].copy_from_slice(&t.gradient_level);
-    let mut bucket = [(BUCKETS - 1) as u8; 256];
+    let mut bucket = [(BUCKETS - 1) as u8; ACTIVITIES];
     bucket[..t.bucket.len()].copy_from_slice(&t.bucket);
-    const _: () = assert!(BUCKETS <= TABLES_PER_CHANNEL && BUCKET_LIMITS[BUCKETS - 2] < 255);
+    let by_activity: Vec<[&DecodeTable; ACTIVITIES]> = tables
+        .iter()
+        .map(|channel| {
+            std::array::from_fn(|a| &channel[bucket[a] as usize & (TABLES_PER_CHANNEL - 1)])
+        })
+        .collect();
+    const _: () = assert!(
+        BUCKETS <= TABLES_PER_CHANNEL && BUCKET_LIMITS[BUCKETS - 2] < ACTIVITIES as u32 - 1
+    );
     let bias: Box<[[Bias; 1024]; N]> = vec![[Bias::default(); 1024]; N]
         .into_boxed_slice()
         .try_into()
         .map_err(|_| Error::invalid("lossless strip: bias tables"))?;
     const _: () = assert!(BIAS_CONTEXTS <= 1024 && 4 * DOMAIN_LIMIT < 1024);
     let mut decoder = Decoder::<N> {
-        tables: &tables,
+        tables: &by_activity,
         words: &words,
         pos: [2; N],
         states,
@@ -333,7 +350,6 @@ fn decode_channels<const N: usize>(shape: StripShape, data: &[u8]) -> Result<Vec
         near: vec![[Near::default(); N]; shape.width],
         bias,
         gradient_level,
-        bucket,
         inverse_step: t.inverse_step,
         step: shape.step(),
         max_level: shape.max_level(),
