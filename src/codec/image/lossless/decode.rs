@@ -1,19 +1,32 @@
 //! The strip decoder of lossless and near-lossless pictures, written for speed: the same
 //! prediction, contexts and tokens as [`super::strip`] (which is normative), computed in
-//! one loop per row specialised on the channel count and on the first row of the strip,
-//! with the rows of all channels interleaved per pixel and one rANS state per channel, so
-//! the three colour channels form three dependency chains the processor overlaps.
+//! three passes per row, each specialised on the channel count and on the first row of
+//! the strip, with the rows of all channels interleaved per pixel. The first pass derives
+//! from the previous row alone each sample's share of its activity and bias context; the
+//! second decodes every token and its raw bits (contexts need only residual sizes and that
+//! share, so it never waits for a reconstruction), with one rANS state and word stream
+//! per channel and the channels skewed one sample apart, so the three channels form
+//! separate dependency chains the processor overlaps; the third predicts and reconstructs.
 
 use super::rans::{self, BitReader, DecodeTable, Words, TOKENS};
 use super::strip::{
-    StripShape, Tables, BIAS_CONTEXTS, BIAS_RECIPROCALS, BIAS_RESET, BUCKETS, DOMAIN_LIMIT,
-    TOKEN_BASE,
+    StripShape, Tables, BIAS_CONTEXTS, BIAS_RECIPROCALS, BIAS_RESET, BUCKETS, BUCKET_LIMITS,
+    DOMAIN_LIMIT, TOKEN_BASE,
 };
 use crate::error::{Error, Result};
 
-/// The smallest magnitude of each token and its count of raw bits (sign and extra bits).
-const TOKEN_RAW: [(u32, u32); TOKENS] = {
-    let mut table = [(0u32, 0u32); TOKENS];
+/// Activities told apart by the decoder's table of tables (larger ones are clamped; the
+/// encoder's last bucket starts below).
+const ACTIVITIES: usize = 256;
+
+/// Tables per channel, [`BUCKETS`] used, padded to a power of two so that a masked bucket
+/// indexes them without a bounds check.
+const TABLES_PER_CHANNEL: usize = 32;
+
+/// The smallest magnitude of each token and its count of raw bits (sign and extra bits),
+/// padded to 32 entries like a masked token.
+const TOKEN_RAW: [(u32, u32); 32] = {
+    let mut table = [(0u32, 0u32); 32];
     let mut t = 1;
     while t < TOKENS {
         table[t] = (TOKEN_BASE[t].0, 1 + TOKEN_BASE[t].1);
@@ -22,18 +35,45 @@ const TOKEN_RAW: [(u32, u32); TOKENS] = {
     table
 };
 
-/// Running prediction error of one bias context, as in the encoder.
+/// What the previous row gives a sample: its share of the activity (gradients and the
+/// residual sizes above) and of the bias context (the levels of `d − b` and `b − c`).
+#[derive(Clone, Copy, Default)]
+struct Near {
+    activity: u16,
+    context: u16,
+}
+
+/// Running prediction error of one bias context, as in the encoder, with the correction
+/// it gives computed when it changes (so a prediction reads it with one load).
 #[derive(Clone, Copy, Default)]
 struct Bias {
     sum: i32,
-    count: i32,
+    count: i16,
+    correction: i16,
 }
 
-/// Everything the row loop reads and writes.
+impl Bias {
+    #[inline(always)]
+    fn add(&mut self, error: i32) {
+        self.sum += error;
+        self.count += 1;
+        if self.count as i32 >= BIAS_RESET {
+            self.sum >>= 1;
+            self.count >>= 1;
+        }
+        let count = self.count as i32;
+        let reciprocal = BIAS_RECIPROCALS[count as usize % BIAS_RESET as usize] as i64;
+        self.correction = (((2 * self.sum + count) as i64 * reciprocal) >> 24) as i16;
+    }
+}
+
+/// Everything the row passes read and write.
 struct Decoder<'a, const N: usize> {
-    tables: &'a [DecodeTable],
-    words: &'a Words,
-    pos: usize,
+    /// Each channel's table by activity (clamped to 255).
+    tables: &'a [[&'a DecodeTable; ACTIVITIES]],
+    /// Each channel's words and its position in them.
+    words: &'a [Words],
+    pos: [usize; N],
     states: [u32; N],
     /// Domain values of the previous and current row, sample x at index x + 1.
     previous: Vec<[i16; N]>,
@@ -41,11 +81,14 @@ struct Decoder<'a, const N: usize> {
     /// Magnitudes of the quantized residuals, laid out likewise.
     previous_size: Vec<[u8; N]>,
     current_size: Vec<[u8; N]>,
+    /// The current row's quantized residuals times the step, sample x at index x.
+    steps: Vec<[i16; N]>,
+    /// What the previous row gives each sample of the current one, sample x at index x.
+    near: Vec<[Near; N]>,
     /// Bias statistics per channel: [`BIAS_CONTEXTS`] used, padded to a power of two.
-    bias: Vec<[Bias; 1024]>,
+    bias: Box<[[Bias; 1024]; N]>,
     /// The gradient levels of the encoder's table, padded to a power of two.
     gradient_level: [u8; 1024],
-    bucket: &'a [u8],
     inverse_step: u32,
     step: i32,
     max_level: u32,
@@ -69,106 +112,180 @@ impl<const N: usize> Decoder<'_, N> {
         self.current_size[0] = self.previous_size[1];
     }
 
-    /// Decodes one row into `out` (interleaved samples).
-    #[inline(always)]
-    fn row<const FIRST: bool>(&mut self, y: usize, out: &mut [u8]) -> Result<()> {
-        // The left neighbours stay in registers: (domain value, residual size).
-        let mut left = [(0i32, 0u32); N];
-        for (c, l) in left.iter_mut().enumerate() {
-            *l = (self.current[0][c] as i32, self.current_size[0][c] as u32);
-        }
-        for (x, pixel) in out.chunks_exact_mut(N).enumerate() {
-            if N == 1 {
-                self.sample::<FIRST, 0>(y, x, 0, &mut left[0], &mut pixel[0])?;
-            } else {
-                let g = self.sample::<FIRST, 0>(y, x, 0, &mut left[0], &mut pixel[1])?;
-                let r = self.sample::<FIRST, 1>(y, x, g, &mut left[1], &mut pixel[0])?;
-                self.sample::<FIRST, 2>(y, x, (g + r) >> 1, &mut left[2], &mut pixel[2])?;
+    /// First pass over a row (not the strip's first): what the previous row gives each
+    /// sample. The difference above-right − above of one sample is above − above-left of
+    /// the next, so each difference and its level is computed once.
+    #[inline(never)]
+    fn near(&mut self, width: usize) {
+        let span = 2 * DOMAIN_LIMIT;
+        let previous = &self.previous[..width + 2];
+        let previous_size = &self.previous_size[..width + 2];
+        let gradient_level = &self.gradient_level;
+        let level_of = |g: i32| gradient_level[(g + span) as usize & 1023] as u32;
+        // b − c and its level at x = 0 (where c = b).
+        let mut left_diff = [0i32; N];
+        let mut left_level = [level_of(0); N];
+        for ((p, ps), near) in previous
+            .windows(3)
+            .zip(previous_size.windows(3))
+            .zip(self.near[..width].iter_mut())
+        {
+            for c in 0..N {
+                let diff = p[2][c] as i32 - p[1][c] as i32;
+                let level = level_of(diff);
+                let g = diff.unsigned_abs()
+                    + left_diff[c].unsigned_abs()
+                    + (diff + left_diff[c]).unsigned_abs();
+                let sizes = 2 * ps[1][c] as u32 + ps[0][c] as u32 + ps[2][c] as u32;
+                near[c] = Near {
+                    activity: (((g * self.inverse_step) >> 16) + sizes) as u16,
+                    context: (level * 81 + left_level[c] * 9) as u16,
+                };
+                left_diff[c] = diff;
+                left_level[c] = level;
             }
+        }
+    }
+
+    /// Second pass over a row: every token and its raw bits, into `steps` and
+    /// `current_size`. The channels are skewed: green (or gray) decodes sample t while red
+    /// decodes t − 1 and blue t − 2, so the sizes one channel's context needs from another
+    /// at the same pixel are known an iteration early and the chains run side by side
+    /// (each channel has its own state and stream, so the order across channels is free).
+    #[inline(never)]
+    fn tokens<const FIRST: bool>(&mut self, y: usize, width: usize) -> Result<()> {
+        let mut pass = TokenPass::<N> {
+            tables: std::array::from_fn(|c| &self.tables[c]),
+            words: std::array::from_fn(|c| &self.words[c]),
+            states: self.states,
+            pos: self.pos,
+            left: self.current_size[0].map(|s| s as u32),
+            worst: 0,
+            step: self.step,
+        };
+        let near = &self.near[..width];
+        let sizes = &mut self.current_size[1..width + 1];
+        let steps = &mut self.steps[..width];
+        for t in 0..width + N - 1 {
+            if t < width {
+                pass.decode::<FIRST, 0>(&near[t], &mut sizes[t], &mut steps[t]);
+            }
+            if N > 1 {
+                if (1..=width).contains(&t) {
+                    let x = t - 1;
+                    pass.decode::<FIRST, 1>(&near[x], &mut sizes[x], &mut steps[x]);
+                }
+                if t >= 2 {
+                    let x = t - 2;
+                    pass.decode::<FIRST, 2>(&near[x], &mut sizes[x], &mut steps[x]);
+                }
+            }
+        }
+        self.states = pass.states;
+        self.pos = pass.pos;
+        if pass.worst > self.max_level {
+            return Err(Error::invalid(format!(
+                "near-lossless strip: a residual out of range in row {y}"
+            )));
         }
         Ok(())
     }
 
-    /// Decodes channel `C` (coding order) of sample `x` into `out`, its domain relative to
-    /// `base`, with `left` the (domain value, residual size) of the sample to its left (then
-    /// of this one), and returns the sample.
-    #[inline(always)]
-    fn sample<const FIRST: bool, const C: usize>(
-        &mut self,
-        y: usize,
-        x: usize,
-        base: i32,
-        left: &mut (i32, u32),
-        out: &mut u8,
-    ) -> Result<i32> {
+    /// Third pass over a row: predictions and reconstruction into `out` (interleaved
+    /// samples).
+    #[inline(never)]
+    fn values<const FIRST: bool>(&mut self, out: &mut [u8]) {
+        let width = out.len() / N;
         let span = 2 * DOMAIN_LIMIT;
-        let i = x + 1;
-        let a = left.0;
-        let (b, cc, d) = if FIRST {
-            (a, a, a)
+        let gradient_level = &self.gradient_level;
+        let bias = &mut *self.bias;
+        let (previous, current) = (&self.previous, &mut self.current);
+        let mut left = current[0].map(|v| v as i32);
+        for ((((pixel, p), near), steps), value_out) in out
+            .chunks_exact_mut(N)
+            .zip(previous.windows(3))
+            .zip(self.near[..width].iter())
+            .zip(self.steps[..width].iter())
+            .zip(current[1..width + 1].iter_mut())
+        {
+            let mut base = 0;
+            let mut values = [0i16; N];
+            for c in 0..N {
+                let a = left[c];
+                let (b, cc, near_context) = if FIRST {
+                    (a, a, 360)
+                } else {
+                    (p[1][c] as i32, p[0][c] as i32, near[c].context as usize)
+                };
+                // MED is the median of a, b and a + b − c: no branch.
+                let med = (a + b - cc).clamp(a.min(b), a.max(b));
+                let context = (near_context
+                    + gradient_level[(cc - a + span) as usize & 1023] as usize)
+                    & 1023;
+                let bias = &mut bias[c][context];
+                let predicted = (base + med + bias.correction as i32).clamp(0, 255);
+                let sample = (predicted + steps[c] as i32).clamp(0, 255);
+                let value = sample - base;
+                values[c] = value as i16;
+                left[c] = value;
+                bias.add(value - med);
+                let offset = if N == 1 { 0 } else { [1, 0, 2][c] };
+                pixel[offset] = sample as u8;
+                base = if c == 0 { sample } else { (base + sample) >> 1 };
+            }
+            *value_out = values;
+        }
+    }
+}
+
+/// The state of the token pass over one row.
+struct TokenPass<'a, const N: usize> {
+    tables: [&'a [&'a DecodeTable; ACTIVITIES]; N],
+    words: [&'a Words; N],
+    states: [u32; N],
+    pos: [usize; N],
+    /// The residual size of each channel's previous sample.
+    left: [u32; N],
+    /// The largest magnitude decoded.
+    worst: u32,
+    step: i32,
+}
+
+impl<const N: usize> TokenPass<'_, N> {
+    /// Decodes channel `C` of one sample: `near` is what the previous row gives it,
+    /// `sizes` the residual sizes of its pixel (those of the channels before `C` already
+    /// decoded) and `steps` its quantized residuals times the step.
+    #[inline(always)]
+    fn decode<const FIRST: bool, const C: usize>(
+        &mut self,
+        near: &[Near; N],
+        sizes: &mut [u8; N],
+        steps: &mut [i16; N],
+    ) {
+        let left = self.left[C];
+        // In the first row the neighbours above are the left one.
+        let mut activity = if FIRST {
+            6 * left
         } else {
-            (
-                self.previous[i][C] as i32,
-                self.previous[i - 1][C] as i32,
-                self.previous[i + 1][C] as i32,
-            )
+            near[C].activity as u32 + 2 * left
         };
-        // MED is the median of a, b and a + b − c: no branch.
-        let med = (a + b - cc).clamp(a.min(b), a.max(b));
-        let (g1, g2, g3) = (d - b, b - cc, cc - a);
-        let level_of = |g: i32| self.gradient_level[(g + span) as usize & 1023] as usize;
-        let context = (level_of(g1) * 81 + level_of(g2) * 9 + level_of(g3)) & 1023;
-        let bias = self.bias[C][context];
-        let reciprocal = BIAS_RECIPROCALS[bias.count as usize % BIAS_RESET as usize] as i64;
-        let correction = (((2 * bias.sum + bias.count) as i64 * reciprocal) >> 24) as i32;
-        let predicted = (base + med + correction).clamp(0, 255);
-        let gradients =
-            ((g1.unsigned_abs() + g2.unsigned_abs() + g3.unsigned_abs()) * self.inverse_step) >> 16;
-        let left_size = left.1;
-        let (above_size, nw_size, ne_size) = if FIRST {
-            (left_size, left_size, left_size)
-        } else {
-            (
-                self.previous_size[i][C] as u32,
-                self.previous_size[i - 1][C] as u32,
-                self.previous_size[i + 1][C] as u32,
-            )
-        };
-        let mut activity = gradients + 2 * (left_size + above_size) + nw_size + ne_size;
         if C == 1 {
-            activity += 3 * self.current_size[i][0] as u32;
+            activity += 3 * sizes[0] as u32;
         } else if C == 2 {
-            activity += 2 * self.current_size[i][1] as u32 + self.current_size[i][0] as u32;
+            activity += 2 * sizes[1] as u32 + sizes[0] as u32;
         }
-        let bucket = self.bucket[(activity as usize).min(self.bucket.len() - 1)] as usize;
-        let table = &self.tables[C * BUCKETS + bucket];
-        let state = &mut self.states[C];
-        let token = rans::decode_token(state, table, self.words, &mut self.pos);
-        // Token 0 takes no raw bits; the others a sign and their extra bits. No branch.
-        let (first, raw_bits) = TOKEN_RAW[token];
-        let raw = rans::decode_raw(state, raw_bits, self.words, &mut self.pos);
+        let table = self.tables[C][(activity as usize).min(ACTIVITIES - 1)];
+        let (state, words, pos) = (&mut self.states[C], self.words[C], &mut self.pos[C]);
+        let token = rans::decode_token(state, table, words, pos);
+        // Token 0 takes no raw bits; the others a sign and their extra bits.
+        let (first, raw_bits) = TOKEN_RAW[token & 31];
+        let raw = rans::decode_raw(state, raw_bits, words, pos);
         let m = first + (raw >> 1);
-        if m > self.max_level {
-            return Err(Error::invalid(format!(
-                "near-lossless strip: a residual out of range at row {y}, column {x}"
-            )));
-        }
+        self.worst = self.worst.max(m);
         let sign = -((raw & 1) as i32);
-        let (level, size) = (((m as i32) ^ sign) - sign, m);
-        let sample = (predicted + level * self.step).clamp(0, 255);
-        let value = sample - base;
-        self.current[i][C] = value as i16;
-        self.current_size[i][C] = size as u8;
-        *left = (value, size);
-        let bias = &mut self.bias[C][context];
-        bias.sum += value - med;
-        bias.count += 1;
-        if bias.count >= BIAS_RESET {
-            bias.sum >>= 1;
-            bias.count >>= 1;
-        }
-        *out = sample as u8;
-        Ok(sample)
+        steps[C] = ((((m as i32) ^ sign) - sign) * self.step) as i16;
+        sizes[C] = m as u8;
+        self.left[C] = m;
     }
 }
 
@@ -185,37 +302,55 @@ pub fn decode_strip(shape: StripShape, data: &[u8]) -> Result<Vec<u8>> {
 
 fn decode_channels<const N: usize>(shape: StripShape, data: &[u8]) -> Result<Vec<u8>> {
     let mut reader = BitReader::new(data);
-    let mut tables = Vec::with_capacity(N * BUCKETS);
-    for _ in 0..N * BUCKETS {
-        let codes = rans::read_distribution(&mut reader)?;
-        tables.push(DecodeTable::new(&rans::frequencies_of(&codes)?));
+    let mut tables = Vec::with_capacity(N);
+    for _ in 0..N {
+        let mut channel: [DecodeTable; TABLES_PER_CHANNEL] = std::array::from_fn(|_| {
+            DecodeTable::new(&rans::frequencies_of(&[]).unwrap_or_default())
+        });
+        for table in channel.iter_mut().take(BUCKETS) {
+            let codes = rans::read_distribution(&mut reader)?;
+            *table = DecodeTable::new(&rans::frequencies_of(&codes)?);
+        }
+        tables.push(channel);
     }
     let row_samples = shape.width * N;
-    // A sample reads at most two words: after its token and after its raw bits.
-    let words = Words::new(&data[reader.bytes_used()..], 2 * row_samples + 2 * N)?;
-    if words.len() < 2 * N {
-        return Err(Error::invalid("lossless strip: no coder states"));
-    }
+    let words = read_streams::<N>(&data[reader.bytes_used()..], shape.width)?;
     let mut states = [0u32; N];
-    for (c, x) in states.iter_mut().enumerate() {
-        *x = (words.get(2 * c) << 16) | words.get(2 * c + 1);
+    for (x, w) in states.iter_mut().zip(&words) {
+        *x = (w.get(0) << 16) | w.get(1);
     }
     let t = Tables::new(shape.step());
     let mut gradient_level = [0u8; 1024];
     gradient_level[..t.gradient_level.len()].copy_from_slice(&t.gradient_level);
+    let mut bucket = [(BUCKETS - 1) as u8; ACTIVITIES];
+    bucket[..t.bucket.len()].copy_from_slice(&t.bucket);
+    let by_activity: Vec<[&DecodeTable; ACTIVITIES]> = tables
+        .iter()
+        .map(|channel| {
+            std::array::from_fn(|a| &channel[bucket[a] as usize & (TABLES_PER_CHANNEL - 1)])
+        })
+        .collect();
+    const _: () = assert!(
+        BUCKETS <= TABLES_PER_CHANNEL && BUCKET_LIMITS[BUCKETS - 2] < ACTIVITIES as u32 - 1
+    );
+    let bias: Box<[[Bias; 1024]; N]> = vec![[Bias::default(); 1024]; N]
+        .into_boxed_slice()
+        .try_into()
+        .map_err(|_| Error::invalid("lossless strip: bias tables"))?;
     const _: () = assert!(BIAS_CONTEXTS <= 1024 && 4 * DOMAIN_LIMIT < 1024);
     let mut decoder = Decoder::<N> {
-        tables: &tables,
+        tables: &by_activity,
         words: &words,
-        pos: 2 * N,
+        pos: [2; N],
         states,
         previous: vec![[0; N]; shape.width + 2],
         current: vec![[0; N]; shape.width + 2],
         previous_size: vec![[0; N]; shape.width + 2],
         current_size: vec![[0; N]; shape.width + 2],
-        bias: vec![[Bias::default(); 1024]; N],
+        steps: vec![[0; N]; shape.width],
+        near: vec![[Near::default(); N]; shape.width],
+        bias,
         gradient_level,
-        bucket: &t.bucket,
         inverse_step: t.inverse_step,
         step: shape.step(),
         max_level: shape.max_level(),
@@ -224,21 +359,57 @@ fn decode_channels<const N: usize>(shape: StripShape, data: &[u8]) -> Result<Vec
     for (y, row) in out.chunks_exact_mut(row_samples).enumerate() {
         decoder.start_row(y, shape.width);
         if y == 0 {
-            decoder.row::<true>(y, row)?;
+            decoder.tokens::<true>(y, shape.width)?;
         } else {
-            decoder.row::<false>(y, row)?;
+            decoder.near(shape.width);
+            decoder.tokens::<false>(y, shape.width)?;
         }
-        if decoder.pos > words.len() {
+        if decoder.pos.iter().zip(&words).any(|(&p, w)| p > w.len()) {
             return Err(Error::invalid(format!(
                 "lossless strip: the data ends before row {y} of {}",
                 shape.rows
             )));
         }
+        if y == 0 {
+            decoder.values::<true>(row);
+        } else {
+            decoder.values::<false>(row);
+        }
     }
-    if decoder.pos != words.len() || decoder.states.iter().any(|&x| x != rans::STATE_LOW) {
+    let ended = decoder.pos.iter().zip(&words).all(|(&p, w)| p == w.len());
+    if !ended || decoder.states.iter().any(|&x| x != rans::STATE_LOW) {
         return Err(Error::invalid(
             "lossless strip: the coded data does not end where the samples do",
         ));
     }
     Ok(out)
+}
+
+/// Splits the coded words after the distributions into the channels' streams: the word
+/// count of every stream but the last (u32, little-endian), then the streams, each holding
+/// at least its initial state. Each is padded for the at most two words a sample reads.
+fn read_streams<const N: usize>(data: &[u8], width: usize) -> Result<Vec<Words>> {
+    let cut = || Error::invalid("lossless strip: the coded streams are cut short");
+    let (counts, mut rest) = data.split_at_checked(4 * (N - 1)).ok_or_else(cut)?;
+    let mut streams = Vec::with_capacity(N);
+    for c in 0..N {
+        let bytes = if c + 1 < N {
+            let count = u32::from_le_bytes(counts[4 * c..4 * c + 4].try_into().map_err(|_| cut())?);
+            let (bytes, after) = rest
+                .split_at_checked((count as usize).saturating_mul(2))
+                .ok_or_else(cut)?;
+            rest = after;
+            bytes
+        } else {
+            rest
+        };
+        let words = Words::new(bytes, 2 * width)?;
+        if words.len() < 2 {
+            return Err(Error::invalid(
+                "lossless strip: a stream without its coder state",
+            ));
+        }
+        streams.push(words);
+    }
+    Ok(streams)
 }

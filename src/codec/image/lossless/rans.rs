@@ -1,6 +1,6 @@
 //! Static rANS coding of lossless picture strips: per-context token distributions with
 //! frequencies summing to 2^10, written compactly at the start of a strip, and a coder
-//! with one 32-bit state per colour channel sharing one stream of 16-bit words.
+//! with one 32-bit state and one stream of 16-bit words per colour channel.
 //!
 //! Distributions are sent as one 6-bit weight code per token (a 2-bit mantissa, a 4-bit
 //! exponent); encoder and decoder derive the same frequencies from the codes with
@@ -226,11 +226,13 @@ pub enum Step {
     Raw { channel: u8, bits: u8, value: u16 },
 }
 
-/// Codes `steps` (in decoding order) with one state per channel; returns the words in
-/// the order the decoder reads them, initial states first.
-pub fn encode(steps: &[Step], tables: &[EncodeTable], channels: usize) -> Vec<u16> {
+/// Codes `steps` (in decoding order) with one state and one stream of words per channel;
+/// returns each channel's words in the order the decoder reads them, its initial state
+/// first. Separate streams keep the channels' decoding chains apart: a channel's next word
+/// does not depend on whether another channel read one.
+pub fn encode(steps: &[Step], tables: &[EncodeTable], channels: usize) -> Vec<Vec<u16>> {
     let mut states = vec![STATE_LOW; channels];
-    let mut words: Vec<u16> = Vec::with_capacity(steps.len() / 4 + 8);
+    let mut streams: Vec<Vec<u16>> = vec![Vec::with_capacity(steps.len() / 8 + 8); channels];
     for step in steps.iter().rev() {
         match *step {
             Step::Token {
@@ -242,7 +244,7 @@ pub fn encode(steps: &[Step], tables: &[EncodeTable], channels: usize) -> Vec<u1
                 let (f, c) = (t.freq[token as usize], t.cum[token as usize]);
                 let x = &mut states[channel as usize];
                 if *x as u64 >= (f as u64) << (32 - PROB_BITS) {
-                    words.push(*x as u16);
+                    streams[channel as usize].push(*x as u16);
                     *x >>= 16;
                 }
                 *x = ((*x / f) << PROB_BITS) + (*x % f) + c;
@@ -254,23 +256,23 @@ pub fn encode(steps: &[Step], tables: &[EncodeTable], channels: usize) -> Vec<u1
             } => {
                 let x = &mut states[channel as usize];
                 if *x >= (1u32 << (32 - bits as u32)) {
-                    words.push(*x as u16);
+                    streams[channel as usize].push(*x as u16);
                     *x >>= 16;
                 }
                 *x = (*x << bits) | value as u32;
             }
         }
     }
-    for &x in states.iter().rev() {
+    for (&x, words) in states.iter().zip(streams.iter_mut()) {
         words.push(x as u16);
         words.push((x >> 16) as u16);
+        words.reverse();
     }
-    words.reverse();
-    words
+    streams
 }
 
-/// Words of a strip, padded so that reads past the end never leave the buffer within
-/// one row; the decoder checks the position against the true length.
+/// Words of one channel's stream, padded so that reads past the end never leave the
+/// buffer within one row; the decoder checks the position against the true length.
 pub struct Words {
     words: Vec<u16>,
     len: usize,
@@ -396,13 +398,17 @@ mod tests {
             }
         }
         let coded = encode(&steps, &enc, 3);
-        let bytes: Vec<u8> = coded.iter().flat_map(|w| w.to_le_bytes()).collect();
-        let words = Words::new(&bytes, 4).unwrap();
-        let mut pos = 0;
+        let streams: Vec<Words> = coded
+            .iter()
+            .map(|c| {
+                let bytes: Vec<u8> = c.iter().flat_map(|w| w.to_le_bytes()).collect();
+                Words::new(&bytes, 4).unwrap()
+            })
+            .collect();
+        let mut pos = [2usize; 3];
         let mut states = [0u32; 3];
-        for x in states.iter_mut() {
-            *x = (words.get(pos) << 16) | words.get(pos + 1);
-            pos += 2;
+        for (x, words) in states.iter_mut().zip(&streams) {
+            *x = (words.get(0) << 16) | words.get(1);
         }
         for step in &steps {
             match *step {
@@ -411,8 +417,13 @@ mod tests {
                     table,
                     token,
                 } => {
-                    let x = &mut states[channel as usize];
-                    let t = decode_token(x, &dec[table as usize], &words, &mut pos);
+                    let c = channel as usize;
+                    let t = decode_token(
+                        &mut states[c],
+                        &dec[table as usize],
+                        &streams[c],
+                        &mut pos[c],
+                    );
                     assert_eq!(t, token as usize);
                 }
                 Step::Raw {
@@ -420,12 +431,15 @@ mod tests {
                     bits,
                     value,
                 } => {
-                    let x = &mut states[channel as usize];
-                    assert_eq!(decode_raw(x, bits as u32, &words, &mut pos), value as u32);
+                    let c = channel as usize;
+                    let raw = decode_raw(&mut states[c], bits as u32, &streams[c], &mut pos[c]);
+                    assert_eq!(raw, value as u32);
                 }
             }
         }
-        assert_eq!(pos, words.len());
+        for (p, words) in pos.iter().zip(&streams) {
+            assert_eq!(*p, words.len());
+        }
         assert!(states.iter().all(|&x| x == STATE_LOW));
     }
 }

@@ -10,7 +10,7 @@
 //! reconstructed sample is within ±N of its source in RGB or gray. Contexts depend only on
 //! reconstructed samples, so the encoder first computes every sample's token (magnitude
 //! class; sign and low magnitude bits raw) and context (channel and activity bucket: the
-//! gradients and the residual sizes of the neighbours and, for red and blue, of green at
+//! previous row's gradients and the residual sizes of the neighbours and, for red and blue, of green at
 //! the same pixel), then writes each context's token distribution and codes the tokens
 //! with static rANS ([`super::rans`]). Each strip starts with fresh bias statistics and
 //! predicts its first row from the left only, so strips code and decode independently.
@@ -230,7 +230,9 @@ impl StripState {
         let bias_context = level(g1) * 81 + level(g2) * 9 + level(g3);
         let predicted = med + rows.bias[bias_context].correction();
         let sample = (base + predicted).clamp(0, 255);
-        let gradients = ((g1.unsigned_abs() + g2.unsigned_abs() + g3.unsigned_abs())
+        // The previous row only, so that a decoder can find every token's context before
+        // reconstructing the row.
+        let gradients = ((g1.unsigned_abs() + g2.unsigned_abs() + (d - cc).unsigned_abs())
             * self.tables.inverse_step)
             >> 16;
         let left_size = rows.current_size[i - 1] as u32;
@@ -343,7 +345,7 @@ pub(super) const TOKEN_BASE: [(u32, u32); TOKENS] = {
 };
 
 /// Codes the strip's samples (`shape.rows` rows of `shape.width` interleaved pixels) and
-/// returns the strip's bytes (distributions, then the rANS words) and the reconstruction
+/// returns the strip's bytes (distributions, then the rANS streams) and the reconstruction
 /// (equal to `samples` when lossless).
 pub fn encode_strip(shape: StripShape, samples: &[u8]) -> (Vec<u8>, Vec<u8>) {
     let mut state = StripState::new(shape);
@@ -391,8 +393,15 @@ pub fn encode_strip(shape: StripShape, samples: &[u8]) -> (Vec<u8>, Vec<u8>) {
         tables.push(EncodeTable::new(&freq));
     }
     let mut bytes = writer.into_bytes();
-    for w in rans::encode(&steps, &tables, n) {
-        bytes.extend_from_slice(&w.to_le_bytes());
+    let streams = rans::encode(&steps, &tables, n);
+    // The word count of every stream but the last, then the streams.
+    for words in &streams[..n - 1] {
+        bytes.extend_from_slice(&(words.len() as u32).to_le_bytes());
+    }
+    for words in &streams {
+        for w in words {
+            bytes.extend_from_slice(&w.to_le_bytes());
+        }
     }
     (bytes, out)
 }
