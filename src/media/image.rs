@@ -56,8 +56,8 @@ impl PictureFormat {
     }
 }
 
-/// Decodes a picture file held in memory. `name` is used in error messages.
-pub fn read_picture_bytes(bytes: &[u8], name: &str, limits: &Limits) -> Result<Picture> {
+/// Decodes a picture file held in memory with the image crate, within `limits`.
+fn decode_image(bytes: &[u8], name: &str, limits: &Limits) -> Result<DynamicImage> {
     let format = image::guess_format(bytes).map_err(|_| {
         Error::Media(format!(
             "{name}: not a picture format quanta reads (PNG, JPEG, BMP, TGA, PNM, TIFF, WebP, QOI)"
@@ -73,7 +73,12 @@ pub fn read_picture_bytes(bytes: &[u8], name: &str, limits: &Limits) -> Result<P
         .decode()
         .map_err(|e| Error::Media(format!("{name}: {e}")))?;
     limits.check_dimensions(image.width(), image.height())?;
-    from_dynamic(image, name)
+    Ok(image)
+}
+
+/// Decodes a picture file held in memory. `name` is used in error messages.
+pub fn read_picture_bytes(bytes: &[u8], name: &str, limits: &Limits) -> Result<Picture> {
+    from_dynamic(decode_image(bytes, name, limits)?, name)
 }
 
 /// The 16-bit samples of a picture file held in memory, or `None` when its samples have 8
@@ -84,18 +89,7 @@ pub fn read_deep_picture_bytes(
     name: &str,
     limits: &Limits,
 ) -> Result<Option<DeepPicture>> {
-    let format = image::guess_format(bytes)
-        .map_err(|_| Error::Media(format!("{name}: not a picture format quanta reads")))?;
-    let mut reader = image::ImageReader::with_format(Cursor::new(bytes), format);
-    let mut image_limits = image::Limits::default();
-    image_limits.max_image_width = Some(limits.max_dimension);
-    image_limits.max_image_height = Some(limits.max_dimension);
-    image_limits.max_alloc = Some(limits.max_pixels * 8);
-    reader.limits(image_limits);
-    let image = reader
-        .decode()
-        .map_err(|e| Error::Media(format!("{name}: {e}")))?;
-    limits.check_dimensions(image.width(), image.height())?;
+    let image = decode_image(bytes, name, limits)?;
     let color = image.color();
     if color.bytes_per_pixel() / color.channel_count() != 2 {
         return Ok(None);

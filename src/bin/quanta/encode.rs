@@ -170,12 +170,12 @@ pub fn run(mut args: EncodeArgs, given: &ArgMatches) -> Result<Finish> {
     let name = args.input.display().to_string();
     if args.audio.lossless || args.max_error.is_some() {
         if let Some(deep) = read_deep_picture_bytes(&bytes, &name, &Limits::default())? {
-            return encode_deep(&deep, &name, &args);
+            return encode_lossless(LosslessInput::Sixteen(&deep), &name, &args);
         }
     }
     let picture = read_picture_bytes(&bytes, &name, &Limits::default())?;
     if args.audio.lossless || args.max_error.is_some() {
-        return encode_lossless(&picture, &name, &args);
+        return encode_lossless(LosslessInput::Eight(&picture), &name, &args);
     }
     if let Some(target) = target_of(&args) {
         return encode_to_target(
@@ -284,36 +284,14 @@ fn encode_to_target(
     Ok(Finish::Ok)
 }
 
-/// `--lossless` for 16-bit pictures, kept at 16 bits.
-fn encode_deep(picture: &DeepPicture, name: &str, args: &EncodeArgs) -> Result<Finish> {
-    let config = LosslessConfig {
-        max_error: args.max_error.unwrap_or(0),
-        strip_rows: args.tile,
-        threads: args.threads,
-        reconstruct: false,
-    };
-    let start = Instant::now();
-    let outcome = write_with(&Destination::from_arg(&args.output), |out| {
-        encode_deep_picture_lossless(picture, &config, out, &mut |_, _| {})
-    })?;
-    let pixels = picture.pixels() as f64;
-    eprintln!(
-        "{name}: {}x{} 16-bit lossless -> {} bytes, {:.3} bits/pixel, {:.1} MP/s",
-        picture.width,
-        picture.height,
-        outcome.bytes,
-        outcome.bytes as f64 * 8.0 / pixels,
-        pixels / start.elapsed().as_secs_f64() / 1e6
-    );
-    Ok(Finish::Ok)
+/// A picture for the lossless coder: 8-bit, or 16-bit kept at 16 bits.
+enum LosslessInput<'a> {
+    Eight(&'a quanta::signal::Picture),
+    Sixteen(&'a DeepPicture),
 }
 
 /// `--lossless` and `--max-error N` for pictures.
-fn encode_lossless(
-    picture: &quanta::signal::Picture,
-    name: &str,
-    args: &EncodeArgs,
-) -> Result<Finish> {
+fn encode_lossless(picture: LosslessInput, name: &str, args: &EncodeArgs) -> Result<Finish> {
     let config = LosslessConfig {
         max_error: args.max_error.unwrap_or(0),
         strip_rows: args.tile,
@@ -321,15 +299,17 @@ fn encode_lossless(
         reconstruct: false,
     };
     let start = Instant::now();
-    let outcome = write_with(&Destination::from_arg(&args.output), |out| {
-        encode_picture_lossless(picture, &config, out, &mut |_, _| {})
+    let outcome = write_with(&Destination::from_arg(&args.output), |out| match picture {
+        LosslessInput::Eight(p) => encode_picture_lossless(p, &config, out, &mut |_, _| {}),
+        LosslessInput::Sixteen(p) => encode_deep_picture_lossless(p, &config, out, &mut |_, _| {}),
     })?;
-    let pixels = picture.pixels() as f64;
+    let (width, height, mode) = match picture {
+        LosslessInput::Eight(p) => (p.width, p.height, format!("max error {}", config.max_error)),
+        LosslessInput::Sixteen(p) => (p.width, p.height, "16-bit lossless".to_string()),
+    };
+    let pixels = (width * height) as f64;
     eprintln!(
-        "{name}: {}x{} max error {} -> {} bytes, {:.3} bits/pixel, {:.1} MP/s",
-        picture.width,
-        picture.height,
-        config.max_error,
+        "{name}: {width}x{height} {mode} -> {} bytes, {:.3} bits/pixel, {:.1} MP/s",
         outcome.bytes,
         outcome.bytes as f64 * 8.0 / pixels,
         pixels / start.elapsed().as_secs_f64() / 1e6
