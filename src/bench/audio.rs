@@ -28,7 +28,7 @@ use crate::codec::audio::{
     decode_audio, encode_audio, AudioDecodeOptions, AudioEncoderConfig, RateMode,
 };
 use crate::error::{Error, Result};
-use crate::media::audio::{read_audio_file, MemorySource};
+use crate::media::audio::{read_audio_file, MemorySource, PcmDepth};
 use crate::metrics::audio::{audio_psnr, segmental_snr, snr};
 
 /// The largest lag searched when aligning a decoding, in samples.
@@ -88,19 +88,31 @@ impl AudioSignal {
 }
 
 /// One coded and decoded signal, before alignment.
-struct AudioCoded {
-    coding: Coding,
-    decoded: Vec<f32>,
+pub(crate) struct AudioCoded {
+    pub coding: Coding,
+    pub decoded: Vec<f32>,
 }
 
 /// Codes `source` with quanta at `kbps` in memory, one thread each way.
 fn run_quanta(source: &AudioSignal, kbps: f64) -> Result<AudioCoded> {
+    run_quanta_at(source, RateMode::Bitrate(kbps), PcmDepth::Unknown)
+}
+
+/// Codes `source` with quanta at `rate` in memory, one thread each way, the input
+/// announced at `depth` (the lossless mode needs its integer depth); shared with the
+/// error-bounded bench.
+pub(crate) fn run_quanta_at(
+    source: &AudioSignal,
+    rate: RateMode,
+    depth: PcmDepth,
+) -> Result<AudioCoded> {
     let config = AudioEncoderConfig {
-        rate: RateMode::Bitrate(kbps),
+        rate,
         threads: 1,
         ..AudioEncoderConfig::default()
     };
-    let input = MemorySource::new(source.rate, source.channels, source.samples.clone());
+    let input =
+        MemorySource::new(source.rate, source.channels, source.samples.clone()).with_depth(depth);
     let mut stream = Vec::new();
     let start = Instant::now();
     encode_audio(input, &config, &mut stream)?;
@@ -118,7 +130,8 @@ fn run_quanta(source: &AudioSignal, kbps: f64) -> Result<AudioCoded> {
     let decode_seconds = start.elapsed().as_secs_f64();
     if !report.damage.is_empty() {
         return Err(Error::InvalidStream(format!(
-            "quanta could not decode its own audio stream at {kbps} kbit/s: {}",
+            "quanta could not decode its own audio stream ({:?}): {}",
+            config.rate,
             report.damage.join("; ")
         )));
     }

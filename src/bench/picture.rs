@@ -66,6 +66,20 @@ pub(crate) fn run_quanta_with(
     let start = Instant::now();
     encode_picture(picture, &config, &mut stream)?;
     let encode_seconds = start.elapsed().as_secs_f64();
+    decode_own(
+        stream,
+        encode_seconds,
+        &format!("quality {}", config.quality),
+    )
+}
+
+/// Decodes a stream quanta just wrote, one thread, timed; damage or a missing end is an
+/// error naming `setting`. Shared by the lossy runs and the error-bounded bench.
+pub(crate) fn decode_own(
+    stream: Vec<u8>,
+    encode_seconds: f64,
+    setting: &str,
+) -> Result<CodedPicture> {
     let options = ImageDecodeOptions {
         threads: 1,
         ..ImageDecodeOptions::default()
@@ -75,8 +89,7 @@ pub(crate) fn run_quanta_with(
     let decode_seconds = start.elapsed().as_secs_f64();
     if !decoded.damage.is_empty() || !decoded.complete {
         return Err(Error::InvalidStream(format!(
-            "quanta could not decode its own stream at quality {}: {}",
-            config.quality,
+            "quanta could not decode its own stream at {setting}: {}",
             decoded.damage.join("; ")
         )));
     }

@@ -6,15 +6,13 @@
 //! depth. FLAC codes a WAV copy at that depth, written once.
 
 use std::path::Path;
-use std::time::Instant;
 
 use super::{check_bound, compare_samples, file_size, run_tool, BoundedAnchor, BoundedCodec};
 use super::{BoundedConfig, BoundedFile, BoundedRun};
-use crate::bench::audio::AudioSignal;
+use crate::bench::audio::{run_quanta_at, AudioSignal};
 use crate::codec::audio::RateMode;
-use crate::codec::audio::{decode_audio, encode_audio, AudioDecodeOptions, AudioEncoderConfig};
 use crate::error::{Error, Result};
-use crate::media::audio::{MemorySource, PcmDepth};
+use crate::media::audio::PcmDepth;
 
 /// Every run of the audio file at `path`, with scratch files in `dir`.
 pub(super) fn bench_file(path: &Path, dir: &Path, config: &BoundedConfig) -> Result<BoundedFile> {
@@ -71,44 +69,17 @@ fn to_integers(samples: &[f32], depth: u32) -> Vec<i32> {
 
 /// quanta's lossless mode in memory, one thread each way.
 fn run_quanta(source: &AudioSignal, depth: u32, reference: &[i32]) -> Result<BoundedRun> {
-    let config = AudioEncoderConfig {
-        rate: RateMode::Lossless,
-        threads: 1,
-        ..AudioEncoderConfig::default()
-    };
-    let input = MemorySource::new(source.rate, source.channels, source.samples.clone())
-        .with_depth(PcmDepth::Integer(depth));
-    let mut stream = Vec::new();
-    let start = Instant::now();
-    encode_audio(input, &config, &mut stream)?;
-    let encode_seconds = start.elapsed().as_secs_f64();
-    let options = AudioDecodeOptions {
-        threads: 1,
-        ..AudioDecodeOptions::default()
-    };
-    let mut decoded = Vec::with_capacity(source.samples.len());
-    let start = Instant::now();
-    let report = decode_audio(stream.as_slice(), &options, |s| {
-        decoded.extend_from_slice(s);
-        Ok(())
-    })?;
-    let decode_seconds = start.elapsed().as_secs_f64();
-    if !report.damage.is_empty() {
-        return Err(Error::InvalidStream(format!(
-            "quanta could not decode its own lossless stream: {}",
-            report.damage.join("; ")
-        )));
-    }
-    let (max_error, psnr) = compare_audio(reference, &decoded, depth)?;
+    let coded = run_quanta_at(source, RateMode::Lossless, PcmDepth::Integer(depth))?;
+    let (max_error, psnr) = compare_audio(reference, &coded.decoded, depth)?;
     Ok(BoundedRun {
         codec: BoundedCodec::Quanta,
         setting: 0,
         bound: 0,
-        bytes: stream.len() as u64,
+        bytes: coded.coding.bytes,
         max_error,
         psnr,
-        encode_seconds,
-        decode_seconds,
+        encode_seconds: coded.coding.encode_seconds,
+        decode_seconds: coded.coding.decode_seconds,
     })
 }
 

@@ -10,8 +10,8 @@ use std::time::Instant;
 
 use super::{check_bound, compare_samples, file_size, run_tool, BoundedAnchor, BoundedCodec};
 use super::{BoundedConfig, BoundedFile, BoundedRun};
+use crate::bench::picture::decode_own;
 use crate::codec::image::lossless::{encode_picture_lossless, LosslessConfig};
-use crate::codec::image::{decode_picture, ImageDecodeOptions};
 use crate::error::{Error, Limits, Result};
 use crate::media::image::{encode_picture_file, read_picture, PictureFormat};
 use crate::signal::{Picture, PixelLayout};
@@ -57,30 +57,21 @@ fn run_quanta(source: &Picture, n: u8) -> Result<BoundedRun> {
     let mut stream = Vec::new();
     let start = Instant::now();
     encode_picture_lossless(source, &config, &mut stream, &mut |_, _| {})?;
-    let encode_seconds = start.elapsed().as_secs_f64();
-    let options = ImageDecodeOptions {
-        threads: 1,
-        ..ImageDecodeOptions::default()
-    };
-    let start = Instant::now();
-    let decoded = decode_picture(stream.as_slice(), &options)?;
-    let decode_seconds = start.elapsed().as_secs_f64();
-    if !decoded.damage.is_empty() {
-        return Err(Error::InvalidStream(format!(
-            "quanta could not decode its own stream at maximum error {n}: {}",
-            decoded.damage.join("; ")
-        )));
-    }
-    let (max_error, psnr) = compare_pictures(source, &decoded.picture)?;
+    let coded = decode_own(
+        stream,
+        start.elapsed().as_secs_f64(),
+        &format!("maximum error {n}"),
+    )?;
+    let (max_error, psnr) = compare_pictures(source, &coded.decoded)?;
     Ok(BoundedRun {
         codec: BoundedCodec::Quanta,
         setting: n,
         bound: n,
-        bytes: stream.len() as u64,
+        bytes: coded.coding.bytes,
         max_error,
         psnr,
-        encode_seconds,
-        decode_seconds,
+        encode_seconds: coded.coding.encode_seconds,
+        decode_seconds: coded.coding.decode_seconds,
     })
 }
 

@@ -10,8 +10,8 @@
 
 use super::rans::{self, BitReader, DecodeTable, Words, TOKENS};
 use super::strip::{
-    StripShape, Tables, BIAS_CONTEXTS, BIAS_RECIPROCALS, BIAS_RESET, BUCKETS, BUCKET_LIMITS,
-    DOMAIN_LIMIT, TOKEN_BASE,
+    next_row, StripShape, Tables, BIAS_CONTEXTS, BIAS_RECIPROCALS, BIAS_RESET, BUCKETS,
+    BUCKET_LIMITS, DOMAIN_LIMIT, TOKEN_BASE,
 };
 use crate::error::{Error, Result};
 
@@ -102,14 +102,8 @@ impl<const N: usize> Decoder<'_, N> {
             }
             return;
         }
-        std::mem::swap(&mut self.previous, &mut self.current);
-        std::mem::swap(&mut self.previous_size, &mut self.current_size);
-        self.previous[0] = self.previous[1];
-        self.previous[width + 1] = self.previous[width];
-        self.current[0] = self.previous[1];
-        self.previous_size[0] = self.previous_size[1];
-        self.previous_size[width + 1] = self.previous_size[width];
-        self.current_size[0] = self.previous_size[1];
+        next_row(&mut self.previous, &mut self.current, width);
+        next_row(&mut self.previous_size, &mut self.current_size, width);
     }
 
     /// First pass over a row (not the strip's first): what the previous row gives each

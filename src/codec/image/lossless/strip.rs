@@ -115,15 +115,19 @@ impl ChannelRows {
 
     /// Makes the current row the previous one and sets the borders for the next row.
     fn next_row(&mut self, width: usize) {
-        std::mem::swap(&mut self.previous, &mut self.current);
-        std::mem::swap(&mut self.previous_size, &mut self.current_size);
-        self.previous[0] = self.previous[1];
-        self.previous[width + 1] = self.previous[width];
-        self.current[0] = self.previous[1];
-        self.previous_size[0] = self.previous_size[1];
-        self.previous_size[width + 1] = self.previous_size[width];
-        self.current_size[0] = self.previous_size[1];
+        next_row(&mut self.previous, &mut self.current, width);
+        next_row(&mut self.previous_size, &mut self.current_size, width);
     }
+}
+
+/// Makes `current` (a row with one border sample each side) the previous row and sets the
+/// borders: the previous row's edges repeat its first and last samples, and the new
+/// row's left border is the sample above it. Shared by the encoder and the decoder.
+pub(super) fn next_row<T: Copy>(previous: &mut Vec<T>, current: &mut Vec<T>, width: usize) {
+    std::mem::swap(previous, current);
+    previous[0] = previous[1];
+    previous[width + 1] = previous[width];
+    current[0] = previous[1];
 }
 
 /// Tables that depend on the maximum error only.
