@@ -89,7 +89,27 @@ pub fn read_deep_picture_bytes(
     name: &str,
     limits: &Limits,
 ) -> Result<Option<DeepPicture>> {
+    deep_from_dynamic(&decode_image(bytes, name, limits)?, name)
+}
+
+/// A picture at its own depth: 8-bit, or 16-bit for the lossless coder.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AnyPicture {
+    Eight(Picture),
+    Sixteen(DeepPicture),
+}
+
+/// Decodes a picture file held in memory once, keeping 16-bit samples at 16 bits.
+pub fn read_any_picture_bytes(bytes: &[u8], name: &str, limits: &Limits) -> Result<AnyPicture> {
     let image = decode_image(bytes, name, limits)?;
+    match deep_from_dynamic(&image, name)? {
+        Some(deep) => Ok(AnyPicture::Sixteen(deep)),
+        None => Ok(AnyPicture::Eight(from_dynamic(image, name)?)),
+    }
+}
+
+/// The 16-bit picture of a decoded image, `None` when its samples have 8 bits or fewer.
+fn deep_from_dynamic(image: &DynamicImage, name: &str) -> Result<Option<DeepPicture>> {
     let color = image.color();
     if color.bytes_per_pixel() / color.channel_count() != 2 {
         return Ok(None);

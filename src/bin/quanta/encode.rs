@@ -10,8 +10,7 @@ use quanta::codec::image::lossless::{
 use quanta::codec::image::target::encode_picture_to_target;
 use quanta::codec::image::{encode_picture_with_progress, ChromaSampling, ImageEncoderConfig};
 use quanta::codec::target::Target;
-use quanta::media::image::{read_deep_picture_bytes, read_picture_bytes};
-use quanta::signal::DeepPicture;
+use quanta::media::image::{read_any_picture_bytes, read_picture_bytes, AnyPicture};
 use quanta::transform::TransformId;
 use quanta::{Error, Limits, Result};
 
@@ -169,14 +168,10 @@ pub fn run(mut args: EncodeArgs, given: &ArgMatches) -> Result<Finish> {
     applies::check(given, ENCODE_OPTIONS, Kind::Picture);
     let name = args.input.display().to_string();
     if args.audio.lossless || args.max_error.is_some() {
-        if let Some(deep) = read_deep_picture_bytes(&bytes, &name, &Limits::default())? {
-            return encode_lossless(LosslessInput::Sixteen(&deep), &name, &args);
-        }
+        let picture = read_any_picture_bytes(&bytes, &name, &Limits::default())?;
+        return encode_lossless(&picture, &name, &args);
     }
     let picture = read_picture_bytes(&bytes, &name, &Limits::default())?;
-    if args.audio.lossless || args.max_error.is_some() {
-        return encode_lossless(LosslessInput::Eight(&picture), &name, &args);
-    }
     if let Some(target) = target_of(&args) {
         return encode_to_target(
             &picture,
@@ -284,14 +279,8 @@ fn encode_to_target(
     Ok(Finish::Ok)
 }
 
-/// A picture for the lossless coder: 8-bit, or 16-bit kept at 16 bits.
-enum LosslessInput<'a> {
-    Eight(&'a quanta::signal::Picture),
-    Sixteen(&'a DeepPicture),
-}
-
 /// `--lossless` and `--max-error N` for pictures.
-fn encode_lossless(picture: LosslessInput, name: &str, args: &EncodeArgs) -> Result<Finish> {
+fn encode_lossless(picture: &AnyPicture, name: &str, args: &EncodeArgs) -> Result<Finish> {
     let config = LosslessConfig {
         max_error: args.max_error.unwrap_or(0),
         strip_rows: args.tile,
@@ -300,12 +289,12 @@ fn encode_lossless(picture: LosslessInput, name: &str, args: &EncodeArgs) -> Res
     };
     let start = Instant::now();
     let outcome = write_with(&Destination::from_arg(&args.output), |out| match picture {
-        LosslessInput::Eight(p) => encode_picture_lossless(p, &config, out, &mut |_, _| {}),
-        LosslessInput::Sixteen(p) => encode_deep_picture_lossless(p, &config, out, &mut |_, _| {}),
+        AnyPicture::Eight(p) => encode_picture_lossless(p, &config, out, &mut |_, _| {}),
+        AnyPicture::Sixteen(p) => encode_deep_picture_lossless(p, &config, out, &mut |_, _| {}),
     })?;
     let (width, height, mode) = match picture {
-        LosslessInput::Eight(p) => (p.width, p.height, format!("max error {}", config.max_error)),
-        LosslessInput::Sixteen(p) => (p.width, p.height, "16-bit lossless".to_string()),
+        AnyPicture::Eight(p) => (p.width, p.height, format!("max error {}", config.max_error)),
+        AnyPicture::Sixteen(p) => (p.width, p.height, "16-bit lossless".to_string()),
     };
     let pixels = (width * height) as f64;
     eprintln!(
