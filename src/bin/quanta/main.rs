@@ -12,6 +12,7 @@ mod audio;
 mod bench;
 mod bounded;
 mod compare;
+mod concat;
 mod decode;
 mod demo;
 mod demo_audio;
@@ -49,6 +50,8 @@ enum Command {
     Encode(encode::EncodeArgs),
     /// Decode a quanta stream into a picture (PNG, PPM/PGM, BMP, TIFF, QOI) or audio (WAV, raw PCM).
     Decode(decode::DecodeArgs),
+    /// Join video segment streams (`quanta encode --segment`) into one stream.
+    Concat(concat::ConcatArgs),
     /// Print a stream's header and a summary of its packets.
     Info {
         /// The stream to inspect ('-' for standard input).
@@ -97,6 +100,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Encode(args) => encode::run(args, &given),
         Command::Decode(args) => decode::run(args, &given),
+        Command::Concat(args) => concat::run(args),
         Command::Info { input, json } => info::run(&input, json),
         Command::Compare {
             reference,
