@@ -10,6 +10,7 @@
 mod applies;
 mod audio;
 mod bench;
+mod bench_jobs;
 mod bounded;
 mod compare;
 mod concat;
