@@ -175,3 +175,29 @@ fn concat_refuses_other_parameters_and_bad_segments() {
     let o = quanta(&["encode", s(&clip), "--segment", "2:0", "-o", s(&past)]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn plan_moves_a_boundary_to_a_near_scene_cut() {
+    let dir = tempfile::tempdir().unwrap();
+    let clip = dir.path().join("clip.y4m");
+    write_clip(&clip, 13);
+    let o = quanta(&["plan", s(&clip), "--segment-frames", "5"]);
+    ok(&o);
+    let plan: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(plan["frames"], 13);
+    assert_eq!(plan["scene_cuts"], serde_json::json!([6]), "{plan}");
+    let starts: Vec<u64> = plan["segments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["start"].as_u64().unwrap())
+        .collect();
+    // 6 is within a quarter segment (1 frame) of 5; nothing lies near 10.
+    assert_eq!(starts, [0, 6, 10]);
+    assert_eq!(plan["segments"][1]["scene_cut"], true);
+    assert_eq!(plan["segments"][2]["frames"], 3);
+    let o = quanta(&["plan", s(&clip), "--segment-seconds", "0.2"]);
+    ok(&o);
+    let plan: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(plan["segment_frames"], 5);
+}

@@ -20,6 +20,7 @@ mod demo_audio;
 mod encode;
 mod info;
 mod output;
+mod plan;
 mod study;
 mod transforms;
 mod video;
@@ -53,6 +54,9 @@ enum Command {
     Decode(decode::DecodeArgs),
     /// Join video segment streams (`quanta encode --segment`) into one stream.
     Concat(concat::ConcatArgs),
+    /// Cut a Y4M clip (at scene cuts near the boundaries) or an audio file into segments
+    /// for `encode --segment`; prints the list as JSON.
+    Plan(plan::PlanArgs),
     /// Print a stream's header and a summary of its packets.
     Info {
         /// The stream to inspect ('-' for standard input).
@@ -102,6 +106,7 @@ fn main() -> ExitCode {
         Command::Encode(args) => encode::run(args, &given),
         Command::Decode(args) => decode::run(args, &given),
         Command::Concat(args) => concat::run(args),
+        Command::Plan(args) => plan::run(args),
         Command::Info { input, json } => info::run(&input, json),
         Command::Compare {
             reference,
