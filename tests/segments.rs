@@ -201,3 +201,156 @@ fn plan_moves_a_boundary_to_a_near_scene_cut() {
     let plan: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(plan["segment_frames"], 5);
 }
+
+/// A stereo 16-bit WAV: two tones, a little noise and a click, `frames` samples long.
+fn write_wav(path: &Path, frames: usize) {
+    let spec = hound::WavSpec {
+        channels: 2,
+        sample_rate: 32_000,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut w = hound::WavWriter::create(path, spec).unwrap();
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    for i in 0..frames {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let noise = (state % 2001) as f64 / 1000.0 - 1.0;
+        let t = i as f64 / 32_000.0;
+        let click = if (i / 1500) % 7 == 3 && i % 1500 < 20 {
+            0.5
+        } else {
+            0.0
+        };
+        let l = 0.3 * (2.0 * std::f64::consts::PI * 440.0 * t).sin() + 0.02 * noise + click;
+        let r = 0.25 * (2.0 * std::f64::consts::PI * 660.0 * t).sin() - 0.02 * noise;
+        for v in [l, r] {
+            w.write_sample((v * 32767.0).round().clamp(-32768.0, 32767.0) as i16)
+                .unwrap();
+        }
+    }
+    w.finalize().unwrap();
+}
+
+fn read_wav(path: &Path) -> Vec<f32> {
+    let mut r = hound::WavReader::open(path).unwrap();
+    match r.spec().sample_format {
+        hound::SampleFormat::Float => r.samples::<f32>().map(|s| s.unwrap()).collect(),
+        hound::SampleFormat::Int => r
+            .samples::<i32>()
+            .map(|s| s.unwrap() as f32 / 32768.0)
+            .collect(),
+    }
+}
+
+/// Codes the segments of `wav` with `mode`, joins them; returns the segments' decodes
+/// (32-bit float for lossy, 16-bit for lossless) and the joined stream's.
+fn audio_segments(dir: &Path, wav: &Path, spans: &[&str], mode: &[&str]) -> (Vec<f32>, Vec<f32>) {
+    let bits = if mode.contains(&"--lossless") {
+        "16"
+    } else {
+        "32f"
+    };
+    let mut pieces = Vec::new();
+    let mut expected = Vec::new();
+    for (i, span) in spans.iter().enumerate() {
+        let piece = dir.join(format!("a{i}.qnt"));
+        let mut args = vec!["encode", s(wav), "--segment", span, "-o", s(&piece)];
+        args.extend(mode);
+        ok(&quanta(&args));
+        let out = dir.join(format!("a{i}.wav"));
+        ok(&quanta(&[
+            "decode",
+            s(&piece),
+            "--bits",
+            bits,
+            "-o",
+            s(&out),
+        ]));
+        expected.extend(read_wav(&out));
+        pieces.push(piece);
+    }
+    let joined = dir.join("joined.qnt");
+    let mut args = vec!["concat"];
+    args.extend(pieces.iter().map(|p| s(p)));
+    args.extend(["-o", s(&joined)]);
+    ok(&quanta(&args));
+    let out = dir.join("joined.wav");
+    ok(&quanta(&[
+        "decode",
+        s(&joined),
+        "--bits",
+        bits,
+        "-o",
+        s(&out),
+    ]));
+    (expected, read_wav(&out))
+}
+
+#[test]
+fn joined_audio_segments_decode_to_the_segments_decodes() {
+    let dir = tempfile::tempdir().unwrap();
+    let wav = dir.path().join("sound.wav");
+    write_wav(&wav, 30_000);
+    let source = read_wav(&wav);
+    // Spans that do not fall on frame edges; the last asks for more than is left.
+    let spans = ["0:9000", "9000:9100", "18100:20000"];
+    let (expected, joined) = audio_segments(dir.path(), &wav, &spans, &["-q", "70"]);
+    assert_eq!(expected.len(), 60_000);
+    assert!(
+        joined == expected,
+        "the joined decode differs from the segments'"
+    );
+    let error: f64 = joined
+        .iter()
+        .zip(&source)
+        .map(|(&a, &b)| (a as f64 - b as f64).powi(2))
+        .sum();
+    let signal: f64 = source.iter().map(|&v| (v as f64).powi(2)).sum();
+    let snr = 10.0 * (signal / error).log10();
+    assert!(snr > 15.0, "SNR {snr} dB");
+    // Lossless segments join bit-exact: the joined decode is the source.
+    let (expected, joined) = audio_segments(dir.path(), &wav, &spans, &["--lossless"]);
+    assert!(expected == source && joined == source);
+}
+
+#[test]
+fn concat_refuses_an_audio_stream_that_is_not_a_segment() {
+    let dir = tempfile::tempdir().unwrap();
+    let wav = dir.path().join("sound.wav");
+    write_wav(&wav, 8000);
+    let seg = dir.path().join("seg.qnt");
+    ok(&quanta(&[
+        "encode",
+        s(&wav),
+        "--segment",
+        "0:4000",
+        "-o",
+        s(&seg),
+    ]));
+    let whole = dir.path().join("whole.qnt");
+    ok(&quanta(&["encode", s(&wav), "-o", s(&whole)]));
+    let joined = dir.path().join("joined.qnt");
+    let o = quanta(&["concat", s(&seg), s(&whole), "-o", s(&joined)]);
+    assert_eq!(o.status.code(), Some(1));
+    let message = String::from_utf8_lossy(&o.stderr);
+    assert!(message.contains("segment-start"), "{message}");
+    assert!(!joined.exists());
+    let other = dir.path().join("other.qnt");
+    ok(&quanta(&[
+        "encode",
+        s(&wav),
+        "--segment",
+        "4000:4000",
+        "-q",
+        "20",
+        "-o",
+        s(&other),
+    ]));
+    let o = quanta(&["concat", s(&seg), s(&other), "-o", s(&joined)]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(!joined.exists());
+    let o = quanta(&["encode", s(&wav), "--segment", "8000:10", "-o", s(&other)]);
+    assert_eq!(o.status.code(), Some(1));
+}

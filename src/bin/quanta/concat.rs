@@ -1,12 +1,16 @@
 //! `quanta concat`: joins closed segment streams (from `quanta encode --segment`) into one
 //! stream that `quanta decode` plays in one pass.
 //!
-//! Every input must be an intact, complete video stream whose header (media kind,
-//! transform, parameter block) is byte for byte that of the first, and whose first packet
-//! is a keyframe. The packets are written again through the container writer, so sequence
-//! numbers run on across the joins and every CRC is computed anew; the frame number inside
-//! each frame payload is renumbered to its place in the joined stream, and the
-//! end-of-stream packet carries the total frame count. Any refusal leaves no output file.
+//! Every input must be an intact, complete video or audio stream whose header (media kind,
+//! transform, parameter block; for audio all but the total length) is byte for byte that
+//! of the first. A video segment must start with a keyframe; an audio segment after the
+//! first must start with a segment-start packet. The packets are written again through the
+//! container writer, so sequence numbers run on across the joins and every CRC is computed
+//! anew. Video: the frame number inside each frame payload is renumbered to its place in
+//! the joined stream and the end-of-stream packet carries the total frame count. Audio:
+//! each packet's first-frame index moves by the frames of the segments before it, and the
+//! header's total length and the end-of-stream payload (samples, frames) are the sums.
+//! Any refusal leaves no output file.
 
 use std::io::{BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -31,6 +35,36 @@ pub struct ConcatArgs {
 /// Bytes of a video frame payload before its frame number (type, quantizer index).
 const FRAME_NUMBER_AT: usize = 2;
 
+/// Where the total length (u64, samples per channel) sits in the audio parameter block.
+const AUDIO_LENGTH_AT: usize = 11;
+
+/// Bit 7 of an audio packet's frame-count byte (byte 8): the packet starts a segment.
+const AUDIO_SEGMENT_START: u8 = 0x80;
+
+/// An audio header's total length (0: unknown); `None` for other media.
+fn audio_length(header: &StreamHeader) -> Option<u64> {
+    if header.media != MediaKind::Audio {
+        return None;
+    }
+    let b = header.params.get(AUDIO_LENGTH_AT..AUDIO_LENGTH_AT + 8)?;
+    Some(u64::from_le_bytes([
+        b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7],
+    ]))
+}
+
+fn set_audio_length(header: &mut StreamHeader, length: u64) {
+    if let Some(field) = header.params.get_mut(AUDIO_LENGTH_AT..AUDIO_LENGTH_AT + 8) {
+        field.copy_from_slice(&length.to_le_bytes());
+    }
+}
+
+/// The parameter block as compared: an audio segment's own length left out.
+fn compared_params(header: &StreamHeader) -> Vec<u8> {
+    let mut h = header.clone();
+    set_audio_length(&mut h, 0);
+    h.params
+}
+
 pub fn run(args: ConcatArgs) -> Result<Finish> {
     for input in &args.inputs {
         crate::output::check_not_input(input, &args.output)?;
@@ -38,17 +72,26 @@ pub fn run(args: ConcatArgs) -> Result<Finish> {
     let first = open(&args.inputs[0])?;
     let header = first.header().clone();
     drop(first);
-    if header.media != MediaKind::Video {
+    if header.media == MediaKind::Image {
         return Err(Error::Unsupported(format!(
-            "{}: holds {}; quanta concat joins video segment streams",
-            args.inputs[0].display(),
-            header.media.name()
+            "{}: holds a picture; quanta concat joins video or audio segment streams",
+            args.inputs[0].display()
         )));
     }
     // Check every header before anything is written.
-    for input in &args.inputs[1..] {
+    let mut total_samples = Some(0u64);
+    for input in &args.inputs {
         let other = open(input)?;
         check_same(&header, other.header(), &args.inputs[0], input)?;
+        let length = audio_length(other.header());
+        total_samples = match (total_samples, length) {
+            (Some(sum), Some(l)) if l > 0 => Some(sum + l),
+            _ => None,
+        };
+    }
+    let mut header = header;
+    if header.media == MediaKind::Audio {
+        set_audio_length(&mut header, total_samples.unwrap_or(0));
     }
     let frames = match Destination::from_arg(&args.output) {
         Destination::Stdout => {
@@ -97,7 +140,7 @@ fn check_same(first: &StreamHeader, other: &StreamHeader, a: &Path, b: &Path) ->
             "transform {} against {}",
             first.transform, other.transform
         ))
-    } else if first.params != other.params {
+    } else if compared_params(first) != compared_params(other) {
         Some(describe_params(first, other))
     } else {
         None
@@ -116,6 +159,11 @@ fn check_same(first: &StreamHeader, other: &StreamHeader, a: &Path, b: &Path) ->
 /// Names the video parameters that differ, or says the parameter blocks differ.
 fn describe_params(a: &StreamHeader, b: &StreamHeader) -> String {
     use quanta::codec::video::VideoParams;
+    if a.media != MediaKind::Video {
+        return "the parameter blocks differ (rate, channels, frame size, tune, bitrate or \
+                mode)"
+            .into();
+    }
     let limits = Limits::default();
     let (Ok(p), Ok(q)) = (
         VideoParams::from_bytes(&a.params, &limits),
@@ -164,11 +212,13 @@ fn describe_params(a: &StreamHeader, b: &StreamHeader) -> String {
 
 /// Writes every packet of every segment to `out`; returns it and the frame count.
 fn join<W: Write>(inputs: &[PathBuf], header: &StreamHeader, out: W) -> Result<(W, u64)> {
+    let audio = header.media == MediaKind::Audio;
     let mut writer = ContainerWriter::new(out, header)?;
-    let mut frames: u64 = 0;
-    for input in inputs {
+    let (mut frames, mut samples): (u64, u64) = (0, 0);
+    for (index, input) in inputs.iter().enumerate() {
         let mut reader = open(input)?;
         let mut packets: u64 = 0;
+        let mut segment_frames: u64 = 0;
         while let Some(event) = reader.next_event().map_err(|e| named(input, e))? {
             let mut packet = match event {
                 ReadEvent::Packet(packet) => packet,
@@ -179,16 +229,27 @@ fn join<W: Write>(inputs: &[PathBuf], header: &StreamHeader, out: W) -> Result<(
                     )))
                 }
             };
-            if packets == 0 && !packet.keyframe {
-                return Err(Error::InvalidStream(format!(
-                    "{}: the segment does not start with a keyframe (not a closed segment)",
-                    input.display()
-                )));
+            if audio {
+                let starts = packet.payload.get(8).map(|b| b & AUDIO_SEGMENT_START != 0);
+                if packets == 0 && index > 0 && starts != Some(true) {
+                    return Err(Error::InvalidStream(format!(
+                        "{}: the stream does not start with a segment-start packet (code it \
+                         with quanta encode --segment)",
+                        input.display()
+                    )));
+                }
+                segment_frames = shift_first_frame(&mut packet.payload, frames, input)?;
+            } else {
+                if packets == 0 && !packet.keyframe {
+                    return Err(Error::InvalidStream(format!(
+                        "{}: the segment does not start with a keyframe (not a closed segment)",
+                        input.display()
+                    )));
+                }
+                renumber(&mut packet.payload, frames + packets, input)?;
             }
-            renumber(&mut packet.payload, frames, input)?;
             writer.write_packet(packet.keyframe, &packet.payload)?;
             packets += 1;
-            frames += 1;
         }
         if !reader.is_complete() {
             return Err(Error::InvalidStream(format!(
@@ -196,19 +257,69 @@ fn join<W: Write>(inputs: &[PathBuf], header: &StreamHeader, out: W) -> Result<(
                 input.display()
             )));
         }
-        let counted = reader
-            .end_payload()
-            .and_then(|p| p.get(..8))
-            .map(|b| u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]));
-        if counted != Some(packets) {
-            return Err(Error::InvalidStream(format!(
-                "{}: the end-of-stream packet counts {counted:?} frames, the segment holds {packets}",
-                input.display()
-            )));
+        let end = reader.end_payload().unwrap_or(&[]);
+        let word = |i: usize| {
+            end.get(8 * i..8 * i + 8)
+                .map(|b| u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]))
+        };
+        if audio {
+            let (Some(length), Some(count)) = (word(0), word(1)) else {
+                return Err(Error::InvalidStream(format!(
+                    "{}: the end-of-stream packet does not hold the length and frame count",
+                    input.display()
+                )));
+            };
+            if packets > 0 && count != segment_frames {
+                return Err(Error::InvalidStream(format!(
+                    "{}: the end-of-stream packet counts {count} frames, the packets end at \
+                     frame {segment_frames}",
+                    input.display()
+                )));
+            }
+            samples += length;
+            frames += count;
+        } else {
+            if word(0) != Some(packets) {
+                return Err(Error::InvalidStream(format!(
+                    "{}: the end-of-stream packet counts {:?} frames, the segment holds {packets}",
+                    input.display(),
+                    word(0)
+                )));
+            }
+            frames += packets;
         }
     }
-    let out = writer.finish(&frames.to_le_bytes())?;
+    let end = if audio {
+        let mut end = samples.to_le_bytes().to_vec();
+        end.extend_from_slice(&frames.to_le_bytes());
+        end
+    } else {
+        frames.to_le_bytes().to_vec()
+    };
+    let out = writer.finish(&end)?;
     Ok((out, frames))
+}
+
+/// Moves an audio packet's first-frame index by `offset`; returns the index after the
+/// packet's frames, within its own segment.
+fn shift_first_frame(payload: &mut [u8], offset: u64, input: &Path) -> Result<u64> {
+    let length = payload.len();
+    let short = || {
+        Error::InvalidStream(format!(
+            "{}: an audio packet of {length} bytes is too short",
+            input.display()
+        ))
+    };
+    let count = u64::from(*payload.get(8).ok_or_else(short)? & !AUDIO_SEGMENT_START);
+    let field = payload.get_mut(..8).ok_or_else(short)?;
+    let first = u64::from_le_bytes([
+        field[0], field[1], field[2], field[3], field[4], field[5], field[6], field[7],
+    ]);
+    let moved = first.checked_add(offset).ok_or_else(|| {
+        Error::InvalidStream(format!("{}: frame index overflow", input.display()))
+    })?;
+    field.copy_from_slice(&moved.to_le_bytes());
+    Ok(first + count)
 }
 
 /// Writes the frame's place in the joined stream into its payload.

@@ -58,10 +58,9 @@ pub struct VideoArgs {
     /// frames (6 halve the step).
     #[arg(long, default_value_t = quanta::codec::video::rate::KEY_QP_OFFSET, hide_short_help = true)]
     key_qp_offset: u8,
-    /// Video: code only frames START to START+FRAMES-1 (fewer at the end of the input) as
-    /// one closed stream that starts with a keyframe; `quanta concat` joins such segments.
-    #[arg(long, value_name = "START:FRAMES", value_parser = parse_segment)]
-    segment: Option<(u64, u64)>,
+    /// Set from the shared `--segment` of `quanta encode` (start and length in frames).
+    #[arg(skip)]
+    pub segment: Option<(u64, u64)>,
 }
 
 /// Parses `START:COUNT` (both whole numbers, COUNT at least 1).
