@@ -31,13 +31,17 @@ def _parser():
     commands = parser.add_subparsers(dest="command", required=True)
     enc = commands.add_parser(
         "encode",
-        help="code a Y4M clip in segments on the workers and join them",
+        help="code a Y4M clip or an audio file in segments on the workers and join them",
         description="Other options are passed to every `quanta encode` (for example -q 60, --preset slow).",
     )
-    enc.add_argument("input", help="Y4M clip, on a path every worker can read")
+    enc.add_argument("input", help="Y4M clip or audio file, on a path every worker can read")
     enc.add_argument("-o", "--output", required=True, help="the joined stream")
     length = enc.add_mutually_exclusive_group()
-    length.add_argument("--segment-frames", type=int, help="frames per segment (default 250)")
+    length.add_argument(
+        "--segment-frames",
+        type=int,
+        help="frames per segment, audio: samples (default: 250 frames, 10 s of audio)",
+    )
     length.add_argument("--segment-seconds", type=float, help="seconds per segment")
     enc.add_argument(
         "--work-dir",
