@@ -18,12 +18,14 @@
 //! pool ([`pool`], shared with the [`study`]); each encode and decode runs single-threaded,
 //! so timings compare like with like, and the report is the same whatever the number of
 //! workers (timings aside). The library prints nothing: progress goes to the caller's
-//! callback.
+//! callback. [`jobs`] cuts the same bench into one job per run, to spread over machines,
+//! and merges the records back into the same report.
 
 pub mod anchors;
 pub mod audio;
 pub mod bd;
 pub mod bounded;
+pub mod jobs;
 pub mod lists;
 pub mod metric;
 pub mod picture;

@@ -58,6 +58,7 @@ pub const ENCODE_OPTIONS: &[(&str, &[Kind])] = &[
     ("lambda_scale", VIDEO),
     ("inter_rounding", VIDEO),
     ("key_qp_offset", VIDEO),
+    ("segment", AUDIO_VIDEO),
     ("tune", AUDIO),
     ("input_format", AUDIO),
     ("rate", AUDIO),

@@ -8,8 +8,8 @@ use std::time::Instant;
 use clap::{Args, ValueEnum};
 use quanta::codec::audio::target::{encode_audio_to_target, AudioTargetOutcome};
 use quanta::codec::audio::{
-    audio_params, decode_audio_stream, encode_audio, AudioDecodeOptions, AudioEncodeOutcome,
-    AudioEncoderConfig, AudioParams, AudioTransform, AudioTune, RateMode,
+    audio_params, decode_audio_stream, encode_audio, encode_audio_segment, AudioDecodeOptions,
+    AudioEncodeOutcome, AudioEncoderConfig, AudioParams, AudioTransform, AudioTune, RateMode,
 };
 use quanta::codec::target::Target;
 use quanta::container::ContainerReader;
@@ -45,6 +45,9 @@ pub struct AudioEncodeArgs {
     /// Set from the shared `--bitrate` of `quanta encode` (kbit/s).
     #[arg(skip)]
     pub bitrate: Option<f64>,
+    /// Set from the shared `--segment` of `quanta encode` (start and length in samples).
+    #[arg(skip)]
+    pub segment: Option<(u64, u64)>,
     /// Audio: noise shaping.
     #[arg(long, value_enum, default_value = "perceptual")]
     tune: Tune,
@@ -119,6 +122,11 @@ pub fn encode(
 ) -> Result<Finish> {
     if let Some(target) = target {
         check_target(target, args);
+        if args.segment.is_some() {
+            return Err(Error::InvalidArgument(
+                "--segment and --target-psnr cannot be combined for audio".into(),
+            ));
+        }
     }
     let tune = match args.tune {
         Tune::Perceptual => AudioTune::Perceptual,
@@ -163,23 +171,28 @@ pub fn encode(
             };
             if input == Path::new("-") {
                 let source = RawPcmSource::new(std::io::stdin(), format, rate, channels)?;
-                run(source, &config, output, target)?
+                run(source, (&config, args.segment), output, target)?
             } else {
                 let file =
                     std::fs::File::open(input).map_err(|e| Error::io_path("open", input, e))?;
                 let source =
                     RawPcmSource::new(std::io::BufReader::new(file), format, rate, channels)?;
-                run(source, &config, output, target)?
+                run(source, (&config, args.segment), output, target)?
             }
         }
         None => match stdin_bytes {
             Some(bytes) => run(
                 SymphoniaSource::from_bytes(bytes, &name)?,
-                &config,
+                (&config, args.segment),
                 output,
                 target,
             )?,
-            None => run(SymphoniaSource::open(input)?, &config, output, target)?,
+            None => run(
+                SymphoniaSource::open(input)?,
+                (&config, args.segment),
+                output,
+                target,
+            )?,
         },
     };
     let (outcome, searched) = match outcome {
@@ -252,12 +265,12 @@ enum Encoded {
 /// Encodes a source plainly, or to a target (reading it whole into memory first).
 fn run<S: AudioSource>(
     mut source: S,
-    config: &AudioEncoderConfig,
+    (config, segment): (&AudioEncoderConfig, Option<(u64, u64)>),
     output: &Path,
     target: Option<Target>,
 ) -> Result<Encoded> {
     let Some(target) = target else {
-        return run_encode(source, config, output).map(Encoded::Plain);
+        return run_encode(source, config, output, segment).map(Encoded::Plain);
     };
     let (rate, channels) = (source.sample_rate(), source.channels());
     let mut samples = Vec::new();
@@ -271,11 +284,16 @@ fn run_encode<S: AudioSource>(
     source: S,
     config: &AudioEncoderConfig,
     output: &Path,
+    segment: Option<(u64, u64)>,
 ) -> Result<AudioEncodeOutcome> {
+    let encode = |source: S, out: &mut dyn Write| match segment {
+        Some(span) => encode_audio_segment(source, config, out, span),
+        None => encode_audio(source, config, out),
+    };
     match Destination::from_arg(output) {
         Destination::Stdout => {
             let stdout = std::io::stdout().lock();
-            let outcome = encode_audio(source, config, std::io::BufWriter::new(stdout))?;
+            let outcome = encode(source, &mut std::io::BufWriter::new(stdout))?;
             std::io::stdout()
                 .flush()
                 .map_err(|e| Error::io("cannot write to standard output", e))?;
@@ -283,7 +301,7 @@ fn run_encode<S: AudioSource>(
         }
         Destination::File(path) => {
             let mut pending = PendingFile::create(&path)?;
-            let outcome = encode_audio(source, config, &mut pending)?;
+            let outcome = encode(source, &mut pending)?;
             pending.commit()?;
             Ok(outcome)
         }

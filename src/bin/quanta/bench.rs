@@ -33,7 +33,7 @@ pub enum BdArg {
 pub struct BenchArgs {
     /// Picture, audio or Y4M video files, or folders whose picture (or audio, or Y4M) files
     /// are all benchmarked.
-    #[arg(required = true)]
+    #[arg(required_unless_present_any = ["run_job", "merge"])]
     inputs: Vec<PathBuf>,
     /// quanta qualities to sweep (0 to 100, comma-separated; default
     /// 10,20,30,40,50,60,70,80,90,95 for pictures, 30,45,60,75,90 for Y4M video).
@@ -82,6 +82,23 @@ pub struct BenchArgs {
     /// webp-lossless, jxl-lossless, png, jpegls; audio: flac); as --max-error 0.
     #[arg(long, conflicts_with_all = ["quality", "bitrate", "metric", "max_error"])]
     lossless: bool,
+    /// Do not run: write the bench as jobs to this file ('-' for standard output), one JSON
+    /// line per file, codec and setting, for `--run-job` on any machine that sees the same
+    /// paths (give absolute ones).
+    #[arg(long, value_name = "FILE",
+          conflicts_with_all = ["run_job", "merge", "max_error", "lossless"])]
+    plan: Option<PathBuf>,
+    /// Run one job of a plan: a job line itself, or FILE:N for line N (from 0) of a --plan
+    /// file. Its record (one JSON line) goes to standard output, or to --json.
+    #[arg(long, value_name = "LINE_OR_FILE:N",
+          conflicts_with_all = ["inputs", "merge", "max_error", "lossless", "csv", "plot"])]
+    run_job: Option<String>,
+    /// Build the report from the records of every job of one plan (JSON lines, in any
+    /// order; '-' for standard input): the same tables, BD-rates, CSV, JSON and plots as a
+    /// direct run, timings aside.
+    #[arg(long, value_name = "RECORDS",
+          conflicts_with_all = ["inputs", "max_error", "lossless"])]
+    merge: Option<PathBuf>,
 }
 
 /// The quality sweep asked for, or `default`.
@@ -262,38 +279,31 @@ pub fn markdown_report(report: &BenchReport, with_runs: bool) -> String {
 }
 
 pub fn run(args: BenchArgs) -> Result<Finish> {
+    if let Some(spec) = &args.run_job {
+        return crate::bench_jobs::run_job(spec, args.json.as_deref());
+    }
+    if let Some(records) = &args.merge {
+        let plot = plot_of(&args)?;
+        let report = crate::bench_jobs::merge(records)?;
+        write_report(&report, &args, plot)?;
+        let runs: usize = report.files.iter().map(|f| f.runs.len()).sum();
+        eprintln!(
+            "quanta bench: merged {runs} runs of {} file(s), {:.1} s of jobs",
+            report.files.len(),
+            report.elapsed_seconds
+        );
+        return Ok(Finish::Ok);
+    }
     if args.lossless || args.max_error.is_some() {
         return crate::bounded::run(&bounded_args(&args)?);
     }
     let config = config_from(&args)?;
-    let plot = match &args.plot {
-        Some(path) => Some((path.clone(), plot_format(path)?)),
-        None => None,
-    };
-    let to_stdout = |p: &Option<PathBuf>| p.as_deref() == Some(Path::new("-"));
-    let table_on_stdout = !to_stdout(&args.csv) && !to_stdout(&args.json);
+    if let Some(path) = &args.plan {
+        return crate::bench_jobs::write_plan(&config, path);
+    }
+    let plot = plot_of(&args)?;
     let report = run_with_progress(&config)?;
-    if table_on_stdout {
-        print!("{}", markdown_report(&report, true));
-    }
-    if let Some(path) = &args.csv {
-        write_all(
-            &Destination::from_arg(path),
-            csv::runs_csv(&report).as_bytes(),
-        )?;
-    }
-    if let Some(path) = &args.json {
-        write_all(
-            &Destination::from_arg(path),
-            json::to_json(&report)?.as_bytes(),
-        )?;
-    }
-    if let Some((path, format)) = &plot {
-        write_all(
-            &Destination::from_arg(path),
-            &render_plot(&report, *format)?,
-        )?;
-    }
+    write_report(&report, &args, plot)?;
     let runs: usize = report.files.iter().map(|f| f.runs.len()).sum();
     eprintln!(
         "quanta bench: {} file(s), {runs} runs in {:.1} s",
@@ -301,6 +311,43 @@ pub fn run(args: BenchArgs) -> Result<Finish> {
         report.elapsed_seconds
     );
     Ok(Finish::Ok)
+}
+
+/// The plot file and its format, checked before anything runs.
+fn plot_of(args: &BenchArgs) -> Result<Option<(PathBuf, PlotFormat)>> {
+    Ok(match &args.plot {
+        Some(path) => Some((path.clone(), plot_format(path)?)),
+        None => None,
+    })
+}
+
+/// The markdown report on stdout (unless CSV or JSON go there), and the CSV, JSON and plot
+/// files asked for.
+fn write_report(
+    report: &BenchReport,
+    args: &BenchArgs,
+    plot: Option<(PathBuf, PlotFormat)>,
+) -> Result<()> {
+    let to_stdout = |p: &Option<PathBuf>| p.as_deref() == Some(Path::new("-"));
+    if !to_stdout(&args.csv) && !to_stdout(&args.json) {
+        print!("{}", markdown_report(report, true));
+    }
+    if let Some(path) = &args.csv {
+        write_all(
+            &Destination::from_arg(path),
+            csv::runs_csv(report).as_bytes(),
+        )?;
+    }
+    if let Some(path) = &args.json {
+        write_all(
+            &Destination::from_arg(path),
+            json::to_json(report)?.as_bytes(),
+        )?;
+    }
+    if let Some((path, format)) = &plot {
+        write_all(&Destination::from_arg(path), &render_plot(report, *format)?)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

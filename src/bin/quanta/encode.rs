@@ -84,6 +84,12 @@ pub struct EncodeArgs {
     #[arg(long, value_name = "X",
           conflicts_with_all = ["quality", "bitrate", "lossless", "max_error"])]
     target_ssim: Option<f64>,
+    /// Video and audio: code only frames (audio: samples per channel) START to
+    /// START+COUNT-1 (fewer at the end of the input) as one closed stream: video starts
+    /// with a keyframe, audio frames its edges with the real samples around it.
+    /// `quanta concat` joins such segments into one stream.
+    #[arg(long, value_name = "START:COUNT", value_parser = crate::video::parse_segment)]
+    segment: Option<(u64, u64)>,
     #[command(flatten)]
     video: crate::video::VideoArgs,
     #[command(flatten)]
@@ -95,6 +101,7 @@ pub struct EncodeArgs {
 pub fn run(mut args: EncodeArgs, given: &ArgMatches) -> Result<Finish> {
     check_not_input(&args.input, &args.output)?;
     args.audio.bitrate = args.bitrate;
+    args.audio.segment = args.segment;
     if crate::audio::is_audio_input(&args.input, &args.audio)? {
         applies::check(given, ENCODE_OPTIONS, Kind::Audio);
         let (q, t, target) = (args.quality, args.threads, target_of(&args));
@@ -137,6 +144,7 @@ pub fn run(mut args: EncodeArgs, given: &ArgMatches) -> Result<Finish> {
             let target = target_of(&args);
             let mut video = args.video;
             video.no_deblock = args.no_deblock;
+            video.segment = args.segment;
             video.bitrate = match args.bitrate {
                 Some(b) if b.is_finite() && b >= 1.0 && b <= u32::MAX as f64 => {
                     Some(b.round() as u32)

@@ -10,14 +10,17 @@
 mod applies;
 mod audio;
 mod bench;
+mod bench_jobs;
 mod bounded;
 mod compare;
+mod concat;
 mod decode;
 mod demo;
 mod demo_audio;
 mod encode;
 mod info;
 mod output;
+mod plan;
 mod study;
 mod transforms;
 mod video;
@@ -49,6 +52,11 @@ enum Command {
     Encode(encode::EncodeArgs),
     /// Decode a quanta stream into a picture (PNG, PPM/PGM, BMP, TIFF, QOI) or audio (WAV, raw PCM).
     Decode(decode::DecodeArgs),
+    /// Join video segment streams (`quanta encode --segment`) into one stream.
+    Concat(concat::ConcatArgs),
+    /// Cut a Y4M clip (at scene cuts near the boundaries) or an audio file into segments
+    /// for `encode --segment`; prints the list as JSON.
+    Plan(plan::PlanArgs),
     /// Print a stream's header and a summary of its packets.
     Info {
         /// The stream to inspect ('-' for standard input).
@@ -97,6 +105,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Encode(args) => encode::run(args, &given),
         Command::Decode(args) => decode::run(args, &given),
+        Command::Concat(args) => concat::run(args),
+        Command::Plan(args) => plan::run(args),
         Command::Info { input, json } => info::run(&input, json),
         Command::Compare {
             reference,

@@ -58,6 +58,76 @@ pub struct VideoArgs {
     /// frames (6 halve the step).
     #[arg(long, default_value_t = quanta::codec::video::rate::KEY_QP_OFFSET, hide_short_help = true)]
     key_qp_offset: u8,
+    /// Set from the shared `--segment` of `quanta encode` (start and length in frames).
+    #[arg(skip)]
+    pub segment: Option<(u64, u64)>,
+}
+
+/// Parses `START:COUNT` (both whole numbers, COUNT at least 1).
+pub fn parse_segment(text: &str) -> std::result::Result<(u64, u64), String> {
+    let (start, count) = text
+        .split_once(':')
+        .ok_or_else(|| format!("'{text}' is not START:COUNT"))?;
+    let start: u64 = start
+        .trim()
+        .parse()
+        .map_err(|_| format!("segment start '{start}' is not a whole number"))?;
+    let count: u64 = count
+        .trim()
+        .parse()
+        .map_err(|_| format!("segment length '{count}' is not a whole number"))?;
+    if count == 0 {
+        return Err("a segment holds at least one frame".into());
+    }
+    Ok((start, count))
+}
+
+/// The frames of a Y4M reader, limited to a segment `(start, count)` when one is given:
+/// the frames before `start` are read and dropped, reading stops after `count` frames.
+struct SegmentFrames<'a, R: Read> {
+    reader: &'a mut Y4mReader<R>,
+    segment: Option<(u64, u64)>,
+    given: u64,
+    name: String,
+}
+
+impl<'a, R: Read> SegmentFrames<'a, R> {
+    fn new(reader: &'a mut Y4mReader<R>, segment: Option<(u64, u64)>, name: &str) -> Self {
+        SegmentFrames {
+            reader,
+            segment,
+            given: 0,
+            name: name.to_string(),
+        }
+    }
+
+    fn next_frame(&mut self) -> Result<Option<quanta::media::y4m::YuvFrame>> {
+        let Some((start, count)) = self.segment else {
+            return self.reader.next_frame();
+        };
+        if self.given >= count {
+            return Ok(None);
+        }
+        while self.reader.frames_read() < start {
+            if self.reader.next_frame()?.is_none() {
+                return Err(Error::InvalidArgument(format!(
+                    "{}: the segment starts at frame {start}, but the input holds only {} frames",
+                    self.name,
+                    self.reader.frames_read()
+                )));
+            }
+        }
+        let frame = self.reader.next_frame()?;
+        if frame.is_none() && self.given == 0 {
+            return Err(Error::InvalidArgument(format!(
+                "{}: the segment starts at frame {start}, but the input holds only {} frames",
+                self.name,
+                self.reader.frames_read()
+            )));
+        }
+        self.given += frame.is_some() as u64;
+        Ok(frame)
+    }
 }
 
 /// An input opened and probed: a Y4M stream (with its first bytes put back) or the bytes
@@ -123,14 +193,16 @@ pub fn encode(
     let summary = match Destination::from_arg(output) {
         Destination::Stdout => {
             let out = BufWriter::new(std::io::stdout().lock());
-            let (mut out, summary) = run_encoder(&mut reader, out, &header, &config)?;
+            let (mut out, summary) =
+                run_encoder(&mut reader, out, &header, &config, (args, &name))?;
             out.flush()
                 .map_err(|e| Error::io("cannot write to standard output", e))?;
             summary
         }
         Destination::File(path) => {
             let pending = PendingFile::create(&path)?;
-            let (pending, summary) = run_encoder(&mut reader, pending, &header, &config)?;
+            let (pending, summary) =
+                run_encoder(&mut reader, pending, &header, &config, (args, &name))?;
             pending.commit()?;
             summary
         }
@@ -206,7 +278,8 @@ pub fn encode_to_target(
     let header = reader.header().clone();
     let mut frames = Vec::new();
     let mut held = 0usize;
-    while let Some(frame) = reader.next_frame()? {
+    let mut source = SegmentFrames::new(&mut reader, args.segment, &name);
+    while let Some(frame) = source.next_frame()? {
         held += frame.planes.iter().map(|p| p.data.len()).sum::<usize>();
         if held > TARGET_BUFFER_BYTES {
             return Err(Error::InvalidArgument(format!(
@@ -251,9 +324,11 @@ fn run_encoder<R: Read + Send, W: Write>(
     out: W,
     header: &quanta::media::y4m::Y4mHeader,
     config: &VideoEncoderConfig,
+    (args, name): (&VideoArgs, &str),
 ) -> Result<(W, quanta::codec::video::VideoSummary)> {
+    let mut frames = SegmentFrames::new(reader, args.segment, name);
     let mut encoder = VideoEncoder::new(out, header, config)?;
-    encoder.encode_stream(|| reader.next_frame())?;
+    encoder.encode_stream(|| frames.next_frame())?;
     encoder.finish()
 }
 

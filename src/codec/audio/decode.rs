@@ -77,6 +77,9 @@ pub(super) trait Synthesizer {
     /// Starts over at frame `frame` with nothing overlapping from before (after a jump in
     /// the stream too long to fill).
     fn resync(&mut self, frame: u64);
+    /// Starts a segment at frame `frame`: nothing overlapping from before, and that frame
+    /// finishes no output (it primes the overlap, as frame 0 of a stream does).
+    fn restart(&mut self, frame: u64);
     /// The index of the frame it expects next.
     fn next_frame(&self) -> u64 {
         self.output().next_frame
@@ -92,6 +95,8 @@ pub(super) trait Synthesizer {
 pub(super) struct FrameOutput {
     next_frame: u64,
     emitted: u64,
+    /// The next frame only primes the overlap: the first of the stream or of a segment.
+    priming: bool,
     interleaved: Vec<f32>,
 }
 
@@ -100,14 +105,15 @@ impl FrameOutput {
         FrameOutput {
             next_frame: 0,
             emitted: 0,
+            priming: true,
             interleaved: Vec::with_capacity(frame_size * channels),
         }
     }
 
     /// Ends the current frame, which finished `frame_size` samples per channel (sample `i`
     /// of channel `ch` is `sample(ch, i)`): hands the first `limit` of them, interleaved,
-    /// to `sink` and returns how many that was. Frame 0 finishes nothing (it only primes
-    /// the overlap: its samples lie before the stream).
+    /// to `sink` and returns how many that was. Frame 0, and the first frame of a segment,
+    /// finish nothing (they only prime the overlap: their samples lie before the stream).
     pub(super) fn emit<F: FnMut(&[f32]) -> Result<()>>(
         &mut self,
         frame_size: usize,
@@ -116,9 +122,8 @@ impl FrameOutput {
         sink: &mut F,
         sample: impl Fn(usize, usize) -> f32,
     ) -> Result<u64> {
-        let index = self.next_frame;
         self.next_frame += 1;
-        if index == 0 {
+        if std::mem::take(&mut self.priming) {
             return Ok(0);
         }
         let count = (frame_size as u64).min(limit) as usize;
@@ -138,6 +143,12 @@ impl FrameOutput {
     /// Continues at frame `frame` (after a jump).
     pub(super) fn resync(&mut self, frame: u64) {
         self.next_frame = frame;
+    }
+
+    /// Continues at frame `frame`, the first of a segment, which finishes nothing.
+    pub(super) fn restart(&mut self, frame: u64) {
+        self.next_frame = frame;
+        self.priming = true;
     }
 }
 
@@ -303,6 +314,11 @@ impl Synthesizer for Synthesis {
         }
         self.silent_overlap = true;
         self.output.resync(frame);
+    }
+
+    fn restart(&mut self, frame: u64) {
+        self.resync(frame);
+        self.output.restart(frame);
     }
 }
 
@@ -537,6 +553,11 @@ impl<S: Synthesizer> InOrder<S> {
                 synth.frame(None, limit, sink)?;
                 self.concealed += 1;
             }
+        }
+        if prefix.segment_start {
+            // A segment starts afresh: what overlaps from before belongs to the previous
+            // segment's tail, and this frame only primes the overlap.
+            synth.restart(prefix.first_frame);
         }
         let mut remaining = prefix.output_samples as u64;
         for f in 0..prefix.frames as usize {

@@ -7,7 +7,9 @@
 //! of output samples the packet finishes and the short-block decisions of the packet's
 //! frames and of the frame on either side (which shape the windows at the packet's
 //! borders). Frame `j` covers samples `[(j-1)N, (j+1)N)`, so `ceil(L/N) + 1` frames cover
-//! `L` samples; the lossless mono mode rounds the frame count up to an even number (its
+//! `L` samples. A segment's framer ([`Framer::for_segment`]) starts with the `N` real
+//! samples before the segment instead of zeros and counts only the segment's length, the
+//! samples after it shaping the last frames. The lossless mono mode rounds the frame count up to an even number (its
 //! frames are transformed in pairs) and never switches blocks. Memory stays bounded: what no
 //! later group needs is dropped.
 
@@ -25,8 +27,13 @@ pub(super) struct Framer<S: AudioSource> {
     buffer: Vec<Vec<f32>>,
     start: i64,
     ended: bool,
-    /// Samples per channel read so far (the input length once it has ended).
+    /// Samples per channel read so far (the input length once it has ended), at most
+    /// `cap`.
     pub(super) total: u64,
+    /// Samples per channel read from the source (beyond `cap`: samples after a segment).
+    read: u64,
+    /// The length of a segment (samples read beyond it only shape its last frames).
+    cap: u64,
     next_frame: u64,
     /// The frame count is rounded up to a multiple of this (1, or 2 for lossless mono).
     frame_multiple: u64,
@@ -56,6 +63,8 @@ impl<S: AudioSource> Framer<S> {
             start: -(n as i64),
             ended: false,
             total: 0,
+            read: 0,
+            cap: u64::MAX,
             next_frame: 0,
             frame_multiple: frame_multiple.max(1),
             interleaved: Vec::new(),
@@ -63,6 +72,15 @@ impl<S: AudioSource> Framer<S> {
             detector: threshold.map(|t| TransientDetector::new(n, params.sample_rate, channels, t)),
             short_frames: 0,
         }
+    }
+
+    /// Makes this framer code a segment of `length` samples: `preroll` holds, per channel,
+    /// the `N` samples before it (the priming frame's first half, instead of zeros), and
+    /// what the source gives beyond `length` is read into the last frames but not counted.
+    pub(super) fn for_segment(mut self, preroll: Vec<Vec<f32>>, length: u64) -> Framer<S> {
+        self.buffer = preroll;
+        self.cap = length;
+        self
     }
 
     /// The source, for a caller that feeds it between groups.
@@ -91,7 +109,8 @@ impl<S: AudioSource> Framer<S> {
                 }
                 break;
             }
-            self.total += got as u64;
+            self.read += got as u64;
+            self.total = self.read.min(self.cap);
             if let Some(d) = self.detector.as_mut() {
                 d.push(&self.interleaved);
             }

@@ -198,6 +198,7 @@ pub(super) fn code_lossless_packet(
     dct_pairs(t, &mut coeffs, false)?;
     let mut out = Vec::new();
     PacketPrefix {
+        segment_start: false,
         first_frame: group.first_frame,
         frames: group.frames,
         output_samples: group.output_samples,
@@ -424,5 +425,10 @@ impl Synthesizer for IntSynthesis {
             lower.fill(0);
         }
         self.output.resync(frame);
+    }
+
+    fn restart(&mut self, frame: u64) {
+        self.resync(frame);
+        self.output.restart(frame);
     }
 }

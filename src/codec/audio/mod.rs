@@ -12,6 +12,11 @@
 //! budget with a reservoir (bitrate mode). Each packet resets its entropy models, so it is
 //! a keyframe: decodable on its own.
 //!
+//! [`encode_audio_segment`] codes one closed segment of an input: its edge frames take the
+//! real samples around it, its first packet carries the segment-start flag, and segments
+//! joined into one stream decode to the concatenation of their decodes (the decoder
+//! restarts its overlap at each flagged packet).
+//!
 //! The lossless mode ([`RateMode::Lossless`], header transform id 2) takes 16-bit or 24-bit
 //! PCM (the depth the source announces; 24-bit blocks drop their wasted low bits first)
 //! through the integer MDCT ([`crate::transform::intmdct`]) on the same frames and packets
@@ -293,6 +298,7 @@ fn code_packet(analysis: &Analysis, layouts: &Layouts, offset: Offset, rounding:
     let channels = analysis.frame.first().map_or(0, |f| f.coeffs.len());
     let mut out = Vec::new();
     PacketPrefix {
+        segment_start: false,
         first_frame: analysis.first_frame,
         frames: analysis.frames,
         output_samples: analysis.output_samples,
@@ -434,14 +440,146 @@ pub fn encode_audio<S: AudioSource, W: Write>(
         source.total_samples(),
         config,
     )?;
-    let params = plan.params;
-    let mut writer = ContainerWriter::new(out, &plan.header)?;
-    let mut framer = Framer::new(
+    let framer = Framer::new(
         source,
-        params,
+        plan.params,
         plan.frame_multiple(),
         plan.transient_threshold(),
     );
+    encode_with(plan, framer, config, out, false)
+}
+
+/// Encodes samples `start .. start + length` of `source` (fewer when it ends sooner) as a
+/// closed segment: a complete stream of its own whose frames are coded from the real
+/// samples around it (the priming frame's first half from the samples before `start`, the
+/// last frames' from those after the end), whose first packet carries the segment-start
+/// flag, and which decodes to exactly those samples alone or joined after other segments
+/// of the same input and settings (`quanta concat`). The samples before `start` are read
+/// and dropped.
+pub fn encode_audio_segment<S: AudioSource, W: Write>(
+    mut source: S,
+    config: &AudioEncoderConfig,
+    out: W,
+    (start, length): (u64, u64),
+) -> Result<AudioEncodeOutcome> {
+    if length == 0 {
+        return Err(Error::InvalidArgument(
+            "an audio segment holds at least one sample".into(),
+        ));
+    }
+    let known = source.total_samples();
+    if let Some(total) = known {
+        if start >= total {
+            return Err(Error::InvalidArgument(format!(
+                "the segment starts at sample {start}, but the input holds only {total} samples"
+            )));
+        }
+    }
+    let plan = EncodePlan::new(
+        source.sample_rate(),
+        source.channels(),
+        source.pcm_depth(),
+        known.map(|total| length.min(total - start)),
+        config,
+    )?;
+    let n = plan.params.frame_size as u64;
+    let channels = source.channels();
+    // Drop what lies before the priming frame, keep up to N samples before `start`.
+    let mut skipped = 0u64;
+    let mut buffer = Vec::new();
+    let skip_to = start.saturating_sub(n);
+    while skipped < skip_to {
+        buffer.clear();
+        let want = (skip_to - skipped).min(1 << 14) as usize;
+        let got = source.read_frames(&mut buffer, want)? as u64;
+        if got == 0 {
+            break;
+        }
+        skipped += got;
+    }
+    let mut before = Vec::new();
+    while skipped < start {
+        let want = (start - skipped).min(1 << 14) as usize;
+        let got = source.read_frames(&mut before, want)? as u64;
+        if got == 0 {
+            break;
+        }
+        skipped += got;
+    }
+    if skipped < start {
+        return Err(Error::InvalidArgument(format!(
+            "the segment starts at sample {start}, but the input holds only {skipped} samples"
+        )));
+    }
+    let mut preroll = vec![vec![0.0f32; n as usize]; channels];
+    let have = before.len() / channels.max(1);
+    for (i, frame) in before.chunks_exact(channels).enumerate() {
+        for (ch, &v) in frame.iter().enumerate() {
+            preroll[ch][n as usize - have + i] = v;
+        }
+    }
+    // The frames after the end read up to two frames past it.
+    let limited = Limited {
+        inner: source,
+        left: length.saturating_add(2 * n),
+    };
+    let framer = Framer::new(
+        limited,
+        plan.params,
+        plan.frame_multiple(),
+        plan.transient_threshold(),
+    )
+    .for_segment(preroll, length);
+    let outcome = encode_with(plan, framer, config, out, true)?;
+    if outcome.samples == 0 {
+        return Err(Error::InvalidArgument(format!(
+            "the segment starts at sample {start}, at the end of the input"
+        )));
+    }
+    Ok(outcome)
+}
+
+/// A source that ends after `left` more sample frames.
+struct Limited<S: AudioSource> {
+    inner: S,
+    left: u64,
+}
+
+impl<S: AudioSource> AudioSource for Limited<S> {
+    fn pcm_depth(&self) -> crate::media::audio::PcmDepth {
+        self.inner.pcm_depth()
+    }
+    fn sample_rate(&self) -> u32 {
+        self.inner.sample_rate()
+    }
+    fn channels(&self) -> usize {
+        self.inner.channels()
+    }
+    fn total_samples(&self) -> Option<u64> {
+        None
+    }
+    fn read_frames(&mut self, out: &mut Vec<f32>, frames: usize) -> Result<usize> {
+        let want = (frames as u64).min(self.left) as usize;
+        if want == 0 {
+            return Ok(0);
+        }
+        let got = self.inner.read_frames(out, want)?;
+        self.left -= got as u64;
+        Ok(got)
+    }
+}
+
+/// The encode proper, from the framer on; `segment` flags the first packet as a
+/// segment start.
+fn encode_with<S: AudioSource, W: Write>(
+    plan: EncodePlan,
+    mut framer: Framer<S>,
+    config: &AudioEncoderConfig,
+    out: W,
+    segment: bool,
+) -> Result<AudioEncodeOutcome> {
+    let params = plan.params;
+    let mut writer = ContainerWriter::new(out, &plan.header)?;
     let groups = std::iter::from_fn(|| framer.next_group().transpose());
     let mut rate = plan.rate_control();
     let mut frames_total = 0u64;
@@ -450,9 +588,14 @@ pub fn encode_audio<S: AudioSource, W: Write>(
         groups,
         ("analyze", |group: Group| plan.analyze(&group)),
         |item: Analysed| {
-            let payload = plan.code(item, rate.as_mut());
+            let mut payload = plan.code(item, rate.as_mut());
             if let Some(end) = plan.frames_after(&payload) {
                 frames_total = end;
+            }
+            if segment && writer.packets_written() == 0 {
+                if let Some(count) = payload.get_mut(8) {
+                    *count |= params::SEGMENT_START;
+                }
             }
             writer.write_packet(true, &payload)
         },

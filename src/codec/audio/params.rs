@@ -343,10 +343,17 @@ impl AudioParams {
     }
 }
 
+/// Bit 7 of the prefix's frame-count byte: the packet starts a segment (`quanta encode
+/// --segment`), whose first frame only primes the overlap, as frame 0 of a stream does.
+pub const SEGMENT_START: u8 = 0x80;
+
 /// The prefix of a data packet: where its frames sit in the stream and how many output
 /// samples (per channel) they finish after delay and padding are trimmed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PacketPrefix {
+    /// The packet starts a segment: the decoder drops the overlap it holds and the
+    /// packet's first frame finishes no output.
+    pub segment_start: bool,
     pub first_frame: u64,
     pub frames: u8,
     pub output_samples: u32,
@@ -355,7 +362,7 @@ pub struct PacketPrefix {
 impl PacketPrefix {
     pub fn write(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(&self.first_frame.to_le_bytes());
-        out.push(self.frames);
+        out.push(self.frames | if self.segment_start { SEGMENT_START } else { 0 });
         out.extend_from_slice(&self.output_samples.to_le_bytes());
     }
 
@@ -370,8 +377,9 @@ impl PacketPrefix {
         let mut first = [0u8; 8];
         first.copy_from_slice(&payload[..8]);
         let prefix = PacketPrefix {
+            segment_start: payload[8] & SEGMENT_START != 0,
             first_frame: u64::from_le_bytes(first),
-            frames: payload[8],
+            frames: payload[8] & !SEGMENT_START,
             output_samples: u32::from_le_bytes([payload[9], payload[10], payload[11], payload[12]]),
         };
         if prefix.frames == 0 || prefix.frames > params.frames_per_packet {
@@ -578,6 +586,7 @@ mod tests {
     fn prefix_round_trip() {
         let p = sample();
         let prefix = PacketPrefix {
+            segment_start: true,
             first_frame: 77,
             frames: 3,
             output_samples: 2000,
