@@ -24,7 +24,7 @@ mod decoder;
 mod encoder;
 pub(crate) mod frame;
 pub(crate) mod intra;
-pub(crate) mod lookahead;
+pub mod lookahead;
 pub(crate) mod loopfilter;
 mod mb;
 pub(crate) mod motion;
