@@ -4,7 +4,7 @@
 
 mod common;
 
-use gst::prelude::*;
+use gst_video::prelude::*;
 use quanta::codec::video::VideoStreamDecoder;
 use quanta::Limits;
 

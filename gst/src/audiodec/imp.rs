@@ -10,7 +10,6 @@
 use std::sync::{LazyLock, Mutex};
 
 use gst::glib;
-use gst::prelude::*;
 use gst::subclass::prelude::*;
 use gst_audio::prelude::*;
 use gst_audio::subclass::prelude::*;

@@ -359,8 +359,11 @@ impl QuantaAudioEnc {
         let obj = self.obj();
         for packet in output.packets {
             let samples = i32::try_from(packet.duration).map_err(|_| gst::FlowError::Error)?;
-            let buffer = units::packet_buffer(packet.framed(), packet.keyframe);
-            obj.finish_frame(Some(buffer), samples)?;
+            let framed = packet.framed().map_err(|e| {
+                self.post_error_message(units::stream_error("cannot frame a packet", &e));
+                gst::FlowError::Error
+            })?;
+            obj.finish_frame(Some(units::packet_buffer(framed, packet.keyframe)), samples)?;
         }
         if let Some(end) = output.end {
             self.end_pending.store(true, Ordering::SeqCst);

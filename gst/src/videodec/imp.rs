@@ -12,7 +12,6 @@
 use std::sync::{LazyLock, Mutex};
 
 use gst::glib;
-use gst::prelude::*;
 use gst::subclass::prelude::*;
 use gst_video::prelude::*;
 use gst_video::subclass::prelude::*;

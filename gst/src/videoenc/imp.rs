@@ -263,7 +263,7 @@ impl VideoEncoderImpl for QuantaVideoEnc {
             waiting: VecDeque::new(),
             end_time: None,
         };
-        self.start_stream(&mut state)
+        self.start_stream(&mut state, Some(input))
             .map_err(|e| gst::loggable_error!(CAT, "{}", e))?;
         *self.state.lock().unwrap() = Some(state);
         Ok(())
@@ -277,7 +277,7 @@ impl VideoEncoderImpl for QuantaVideoEnc {
             let mut guard = self.state.lock().unwrap();
             let state = guard.as_mut().ok_or(gst::FlowError::NotNegotiated)?;
             if state.encoder.is_none() {
-                self.start_stream(state).map_err(|e| {
+                self.start_stream(state, None).map_err(|e| {
                     self.post_error_message(e);
                     gst::FlowError::Error
                 })?;
@@ -326,8 +326,13 @@ impl VideoEncoderImpl for QuantaVideoEnc {
 
 impl QuantaVideoEnc {
     /// A new packet encoder for `state`'s format and the current settings; announces its
-    /// header (caps and first buffer) and latency.
-    fn start_stream(&self, state: &mut State) -> Result<(), gst::ErrorMessage> {
+    /// header (as the first buffer, and in the caps when `input` brings a new format) and
+    /// its latency.
+    fn start_stream(
+        &self,
+        state: &mut State,
+        input: Option<&gst_video::VideoCodecState<'static, gst_video::video_codec_state::Readable>>,
+    ) -> Result<(), gst::ErrorMessage> {
         let settings = *self.settings.lock().unwrap();
         let encoder = VideoPacketEncoder::new(state.format, &settings.config())
             .map_err(|e| units::stream_error("cannot start the encoder", &e))?;
@@ -343,11 +348,14 @@ impl QuantaVideoEnc {
             .build();
         let caps = units::with_streamheader(caps, &header);
         let obj = self.obj();
-        let output = obj
-            .set_output_state(caps, None)
-            .map_err(|_| gst::error_msg!(gst::CoreError::Negotiation, ["output caps refused"]))?;
-        obj.negotiate(output)
-            .map_err(|_| gst::error_msg!(gst::CoreError::Negotiation, ["negotiation failed"]))?;
+        if let Some(input) = input {
+            let output = obj.set_output_state(caps, Some(input)).map_err(|_| {
+                gst::error_msg!(gst::CoreError::Negotiation, ["output caps refused"])
+            })?;
+            obj.negotiate(output).map_err(|_| {
+                gst::error_msg!(gst::CoreError::Negotiation, ["negotiation failed"])
+            })?;
+        }
         obj.set_headers([header]);
         let latency = gst::ClockTime::SECOND
             .mul_div_floor(encoder.delay() * u64::from(den), u64::from(num))
@@ -384,7 +392,11 @@ impl QuantaVideoEnc {
                     }
                 }
             };
-            let buffer = units::packet_buffer(packet.framed(), packet.keyframe);
+            let framed = packet.framed().map_err(|e| {
+                self.post_error_message(units::stream_error("cannot frame a packet", &e));
+                gst::FlowError::Error
+            })?;
+            let buffer = units::packet_buffer(framed, packet.keyframe);
             let frame = number.and_then(|n| obj.frame(n as i32));
             match frame {
                 Some(mut frame) => {
