@@ -27,6 +27,12 @@ pub mod pipeline;
 pub mod quant;
 pub mod report;
 pub mod signal;
+pub mod stream;
 pub mod transform;
 
 pub use error::{Error, Limits, Result};
+pub use stream::{
+    open, open_with_threads, read_unit, AudioFormat, AudioPacketDecoder, AudioPacketEncoder,
+    AudioStreamDecoder, DecodeReport, EncodedPacket, FrameFormat, Opened, Packet, PictureStream,
+    StreamHeader, Unit, VideoPacketDecoder, VideoPacketEncoder, VideoStreamDecoder,
+};

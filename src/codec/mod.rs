@@ -3,5 +3,9 @@
 
 pub mod audio;
 pub mod image;
+mod packet;
+mod report;
 pub mod target;
 pub mod video;
+pub use packet::EncodedPacket;
+pub use report::DecodeReport;

@@ -12,6 +12,7 @@ mod header;
 mod input;
 mod reader;
 mod summary;
+mod unit;
 mod writer;
 
 #[cfg(test)]
@@ -24,6 +25,7 @@ mod tests_io;
 pub use header::{MediaKind, StreamHeader};
 pub use reader::{read_all, ContainerReader, Damage, Packet, ReadEvent};
 pub use summary::{summarize, StreamSummary, MAX_LISTED_DAMAGE};
+pub use unit::{frame_packet, read_unit, Unit};
 pub use writer::ContainerWriter;
 
 /// The container format version this build writes and reads.

@@ -48,6 +48,17 @@ pub struct AudioDecodeReport {
     pub complete: bool,
 }
 
+impl AudioDecodeReport {
+    /// The damage in the common report form.
+    pub fn report(&self) -> crate::codec::DecodeReport {
+        crate::codec::DecodeReport {
+            damage: self.damage.clone(),
+            concealed: self.concealed_frames,
+            complete: self.complete,
+        }
+    }
+}
+
 /// The in-order stage of a decoder: one frame at a time, in stream order.
 pub(super) trait Synthesizer {
     /// What the workers decode for one frame (all channels).
@@ -131,7 +142,7 @@ impl FrameOutput {
 }
 
 /// A packet's decoded frames, or why it could not be decoded.
-enum Decoded<T> {
+pub(super) enum Decoded<T> {
     Frames {
         prefix: PacketPrefix,
         frames: Vec<T>,
@@ -150,7 +161,7 @@ pub(super) struct DecodedFrame {
 }
 
 /// Range-decodes and dequantizes one MDCT packet.
-fn decode_packet(
+pub(super) fn decode_packet(
     payload: &[u8],
     params: &AudioParams,
     layouts: &Layouts,
@@ -220,7 +231,7 @@ fn decode_packet(
 }
 
 /// Overlap-add synthesis of MDCT frames under their block-switched windows.
-struct Synthesis {
+pub(super) struct Synthesis {
     params: AudioParams,
     imdct: SwitchedInverseMdct,
     overlap: Vec<Vec<f64>>,
@@ -235,7 +246,7 @@ struct Synthesis {
 }
 
 impl Synthesis {
-    fn new(params: AudioParams) -> Synthesis {
+    pub(super) fn new(params: AudioParams) -> Synthesis {
         let n = params.frame_size;
         let channels = params.channels as usize;
         Synthesis {
@@ -355,7 +366,7 @@ fn run<R, F, S, D>(
     options: &AudioDecodeOptions,
     params: AudioParams,
     decode: D,
-    mut synth: S,
+    synth: S,
     mut sink: F,
 ) -> Result<AudioDecodeReport>
 where
@@ -364,148 +375,233 @@ where
     S: Synthesizer,
     D: Fn(&[u8]) -> Result<(PacketPrefix, Vec<S::Frame>)> + Sync,
 {
-    let mut damage = Vec::new();
-    let mut concealed = 0u64;
-    let n = params.frame_size as u64;
-    // The longest run of lost frames filled with silence: a packet that jumps further ahead
-    // (or a stream end that claims a length further beyond the last packet) is damage to
-    // report rather than minutes of made-up output.
-    let max_seconds = options.limits.max_concealed_seconds as u64;
-    let max_gap_frames = (max_seconds * params.sample_rate as u64).div_ceil(n);
-    // The frame after the last packet skipped for jumping too far: a packet continuing
-    // from there confirms the jump (a real loss, not one forged frame number).
-    let mut skipped_jump_end: Option<u64> = None;
+    let mut order = InOrder::new(synth, params, &options.limits);
     let source = std::iter::from_fn(|| reader.next_event().transpose());
     pipeline::run_one(
         &PipelineConfig::with_threads(options.threads),
         source,
         ("decode", |event: ReadEvent| {
             Ok(match event {
-                ReadEvent::Packet(packet) => match decode(&packet.payload) {
-                    Ok((prefix, frames)) => Decoded::Frames { prefix, frames },
-                    Err(e) => Decoded::Lost {
-                        prefix: PacketPrefix::read(&packet.payload, &params)
-                            .ok()
-                            .map(|p| p.0),
-                        message: format!("packet {}: {e}", packet.sequence),
-                    },
-                },
+                ReadEvent::Packet(packet) => {
+                    decoded_packet(&packet.payload, packet.sequence, &params, &decode)
+                }
                 ReadEvent::Damaged(d) => Decoded::Lost {
                     prefix: None,
                     message: d.to_string(),
                 },
             })
         }),
-        |decoded: Decoded<S::Frame>| {
-            let (prefix, frames) = match decoded {
-                Decoded::Frames { prefix, frames } => (prefix, Some(frames)),
-                Decoded::Lost {
-                    prefix: Some(p),
-                    message,
-                } => {
-                    damage.push(message);
-                    (p, None)
-                }
-                Decoded::Lost {
-                    prefix: None,
-                    message,
-                } => {
-                    damage.push(message);
-                    return Ok(());
-                }
-            };
-            if prefix.first_frame < synth.next_frame() {
-                damage.push(format!(
-                    "audio packet for frame {} arrived after frame {}: skipped",
-                    prefix.first_frame,
-                    synth.next_frame()
-                ));
-                return Ok(());
-            }
-            // Frames lost before this packet: silence, each finishing N samples.
-            let mut gap = prefix.first_frame - synth.next_frame();
-            if gap > max_gap_frames {
-                if skipped_jump_end != Some(prefix.first_frame) {
-                    damage.push(format!(
-                        "audio packet for frame {} jumps {gap} frames past frame {} (more than \
-                         {max_seconds} s): skipped",
-                        prefix.first_frame,
-                        synth.next_frame()
-                    ));
-                    skipped_jump_end =
-                        Some(prefix.first_frame.saturating_add(prefix.frames as u64));
-                    return Ok(());
-                }
-                damage.push(format!(
-                    "audio resumes at frame {} after a jump of {gap} frames past frame {}: \
-                     the gap is not filled",
-                    prefix.first_frame,
-                    synth.next_frame()
-                ));
-                synth.resync(prefix.first_frame);
-                gap = 0;
-            }
-            skipped_jump_end = None;
-            if gap > 0 {
-                let known_end = match params.total_samples {
-                    0 => u64::MAX,
-                    t => t,
-                };
-                for _ in 0..gap {
-                    let limit = known_end.saturating_sub(synth.emitted());
-                    synth.frame(None, limit, &mut sink)?;
-                    concealed += 1;
-                }
-            }
-            let mut remaining = prefix.output_samples as u64;
-            for f in 0..prefix.frames as usize {
-                let frame = frames.as_ref().and_then(|c| c.get(f));
-                if frame.is_none() {
-                    concealed += 1;
-                }
-                let used = synth.frame(frame, remaining, &mut sink)?;
-                remaining -= used.min(remaining);
-            }
-            Ok(())
-        },
+        |decoded: Decoded<S::Frame>| order.take(decoded, &mut sink),
     )?;
     let complete = reader.is_complete();
-    let total = read_end_payload(reader.end_payload().unwrap_or(&[]))
-        .map(|(t, _)| t)
-        .or(match params.total_samples {
-            0 => None,
-            t => Some(t),
-        });
-    // Lost packets at the end: fill up to the known length with silence.
-    if let Some(total) = total {
-        let max_fill = max_gap_frames * n;
-        if total.saturating_sub(synth.emitted()) > max_fill {
-            damage.push(format!(
-                "the stream claims {total} samples but its packets end at sample {}: \
-                 not filled (more than {max_seconds} s missing)",
-                synth.emitted()
-            ));
-        }
-        let total = total.min(synth.emitted().saturating_add(max_fill));
-        while synth.emitted() < total {
-            let before = synth.emitted();
-            synth.frame(None, total - synth.emitted(), &mut sink)?;
-            concealed += 1;
-            if synth.emitted() == before && synth.next_frame() > 1 {
-                break;
-            }
+    order.finish(reader.end_payload(), &mut sink)?;
+    Ok(order.report(complete))
+}
+
+/// Decodes one packet's payload with `decode`, turning a failure into a lost packet (with
+/// its prefix when that much is readable, so that its frames are concealed in place).
+pub(super) fn decoded_packet<T, D>(
+    payload: &[u8],
+    sequence: u32,
+    params: &AudioParams,
+    decode: &D,
+) -> Decoded<T>
+where
+    D: Fn(&[u8]) -> Result<(PacketPrefix, Vec<T>)>,
+{
+    match decode(payload) {
+        Ok((prefix, frames)) => Decoded::Frames { prefix, frames },
+        Err(e) => Decoded::Lost {
+            prefix: PacketPrefix::read(payload, params).ok().map(|p| p.0),
+            message: format!("packet {sequence}: {e}"),
+        },
+    }
+}
+
+/// The in-order half of decoding, shared by the pipelined stream decoder and the
+/// packet-level decoder: places each packet's frames on the timeline, conceals the frames
+/// of lost packets with silence (up to [`Limits::max_concealed_seconds`] per gap), skips
+/// packets that arrive late or jump implausibly far, and at the end fills up to the known
+/// length.
+pub(super) struct InOrder<S: Synthesizer> {
+    synth: S,
+    params: AudioParams,
+    /// The longest run of lost frames filled with silence: a packet that jumps further
+    /// ahead (or a stream end that claims a length further beyond the last packet) is
+    /// damage to report rather than minutes of made-up output.
+    max_seconds: u64,
+    max_gap_frames: u64,
+    /// The frame after the last packet skipped for jumping too far: a packet continuing
+    /// from there confirms the jump (a real loss, not one forged frame number).
+    skipped_jump_end: Option<u64>,
+    damage: Vec<String>,
+    concealed: u64,
+    total: Option<u64>,
+}
+
+impl<S: Synthesizer> InOrder<S> {
+    pub(super) fn new(synth: S, params: AudioParams, limits: &Limits) -> InOrder<S> {
+        let max_seconds = limits.max_concealed_seconds as u64;
+        let n = params.frame_size as u64;
+        InOrder {
+            synth,
+            params,
+            max_seconds,
+            max_gap_frames: (max_seconds * params.sample_rate as u64).div_ceil(n),
+            skipped_jump_end: None,
+            damage: Vec::new(),
+            concealed: 0,
+            total: None,
         }
     }
-    Ok(AudioDecodeReport {
-        params: AudioParams {
-            total_samples: total.unwrap_or(synth.emitted()),
-            ..params
-        },
-        samples: synth.emitted(),
-        damage,
-        concealed_frames: concealed,
-        complete,
-    })
+
+    /// Damage reports so far.
+    pub(super) fn damage(&self) -> &[String] {
+        &self.damage
+    }
+
+    /// Frames concealed so far.
+    pub(super) fn concealed(&self) -> u64 {
+        self.concealed
+    }
+
+    /// Output samples per channel handed to the sink so far.
+    pub(super) fn emitted(&self) -> u64 {
+        self.synth.emitted()
+    }
+
+    /// Places one decoded (or lost) packet on the timeline.
+    pub(super) fn take<F: FnMut(&[f32]) -> Result<()>>(
+        &mut self,
+        decoded: Decoded<S::Frame>,
+        sink: &mut F,
+    ) -> Result<()> {
+        let synth = &mut self.synth;
+        let (prefix, frames) = match decoded {
+            Decoded::Frames { prefix, frames } => (prefix, Some(frames)),
+            Decoded::Lost {
+                prefix: Some(p),
+                message,
+            } => {
+                self.damage.push(message);
+                (p, None)
+            }
+            Decoded::Lost {
+                prefix: None,
+                message,
+            } => {
+                self.damage.push(message);
+                return Ok(());
+            }
+        };
+        if prefix.first_frame < synth.next_frame() {
+            self.damage.push(format!(
+                "audio packet for frame {} arrived after frame {}: skipped",
+                prefix.first_frame,
+                synth.next_frame()
+            ));
+            return Ok(());
+        }
+        // Frames lost before this packet: silence, each finishing N samples.
+        let mut gap = prefix.first_frame - synth.next_frame();
+        if gap > self.max_gap_frames {
+            let max_seconds = self.max_seconds;
+            if self.skipped_jump_end != Some(prefix.first_frame) {
+                self.damage.push(format!(
+                    "audio packet for frame {} jumps {gap} frames past frame {} (more than \
+                     {max_seconds} s): skipped",
+                    prefix.first_frame,
+                    synth.next_frame()
+                ));
+                self.skipped_jump_end =
+                    Some(prefix.first_frame.saturating_add(prefix.frames as u64));
+                return Ok(());
+            }
+            self.damage.push(format!(
+                "audio resumes at frame {} after a jump of {gap} frames past frame {}: \
+                 the gap is not filled",
+                prefix.first_frame,
+                synth.next_frame()
+            ));
+            synth.resync(prefix.first_frame);
+            gap = 0;
+        }
+        self.skipped_jump_end = None;
+        if gap > 0 {
+            let known_end = match self.params.total_samples {
+                0 => u64::MAX,
+                t => t,
+            };
+            for _ in 0..gap {
+                let limit = known_end.saturating_sub(synth.emitted());
+                synth.frame(None, limit, sink)?;
+                self.concealed += 1;
+            }
+        }
+        let mut remaining = prefix.output_samples as u64;
+        for f in 0..prefix.frames as usize {
+            let frame = frames.as_ref().and_then(|c| c.get(f));
+            if frame.is_none() {
+                self.concealed += 1;
+            }
+            let used = synth.frame(frame, remaining, sink)?;
+            remaining -= used.min(remaining);
+        }
+        Ok(())
+    }
+
+    /// Ends the stream: lost packets at the end are filled with silence up to the length
+    /// the end-of-stream payload (or the stream header) gives.
+    pub(super) fn finish<F: FnMut(&[f32]) -> Result<()>>(
+        &mut self,
+        end_payload: Option<&[u8]>,
+        sink: &mut F,
+    ) -> Result<()> {
+        let synth = &mut self.synth;
+        let n = self.params.frame_size as u64;
+        let max_seconds = self.max_seconds;
+        let total = read_end_payload(end_payload.unwrap_or(&[]))
+            .map(|(t, _)| t)
+            .or(match self.params.total_samples {
+                0 => None,
+                t => Some(t),
+            });
+        if let Some(total) = total {
+            let max_fill = self.max_gap_frames * n;
+            if total.saturating_sub(synth.emitted()) > max_fill {
+                self.damage.push(format!(
+                    "the stream claims {total} samples but its packets end at sample {}: \
+                     not filled (more than {max_seconds} s missing)",
+                    synth.emitted()
+                ));
+            }
+            let total = total.min(synth.emitted().saturating_add(max_fill));
+            while synth.emitted() < total {
+                let before = synth.emitted();
+                synth.frame(None, total - synth.emitted(), sink)?;
+                self.concealed += 1;
+                if synth.emitted() == before && synth.next_frame() > 1 {
+                    break;
+                }
+            }
+        }
+        self.total = total;
+        Ok(())
+    }
+
+    /// What the decode did, after [`InOrder::finish`].
+    pub(super) fn report(&self, complete: bool) -> AudioDecodeReport {
+        AudioDecodeReport {
+            params: AudioParams {
+                total_samples: self.total.unwrap_or(self.synth.emitted()),
+                ..self.params
+            },
+            samples: self.synth.emitted(),
+            damage: self.damage.clone(),
+            concealed_frames: self.concealed,
+            complete,
+        }
+    }
 }
 
 /// Decodes one packet payload under `params`, for the fuzz targets (see

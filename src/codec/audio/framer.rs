@@ -65,6 +65,19 @@ impl<S: AudioSource> Framer<S> {
         }
     }
 
+    /// The source, for a caller that feeds it between groups.
+    pub(super) fn source_mut(&mut self) -> &mut S {
+        &mut self.source
+    }
+
+    /// Samples per channel the next group needs beyond what the buffer holds (0 when
+    /// it can be cut now).
+    pub(super) fn samples_wanted(&self) -> u64 {
+        let n = self.params.frame_size as i64;
+        let end = (self.next_frame as i64 + self.params.frames_per_packet as i64 + 1) * n;
+        (end - self.start - self.buffer[0].len() as i64).max(0) as u64
+    }
+
     /// Reads until the buffer reaches timeline position `end` or the input ends.
     fn fill(&mut self, end: i64) -> Result<()> {
         let channels = self.buffer.len();

@@ -34,32 +34,36 @@ pub mod frame;
 mod framer;
 mod intcoeffs;
 mod lossless;
+mod packet_decoder;
+mod packet_encoder;
 pub mod params;
 mod pool;
+mod stages;
 pub mod target;
 pub mod transient;
 
 use std::io::Write;
 
-use analysis::{quantize_channel, Analysis, Analyzer, Group};
+use analysis::{quantize_channel, Analysis, Group};
 use frame::{write_channel, write_sequence, ChannelState, Models};
 use framer::Framer;
-use lossless::code_lossless_packet;
 use params::{band_edges, end_payload, short_band_edges, PacketPrefix};
 pub use params::{AudioParams, AudioTransform, AudioTune};
-use pool::Pool;
+use stages::{Analysed, EncodePlan};
+
+pub use packet_decoder::{AudioPacketDecoder, AudioStreamDecoder};
+pub use packet_encoder::{AudioFormat, AudioPacketEncoder};
 
 pub use decode::{
     audio_params, decode_audio, decode_audio_stream, decode_packet_for_fuzzing, AudioDecodeOptions,
     AudioDecodeReport,
 };
 
-use crate::container::{ContainerWriter, MediaKind, StreamHeader, PACKET_OVERHEAD_BYTES};
+use crate::container::{ContainerWriter, PACKET_OVERHEAD_BYTES};
 use crate::entropy::{RangeEncoder, SymbolWriter};
-use crate::error::{Error, Limits, Result};
-use crate::media::audio::{AudioSource, PcmDepth};
+use crate::error::{Error, Result};
+use crate::media::audio::AudioSource;
 use crate::pipeline::{self, PipelineConfig, RunStats};
-use crate::transform::intmdct::IntMdct;
 use crate::transform::switched::WindowSequence;
 use crate::transform::window::WindowShape;
 
@@ -423,119 +427,32 @@ pub fn encode_audio<S: AudioSource, W: Write>(
     config: &AudioEncoderConfig,
     out: W,
 ) -> Result<AudioEncodeOutcome> {
-    config.validate()?;
-    let channels = source.channels();
-    let sample_rate = source.sample_rate();
-    let limits = Limits::default();
-    if channels == 0 || channels > params::MAX_CHANNELS as usize {
-        return Err(Error::Unsupported(format!(
-            "{channels} audio channels: quanta codes mono and stereo only (downmix first)"
-        )));
-    }
-    let lossless = config.rate == RateMode::Lossless;
-    // The depth of the lossless stream: 24 bits for sources of 17 to 24, else 16 (a source
-    // that does not say is checked sample by sample against 16 bits).
-    let bits = match source.pcm_depth() {
-        PcmDepth::Float if lossless => {
-            return Err(Error::Unsupported(
-                "lossless mode codes 16-bit or 24-bit integer PCM; the input holds float \
-                 samples"
-                    .into(),
-            ))
-        }
-        PcmDepth::Integer(bits) if lossless && bits > 24 => {
-            return Err(Error::Unsupported(format!(
-                "lossless mode codes 16-bit or 24-bit integer PCM; the input holds {bits}-bit \
-                 samples"
-            )))
-        }
-        PcmDepth::Integer(bits) if lossless && bits > 16 => 24,
-        _ => 16,
-    };
-    let params = AudioParams {
-        transform: if lossless {
-            AudioTransform::IntMdct
-        } else {
-            AudioTransform::Mdct
-        },
-        sample_rate,
-        channels: channels as u8,
-        frame_size: config.frame_size,
-        frames_per_packet: config.frames_per_packet,
-        window: config.window,
-        tune: config.tune,
-        total_samples: source.total_samples().unwrap_or(0),
-        delay: config.frame_size as u32,
-        target_kbps: match config.rate {
-            RateMode::Bitrate(k) => k.round() as u32,
-            RateMode::Quality(_) | RateMode::StepOffset(_) | RateMode::Lossless => 0,
-        },
-        bits,
-    };
-    params.validate(&limits)?;
-    let layouts = Layouts::new(&params);
-    let header = StreamHeader::new(
-        MediaKind::Audio,
-        params.transform.to_u8(),
-        params.to_bytes(),
+    let plan = EncodePlan::new(
+        source.sample_rate(),
+        source.channels(),
+        source.pcm_depth(),
+        source.total_samples(),
+        config,
+    )?;
+    let params = plan.params;
+    let mut writer = ContainerWriter::new(out, &plan.header)?;
+    let mut framer = Framer::new(
+        source,
+        params,
+        plan.frame_multiple(),
+        plan.transient_threshold(),
     );
-    let mut writer = ContainerWriter::new(out, &header)?;
-    let analyzers: Pool<Analyzer> = Pool::new();
-    let int_mdcts: Pool<IntMdct> = Pool::new();
-    // Lossless mono transforms frames in pairs: an even number of them.
-    let frame_multiple = if lossless && channels == 1 { 2 } else { 1 };
-    // Block switching is a lossy tool: the integer MDCT has long frames only.
-    let threshold = (config.block_switching && !lossless).then_some(config.transient_threshold);
-    let mut framer = Framer::new(source, params, frame_multiple, threshold);
     let groups = std::iter::from_fn(|| framer.next_group().transpose());
-    let fixed_offset = match config.rate {
-        RateMode::Quality(q) => Some(Offset::whole(config.quality_offset(q))),
-        RateMode::StepOffset(o) => Some(Offset::fine(o)),
-        RateMode::Bitrate(_) | RateMode::Lossless => None,
-    };
-    let header_bits = 8.0 * header.encoded_len() as f64;
-    let mut rate = match config.rate {
-        RateMode::Bitrate(kbps) => Some(RateControl {
-            bits_per_sample: kbps * 1000.0 / sample_rate as f64,
-            debt: header_bits + 8.0 * (PACKET_OVERHEAD_BYTES + 16) as f64,
-            offset: config.quality_offset(50),
-            slope: 0.12,
-        }),
-        RateMode::Quality(_) | RateMode::StepOffset(_) | RateMode::Lossless => None,
-    };
+    let mut rate = plan.rate_control();
     let mut frames_total = 0u64;
     let stats = pipeline::run_one(
         &PipelineConfig::with_threads(config.threads),
         groups,
-        ("analyze", |group: Group| {
-            if lossless {
-                let payload = int_mdcts.with(
-                    || IntMdct::new(params.frame_size),
-                    |t| code_lossless_packet(t, &group, &params, &layouts.long),
-                );
-                return Ok(Err(payload?));
-            }
-            let analysis = analyzers.with(
-                || Analyzer::new(&params, &layouts.long, &layouts.short, config.masking),
-                |analyzer| analyzer.analyze(&group),
-            );
-            Ok(match fixed_offset {
-                Some(offset) => Err(code_packet(&analysis, &layouts, offset, config.rounding)),
-                None => Ok(analysis),
-            })
-        }),
-        |item: std::result::Result<Analysis, Vec<u8>>| {
-            let payload = match (item, rate.as_mut()) {
-                (Err(payload), _) => payload,
-                (Ok(analysis), Some(rc)) => {
-                    rc.code(&analysis, &layouts, config.rounding, params.frame_size)
-                }
-                (Ok(analysis), None) => {
-                    code_packet(&analysis, &layouts, Offset::whole(0), config.rounding)
-                }
-            };
-            if let Ok((prefix, _)) = PacketPrefix::read(&payload, &params) {
-                frames_total = prefix.first_frame + prefix.frames as u64;
+        ("analyze", |group: Group| plan.analyze(&group)),
+        |item: Analysed| {
+            let payload = plan.code(item, rate.as_mut());
+            if let Some(end) = plan.frames_after(&payload) {
+                frames_total = end;
             }
             writer.write_packet(true, &payload)
         },

@@ -400,6 +400,17 @@ pub struct DecodedPicture {
     pub complete: bool,
 }
 
+impl DecodedPicture {
+    /// The damage in the common report form (each concealed tile counts once).
+    pub fn report(&self) -> crate::codec::DecodeReport {
+        crate::codec::DecodeReport {
+            damage: self.damage.clone(),
+            concealed: self.concealed_tiles.len() as u64,
+            complete: self.complete,
+        }
+    }
+}
+
 /// Options of the image decoder.
 #[derive(Debug, Clone, Default)]
 pub struct ImageDecodeOptions {

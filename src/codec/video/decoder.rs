@@ -12,13 +12,14 @@ use super::frame::{
     blank_planes, crop_frame, make_reference, run_slices, slice_rows, thread_count, FrameSetup,
     Reference,
 };
+use super::packet_decoder::VideoPacketDecoder;
 use super::params::VideoParams;
 use super::qp::MAX_QP;
 use super::slice::decode_slice;
-use crate::container::{ContainerReader, MediaKind, ReadEvent};
+use crate::codec::DecodeReport;
+use crate::container::{ContainerReader, ReadEvent};
 use crate::error::{Error, Limits, Result};
 use crate::media::y4m::YuvFrame;
-use crate::transform::TransformId;
 
 /// Frame payload: type, quantizer index, frame number, slice count, then each slice's
 /// length and bytes.
@@ -33,7 +34,7 @@ pub struct VideoDecoder {
     waiting_for_key: bool,
     /// What a frame's planes hold before its slices are decoded into them (0; a test
     /// decodes with two values and holds the frames equal).
-    fill: u8,
+    pub(super) fill: u8,
 }
 
 impl VideoDecoder {
@@ -52,6 +53,11 @@ impl VideoDecoder {
     /// The stream parameters.
     pub fn params(&self) -> &VideoParams {
         &self.params
+    }
+
+    /// Conceals inter frames from now on until the next keyframe (after damage).
+    pub(super) fn mark_damaged(&mut self) {
+        self.waiting_for_key = true;
     }
 
     /// True while inter frames are being concealed until the next keyframe.
@@ -167,44 +173,23 @@ pub struct DecodedFrame {
 /// Reads a video stream and yields its frames, concealing damage.
 pub struct VideoStreamDecoder<R: Read> {
     reader: ContainerReader<R>,
-    decoder: VideoDecoder,
-    /// Concealed frames still to emit for lost packets, with the reason.
-    pending_lost: u64,
-    /// Most stand-ins for one gap: [`Limits::max_concealed_seconds`] of frames.
-    max_run: u64,
-    pending_reason: String,
-    damage: Vec<String>,
-    truncated: bool,
+    decoder: VideoPacketDecoder,
 }
 
 impl<R: Read> VideoStreamDecoder<R> {
     /// Reads the stream header; fails unless it is a video stream.
     pub fn new(input: R, limits: Limits, threads: usize) -> Result<Self> {
-        let reader = ContainerReader::new(input, limits)?;
-        let header = reader.header();
-        if header.media != MediaKind::Video {
-            return Err(Error::Unsupported(format!(
-                "the stream holds {}, not video",
-                header.media.name()
-            )));
-        }
-        let transform = TransformId::from_u8(header.transform)?;
-        let params = VideoParams {
-            transform,
-            ..VideoParams::from_bytes(&header.params, &limits)?
-        };
-        let seconds = limits.max_concealed_seconds as u64;
-        let frames = (seconds as f64 / params.frame_seconds()).ceil();
-        let max_run = (frames.min((seconds * MAX_CONCEALED_FPS) as f64) as u64).max(1);
-        Ok(VideoStreamDecoder {
-            reader,
-            max_run,
-            decoder: VideoDecoder::new(params, threads),
-            pending_lost: 0,
-            pending_reason: String::new(),
-            damage: Vec::new(),
-            truncated: false,
-        })
+        VideoStreamDecoder::from_reader(ContainerReader::new(input, limits)?, &limits, threads)
+    }
+
+    /// Continues a reader whose header was read; fails unless it is a video stream.
+    pub fn from_reader(
+        reader: ContainerReader<R>,
+        limits: &Limits,
+        threads: usize,
+    ) -> Result<Self> {
+        let decoder = VideoPacketDecoder::new(reader.header(), limits, threads)?;
+        Ok(VideoStreamDecoder { reader, decoder })
     }
 
     /// The stream parameters.
@@ -214,12 +199,17 @@ impl<R: Read> VideoStreamDecoder<R> {
 
     /// Most stand-in frames the decoder emits for one gap in the packet sequence.
     pub fn max_concealed_run(&self) -> u64 {
-        self.max_run
+        self.decoder.max_concealed_run()
     }
 
     /// Damage reports so far.
     pub fn damage(&self) -> &[String] {
-        &self.damage
+        &self.decoder.report().damage
+    }
+
+    /// Damage and concealment so far.
+    pub fn report(&self) -> &DecodeReport {
+        self.decoder.report()
     }
 
     /// True when the stream ended with its end-of-stream packet.
@@ -238,58 +228,15 @@ impl<R: Read> VideoStreamDecoder<R> {
     /// The next frame, or `Ok(None)` at the end of the stream.
     pub fn next_frame(&mut self) -> Result<Option<DecodedFrame>> {
         loop {
-            if self.pending_lost > 0 {
-                self.pending_lost -= 1;
-                return Ok(Some(DecodedFrame {
-                    frame: self.decoder.conceal(),
-                    concealed: true,
-                    problem: Some(self.pending_reason.clone()),
-                }));
+            if let Some(frame) = self.decoder.receive_frame() {
+                return Ok(Some(frame));
             }
-            let Some(event) = self.reader.next_event()? else {
-                return Ok(None);
-            };
-            match event {
-                ReadEvent::Packet(packet) => {
-                    if !packet.keyframe && self.decoder.waiting_for_key() {
-                        return Ok(Some(DecodedFrame {
-                            frame: self.decoder.conceal(),
-                            concealed: true,
-                            problem: Some(format!(
-                                "packet {}: inter frame after damage, concealed until the next keyframe",
-                                packet.sequence
-                            )),
-                        }));
-                    }
-                    return Ok(Some(match self.decoder.decode(&packet.payload) {
-                        Ok(frame) => DecodedFrame {
-                            frame,
-                            concealed: false,
-                            problem: None,
-                        },
-                        Err(e) => {
-                            let text = format!("packet {}: {e}", packet.sequence);
-                            self.damage.push(text.clone());
-                            DecodedFrame {
-                                frame: self.decoder.conceal(),
-                                concealed: true,
-                                problem: Some(text),
-                            }
-                        }
-                    }));
-                }
-                ReadEvent::Damaged(d) => {
-                    self.damage.push(d.to_string());
-                    if d.is_truncation() {
-                        self.truncated = true;
-                    }
-                    let lost = d.lost_sequences.end.saturating_sub(d.lost_sequences.start) as u64;
-                    if lost > 0 {
-                        // A forged gap must not turn into an endless run of stand-ins.
-                        self.pending_lost = lost.min(self.max_run);
-                        self.pending_reason = d.to_string();
-                    }
-                    self.decoder.waiting_for_key = true;
+            match self.reader.next_event()? {
+                Some(ReadEvent::Packet(packet)) => self.decoder.send_packet(&packet),
+                Some(ReadEvent::Damaged(d)) => self.decoder.lost(&d),
+                None => {
+                    self.decoder.finish(self.reader.end_payload());
+                    return Ok(None);
                 }
             }
         }
@@ -350,7 +297,7 @@ mod tests {
                 VideoStreamDecoder::new(stream.as_slice(), Limits::default(), 1).unwrap();
             let mut ones =
                 VideoStreamDecoder::new(stream.as_slice(), Limits::default(), 1).unwrap();
-            ones.decoder.fill = 255;
+            ones.decoder.decoder_mut().fill = 255;
             let mut count = 0;
             while let Some(a) = zeros.next_frame().unwrap() {
                 let b = ones

@@ -178,6 +178,7 @@ fn pad_frame(params: &VideoParams, frame: &YuvFrame) -> Result<Vec<Plane>> {
 /// Streaming video encoder: a header at creation, one packet per frame, a closing packet.
 pub struct VideoEncoder<W: Write> {
     writer: ContainerWriter<W>,
+    header: StreamHeader,
     params: VideoParams,
     config: VideoEncoderConfig,
     threads: usize,
@@ -238,6 +239,7 @@ impl<W: Write> VideoEncoder<W> {
         let analyser = Analyser::new(&params);
         Ok(VideoEncoder {
             writer,
+            header,
             params,
             config: config.clone(),
             threads: thread_count(config.threads),
@@ -263,10 +265,9 @@ impl<W: Write> VideoEncoder<W> {
 
     /// Codes one frame into a packet, analysing it first on this thread.
     pub fn encode_frame(&mut self, frame: &YuvFrame) -> Result<FrameStats> {
-        let planes = pad_frame(&self.params, frame)
-            .map_err(|e| Error::InvalidArgument(format!("frame {}: {e}", self.frames)))?;
-        let analysed = self.analyser.analyse(planes);
-        self.encode_analysed(analysed)
+        let (stats, payload) = self.code_frame(frame)?;
+        self.writer.write_packet(stats.keyframe, &payload)?;
+        Ok(stats)
     }
 
     /// Codes every frame `next_frame` gives until it gives `None`, with the lookahead on
@@ -331,6 +332,32 @@ impl<W: Write> VideoEncoder<W> {
     /// Codes one analysed frame (from [`Analyser::analyse`], in order) into a
     /// packet.
     pub fn encode_analysed(&mut self, frame: AnalysedFrame) -> Result<FrameStats> {
+        let (stats, payload) = self.code_analysed(frame)?;
+        self.writer.write_packet(stats.keyframe, &payload)?;
+        Ok(stats)
+    }
+
+    /// Codes one frame into a packet payload without writing it (the packet encoder hands
+    /// the payload out instead).
+    pub(super) fn code_frame(&mut self, frame: &YuvFrame) -> Result<(FrameStats, Vec<u8>)> {
+        let planes = pad_frame(&self.params, frame)
+            .map_err(|e| Error::InvalidArgument(format!("frame {}: {e}", self.frames)))?;
+        let analysed = self.analyser.analyse(planes);
+        self.code_analysed(analysed)
+    }
+
+    /// The stream header written at creation.
+    pub(super) fn header(&self) -> &StreamHeader {
+        &self.header
+    }
+
+    /// Frames coded so far.
+    pub(super) fn frames(&self) -> u64 {
+        self.frames
+    }
+
+    /// Codes one analysed frame; returns its statistics and payload.
+    fn code_analysed(&mut self, frame: AnalysedFrame) -> Result<(FrameStats, Vec<u8>)> {
         let AnalysedFrame {
             planes: src,
             analysis,
@@ -361,7 +388,6 @@ impl<W: Write> VideoEncoder<W> {
             }
         }
         let (payload, reference) = coded;
-        self.writer.write_packet(key, &payload)?;
         self.rate.update(key, qp, packet_bits(payload.len()));
         self.reconstruction = Some(crop_frame(&self.params, &reference.reference.planes));
         let stats = FrameStats {
@@ -379,7 +405,7 @@ impl<W: Write> VideoEncoder<W> {
         } else {
             self.since_key += 1;
         }
-        Ok(stats)
+        Ok((stats, payload))
     }
 
     /// Codes a frame as asked: its payload and its reconstruction (deblocked).

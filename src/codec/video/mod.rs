@@ -28,6 +28,8 @@ pub mod lookahead;
 pub mod loopfilter;
 mod mb;
 pub mod motion;
+mod packet_decoder;
+mod packet_encoder;
 pub mod params;
 pub mod qp;
 pub mod rate;
@@ -39,5 +41,7 @@ pub mod tuning;
 
 pub use decoder::{DecodedFrame, VideoDecoder, VideoStreamDecoder, MAX_CONCEALED_FPS};
 pub use encoder::{FrameStats, VideoEncoder, VideoEncoderConfig, VideoSummary, MAX_LOOKAHEAD};
+pub use packet_decoder::VideoPacketDecoder;
+pub use packet_encoder::{FrameFormat, VideoPacketEncoder};
 pub use params::VideoParams;
 pub use tuning::{Preset, Tuning};

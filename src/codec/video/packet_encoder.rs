@@ -1,0 +1,134 @@
+//! The packet-level video encoder: frames pushed in, one coded packet per frame pulled
+//! out with its timestamp, an end packet at the close.
+//!
+//! It is the stream encoder ([`super::VideoEncoder`]) run inline: each frame is analysed
+//! and coded on the call (the lookahead's analysis depends only on the source, so the
+//! packets are the ones `quanta encode` writes for the same frames and settings), and its
+//! payload is handed out instead of written. Frames are described by a plain
+//! [`FrameFormat`].
+
+use std::collections::VecDeque;
+
+use super::encoder::{VideoEncoder, VideoEncoderConfig};
+use super::params::VideoParams;
+use crate::codec::EncodedPacket;
+use crate::container::{frame_packet, StreamHeader};
+use crate::error::{Error, Result};
+use crate::media::y4m::{ChromaFormat, Y4mHeader, YuvFrame};
+
+/// The frames an encoder is given: size, chroma layout (4:2:0, 4:2:2, 4:4:4 or luma only)
+/// and frame rate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FrameFormat {
+    pub width: u32,
+    pub height: u32,
+    pub chroma: ChromaFormat,
+    /// Frames per second as numerator and denominator.
+    pub frame_rate: (u32, u32),
+}
+
+/// Encodes video packet by packet.
+pub struct VideoPacketEncoder {
+    encoder: VideoEncoder<std::io::Sink>,
+    ready: VecDeque<EncodedPacket>,
+    flushed: bool,
+}
+
+impl VideoPacketEncoder {
+    /// An encoder for frames of `format`, coded as `config` asks (`threads` codes each
+    /// frame's slices in parallel; `lookahead` is not needed: frames are analysed as they
+    /// arrive).
+    pub fn new(format: FrameFormat, config: &VideoEncoderConfig) -> Result<VideoPacketEncoder> {
+        let (num, den) = format.frame_rate;
+        if num == 0 || den == 0 {
+            return Err(Error::InvalidArgument(format!(
+                "frame rate {num}/{den}: both terms must be positive"
+            )));
+        }
+        let source = Y4mHeader::new(
+            format.width,
+            format.height,
+            format.chroma,
+            format.frame_rate,
+        );
+        let encoder = VideoEncoder::new(std::io::sink(), &source, config)?;
+        Ok(VideoPacketEncoder {
+            encoder,
+            ready: VecDeque::new(),
+            flushed: false,
+        })
+    }
+
+    /// The stream header.
+    pub fn header(&self) -> &StreamHeader {
+        self.encoder.header()
+    }
+
+    /// The stream header's bytes, the first unit of the stream.
+    pub fn header_bytes(&self) -> Result<Vec<u8>> {
+        self.encoder.header().encode()
+    }
+
+    /// The stream parameters.
+    pub fn params(&self) -> &VideoParams {
+        self.encoder.params()
+    }
+
+    /// Frames held before a packet comes out: none, each frame is coded on arrival.
+    pub fn delay(&self) -> u64 {
+        0
+    }
+
+    /// Codes one frame (its planes must match the format) into the next packet.
+    pub fn send_frame(&mut self, frame: &YuvFrame) -> Result<()> {
+        if self.flushed {
+            return Err(Error::InvalidArgument(
+                "a frame sent to a video encoder after flush".into(),
+            ));
+        }
+        let index = self.encoder.frames();
+        let sequence = u32::try_from(index).map_err(|_| {
+            Error::InvalidArgument("a stream holds at most 2^32 - 1 packets".into())
+        })?;
+        let (stats, payload) = self.encoder.code_frame(frame)?;
+        self.ready.push_back(EncodedPacket {
+            sequence,
+            keyframe: stats.keyframe,
+            payload,
+            pts: index,
+            duration: 1,
+        });
+        Ok(())
+    }
+
+    /// The next coded packet, in order, if one is ready.
+    pub fn receive_packet(&mut self) -> Option<EncodedPacket> {
+        self.ready.pop_front()
+    }
+
+    /// The decoder's output for the last frame coded.
+    pub fn reconstruction(&self) -> Option<&YuvFrame> {
+        self.encoder.reconstruction()
+    }
+
+    /// Ends the input (every packet is already out: nothing is held back).
+    pub fn flush(&mut self) -> Result<()> {
+        self.flushed = true;
+        Ok(())
+    }
+
+    /// The framed end-of-stream packet (the frame count), after
+    /// [`VideoPacketEncoder::flush`]; the stream ends with it.
+    pub fn end_packet(&mut self) -> Result<Vec<u8>> {
+        if !self.flushed {
+            return Err(Error::InvalidArgument(
+                "the end packet is written after flush".into(),
+            ));
+        }
+        let frames = self.encoder.frames();
+        let sequence = u32::try_from(frames).map_err(|_| {
+            Error::InvalidArgument("a stream holds at most 2^32 - 1 packets".into())
+        })?;
+        frame_packet(sequence, false, true, &frames.to_le_bytes())
+    }
+}
