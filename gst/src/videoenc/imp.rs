@@ -146,7 +146,11 @@ impl ObjectImpl for QuantaVideoEnc {
                     .build(),
                 glib::ParamSpecUInt::builder("lookahead")
                     .nick("Lookahead")
-                    .blurb("Frames analysed ahead of coding (adds as many frames of latency)")
+                    .blurb(
+                        "Lookahead frames of the stream encoder (quanta encode --lookahead); \
+                         the packet encoder analyses each frame as it arrives, so neither the \
+                         output nor the latency depends on it",
+                    )
                     .maximum(MAX_LOOKAHEAD)
                     .default_value(DEFAULT_LOOKAHEAD)
                     .mutable_ready()
