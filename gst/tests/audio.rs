@@ -143,6 +143,47 @@ fn encoder_output_is_a_stream_file_with_header_and_end_units() {
 }
 
 #[test]
+fn encoder_reports_its_delay_as_latency() {
+    common::init();
+    let (mut h, _bus) = common::harness("quantaaudioenc");
+    let out = common::run(&mut h, s16_caps(2), buffers(&signal(4000), 2, 1000));
+    assert!(!out.is_empty());
+    let header = quanta::read_unit(&common::bytes_of(&out[0]), &quanta::Limits::default());
+    let Ok(quanta::Unit::Header(header)) = header else {
+        panic!("the first buffer is not a stream header");
+    };
+    let params = quanta::codec::audio::audio_params(&header, &quanta::Limits::default()).unwrap();
+    // One packet of frames and a frame of overlap are held before the first packet.
+    let delay = (u64::from(params.frames_per_packet) + 1) * params.frame_size as u64;
+    let expected = gst::ClockTime::SECOND.mul_div_floor(delay, u64::from(RATE));
+    assert_eq!(h.query_latency(), expected);
+}
+
+#[test]
+fn lossless_encoder_offers_16_bit_input_only() {
+    common::init();
+    let formats = |lossless: bool| -> Vec<String> {
+        let enc = gst::ElementFactory::make("quantaaudioenc")
+            .property("lossless", lossless)
+            .build()
+            .unwrap();
+        let caps = enc.static_pad("sink").unwrap().query_caps(None);
+        let mut formats: Vec<String> = caps
+            .iter()
+            .flat_map(|s| match s.get::<gst::List>("format") {
+                Ok(list) => list.iter().map(|v| v.get::<String>().unwrap()).collect(),
+                Err(_) => vec![s.get::<String>("format").unwrap()],
+            })
+            .collect();
+        formats.sort();
+        formats.dedup();
+        formats
+    };
+    assert_eq!(formats(true), ["S16LE"]);
+    assert_eq!(formats(false), ["F32LE", "S16LE"]);
+}
+
+#[test]
 fn lossy_output_length_equals_input_length() {
     common::init();
     for (frames, channels) in [(30_001usize, 2usize), (1_500, 1), (4096, 2)] {

@@ -222,6 +222,20 @@ impl AudioEncoderImpl for QuantaAudioEnc {
         Ok(())
     }
 
+    fn caps(&self, filter: Option<&gst::Caps>) -> gst::Caps {
+        // Lossless coding takes integer PCM only: offer S16LE alone so that upstream converts.
+        if self.settings.lock().unwrap().lossless {
+            let caps = gst_audio::AudioCapsBuilder::new_interleaved()
+                .format(gst_audio::AudioFormat::S16le)
+                .rate_range(8000..=96000)
+                .channels_range(1..=2)
+                .build();
+            self.obj().proxy_getcaps(Some(&caps), filter)
+        } else {
+            self.parent_caps(filter)
+        }
+    }
+
     fn set_format(&self, info: &gst_audio::AudioInfo) -> Result<(), gst::LoggableError> {
         gst::debug!(CAT, imp = self, "input format {:?}", info);
         let depth = match info.format() {
