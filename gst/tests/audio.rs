@@ -249,3 +249,27 @@ fn damaged_unit_gives_a_warning_and_decoding_goes_on() {
         "the end of the stream decodes bit for bit"
     );
 }
+
+#[test]
+fn stream_cut_before_its_end_packet_still_decodes() {
+    common::init();
+    let input = signal(20_000);
+    let (mut enc, _) = common::harness("quantaaudioenc lossless=true");
+    let mut units = common::run(&mut enc, s16_caps(2), buffers(&input, 2, 1024));
+    let caps = common::output_caps(&enc);
+    units.pop(); // the end-of-stream packet
+    let (mut dec, bus) = common::harness("quantaaudiodec");
+    let out = common::run(&mut dec, caps, units);
+    let output = s16_samples(&out);
+    // Every packet's samples come out, exact; the end packet only trims the last one.
+    assert!(
+        output.len() >= input.len(),
+        "{} of {} samples",
+        output.len(),
+        input.len()
+    );
+    assert_eq!(output[..input.len()], input[..]);
+    let errors: Vec<_> =
+        std::iter::from_fn(|| bus.pop_filtered(&[gst::MessageType::Error])).collect();
+    assert!(errors.is_empty(), "{errors:?}");
+}
