@@ -159,7 +159,10 @@ impl VideoDecoderImpl for QuantaVideoDec {
                 obj.release_frame(frame);
                 return Ok(gst::FlowSuccess::Ok);
             }
-            Ok(Unit::End(_)) => {
+            Ok(Unit::End(payload)) => {
+                if let Some(state) = self.state.lock().unwrap().as_mut() {
+                    state.decoder.finish(Some(&payload));
+                }
                 obj.release_frame(frame);
                 return Ok(gst::FlowSuccess::Ok);
             }
