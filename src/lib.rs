@@ -13,24 +13,27 @@
 //! modules; docs/FORMAT.md specifies the bitstream.
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "bench")]
 pub mod bench;
 pub mod codec;
 pub mod container;
-pub mod entropy;
+pub(crate) mod entropy;
 pub mod error;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod media;
 pub mod metrics;
 pub mod perceptual;
-pub mod pipeline;
-pub mod quant;
+pub(crate) mod pipeline;
+pub(crate) mod quant;
+#[cfg(feature = "bench")]
 pub mod report;
 pub mod signal;
 pub mod stream;
 pub mod transform;
 
 pub use error::{Error, Limits, Result};
+pub use pipeline::{RunStats, StageStats};
 pub use stream::{
     open, open_with_threads, read_unit, AudioFormat, AudioPacketDecoder, AudioPacketEncoder,
     AudioStreamDecoder, DecodeReport, EncodedPacket, FrameFormat, Opened, Packet, PictureStream,

@@ -291,12 +291,7 @@ fn the_video_packet_encoder_and_decoder_match_the_stream_encoder_and_decoder() {
         }
         let expected = stream_enc.finish().unwrap().0;
 
-        let format = FrameFormat {
-            width: w as u32,
-            height: h as u32,
-            chroma,
-            frame_rate: (25, 1),
-        };
+        let format = FrameFormat::new(w as u32, h as u32, chroma, (25, 1));
         let mut enc = VideoPacketEncoder::new(format, &config).unwrap();
         let mut stream = enc.header_bytes().unwrap();
         let mut packets = Vec::new();
@@ -339,12 +334,7 @@ fn a_lost_video_packet_gives_a_stand_in_and_inter_frames_wait_for_a_keyframe() {
         keyint: 4,
         ..VideoEncoderConfig::default()
     };
-    let format = FrameFormat {
-        width: w as u32,
-        height: h as u32,
-        chroma: ChromaFormat::Yuv420,
-        frame_rate: (30, 1),
-    };
+    let format = FrameFormat::new(w as u32, h as u32, ChromaFormat::Yuv420, (30, 1));
     let mut enc = VideoPacketEncoder::new(format, &config).unwrap();
     let mut packets = Vec::new();
     for f in &frames {

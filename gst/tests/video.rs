@@ -16,6 +16,7 @@ const FRAMES: u64 = 12;
 fn frames(format: gst_video::VideoFormat) -> (gst::Caps, Vec<gst::Buffer>) {
     let info = gst_video::VideoInfo::builder(format, WIDTH, HEIGHT)
         .fps(gst::Fraction::new(25, 1))
+        .par(gst::Fraction::new(16, 15))
         .build()
         .unwrap();
     let mut out = Vec::new();
@@ -103,6 +104,11 @@ fn round_trip(format: gst_video::VideoFormat) {
     assert_eq!(info.format(), format);
     assert_eq!((info.width(), info.height()), (WIDTH, HEIGHT));
     assert_eq!(info.fps(), gst::Fraction::new(25, 1));
+    assert_eq!(
+        info.par(),
+        gst::Fraction::new(16, 15),
+        "pixel aspect through the stream"
+    );
     assert_eq!(out.len() as u64, FRAMES);
     for (n, (buffer, expected)) in out.iter().zip(&reference).enumerate() {
         assert_eq!(

@@ -48,11 +48,6 @@ impl RangeEncoder {
         self.out.len() + self.pending as usize
     }
 
-    /// True before any byte was produced.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
     #[inline]
     fn shift_low(&mut self) {
         if self.low < 0xFF00_0000 || self.low > 0xFFFF_FFFF {

@@ -1,15 +1,14 @@
 //! Comparison of two whole pictures: every picture metric at once, as `quanta compare`
 //! and the benchmarks report them.
 
-use serde::Serialize;
-
 use super::{gray_psnr, image_psnr, ssim_gray, ssim_rgb_y};
 use crate::error::{Error, Result};
 use crate::signal::{Picture, PixelLayout};
 
 /// PSNR per plane and combined, and SSIM on luma. For gray pictures the chroma and RGB
 /// fields are `None`. PSNRs of identical pictures are infinite.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "bench", derive(serde::Serialize))]
 pub struct PictureComparison {
     pub width: usize,
     pub height: usize,

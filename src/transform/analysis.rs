@@ -158,7 +158,8 @@ pub fn orthogonality_error(matrix: &Matrix) -> f64 {
 }
 
 /// Absolute pixel error of a forward and inverse transform without quantization.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "bench", derive(serde::Serialize))]
 pub struct RoundTripError {
     /// Mean absolute error per pixel.
     pub mean: f64,
@@ -226,7 +227,8 @@ pub fn time_per_block(t: &dyn BlockTransform) -> f64 {
 }
 
 /// One member's line of the table printed by `quanta transforms`.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone)]
+#[cfg_attr(feature = "bench", derive(serde::Serialize))]
 pub struct TransformReport {
     /// Stream id.
     pub id: u8,

@@ -183,7 +183,8 @@ impl TransformId {
 }
 
 /// Operation counts of one 8-point 1-D transform.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "bench", derive(serde::Serialize))]
 pub struct ArithmeticCost {
     /// Additions and subtractions.
     pub additions: u32,
@@ -207,7 +208,8 @@ impl ArithmeticCost {
 /// Costs of a member's 8-point butterflies. The normalization (folded into the quantizer)
 /// and the rounding shifts between and after the passes of a 2-D transform are not
 /// counted; an 8×8 transform costs 16 of these 1-D transforms.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "bench", derive(serde::Serialize))]
 pub struct TransformCost {
     /// The encoder's forward butterfly.
     pub forward: ArithmeticCost,

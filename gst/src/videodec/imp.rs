@@ -230,8 +230,13 @@ impl QuantaVideoDec {
         let params = decoder.params();
         let format = planes::format_of(params.chroma);
         let (num, den) = params.frame_rate;
+        let (par_n, par_d) = params.aspect;
         let info = gst_video::VideoInfo::builder(format, params.width, params.height)
             .fps(gst::Fraction::new(num as i32, den as i32))
+            .par_if(
+                gst::Fraction::new(par_n as i32, par_d.max(1) as i32),
+                par_n > 0 && par_d > 0,
+            )
             .build()
             .map_err(|e| gst::error_msg!(gst::CoreError::Negotiation, ["{}", e]))?;
         gst::debug!(CAT, imp = self, "stream {:?}", params);

@@ -252,11 +252,19 @@ impl VideoEncoderImpl for QuantaVideoEnc {
         } else {
             (25, 1)
         };
+        let par = info.par();
+        let pixel_aspect = if par.numer() > 0 && par.denom() > 0 {
+            (par.numer() as u32, par.denom() as u32)
+        } else {
+            (0, 0)
+        };
         let format = FrameFormat {
             width: info.width(),
             height: info.height(),
             chroma,
             frame_rate,
+            pixel_aspect,
+            interlace: field_order(&info),
         };
         let mut state = State {
             info,
@@ -453,5 +461,20 @@ impl QuantaVideoEnc {
             buffer.set_duration(gst::ClockTime::ZERO);
         }
         self.obj().src_pad().push(buffer)
+    }
+}
+
+/// The Y4M field-order character of the input: `p` progressive, `t` or `b` interleaved
+/// fields with the top or bottom field first, `m` mixed, `?` when GStreamer does not say.
+fn field_order(info: &gst_video::VideoInfo) -> char {
+    match info.interlace_mode() {
+        gst_video::VideoInterlaceMode::Progressive => 'p',
+        gst_video::VideoInterlaceMode::Mixed => 'm',
+        gst_video::VideoInterlaceMode::Interleaved => match info.field_order() {
+            gst_video::VideoFieldOrder::TopFieldFirst => 't',
+            gst_video::VideoFieldOrder::BottomFieldFirst => 'b',
+            _ => '?',
+        },
+        _ => '?',
     }
 }

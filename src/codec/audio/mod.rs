@@ -28,9 +28,9 @@
 //! the decoder's reconstruction (there is no prediction between frames), so the forward
 //! MDCT may use a SIMD FFT while the inverse uses the deterministic plain FFT.
 
-pub mod analysis;
+pub(crate) mod analysis;
 mod decode;
-pub mod frame;
+pub(crate) mod frame;
 mod framer;
 mod intcoeffs;
 mod lossless;
@@ -40,7 +40,7 @@ pub mod params;
 mod pool;
 mod stages;
 pub mod target;
-pub mod transient;
+pub(crate) mod transient;
 
 use std::io::Write;
 

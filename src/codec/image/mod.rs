@@ -9,12 +9,12 @@
 //! arithmetic is integer, and the encoder's reconstruction uses the same functions, so the
 //! two agree bit for bit. A damaged tile is reported and filled with mid-grey.
 
-pub mod coeffs;
-pub mod deblock;
+pub(crate) mod coeffs;
+pub(crate) mod deblock;
 pub mod lossless;
 pub mod params;
 pub mod target;
-pub mod tile;
+pub(crate) mod tile;
 
 use std::io::{Read, Write};
 

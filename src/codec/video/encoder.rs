@@ -331,7 +331,7 @@ impl<W: Write> VideoEncoder<W> {
 
     /// Codes one analysed frame (from [`Analyser::analyse`], in order) into a
     /// packet.
-    pub fn encode_analysed(&mut self, frame: AnalysedFrame) -> Result<FrameStats> {
+    fn encode_analysed(&mut self, frame: AnalysedFrame) -> Result<FrameStats> {
         let (stats, payload) = self.code_analysed(frame)?;
         self.writer.write_packet(stats.keyframe, &payload)?;
         Ok(stats)

@@ -22,20 +22,20 @@
 
 mod decoder;
 mod encoder;
-pub mod frame;
-pub mod intra;
-pub mod lookahead;
-pub mod loopfilter;
+pub(crate) mod frame;
+pub(crate) mod intra;
+pub(crate) mod lookahead;
+pub(crate) mod loopfilter;
 mod mb;
-pub mod motion;
+pub(crate) mod motion;
 mod packet_decoder;
 mod packet_encoder;
 pub mod params;
-pub mod qp;
+pub(crate) mod qp;
 pub mod rate;
-pub mod residual;
+pub(crate) mod residual;
 pub mod slice;
-pub mod syntax;
+pub(crate) mod syntax;
 pub mod target;
 pub mod tuning;
 

@@ -16,8 +16,8 @@ use crate::container::{frame_packet, StreamHeader};
 use crate::error::{Error, Result};
 use crate::media::y4m::{ChromaFormat, Y4mHeader, YuvFrame};
 
-/// The frames an encoder is given: size, chroma layout (4:2:0, 4:2:2, 4:4:4 or luma only)
-/// and frame rate.
+/// The frames an encoder is given: size, chroma layout (4:2:0, 4:2:2, 4:4:4 or luma only),
+/// frame rate and pixel aspect ratio (kept in the stream for the decoder's output).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FrameFormat {
     pub width: u32,
@@ -25,6 +25,25 @@ pub struct FrameFormat {
     pub chroma: ChromaFormat,
     /// Frames per second as numerator and denominator.
     pub frame_rate: (u32, u32),
+    /// Pixel aspect ratio as numerator and denominator (0:0 when unknown).
+    pub pixel_aspect: (u32, u32),
+    /// Field order: `p` progressive, `t` top field first, `b` bottom field first, `m`
+    /// mixed, `?` unknown (the codec codes frames either way; the decoder reports it).
+    pub interlace: char,
+}
+
+impl FrameFormat {
+    /// Progressive frames with an unknown pixel aspect (0:0).
+    pub fn new(width: u32, height: u32, chroma: ChromaFormat, frame_rate: (u32, u32)) -> Self {
+        FrameFormat {
+            width,
+            height,
+            chroma,
+            frame_rate,
+            pixel_aspect: (0, 0),
+            interlace: 'p',
+        }
+    }
 }
 
 /// Encodes video packet by packet.
@@ -45,12 +64,22 @@ impl VideoPacketEncoder {
                 "frame rate {num}/{den}: both terms must be positive"
             )));
         }
-        let source = Y4mHeader::new(
-            format.width,
-            format.height,
-            format.chroma,
-            format.frame_rate,
-        );
+        if !"ptbm?".contains(format.interlace) {
+            return Err(Error::InvalidArgument(format!(
+                "field order '{}': expected p, t, b, m or ?",
+                format.interlace
+            )));
+        }
+        let source = Y4mHeader {
+            aspect: format.pixel_aspect,
+            interlace: format.interlace,
+            ..Y4mHeader::new(
+                format.width,
+                format.height,
+                format.chroma,
+                format.frame_rate,
+            )
+        };
         let encoder = VideoEncoder::new(std::io::sink(), &source, config)?;
         Ok(VideoPacketEncoder {
             encoder,

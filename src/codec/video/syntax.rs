@@ -217,7 +217,6 @@ pub const KIND_INTRA: u8 = 2;
 /// The 8×8 blocks of one plane of one slice, with what later blocks' contexts need.
 pub struct BlockGrid {
     pub across: usize,
-    pub down: usize,
     pub levels: Vec<BlockLevels>,
     pub kind: Vec<u8>,
     pub dc: Vec<i32>,
@@ -230,7 +229,6 @@ impl BlockGrid {
         let n = across * down;
         BlockGrid {
             across,
-            down,
             levels: vec![BlockLevels::ZERO; n],
             kind: vec![KIND_NONE; n],
             dc: vec![0; n],
