@@ -35,14 +35,6 @@ const TOKEN_RAW: [(u32, u32); 32] = {
     table
 };
 
-/// What the previous row gives a sample: its share of the activity (gradients and the
-/// residual sizes above) and of the bias context (the levels of `d − b` and `b − c`).
-#[derive(Clone, Copy, Default)]
-struct Near {
-    activity: u16,
-    context: u16,
-}
-
 /// Running prediction error of one bias context, as in the encoder, with the correction
 /// it gives computed when it changes (so a prediction reads it with one load).
 #[derive(Clone, Copy, Default)]
@@ -83,8 +75,11 @@ struct Decoder<'a, const N: usize> {
     current_size: Vec<[u8; N]>,
     /// The current row's quantized residuals times the step, sample x at index x.
     steps: Vec<[i16; N]>,
-    /// What the previous row gives each sample of the current one, sample x at index x.
-    near: Vec<[Near; N]>,
+    /// What the previous row gives each sample of the current one, sample x at index x:
+    /// its share of the activity (gradients and the residual sizes above) and of the bias
+    /// context (the levels of `d − b` and `b − c`).
+    activity: Vec<[u16; N]>,
+    context: Vec<[u16; N]>,
     /// Bias statistics per channel: [`BIAS_CONTEXTS`] used, padded to a power of two.
     bias: Box<[[Bias; 1024]; N]>,
     /// The gradient levels of the encoder's table, padded to a power of two.
@@ -107,37 +102,49 @@ impl<const N: usize> Decoder<'_, N> {
     }
 
     /// First pass over a row (not the strip's first): what the previous row gives each
-    /// sample. The difference above-right − above of one sample is above − above-left of
-    /// the next, so each difference and its level is computed once.
+    /// sample. On the interleaved samples, `d − b` of a sample is `b − c` of the sample one
+    /// pixel on, and every step is plain arithmetic on 16-bit lanes, so the loop
+    /// vectorizes.
     #[inline(never)]
     fn near(&mut self, width: usize) {
-        let span = 2 * DOMAIN_LIMIT;
-        let previous = &self.previous[..width + 2];
-        let previous_size = &self.previous_size[..width + 2];
-        let gradient_level = &self.gradient_level;
-        let level_of = |g: i32| gradient_level[(g + span) as usize & 1023] as u32;
-        // b − c and its level at x = 0 (where c = b).
-        let mut left_diff = [0i32; N];
-        let mut left_level = [level_of(0); N];
-        for ((p, ps), near) in previous
-            .windows(3)
-            .zip(previous_size.windows(3))
-            .zip(self.near[..width].iter_mut())
-        {
-            for c in 0..N {
-                let diff = p[2][c] as i32 - p[1][c] as i32;
-                let level = level_of(diff);
-                let g = diff.unsigned_abs()
-                    + left_diff[c].unsigned_abs()
-                    + (diff + left_diff[c]).unsigned_abs();
-                let sizes = 2 * ps[1][c] as u32 + ps[0][c] as u32 + ps[2][c] as u32;
-                near[c] = Near {
-                    activity: (((g * self.inverse_step) >> 16) + sizes) as u16,
-                    context: (level * 81 + left_level[c] * 9) as u16,
-                };
-                left_diff[c] = diff;
-                left_level[c] = level;
-            }
+        let n = N * width;
+        let previous = self.previous.as_flattened();
+        let sizes = self.previous_size.as_flattened();
+        let (above_left, above, above_right) = (
+            &previous[..n],
+            &previous[N..N + n],
+            &previous[2 * N..2 * N + n],
+        );
+        let (size_left, size_above, size_right) =
+            (&sizes[..n], &sizes[N..N + n], &sizes[2 * N..2 * N + n]);
+        let activity = &mut self.activity.as_flattened_mut()[..n];
+        let context = &mut self.context.as_flattened_mut()[..n];
+        let step = self.step as i16;
+        let limits = [step, 3 * step, 7 * step, 21 * step];
+        let level = |g: i16| {
+            let m = g.abs();
+            let l = (m >= limits[0]) as i16
+                + (m >= limits[1]) as i16
+                + (m >= limits[2]) as i16
+                + (m >= limits[3]) as i16;
+            (4 + if g < 0 { -l } else { l }) as u16
+        };
+        let inverse_step = self.inverse_step as u16;
+        let lossless = self.step == 1;
+        for k in 0..n {
+            let right = above_right[k] - above[k];
+            let left = above[k] - above_left[k];
+            let g = (right.abs() + left.abs() + (right + left).abs()) as u16;
+            let scaled = if lossless {
+                g
+            } else {
+                ((g as u32 * inverse_step as u32) >> 16) as u16
+            };
+            activity[k] = scaled
+                + 2 * size_above[k] as u16
+                + size_left[k] as u16
+                + size_right[k] as u16;
+            context[k] = level(right) * 81 + level(left) * 9;
         }
     }
 
@@ -157,7 +164,7 @@ impl<const N: usize> Decoder<'_, N> {
             worst: 0,
             step: self.step,
         };
-        let near = &self.near[..width];
+        let near = &self.activity[..width];
         let sizes = &mut self.current_size[1..width + 1];
         let steps = &mut self.steps[..width];
         for t in 0..width + N - 1 {
@@ -198,7 +205,7 @@ impl<const N: usize> Decoder<'_, N> {
         for ((((pixel, p), near), steps), value_out) in out
             .chunks_exact_mut(N)
             .zip(previous.windows(3))
-            .zip(self.near[..width].iter())
+            .zip(self.context[..width].iter())
             .zip(self.steps[..width].iter())
             .zip(current[1..width + 1].iter_mut())
         {
@@ -209,7 +216,7 @@ impl<const N: usize> Decoder<'_, N> {
                 let (b, cc, near_context) = if FIRST {
                     (a, a, 360)
                 } else {
-                    (p[1][c] as i32, p[0][c] as i32, near[c].context as usize)
+                    (p[1][c] as i32, p[0][c] as i32, near[c] as usize)
                 };
                 // MED is the median of a, b and a + b − c: no branch.
                 let med = (a + b - cc).clamp(a.min(b), a.max(b));
@@ -252,7 +259,7 @@ impl<const N: usize> TokenPass<'_, N> {
     #[inline(always)]
     fn decode<const FIRST: bool, const C: usize>(
         &mut self,
-        near: &[Near; N],
+        near: &[u16; N],
         sizes: &mut [u8; N],
         steps: &mut [i16; N],
     ) {
@@ -261,7 +268,7 @@ impl<const N: usize> TokenPass<'_, N> {
         let mut activity = if FIRST {
             6 * left
         } else {
-            near[C].activity as u32 + 2 * left
+            near[C] as u32 + 2 * left
         };
         if C == 1 {
             activity += 3 * sizes[0] as u32;
@@ -342,7 +349,8 @@ fn decode_channels<const N: usize>(shape: StripShape, data: &[u8]) -> Result<Vec
         previous_size: vec![[0; N]; shape.width + 2],
         current_size: vec![[0; N]; shape.width + 2],
         steps: vec![[0; N]; shape.width],
-        near: vec![[Near::default(); N]; shape.width],
+        activity: vec![[0; N]; shape.width],
+        context: vec![[0; N]; shape.width],
         bias,
         gradient_level,
         inverse_step: t.inverse_step,
