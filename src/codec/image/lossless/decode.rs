@@ -23,15 +23,33 @@ const ACTIVITIES: usize = 256;
 /// indexes them without a bounds check.
 const TABLES_PER_CHANNEL: usize = 32;
 
-/// The smallest magnitude of each token and its count of raw bits (sign and extra bits),
-/// padded to 32 entries like a masked token.
-const TOKEN_RAW: [(u32, u32); 32] = {
-    let mut table = [(0u32, 0u32); 32];
+/// What a token gives the raw bits that follow it: the smallest magnitude of the token,
+/// its count of raw bits (sign and extra bits) and their mask; padded to 32 entries like a
+/// masked token.
+#[derive(Clone, Copy)]
+struct RawInfo {
+    first: u32,
+    bits: u32,
+    mask: u32,
+}
+
+const TOKEN_RAW: [RawInfo; 32] = {
+    let mut table = [RawInfo {
+        first: 0,
+        bits: 0,
+        mask: 0,
+    }; 32];
     let mut t = 1;
     while t < TOKENS {
-        table[t] = (TOKEN_BASE[t].0, 1 + TOKEN_BASE[t].1);
+        let bits = 1 + TOKEN_BASE[t].1;
+        table[t] = RawInfo {
+            first: TOKEN_BASE[t].0,
+            bits,
+            mask: (1 << bits) - 1,
+        };
         t += 1;
     }
+    assert!(1 + TOKEN_BASE[TOKENS - 1].1 <= rans::MAX_RAW_BITS);
     table
 };
 
@@ -66,7 +84,7 @@ struct Decoder<'a, const N: usize> {
     /// Each channel's words and its position in them.
     words: &'a [Words],
     pos: [usize; N],
-    states: [u32; N],
+    states: [u64; N],
     /// Domain values of the previous and current row, sample x at index x + 1.
     previous: Vec<[i16; N]>,
     current: Vec<[i16; N]>,
@@ -157,7 +175,7 @@ impl<const N: usize> Decoder<'_, N> {
     fn tokens<const FIRST: bool>(&mut self, y: usize, width: usize) -> Result<()> {
         let mut pass = TokenPass::<N> {
             tables: std::array::from_fn(|c| &self.tables[c]),
-            words: std::array::from_fn(|c| &self.words[c]),
+            words: std::array::from_fn(|c| self.words[c].padded()),
             states: self.states,
             pos: self.pos,
             left: self.current_size[0].map(|s| s as u32),
@@ -242,8 +260,8 @@ impl<const N: usize> Decoder<'_, N> {
 /// The state of the token pass over one row.
 struct TokenPass<'a, const N: usize> {
     tables: [&'a [&'a DecodeTable; ACTIVITIES]; N],
-    words: [&'a Words; N],
-    states: [u32; N],
+    words: [&'a [u32]; N],
+    states: [u64; N],
     pos: [usize; N],
     /// The residual size of each channel's previous sample.
     left: [u32; N],
@@ -276,12 +294,13 @@ impl<const N: usize> TokenPass<'_, N> {
             activity += 2 * sizes[1] as u32 + sizes[0] as u32;
         }
         let table = self.tables[C][(activity as usize).min(ACTIVITIES - 1)];
-        let (state, words, pos) = (&mut self.states[C], self.words[C], &mut self.pos[C]);
-        let token = rans::decode_token(state, table, words, pos);
+        let state = &mut self.states[C];
+        let token = rans::decode_token(state, table);
         // Token 0 takes no raw bits; the others a sign and their extra bits.
-        let (first, raw_bits) = TOKEN_RAW[token & 31];
-        let raw = rans::decode_raw(state, raw_bits, words, pos);
-        let m = first + (raw >> 1);
+        let info = TOKEN_RAW[token & 31];
+        let raw = rans::take_raw(state, info.bits, info.mask);
+        rans::renormalize(state, self.words[C], &mut self.pos[C]);
+        let m = info.first + (raw >> 1);
         self.worst = self.worst.max(m);
         let sign = -((raw & 1) as i32);
         steps[C] = ((((m as i32) ^ sign) - sign) * self.step) as i16;
@@ -316,10 +335,7 @@ fn decode_channels<const N: usize>(shape: StripShape, data: &[u8]) -> Result<Vec
     }
     let row_samples = shape.width * N;
     let words = read_streams::<N>(&data[reader.bytes_used()..], shape.width)?;
-    let mut states = [0u32; N];
-    for (x, w) in states.iter_mut().zip(&words) {
-        *x = (w.get(0) << 16) | w.get(1);
-    }
+    let states: [u64; N] = std::array::from_fn(|c| words[c].initial_state());
     let t = Tables::new(shape.step());
     let mut gradient_level = [0u8; 1024];
     gradient_level[..t.gradient_level.len()].copy_from_slice(&t.gradient_level);
@@ -389,7 +405,7 @@ fn decode_channels<const N: usize>(shape: StripShape, data: &[u8]) -> Result<Vec
 
 /// Splits the coded words after the distributions into the channels' streams: the word
 /// count of every stream but the last (u32, little-endian), then the streams, each holding
-/// at least its initial state. Each is padded for the at most two words a sample reads.
+/// at least its initial state. Each is padded for the at most one word a sample reads.
 fn read_streams<const N: usize>(data: &[u8], width: usize) -> Result<Vec<Words>> {
     let cut = || Error::invalid("lossless strip: the coded streams are cut short");
     let (counts, mut rest) = data.split_at_checked(4 * (N - 1)).ok_or_else(cut)?;
@@ -398,14 +414,14 @@ fn read_streams<const N: usize>(data: &[u8], width: usize) -> Result<Vec<Words>>
         let bytes = if c + 1 < N {
             let count = u32::from_le_bytes(counts[4 * c..4 * c + 4].try_into().map_err(|_| cut())?);
             let (bytes, after) = rest
-                .split_at_checked((count as usize).saturating_mul(2))
+                .split_at_checked((count as usize).saturating_mul(4))
                 .ok_or_else(cut)?;
             rest = after;
             bytes
         } else {
             rest
         };
-        let words = Words::new(bytes, 2 * width)?;
+        let words = Words::new(bytes, width)?;
         if words.len() < 2 {
             return Err(Error::invalid(
                 "lossless strip: a stream without its coder state",

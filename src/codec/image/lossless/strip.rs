@@ -356,7 +356,7 @@ pub fn encode_strip(shape: StripShape, samples: &[u8]) -> (Vec<u8>, Vec<u8>) {
     let n = shape.channels;
     let (max_error, step) = (shape.max_error as i32, shape.step());
     let mut out = vec![0u8; samples.len()];
-    let mut steps = Vec::with_capacity(samples.len() * 2);
+    let mut steps = Vec::with_capacity(samples.len());
     let mut counts = vec![[0u32; TOKENS]; n * BUCKETS];
     for y in 0..shape.rows {
         state.start_row(y);
@@ -370,18 +370,19 @@ pub fn encode_strip(shape: StripShape, samples: &[u8]) -> (Vec<u8>, Vec<u8>) {
                 let (token, extra, value) = token_of(level.unsigned_abs());
                 let table = c * BUCKETS + p.bucket;
                 counts[table][token as usize] += 1;
-                steps.push(Step::Token {
+                // A nonzero level has a sign bit below its extra bits.
+                let (bits, raw) = if level != 0 {
+                    (1 + extra as u8, (value << 1) | (level < 0) as u32)
+                } else {
+                    (0, 0)
+                };
+                steps.push(Step {
                     channel: c as u8,
                     table: table as u16,
                     token,
+                    bits,
+                    raw,
                 });
-                if level != 0 {
-                    steps.push(Step::Raw {
-                        channel: c as u8,
-                        bits: 1 + extra as u8,
-                        value: ((value << 1) | (level < 0) as u32) as u16,
-                    });
-                }
                 let sample = state.update(c, x, &p, level, base);
                 out[at] = sample as u8;
                 base = next_base(c, base, sample);
