@@ -237,13 +237,14 @@ impl<const N: usize> Decoder<'_, N> {
                     (p[1][c] as i32, p[0][c] as i32, near[c] as usize)
                 };
                 // MED is the median of a, b and a + b − c: no branch.
-                let med = (a + b - cc).clamp(a.min(b), a.max(b));
+                let med = (a + b - cc).max(a.min(b)).min(a.max(b));
                 let context = (near_context
                     + gradient_level[(cc - a + span) as usize & 1023] as usize)
                     & 1023;
                 let bias = &mut bias[c][context];
-                let predicted = (base + med + bias.correction as i32).clamp(0, 255);
-                let sample = (predicted + steps[c] as i32).clamp(0, 255);
+                // min and max rather than clamp: no branch on the sample values.
+                let predicted = (base + med + bias.correction as i32).max(0).min(255);
+                let sample = (predicted + steps[c] as i32).max(0).min(255);
                 let value = sample - base;
                 values[c] = value as i16;
                 left[c] = value;
