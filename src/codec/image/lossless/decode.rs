@@ -91,8 +91,8 @@ struct Decoder<'a, const N: usize> {
     /// Magnitudes of the quantized residuals, laid out likewise.
     previous_size: Vec<[u8; N]>,
     current_size: Vec<[u8; N]>,
-    /// The current row's quantized residuals times the step, sample x at index x.
-    steps: Vec<[i16; N]>,
+    /// The current row's quantized residuals, sample x at index x.
+    levels: Vec<[i16; N]>,
     /// What the previous row gives each sample of the current one, sample x at index x:
     /// its share of the activity (gradients and the residual sizes above) and of the bias
     /// context (the levels of `d − b` and `b − c`).
@@ -166,43 +166,91 @@ impl<const N: usize> Decoder<'_, N> {
         }
     }
 
-    /// Second pass over a row: every token and its raw bits, into `steps` and
+    /// Second pass over a row: every token and its raw bits, into `levels` and
     /// `current_size`. The channels are skewed: green (or gray) decodes sample t while red
     /// decodes t − 1 and blue t − 2, so the sizes one channel's context needs from another
     /// at the same pixel are known an iteration early and the chains run side by side
     /// (each channel has its own state and stream, so the order across channels is free).
     #[inline(never)]
     fn tokens<const FIRST: bool>(&mut self, y: usize, width: usize) -> Result<()> {
-        let mut pass = TokenPass::<N> {
-            tables: std::array::from_fn(|c| &self.tables[c]),
-            words: std::array::from_fn(|c| self.words[c].padded()),
-            states: self.states,
-            pos: self.pos,
-            left: self.current_size[0].map(|s| s as u32),
-            worst: 0,
-            step: self.step,
-        };
+        let mut coders: [Coder; N] = std::array::from_fn(|c| Coder {
+            tables: &self.tables[c],
+            words: self.words[c].padded(),
+            state: self.states[c],
+            pos: self.pos[c],
+        });
+        let mut left = self.current_size[0].map(|s| s as u32);
         let near = &self.activity[..width];
         let sizes = &mut self.current_size[1..width + 1];
-        let steps = &mut self.steps[..width];
-        for t in 0..width + N - 1 {
-            if t < width {
-                pass.decode::<FIRST, 0>(&near[t], &mut sizes[t], &mut steps[t]);
+        let levels = &mut self.levels[..width];
+        // The activity of a sample from what the previous row gives it and the size at its
+        // left (in the first row the neighbours above are the left one).
+        let activity = |near: u16, left: u32| {
+            if FIRST {
+                6 * left
+            } else {
+                near as u32 + 2 * left
             }
-            if N > 1 {
-                if (1..=width).contains(&t) {
-                    let x = t - 1;
-                    pass.decode::<FIRST, 1>(&near[x], &mut sizes[x], &mut steps[x]);
+        };
+        if N == 1 {
+            let mut s = left[0];
+            for ((near, size), level) in near.iter().zip(sizes.iter_mut()).zip(levels.iter_mut()) {
+                let (m, l) = coders[0].sample(activity(near[0], s));
+                size[0] = m as u8;
+                level[0] = l;
+                s = m;
+            }
+        } else if width < N {
+            for t in 0..width + N - 1 {
+                for c in 0..N {
+                    if (c..width + c).contains(&t) {
+                        let x = t - c;
+                        decode_at(&mut coders, &mut left, c, &near[x], &mut sizes[x], &mut levels[x], activity);
+                    }
                 }
-                if t >= 2 {
-                    let x = t - 2;
-                    pass.decode::<FIRST, 2>(&near[x], &mut sizes[x], &mut steps[x]);
+            }
+        } else {
+            // The first N − 1 steps, while not every channel has started.
+            for t in 0..N - 1 {
+                for c in 0..=t {
+                    let x = t - c;
+                    decode_at(&mut coders, &mut left, c, &near[x], &mut sizes[x], &mut levels[x], activity);
+                }
+            }
+            // Green at t, red at t − 1, blue at t − 2, the sizes in registers: s0 of green
+            // at t − 1 and s0_before at t − 2, s1 of red at t − 2, s2 of blue at t − 3.
+            let (mut s0, mut s0_before, mut s1, mut s2) =
+                (sizes[1][0] as u32, sizes[0][0] as u32, sizes[0][1] as u32, left[2]);
+            let [c0, c1, c2] = &mut coders[..] else {
+                unreachable!("three channels")
+            };
+            for t in 2..width {
+                let (m0, l0) = c0.sample(activity(near[t][0], s0));
+                let (m1, l1) = c1.sample(activity(near[t - 1][1], s1) + 3 * s0);
+                let (m2, l2) = c2.sample(activity(near[t - 2][2], s2) + 2 * s1 + s0_before);
+                sizes[t][0] = m0 as u8;
+                levels[t][0] = l0;
+                sizes[t - 1][1] = m1 as u8;
+                levels[t - 1][1] = l1;
+                sizes[t - 2][2] = m2 as u8;
+                levels[t - 2][2] = l2;
+                (s0, s0_before, s1, s2) = (m0, s0, m1, m2);
+            }
+            (left[0], left[1], left[2]) = (s0, s1, s2);
+            // The last N − 1 steps, while the channels after green finish.
+            for t in width..width + N - 1 {
+                for c in t + 1 - width..N {
+                    let x = t - c;
+                    decode_at(&mut coders, &mut left, c, &near[x], &mut sizes[x], &mut levels[x], activity);
                 }
             }
         }
-        self.states = pass.states;
-        self.pos = pass.pos;
-        if pass.worst > self.max_level {
+        for (c, coder) in coders.iter().enumerate() {
+            self.states[c] = coder.state;
+            self.pos[c] = coder.pos;
+        }
+        let worst = sizes.as_flattened().iter().max().copied().unwrap_or(0);
+        if worst as u32 > self.max_level {
             return Err(Error::invalid(format!(
                 "near-lossless strip: a residual out of range in row {y}"
             )));
@@ -220,11 +268,12 @@ impl<const N: usize> Decoder<'_, N> {
         let bias = &mut *self.bias;
         let (previous, current) = (&self.previous, &mut self.current);
         let mut left = current[0].map(|v| v as i32);
-        for ((((pixel, p), near), steps), value_out) in out
+        let step = self.step;
+        for ((((pixel, p), near), levels), value_out) in out
             .chunks_exact_mut(N)
             .zip(previous.windows(3))
             .zip(self.context[..width].iter())
-            .zip(self.steps[..width].iter())
+            .zip(self.levels[..width].iter())
             .zip(current[1..width + 1].iter_mut())
         {
             let mut base = 0;
@@ -244,7 +293,7 @@ impl<const N: usize> Decoder<'_, N> {
                 let bias = &mut bias[c][context];
                 // min and max rather than clamp: no branch on the sample values.
                 let predicted = (base + med + bias.correction as i32).max(0).min(255);
-                let sample = (predicted + steps[c] as i32).max(0).min(255);
+                let sample = (predicted + levels[c] as i32 * step).max(0).min(255);
                 let value = sample - base;
                 values[c] = value as i16;
                 left[c] = value;
@@ -258,56 +307,54 @@ impl<const N: usize> Decoder<'_, N> {
     }
 }
 
-/// The state of the token pass over one row.
-struct TokenPass<'a, const N: usize> {
-    tables: [&'a [&'a DecodeTable; ACTIVITIES]; N],
-    words: [&'a [u32]; N],
-    states: [u64; N],
-    pos: [usize; N],
-    /// The residual size of each channel's previous sample.
-    left: [u32; N],
-    /// The largest magnitude decoded.
-    worst: u32,
-    step: i32,
+/// One channel's coder in the token pass.
+struct Coder<'a> {
+    /// The channel's table by activity.
+    tables: &'a [&'a DecodeTable; ACTIVITIES],
+    words: &'a [u32],
+    state: u64,
+    pos: usize,
 }
 
-impl<const N: usize> TokenPass<'_, N> {
-    /// Decodes channel `C` of one sample: `near` is what the previous row gives it,
-    /// `sizes` the residual sizes of its pixel (those of the channels before `C` already
-    /// decoded) and `steps` its quantized residuals times the step.
+impl Coder<'_> {
+    /// Decodes one sample in the context of `activity`: its residual size and its signed
+    /// quantized residual.
     #[inline(always)]
-    fn decode<const FIRST: bool, const C: usize>(
-        &mut self,
-        near: &[u16; N],
-        sizes: &mut [u8; N],
-        steps: &mut [i16; N],
-    ) {
-        let left = self.left[C];
-        // In the first row the neighbours above are the left one.
-        let mut activity = if FIRST {
-            6 * left
-        } else {
-            near[C] as u32 + 2 * left
-        };
-        if C == 1 {
-            activity += 3 * sizes[0] as u32;
-        } else if C == 2 {
-            activity += 2 * sizes[1] as u32 + sizes[0] as u32;
-        }
-        let table = self.tables[C][(activity as usize).min(ACTIVITIES - 1)];
-        let state = &mut self.states[C];
-        let token = rans::decode_token(state, table);
+    fn sample(&mut self, activity: u32) -> (u32, i16) {
+        let table = self.tables[(activity as usize).min(ACTIVITIES - 1)];
+        let token = rans::decode_token(&mut self.state, table);
         // Token 0 takes no raw bits; the others a sign and their extra bits.
         let info = TOKEN_RAW[token & 31];
-        let raw = rans::take_raw(state, info.bits, info.mask);
-        rans::renormalize(state, self.words[C], &mut self.pos[C]);
+        let raw = rans::take_raw(&mut self.state, info.bits, info.mask);
+        rans::renormalize(&mut self.state, self.words, &mut self.pos);
         let m = info.first + (raw >> 1);
-        self.worst = self.worst.max(m);
         let sign = -((raw & 1) as i32);
-        steps[C] = ((((m as i32) ^ sign) - sign) * self.step) as i16;
-        sizes[C] = m as u8;
-        self.left[C] = m;
+        (m, ((m as i32 ^ sign) - sign) as i16)
     }
+}
+
+/// Decodes channel `c` of one sample with the sizes of its pixel's earlier channels taken
+/// from `sizes` (the token pass's edges, where not every channel is under way).
+#[inline(never)]
+fn decode_at<const N: usize>(
+    coders: &mut [Coder; N],
+    left: &mut [u32; N],
+    c: usize,
+    near: &[u16; N],
+    sizes: &mut [u8; N],
+    levels: &mut [i16; N],
+    activity: impl Fn(u16, u32) -> u32,
+) {
+    let mut a = activity(near[c], left[c]);
+    if c == 1 {
+        a += 3 * sizes[0] as u32;
+    } else if c == 2 {
+        a += 2 * sizes[1] as u32 + sizes[0] as u32;
+    }
+    let (m, level) = coders[c].sample(a);
+    sizes[c] = m as u8;
+    levels[c] = level;
+    left[c] = m;
 }
 
 /// Decodes a strip written by [`super::strip::encode_strip`].
@@ -365,7 +412,7 @@ fn decode_channels<const N: usize>(shape: StripShape, data: &[u8]) -> Result<Vec
         current: vec![[0; N]; shape.width + 2],
         previous_size: vec![[0; N]; shape.width + 2],
         current_size: vec![[0; N]; shape.width + 2],
-        steps: vec![[0; N]; shape.width],
+        levels: vec![[0; N]; shape.width],
         activity: vec![[0; N]; shape.width],
         context: vec![[0; N]; shape.width],
         bias,
