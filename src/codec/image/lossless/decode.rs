@@ -10,7 +10,7 @@
 
 use super::rans::{self, BitReader, DecodeTable, Words, TOKENS};
 use super::strip::{
-    next_row, StripShape, Tables, BIAS_CONTEXTS, BIAS_RECIPROCALS, BIAS_RESET, BUCKETS,
+    next_row, Bias, StripShape, Tables, BIAS_CONTEXTS, BUCKETS,
     BUCKET_LIMITS, DOMAIN_LIMIT, TOKEN_BASE,
 };
 use crate::error::{Error, Result};
@@ -52,30 +52,6 @@ const TOKEN_RAW: [RawInfo; 32] = {
     assert!(1 + TOKEN_BASE[TOKENS - 1].1 <= rans::MAX_RAW_BITS);
     table
 };
-
-/// Running prediction error of one bias context, as in the encoder, with the correction
-/// it gives computed when it changes (so a prediction reads it with one load).
-#[derive(Clone, Copy, Default)]
-struct Bias {
-    sum: i32,
-    count: i16,
-    correction: i16,
-}
-
-impl Bias {
-    #[inline(always)]
-    fn add(&mut self, error: i32) {
-        self.sum += error;
-        self.count += 1;
-        if self.count as i32 >= BIAS_RESET {
-            self.sum >>= 1;
-            self.count >>= 1;
-        }
-        let count = self.count as i32;
-        let reciprocal = BIAS_RECIPROCALS[count as usize % BIAS_RESET as usize] as i64;
-        self.correction = (((2 * self.sum + count) as i64 * reciprocal) >> 24) as i16;
-    }
-}
 
 /// Everything the row passes read and write.
 struct Decoder<'a, const N: usize> {
@@ -292,7 +268,7 @@ impl<const N: usize> Decoder<'_, N> {
                     & 1023;
                 let bias = &mut bias[c][context];
                 // min and max rather than clamp: no branch on the sample values.
-                let predicted = (base + med + bias.correction as i32).max(0).min(255);
+                let predicted = (base + med + bias.correction()).max(0).min(255);
                 let sample = (predicted + levels[c] as i32 * step).max(0).min(255);
                 let value = sample - base;
                 values[c] = value as i16;

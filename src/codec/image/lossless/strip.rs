@@ -27,18 +27,8 @@ pub(super) const BUCKET_LIMITS: [u32; BUCKETS - 1] = [
 const GRADIENT_LIMITS: [i32; 3] = [3, 7, 21];
 /// Bias contexts: three gradients of 9 levels each.
 pub(super) const BIAS_CONTEXTS: usize = 729;
-/// A bias context's running count is halved when it reaches this.
-pub(super) const BIAS_RESET: i32 = 128;
-/// `ceil(2^24 / (2·count))` for every count a bias context can hold (0 for none).
-pub(super) const BIAS_RECIPROCALS: [u32; BIAS_RESET as usize] = {
-    let mut table = [0u32; BIAS_RESET as usize];
-    let mut count = 1;
-    while count < BIAS_RESET as usize {
-        table[count] = (1u32 << 24).div_ceil(2 * count as u32);
-        count += 1;
-    }
-    table
-};
+/// A bias context keeps 2^BIAS_SHIFT times a decaying mean of its prediction errors.
+const BIAS_SHIFT: u32 = 6;
 /// The largest magnitude of a domain value (sample or difference to green).
 pub(super) const DOMAIN_LIMIT: i32 = 255;
 
@@ -65,30 +55,22 @@ impl StripShape {
     }
 }
 
-/// Running prediction error of one bias context.
+/// Running prediction error of one bias context: 2^BIAS_SHIFT times an exponentially
+/// decaying mean (each new error weighs 2^−BIAS_SHIFT; the decay is rounded like the
+/// correction, so the mean is not biased). Shared by the encoder and the decoder.
 #[derive(Clone, Copy, Default)]
-struct Bias {
-    sum: i32,
-    count: i32,
-}
+pub(super) struct Bias(i32);
 
 impl Bias {
-    /// The mean error, rounded: `floor((2·sum + count) / (2·count))` computed with a
-    /// reciprocal table (exact enough; encoder and decoder compute it the same way).
-    #[inline]
-    fn correction(&self) -> i32 {
-        let reciprocal = BIAS_RECIPROCALS[self.count as usize] as i64;
-        (((2 * self.sum + self.count) as i64 * reciprocal) >> 24) as i32
+    /// The mean error, rounded half up.
+    #[inline(always)]
+    pub(super) fn correction(self) -> i32 {
+        (self.0 + (1 << (BIAS_SHIFT - 1))) >> BIAS_SHIFT
     }
 
-    #[inline]
-    fn add(&mut self, error: i32) {
-        self.sum += error;
-        self.count += 1;
-        if self.count >= BIAS_RESET {
-            self.sum >>= 1;
-            self.count >>= 1;
-        }
+    #[inline(always)]
+    pub(super) fn add(&mut self, error: i32) {
+        self.0 += error - self.correction();
     }
 }
 
