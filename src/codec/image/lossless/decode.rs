@@ -225,8 +225,8 @@ impl<const N: usize> Decoder<'_, N> {
             self.states[c] = coder.state;
             self.pos[c] = coder.pos;
         }
-        let worst = sizes.as_flattened().iter().max().copied().unwrap_or(0);
-        if worst as u32 > self.max_level {
+        let worst = levels.as_flattened().iter().map(|l| l.unsigned_abs()).max();
+        if worst.unwrap_or(0) as u32 > self.max_level {
             return Err(Error::invalid(format!(
                 "near-lossless strip: a residual out of range in row {y}"
             )));
@@ -293,8 +293,8 @@ struct Coder<'a> {
 }
 
 impl Coder<'_> {
-    /// Decodes one sample in the context of `activity`: its residual size and its signed
-    /// quantized residual.
+    /// Decodes one sample in the context of `activity`: its residual size (its token, which
+    /// the next contexts need as soon as possible) and its signed quantized residual.
     #[inline(always)]
     fn sample(&mut self, activity: u32) -> (u32, i16) {
         let table = self.tables[(activity as usize).min(ACTIVITIES - 1)];
@@ -305,7 +305,7 @@ impl Coder<'_> {
         rans::renormalize(&mut self.state, self.words, &mut self.pos);
         let m = info.first + (raw >> 1);
         let sign = -((raw & 1) as i32);
-        (m, ((m as i32 ^ sign) - sign) as i16)
+        (token as u32, ((m as i32 ^ sign) - sign) as i16)
     }
 }
 

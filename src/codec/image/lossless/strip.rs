@@ -10,8 +10,8 @@
 //! reconstructed sample is within ±N of its source in RGB or gray. Contexts depend only on
 //! reconstructed samples, so the encoder first computes every sample's token (magnitude
 //! class; sign and low magnitude bits raw) and context (channel and activity bucket: the
-//! previous row's gradients and the residual sizes of the neighbours and, for red and blue, of green at
-//! the same pixel), then writes each context's token distribution and codes the tokens
+//! previous row's gradients and the residual sizes, the tokens, of the neighbours and, for
+//! red and blue, of green at the same pixel), then writes each context's token distribution and codes the tokens
 //! with static rANS ([`super::rans`]). Each strip starts with fresh bias statistics and
 //! predicts its first row from the left only, so strips code and decode independently.
 
@@ -258,7 +258,7 @@ impl StripState {
         let value = sample - base;
         let rows = &mut self.channels[c];
         rows.current[x + 1] = value as i16;
-        rows.current_size[x + 1] = level.unsigned_abs().min(u16::MAX as u32) as u16;
+        rows.current_size[x + 1] = token_of(level.unsigned_abs()).0 as u16;
         rows.bias[p.bias_context].add(value - p.med);
         sample
     }
