@@ -15,9 +15,11 @@ use super::strip::{
 };
 use crate::error::{Error, Result};
 
-/// Activities told apart by the decoder's table of tables (larger ones are clamped; the
-/// encoder's last bucket starts below).
-const ACTIVITIES: usize = 256;
+/// Entries of the decoder's table of tables by activity: above every activity the token
+/// pass forms (what the previous row gives, clamped to 255 as the encoder's last bucket
+/// starts below, plus at most five sizes, each a token below 256), so an activity masked
+/// with `ACTIVITIES − 1` indexes it without a clamp or a bounds check.
+const ACTIVITIES: usize = 2048;
 
 /// Tables per channel, [`BUCKETS`] used, padded to a power of two so that a masked bucket
 /// indexes them without a bounds check.
@@ -55,7 +57,7 @@ const TOKEN_RAW: [RawInfo; 32] = {
 
 /// Everything the row passes read and write.
 struct Decoder<'a, const N: usize> {
-    /// Each channel's table by activity (clamped to 255).
+    /// Each channel's table by activity.
     tables: &'a [[&'a DecodeTable; ACTIVITIES]],
     /// Each channel's words and its position in them.
     words: &'a [Words],
@@ -72,7 +74,7 @@ struct Decoder<'a, const N: usize> {
     /// What the previous row gives each sample of the current one, sample x at index x:
     /// its share of the activity (gradients and the residual sizes above) and of the bias
     /// context (the levels of `d − b` and `b − c`).
-    activity: Vec<[u16; N]>,
+    activity: Vec<[u8; N]>,
     context: Vec<[u16; N]>,
     /// Bias statistics per channel: [`BIAS_CONTEXTS`] used, padded to a power of two.
     bias: Box<[[Bias; 1024]; N]>,
@@ -134,10 +136,11 @@ impl<const N: usize> Decoder<'_, N> {
             } else {
                 ((g as u32 * inverse_step as u32) >> 16) as u16
             };
-            activity[k] = scaled
+            activity[k] = (scaled
                 + 2 * size_above[k] as u16
                 + size_left[k] as u16
-                + size_right[k] as u16;
+                + size_right[k] as u16)
+                .min(255) as u8;
             context[k] = level(right) * 81 + level(left) * 9;
         }
     }
@@ -161,7 +164,7 @@ impl<const N: usize> Decoder<'_, N> {
         let levels = &mut self.levels[..width];
         // The activity of a sample from what the previous row gives it and the size at its
         // left (in the first row the neighbours above are the left one).
-        let activity = |near: u16, left: u32| {
+        let activity = |near: u8, left: u32| {
             if FIRST {
                 6 * left
             } else {
@@ -297,7 +300,7 @@ impl Coder<'_> {
     /// the next contexts need as soon as possible) and its signed quantized residual.
     #[inline(always)]
     fn sample(&mut self, activity: u32) -> (u32, i16) {
-        let table = self.tables[(activity as usize).min(ACTIVITIES - 1)];
+        let table = self.tables[activity as usize & (ACTIVITIES - 1)];
         let token = rans::decode_token(&mut self.state, table);
         // Token 0 takes no raw bits; the others a sign and their extra bits.
         let info = TOKEN_RAW[token & 31];
@@ -316,10 +319,10 @@ fn decode_at<const N: usize>(
     coders: &mut [Coder; N],
     left: &mut [u32; N],
     c: usize,
-    near: &[u16; N],
+    near: &[u8; N],
     sizes: &mut [u8; N],
     levels: &mut [i16; N],
-    activity: impl Fn(u16, u32) -> u32,
+    activity: impl Fn(u8, u32) -> u32,
 ) {
     let mut a = activity(near[c], left[c]);
     if c == 1 {
@@ -372,7 +375,10 @@ fn decode_channels<const N: usize>(shape: StripShape, data: &[u8]) -> Result<Vec
         })
         .collect();
     const _: () = assert!(
-        BUCKETS <= TABLES_PER_CHANNEL && BUCKET_LIMITS[BUCKETS - 2] < ACTIVITIES as u32 - 1
+        BUCKETS <= TABLES_PER_CHANNEL
+            && BUCKET_LIMITS[BUCKETS - 2] < 255
+            && 255 + 5 * 255 < ACTIVITIES
+            && ACTIVITIES.is_power_of_two()
     );
     let bias: Box<[[Bias; 1024]; N]> = vec![[Bias::default(); 1024]; N]
         .into_boxed_slice()
