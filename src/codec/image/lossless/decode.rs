@@ -10,8 +10,8 @@
 
 use super::rans::{self, BitReader, DecodeTable, Words, TOKENS};
 use super::strip::{
-    next_row, Bias, StripShape, Tables, BIAS_CONTEXTS, BUCKETS,
-    BUCKET_LIMITS, DOMAIN_LIMIT, TOKEN_BASE,
+    next_row, Bias, StripShape, Tables, BIAS_CONTEXTS, BUCKETS, BUCKET_LIMITS, DOMAIN_LIMIT,
+    TOKEN_BASE,
 };
 use crate::error::{Error, Result};
 
@@ -136,11 +136,9 @@ impl<const N: usize> Decoder<'_, N> {
             } else {
                 ((g as u32 * inverse_step as u32) >> 16) as u16
             };
-            activity[k] = (scaled
-                + 2 * size_above[k] as u16
-                + size_left[k] as u16
-                + size_right[k] as u16)
-                .min(255) as u8;
+            activity[k] =
+                (scaled + 2 * size_above[k] as u16 + size_left[k] as u16 + size_right[k] as u16)
+                    .min(255) as u8;
             context[k] = level(right) * 81 + level(left) * 9;
         }
     }
@@ -184,7 +182,15 @@ impl<const N: usize> Decoder<'_, N> {
                 for c in 0..N {
                     if (c..width + c).contains(&t) {
                         let x = t - c;
-                        decode_at(&mut coders, &mut left, c, &near[x], &mut sizes[x], &mut levels[x], activity);
+                        decode_at(
+                            &mut coders,
+                            &mut left,
+                            c,
+                            &near[x],
+                            &mut sizes[x],
+                            &mut levels[x],
+                            activity,
+                        );
                     }
                 }
             }
@@ -193,13 +199,25 @@ impl<const N: usize> Decoder<'_, N> {
             for t in 0..N - 1 {
                 for c in 0..=t {
                     let x = t - c;
-                    decode_at(&mut coders, &mut left, c, &near[x], &mut sizes[x], &mut levels[x], activity);
+                    decode_at(
+                        &mut coders,
+                        &mut left,
+                        c,
+                        &near[x],
+                        &mut sizes[x],
+                        &mut levels[x],
+                        activity,
+                    );
                 }
             }
             // Green at t, red at t − 1, blue at t − 2, the sizes in registers: s0 of green
             // at t − 1 and s0_before at t − 2, s1 of red at t − 2, s2 of blue at t − 3.
-            let (mut s0, mut s0_before, mut s1, mut s2) =
-                (sizes[1][0] as u32, sizes[0][0] as u32, sizes[0][1] as u32, left[2]);
+            let (mut s0, mut s0_before, mut s1, mut s2) = (
+                sizes[1][0] as u32,
+                sizes[0][0] as u32,
+                sizes[0][1] as u32,
+                left[2],
+            );
             let [c0, c1, c2] = &mut coders[..] else {
                 unreachable!("three channels")
             };
@@ -220,7 +238,15 @@ impl<const N: usize> Decoder<'_, N> {
             for t in width..width + N - 1 {
                 for c in t + 1 - width..N {
                     let x = t - c;
-                    decode_at(&mut coders, &mut left, c, &near[x], &mut sizes[x], &mut levels[x], activity);
+                    decode_at(
+                        &mut coders,
+                        &mut left,
+                        c,
+                        &near[x],
+                        &mut sizes[x],
+                        &mut levels[x],
+                        activity,
+                    );
                 }
             }
         }
