@@ -8,7 +8,7 @@
 //! per channel and the channels skewed one sample apart, so the three channels form
 //! separate dependency chains the processor overlaps; the third predicts and reconstructs.
 
-use super::rans::{self, BitReader, DecodeTable, Words, TOKENS};
+use super::rans::{self, BitReader, DecodeTable, Words, LANES, TOKENS};
 use super::strip::{
     next_row, Bias, StripShape, Tables, BIAS_CONTEXTS, BUCKETS, BUCKET_LIMITS, DOMAIN_LIMIT,
     TOKEN_BASE,
@@ -62,7 +62,7 @@ struct Decoder<'a, const N: usize> {
     /// Each channel's words and its position in them.
     words: &'a [Words],
     pos: [usize; N],
-    states: [u64; N],
+    states: [[u64; LANES]; N],
     /// Domain values of the previous and current row, sample x at index x + 1.
     previous: Vec<[i16; N]>,
     current: Vec<[i16; N]>,
@@ -147,13 +147,15 @@ impl<const N: usize> Decoder<'_, N> {
     /// `current_size`. The channels are skewed: green (or gray) decodes sample t while red
     /// decodes t − 1 and blue t − 2, so the sizes one channel's context needs from another
     /// at the same pixel are known an iteration early and the chains run side by side
-    /// (each channel has its own state and stream, so the order across channels is free).
+    /// (each channel has its own states and stream, so the order across channels is free).
+    /// Even and odd samples of a channel use its two lanes, so the loops are unrolled by
+    /// two to keep the lanes in registers.
     #[inline(never)]
     fn tokens<const FIRST: bool>(&mut self, y: usize, width: usize) -> Result<()> {
         let mut coders: [Coder; N] = std::array::from_fn(|c| Coder {
             tables: &self.tables[c],
             words: self.words[c].padded(),
-            state: self.states[c],
+            states: self.states[c],
             pos: self.pos[c],
         });
         let mut left = self.current_size[0].map(|s| s as u32);
@@ -171,11 +173,24 @@ impl<const N: usize> Decoder<'_, N> {
         };
         if N == 1 {
             let mut s = left[0];
-            for ((near, size), level) in near.iter().zip(sizes.iter_mut()).zip(levels.iter_mut()) {
-                let (m, l) = coders[0].sample(activity(near[0], s));
-                size[0] = m as u8;
-                level[0] = l;
+            let pairs = near
+                .chunks_exact(2)
+                .zip(sizes.chunks_exact_mut(2))
+                .zip(levels.chunks_exact_mut(2));
+            for ((near, size), level) in pairs {
+                let (m, l) = coders[0].sample(0, activity(near[0][0], s));
+                size[0][0] = m as u8;
+                level[0][0] = l;
+                let (m, l) = coders[0].sample(1, activity(near[1][0], m));
+                size[1][0] = m as u8;
+                level[1][0] = l;
                 s = m;
+            }
+            if width % 2 == 1 {
+                let x = width - 1;
+                let (m, l) = coders[0].sample(0, activity(near[x][0], s));
+                sizes[x][0] = m as u8;
+                levels[x][0] = l;
             }
         } else if width < N {
             for t in 0..width + N - 1 {
@@ -186,6 +201,7 @@ impl<const N: usize> Decoder<'_, N> {
                             &mut coders,
                             &mut left,
                             c,
+                            x,
                             &near[x],
                             &mut sizes[x],
                             &mut levels[x],
@@ -203,6 +219,7 @@ impl<const N: usize> Decoder<'_, N> {
                         &mut coders,
                         &mut left,
                         c,
+                        x,
                         &near[x],
                         &mut sizes[x],
                         &mut levels[x],
@@ -210,28 +227,38 @@ impl<const N: usize> Decoder<'_, N> {
                     );
                 }
             }
-            // Green at t, red at t − 1, blue at t − 2, the sizes in registers: s0 of green
-            // at t − 1 and s0_before at t − 2, s1 of red at t − 2, s2 of blue at t − 3.
-            let (mut s0, mut s0_before, mut s1, mut s2) = (
-                sizes[1][0] as u32,
-                sizes[0][0] as u32,
-                sizes[0][1] as u32,
-                left[2],
-            );
+            // Green at t, red at t − 1, blue at t − 2, the sizes on the chains in registers:
+            // s0 of green at t − 1, s1 of red at t − 2, s2 of blue at t − 3.
+            let (mut s0, mut s1, mut s2) = (sizes[1][0] as u32, sizes[0][1] as u32, left[2]);
             let [c0, c1, c2] = &mut coders[..] else {
                 unreachable!("three channels")
             };
-            for t in 2..width {
-                let (m0, l0) = c0.sample(activity(near[t][0], s0));
-                let (m1, l1) = c1.sample(activity(near[t - 1][1], s1) + 3 * s0);
-                let (m2, l2) = c2.sample(activity(near[t - 2][2], s2) + 2 * s1 + s0_before);
-                sizes[t][0] = m0 as u8;
-                levels[t][0] = l0;
-                sizes[t - 1][1] = m1 as u8;
-                levels[t - 1][1] = l1;
-                sizes[t - 2][2] = m2 as u8;
-                levels[t - 2][2] = l2;
-                (s0, s0_before, s1, s2) = (m0, s0, m1, m2);
+            // One skewed step: green at t in lane A, red at t − 1 in lane B, blue at t − 2
+            // in lane A (the lanes are literals, so the states stay in registers).
+            macro_rules! step {
+                ($t:expr, $a:literal, $b:literal) => {{
+                    let t = $t;
+                    let (m0, l0) = c0.sample($a, activity(near[t][0], s0));
+                    let (m1, l1) = c1.sample($b, activity(near[t - 1][1], s1) + 3 * s0);
+                    let a2 = activity(near[t - 2][2], s2) + 2 * s1 + sizes[t - 2][0] as u32;
+                    let (m2, l2) = c2.sample($a, a2);
+                    sizes[t][0] = m0 as u8;
+                    levels[t][0] = l0;
+                    sizes[t - 1][1] = m1 as u8;
+                    levels[t - 1][1] = l1;
+                    sizes[t - 2][2] = m2 as u8;
+                    levels[t - 2][2] = l2;
+                    (s0, s1, s2) = (m0, m1, m2);
+                }};
+            }
+            let mut t = 2;
+            while t + 1 < width {
+                step!(t, 0, 1);
+                step!(t + 1, 1, 0);
+                t += 2;
+            }
+            if t < width {
+                step!(t, 0, 1);
             }
             (left[0], left[1], left[2]) = (s0, s1, s2);
             // The last N − 1 steps, while the channels after green finish.
@@ -242,6 +269,7 @@ impl<const N: usize> Decoder<'_, N> {
                         &mut coders,
                         &mut left,
                         c,
+                        x,
                         &near[x],
                         &mut sizes[x],
                         &mut levels[x],
@@ -251,7 +279,7 @@ impl<const N: usize> Decoder<'_, N> {
             }
         }
         for (c, coder) in coders.iter().enumerate() {
-            self.states[c] = coder.state;
+            self.states[c] = coder.states;
             self.pos[c] = coder.pos;
         }
         let worst = levels.as_flattened().iter().map(|l| l.unsigned_abs()).max();
@@ -317,7 +345,7 @@ struct Coder<'a> {
     /// The channel's table by activity.
     tables: &'a [&'a DecodeTable; ACTIVITIES],
     words: &'a [u32],
-    state: u64,
+    states: [u64; LANES],
     pos: usize,
 }
 
@@ -325,26 +353,29 @@ impl Coder<'_> {
     /// Decodes one sample in the context of `activity`: its residual size (its token, which
     /// the next contexts need as soon as possible) and its signed quantized residual.
     #[inline(always)]
-    fn sample(&mut self, activity: u32) -> (u32, i16) {
+    fn sample(&mut self, lane: usize, activity: u32) -> (u32, i16) {
         let table = self.tables[activity as usize & (ACTIVITIES - 1)];
-        let token = rans::decode_token(&mut self.state, table);
+        let state = &mut self.states[lane % LANES];
+        let token = rans::decode_token(state, table);
         // Token 0 takes no raw bits; the others a sign and their extra bits.
         let info = TOKEN_RAW[token & 31];
-        let raw = rans::take_raw(&mut self.state, info.bits, info.mask);
-        rans::renormalize(&mut self.state, self.words, &mut self.pos);
+        let raw = rans::take_raw(state, info.bits, info.mask);
+        rans::renormalize(state, self.words, &mut self.pos);
         let m = info.first + (raw >> 1);
         let sign = -((raw & 1) as i32);
         (token as u32, ((m as i32 ^ sign) - sign) as i16)
     }
 }
 
-/// Decodes channel `c` of one sample with the sizes of its pixel's earlier channels taken
+/// Decodes channel `c` of sample `x` with the sizes of its pixel's earlier channels taken
 /// from `sizes` (the token pass's edges, where not every channel is under way).
+#[allow(clippy::too_many_arguments)]
 #[inline(never)]
 fn decode_at<const N: usize>(
     coders: &mut [Coder; N],
     left: &mut [u32; N],
     c: usize,
+    x: usize,
     near: &[u8; N],
     sizes: &mut [u8; N],
     levels: &mut [i16; N],
@@ -356,7 +387,7 @@ fn decode_at<const N: usize>(
     } else if c == 2 {
         a += 2 * sizes[1] as u32 + sizes[0] as u32;
     }
-    let (m, level) = coders[c].sample(a);
+    let (m, level) = coders[c].sample(x % LANES, a);
     sizes[c] = m as u8;
     levels[c] = level;
     left[c] = m;
@@ -388,7 +419,7 @@ fn decode_channels<const N: usize>(shape: StripShape, data: &[u8]) -> Result<Vec
     }
     let row_samples = shape.width * N;
     let words = read_streams::<N>(&data[reader.bytes_used()..], shape.width)?;
-    let states: [u64; N] = std::array::from_fn(|c| words[c].initial_state());
+    let states: [[u64; LANES]; N] = std::array::from_fn(|c| words[c].initial_states());
     let t = Tables::new(shape.step());
     let mut gradient_level = [0u8; 1024];
     gradient_level[..t.gradient_level.len()].copy_from_slice(&t.gradient_level);
@@ -414,7 +445,7 @@ fn decode_channels<const N: usize>(shape: StripShape, data: &[u8]) -> Result<Vec
     let mut decoder = Decoder::<N> {
         tables: &by_activity,
         words: &words,
-        pos: [2; N],
+        pos: [2 * LANES; N],
         states,
         previous: vec![[0; N]; shape.width + 2],
         current: vec![[0; N]; shape.width + 2],
@@ -451,7 +482,13 @@ fn decode_channels<const N: usize>(shape: StripShape, data: &[u8]) -> Result<Vec
         }
     }
     let ended = decoder.pos.iter().zip(&words).all(|(&p, w)| p == w.len());
-    if !ended || decoder.states.iter().any(|&x| x != rans::STATE_LOW) {
+    if !ended
+        || decoder
+            .states
+            .iter()
+            .flatten()
+            .any(|&x| x != rans::STATE_LOW)
+    {
         return Err(Error::invalid(
             "lossless strip: the coded data does not end where the samples do",
         ));
@@ -478,7 +515,7 @@ fn read_streams<const N: usize>(data: &[u8], width: usize) -> Result<Vec<Words>>
             rest
         };
         let words = Words::new(bytes, width)?;
-        if words.len() < 2 {
+        if words.len() < 2 * LANES {
             return Err(Error::invalid(
                 "lossless strip: a stream without its coder state",
             ));

@@ -1,6 +1,7 @@
 //! Static rANS coding of lossless picture strips: per-context token distributions with
 //! frequencies summing to 2^10, written compactly at the start of a strip, and a coder
-//! with one 64-bit state and one stream of 32-bit words per colour channel.
+//! with one stream of 32-bit words per colour channel, read by two 64-bit states in turn
+//! (two lanes, so that consecutive samples of a channel form separate dependency chains).
 //!
 //! Distributions are sent as one 6-bit weight code per token (a 2-bit mantissa, a 4-bit
 //! exponent); encoder and decoder derive the same frequencies from the codes with
@@ -18,6 +19,8 @@ pub const PROB_BITS: u32 = 10;
 pub const PROB_SCALE: u32 = 1 << PROB_BITS;
 /// The lower bound of a normalized state (and the initial state of the encoder).
 pub const STATE_LOW: u64 = 1 << 32;
+/// States (lanes) per stream.
+pub const LANES: usize = 2;
 /// Raw bits of one step, at most (so that a token and its raw bits fit one renormalization).
 pub const MAX_RAW_BITS: u32 = 32 - PROB_BITS;
 /// Tokens of a distribution (the alphabet size).
@@ -222,22 +225,23 @@ impl EncodeTable {
 
 /// One coding step, recorded by the encoder in decoding order and coded in reverse: a token
 /// of distribution `table` and then `bits` raw bits (0 to [`MAX_RAW_BITS`]) of `raw`, for
-/// the state of `channel`.
+/// state `lane` (below [`LANES`]) of the stream of `channel`.
 #[derive(Clone, Copy)]
 pub struct Step {
     pub channel: u8,
+    pub lane: u8,
     pub table: u16,
     pub token: u8,
     pub bits: u8,
     pub raw: u32,
 }
 
-/// Codes `steps` (in decoding order) with one state and one stream of words per channel;
-/// returns each channel's words in the order the decoder reads them, its initial state
-/// first (high word first). Separate streams keep the channels' decoding chains apart: a
+/// Codes `steps` (in decoding order) with [`LANES`] states and one stream of words per
+/// channel; returns each channel's words in the order the decoder reads them, its initial
+/// states first (lane 0 first, each high word first). Separate streams keep the channels' decoding chains apart: a
 /// channel's next word does not depend on whether another channel read one.
 pub fn encode(steps: &[Step], tables: &[EncodeTable], channels: usize) -> Vec<Vec<u32>> {
-    let mut states = vec![STATE_LOW; channels];
+    let mut states = vec![[STATE_LOW; LANES]; channels];
     let mut streams: Vec<Vec<u32>> = vec![Vec::with_capacity(steps.len() / 8 + 8); channels];
     for step in steps.iter().rev() {
         let t = &tables[step.table as usize];
@@ -247,7 +251,7 @@ pub fn encode(steps: &[Step], tables: &[EncodeTable], channels: usize) -> Vec<Ve
         );
         let bits = step.bits as u32;
         debug_assert!(bits <= MAX_RAW_BITS && (step.raw as u64) < (1u64 << bits));
-        let x = &mut states[step.channel as usize];
+        let x = &mut states[step.channel as usize][step.lane as usize];
         // The decoder refills once its state, after the token and the raw bits, is below
         // STATE_LOW: the encoder flushes exactly when the step would leave 64 bits.
         if *x >> (64 - PROB_BITS - bits) >= f {
@@ -257,9 +261,11 @@ pub fn encode(steps: &[Step], tables: &[EncodeTable], channels: usize) -> Vec<Ve
         let y = (*x << bits) | step.raw as u64;
         *x = ((y / f) << PROB_BITS) + (y % f) + c;
     }
-    for (&x, words) in states.iter().zip(streams.iter_mut()) {
-        words.push(x as u32);
-        words.push((x >> 32) as u32);
+    for (lanes, words) in states.iter().zip(streams.iter_mut()) {
+        for &x in lanes.iter().rev() {
+            words.push(x as u32);
+            words.push((x >> 32) as u32);
+        }
         words.reverse();
     }
     streams
@@ -302,9 +308,10 @@ impl Words {
         self.words[pos] as u64
     }
 
-    /// The initial state of the stream (its first two words).
-    pub fn initial_state(&self) -> u64 {
-        (self.get(0) << 32) | self.get(1)
+    /// The initial states of the stream's lanes (its first 2 × [`LANES`] words; the
+    /// stream must hold them).
+    pub fn initial_states(&self) -> [u64; LANES] {
+        std::array::from_fn(|lane| (self.get(2 * lane) << 32) | self.get(2 * lane + 1))
     }
 
     /// The padded words: positions below its length can be read.
@@ -392,6 +399,7 @@ mod tests {
             let raw = (seed >> 9).wrapping_mul(2654435761) & ((1u64 << bits) - 1) as u32;
             steps.push(Step {
                 channel,
+                lane: (i / 3 % 2) as u8,
                 table,
                 token,
                 bits: bits as u8,
@@ -406,11 +414,11 @@ mod tests {
                 Words::new(&bytes, 4).unwrap()
             })
             .collect();
-        let mut pos = [2usize; 3];
-        let mut states: Vec<u64> = streams.iter().map(Words::initial_state).collect();
+        let mut pos = [2 * LANES; 3];
+        let mut states: Vec<[u64; LANES]> = streams.iter().map(Words::initial_states).collect();
         for step in &steps {
             let c = step.channel as usize;
-            let x = &mut states[c];
+            let x = &mut states[c][step.lane as usize];
             let t = decode_token(x, &dec[step.table as usize]);
             assert_eq!(t, step.token as usize);
             let bits = step.bits as u32;
@@ -421,6 +429,6 @@ mod tests {
         for (p, words) in pos.iter().zip(&streams) {
             assert_eq!(*p, words.len());
         }
-        assert!(states.iter().all(|&x| x == STATE_LOW));
+        assert!(states.iter().flatten().all(|&x| x == STATE_LOW));
     }
 }

@@ -360,6 +360,7 @@ pub fn encode_strip(shape: StripShape, samples: &[u8]) -> (Vec<u8>, Vec<u8>) {
                 };
                 steps.push(Step {
                     channel: c as u8,
+                    lane: (x % rans::LANES) as u8,
                     table: table as u16,
                     token,
                     bits,
