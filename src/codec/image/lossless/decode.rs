@@ -51,7 +51,7 @@ const TOKEN_RAW: [RawInfo; 32] = {
         };
         t += 1;
     }
-    assert!(1 + TOKEN_BASE[TOKENS - 1].1 <= rans::MAX_RAW_BITS);
+    assert!(TOKEN_BASE[TOKENS - 1].1 < rans::MAX_RAW_BITS);
     table
 };
 
@@ -324,9 +324,8 @@ impl<const N: usize> Decoder<'_, N> {
                     + gradient_level[(cc - a + span) as usize & 1023] as usize)
                     & 1023;
                 let bias = &mut bias[c][context];
-                // min and max rather than clamp: no branch on the sample values.
-                let predicted = (base + med + bias.correction()).max(0).min(255);
-                let sample = (predicted + levels[c] as i32 * step).max(0).min(255);
+                let predicted = (base + med + bias.correction()).clamp(0, 255);
+                let sample = (predicted + levels[c] as i32 * step).clamp(0, 255);
                 let value = sample - base;
                 values[c] = value as i16;
                 left[c] = value;
