@@ -4,9 +4,10 @@
 //! the strip, with the rows of all channels interleaved per pixel. The first pass derives
 //! from the previous row alone each sample's share of its activity and bias context; the
 //! second decodes every token and its raw bits (contexts need only residual sizes and that
-//! share, so it never waits for a reconstruction), with one rANS state and word stream
-//! per channel and the channels skewed one sample apart, so the three channels form
-//! separate dependency chains the processor overlaps; the third predicts and reconstructs.
+//! share, so it never waits for a reconstruction), with one word stream per channel read
+//! by two rANS states in turn and the channels skewed one sample apart, so the channels
+//! and lanes form separate dependency chains the processor overlaps; the third predicts
+//! and reconstructs.
 
 use super::rans::{self, BitReader, DecodeTable, Words, LANES, TOKENS};
 use super::strip::{
