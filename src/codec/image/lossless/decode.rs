@@ -4,87 +4,79 @@
 //! the strip, with the rows of all channels interleaved per pixel. The first pass derives
 //! from the previous row alone each sample's share of its activity and bias context; the
 //! second decodes every token and its raw bits (contexts need only residual sizes and that
-//! share, so it never waits for a reconstruction), with one rANS state and word stream
-//! per channel and the channels skewed one sample apart, so the three channels form
-//! separate dependency chains the processor overlaps; the third predicts and reconstructs.
+//! share, so it never waits for a reconstruction), with one word stream per channel read
+//! by two rANS states in turn and the channels skewed one sample apart, so the channels
+//! and lanes form separate dependency chains the processor overlaps; the third predicts
+//! and reconstructs.
 
-use super::rans::{self, BitReader, DecodeTable, Words, TOKENS};
+use super::rans::{self, BitReader, DecodeTable, Words, LANES, TOKENS};
 use super::strip::{
-    next_row, StripShape, Tables, BIAS_CONTEXTS, BIAS_RECIPROCALS, BIAS_RESET, BUCKETS,
-    BUCKET_LIMITS, DOMAIN_LIMIT, TOKEN_BASE,
+    next_row, Bias, StripShape, Tables, BIAS_CONTEXTS, BUCKETS, BUCKET_LIMITS, DOMAIN_LIMIT,
+    TOKEN_BASE,
 };
 use crate::error::{Error, Result};
 
-/// Activities told apart by the decoder's table of tables (larger ones are clamped; the
-/// encoder's last bucket starts below).
-const ACTIVITIES: usize = 256;
+/// Entries of the decoder's table of tables by activity: above every activity the token
+/// pass forms (what the previous row gives, clamped to 255 as the encoder's last bucket
+/// starts below, plus at most five sizes, each a token below 256), so an activity masked
+/// with `ACTIVITIES − 1` indexes it without a clamp or a bounds check.
+const ACTIVITIES: usize = 2048;
 
 /// Tables per channel, [`BUCKETS`] used, padded to a power of two so that a masked bucket
 /// indexes them without a bounds check.
 const TABLES_PER_CHANNEL: usize = 32;
 
-/// The smallest magnitude of each token and its count of raw bits (sign and extra bits),
-/// padded to 32 entries like a masked token.
-const TOKEN_RAW: [(u32, u32); 32] = {
-    let mut table = [(0u32, 0u32); 32];
+/// What a token gives the raw bits that follow it: the smallest magnitude of the token,
+/// its count of raw bits (sign and extra bits) and their mask; padded to 32 entries like a
+/// masked token.
+#[derive(Clone, Copy)]
+struct RawInfo {
+    first: u32,
+    bits: u32,
+    mask: u32,
+}
+
+const TOKEN_RAW: [RawInfo; 32] = {
+    let mut table = [RawInfo {
+        first: 0,
+        bits: 0,
+        mask: 0,
+    }; 32];
     let mut t = 1;
     while t < TOKENS {
-        table[t] = (TOKEN_BASE[t].0, 1 + TOKEN_BASE[t].1);
+        let bits = 1 + TOKEN_BASE[t].1;
+        table[t] = RawInfo {
+            first: TOKEN_BASE[t].0,
+            bits,
+            mask: (1 << bits) - 1,
+        };
         t += 1;
     }
+    assert!(TOKEN_BASE[TOKENS - 1].1 < rans::MAX_RAW_BITS);
     table
 };
 
-/// What the previous row gives a sample: its share of the activity (gradients and the
-/// residual sizes above) and of the bias context (the levels of `d − b` and `b − c`).
-#[derive(Clone, Copy, Default)]
-struct Near {
-    activity: u16,
-    context: u16,
-}
-
-/// Running prediction error of one bias context, as in the encoder, with the correction
-/// it gives computed when it changes (so a prediction reads it with one load).
-#[derive(Clone, Copy, Default)]
-struct Bias {
-    sum: i32,
-    count: i16,
-    correction: i16,
-}
-
-impl Bias {
-    #[inline(always)]
-    fn add(&mut self, error: i32) {
-        self.sum += error;
-        self.count += 1;
-        if self.count as i32 >= BIAS_RESET {
-            self.sum >>= 1;
-            self.count >>= 1;
-        }
-        let count = self.count as i32;
-        let reciprocal = BIAS_RECIPROCALS[count as usize % BIAS_RESET as usize] as i64;
-        self.correction = (((2 * self.sum + count) as i64 * reciprocal) >> 24) as i16;
-    }
-}
-
 /// Everything the row passes read and write.
 struct Decoder<'a, const N: usize> {
-    /// Each channel's table by activity (clamped to 255).
+    /// Each channel's table by activity.
     tables: &'a [[&'a DecodeTable; ACTIVITIES]],
     /// Each channel's words and its position in them.
     words: &'a [Words],
     pos: [usize; N],
-    states: [u32; N],
+    states: [[u64; LANES]; N],
     /// Domain values of the previous and current row, sample x at index x + 1.
     previous: Vec<[i16; N]>,
     current: Vec<[i16; N]>,
     /// Magnitudes of the quantized residuals, laid out likewise.
     previous_size: Vec<[u8; N]>,
     current_size: Vec<[u8; N]>,
-    /// The current row's quantized residuals times the step, sample x at index x.
-    steps: Vec<[i16; N]>,
-    /// What the previous row gives each sample of the current one, sample x at index x.
-    near: Vec<[Near; N]>,
+    /// The current row's quantized residuals, sample x at index x.
+    levels: Vec<[i16; N]>,
+    /// What the previous row gives each sample of the current one, sample x at index x:
+    /// its share of the activity (gradients and the residual sizes above) and of the bias
+    /// context (the levels of `d − b` and `b − c`).
+    activity: Vec<[u8; N]>,
+    context: Vec<[u16; N]>,
     /// Bias statistics per channel: [`BIAS_CONTEXTS`] used, padded to a power of two.
     bias: Box<[[Bias; 1024]; N]>,
     /// The gradient levels of the encoder's table, padded to a power of two.
@@ -107,77 +99,192 @@ impl<const N: usize> Decoder<'_, N> {
     }
 
     /// First pass over a row (not the strip's first): what the previous row gives each
-    /// sample. The difference above-right − above of one sample is above − above-left of
-    /// the next, so each difference and its level is computed once.
+    /// sample. On the interleaved samples, `d − b` of a sample is `b − c` of the sample one
+    /// pixel on, and every step is plain arithmetic on 16-bit lanes, so the loop
+    /// vectorizes.
     #[inline(never)]
     fn near(&mut self, width: usize) {
-        let span = 2 * DOMAIN_LIMIT;
-        let previous = &self.previous[..width + 2];
-        let previous_size = &self.previous_size[..width + 2];
-        let gradient_level = &self.gradient_level;
-        let level_of = |g: i32| gradient_level[(g + span) as usize & 1023] as u32;
-        // b − c and its level at x = 0 (where c = b).
-        let mut left_diff = [0i32; N];
-        let mut left_level = [level_of(0); N];
-        for ((p, ps), near) in previous
-            .windows(3)
-            .zip(previous_size.windows(3))
-            .zip(self.near[..width].iter_mut())
-        {
-            for c in 0..N {
-                let diff = p[2][c] as i32 - p[1][c] as i32;
-                let level = level_of(diff);
-                let g = diff.unsigned_abs()
-                    + left_diff[c].unsigned_abs()
-                    + (diff + left_diff[c]).unsigned_abs();
-                let sizes = 2 * ps[1][c] as u32 + ps[0][c] as u32 + ps[2][c] as u32;
-                near[c] = Near {
-                    activity: (((g * self.inverse_step) >> 16) + sizes) as u16,
-                    context: (level * 81 + left_level[c] * 9) as u16,
-                };
-                left_diff[c] = diff;
-                left_level[c] = level;
-            }
+        let n = N * width;
+        let previous = self.previous.as_flattened();
+        let sizes = self.previous_size.as_flattened();
+        let (above_left, above, above_right) = (
+            &previous[..n],
+            &previous[N..N + n],
+            &previous[2 * N..2 * N + n],
+        );
+        let (size_left, size_above, size_right) =
+            (&sizes[..n], &sizes[N..N + n], &sizes[2 * N..2 * N + n]);
+        let activity = &mut self.activity.as_flattened_mut()[..n];
+        let context = &mut self.context.as_flattened_mut()[..n];
+        let step = self.step as i16;
+        let limits = [step, 3 * step, 7 * step, 21 * step];
+        let level = |g: i16| {
+            let m = g.abs();
+            let l = (m >= limits[0]) as i16
+                + (m >= limits[1]) as i16
+                + (m >= limits[2]) as i16
+                + (m >= limits[3]) as i16;
+            (4 + if g < 0 { -l } else { l }) as u16
+        };
+        let inverse_step = self.inverse_step as u16;
+        let lossless = self.step == 1;
+        for k in 0..n {
+            let right = above_right[k] - above[k];
+            let left = above[k] - above_left[k];
+            let g = (right.abs() + left.abs() + (right + left).abs()) as u16;
+            let scaled = if lossless {
+                g
+            } else {
+                ((g as u32 * inverse_step as u32) >> 16) as u16
+            };
+            activity[k] =
+                (scaled + 2 * size_above[k] as u16 + size_left[k] as u16 + size_right[k] as u16)
+                    .min(255) as u8;
+            context[k] = level(right) * 81 + level(left) * 9;
         }
     }
 
-    /// Second pass over a row: every token and its raw bits, into `steps` and
+    /// Second pass over a row: every token and its raw bits, into `levels` and
     /// `current_size`. The channels are skewed: green (or gray) decodes sample t while red
     /// decodes t − 1 and blue t − 2, so the sizes one channel's context needs from another
     /// at the same pixel are known an iteration early and the chains run side by side
-    /// (each channel has its own state and stream, so the order across channels is free).
+    /// (each channel has its own states and stream, so the order across channels is free).
+    /// Even and odd samples of a channel use its two lanes, so the loops are unrolled by
+    /// two to keep the lanes in registers.
     #[inline(never)]
     fn tokens<const FIRST: bool>(&mut self, y: usize, width: usize) -> Result<()> {
-        let mut pass = TokenPass::<N> {
-            tables: std::array::from_fn(|c| &self.tables[c]),
-            words: std::array::from_fn(|c| &self.words[c]),
-            states: self.states,
-            pos: self.pos,
-            left: self.current_size[0].map(|s| s as u32),
-            worst: 0,
-            step: self.step,
-        };
-        let near = &self.near[..width];
+        let mut coders: [Coder; N] = std::array::from_fn(|c| Coder {
+            tables: &self.tables[c],
+            words: self.words[c].padded(),
+            states: self.states[c],
+            pos: self.pos[c],
+        });
+        let mut left = self.current_size[0].map(|s| s as u32);
+        let near = &self.activity[..width];
         let sizes = &mut self.current_size[1..width + 1];
-        let steps = &mut self.steps[..width];
-        for t in 0..width + N - 1 {
-            if t < width {
-                pass.decode::<FIRST, 0>(&near[t], &mut sizes[t], &mut steps[t]);
+        let levels = &mut self.levels[..width];
+        // The activity of a sample from what the previous row gives it and the size at its
+        // left (in the first row the neighbours above are the left one).
+        let activity = |near: u8, left: u32| {
+            if FIRST {
+                6 * left
+            } else {
+                near as u32 + 2 * left
             }
-            if N > 1 {
-                if (1..=width).contains(&t) {
-                    let x = t - 1;
-                    pass.decode::<FIRST, 1>(&near[x], &mut sizes[x], &mut steps[x]);
+        };
+        if N == 1 {
+            let mut s = left[0];
+            let pairs = near
+                .chunks_exact(2)
+                .zip(sizes.chunks_exact_mut(2))
+                .zip(levels.chunks_exact_mut(2));
+            for ((near, size), level) in pairs {
+                let (m, l) = coders[0].sample(0, activity(near[0][0], s));
+                size[0][0] = m as u8;
+                level[0][0] = l;
+                let (m, l) = coders[0].sample(1, activity(near[1][0], m));
+                size[1][0] = m as u8;
+                level[1][0] = l;
+                s = m;
+            }
+            if width % 2 == 1 {
+                let x = width - 1;
+                let (m, l) = coders[0].sample(0, activity(near[x][0], s));
+                sizes[x][0] = m as u8;
+                levels[x][0] = l;
+            }
+        } else if width < N {
+            for t in 0..width + N - 1 {
+                for c in 0..N {
+                    if (c..width + c).contains(&t) {
+                        let x = t - c;
+                        decode_at(
+                            &mut coders,
+                            &mut left,
+                            c,
+                            x,
+                            &near[x],
+                            &mut sizes[x],
+                            &mut levels[x],
+                            activity,
+                        );
+                    }
                 }
-                if t >= 2 {
-                    let x = t - 2;
-                    pass.decode::<FIRST, 2>(&near[x], &mut sizes[x], &mut steps[x]);
+            }
+        } else {
+            // The first N − 1 steps, while not every channel has started.
+            for t in 0..N - 1 {
+                for c in 0..=t {
+                    let x = t - c;
+                    decode_at(
+                        &mut coders,
+                        &mut left,
+                        c,
+                        x,
+                        &near[x],
+                        &mut sizes[x],
+                        &mut levels[x],
+                        activity,
+                    );
+                }
+            }
+            // Green at t, red at t − 1, blue at t − 2, the sizes on the chains in registers:
+            // s0 of green at t − 1, s1 of red at t − 2, s2 of blue at t − 3.
+            let (mut s0, mut s1, mut s2) = (sizes[1][0] as u32, sizes[0][1] as u32, left[2]);
+            let [c0, c1, c2] = &mut coders[..] else {
+                unreachable!("three channels")
+            };
+            // One skewed step: green at t in lane A, red at t − 1 in lane B, blue at t − 2
+            // in lane A (the lanes are literals, so the states stay in registers).
+            macro_rules! step {
+                ($t:expr, $a:literal, $b:literal) => {{
+                    let t = $t;
+                    let (m0, l0) = c0.sample($a, activity(near[t][0], s0));
+                    let (m1, l1) = c1.sample($b, activity(near[t - 1][1], s1) + 3 * s0);
+                    let a2 = activity(near[t - 2][2], s2) + 2 * s1 + sizes[t - 2][0] as u32;
+                    let (m2, l2) = c2.sample($a, a2);
+                    sizes[t][0] = m0 as u8;
+                    levels[t][0] = l0;
+                    sizes[t - 1][1] = m1 as u8;
+                    levels[t - 1][1] = l1;
+                    sizes[t - 2][2] = m2 as u8;
+                    levels[t - 2][2] = l2;
+                    (s0, s1, s2) = (m0, m1, m2);
+                }};
+            }
+            let mut t = 2;
+            while t + 1 < width {
+                step!(t, 0, 1);
+                step!(t + 1, 1, 0);
+                t += 2;
+            }
+            if t < width {
+                step!(t, 0, 1);
+            }
+            (left[0], left[1], left[2]) = (s0, s1, s2);
+            // The last N − 1 steps, while the channels after green finish.
+            for t in width..width + N - 1 {
+                for c in t + 1 - width..N {
+                    let x = t - c;
+                    decode_at(
+                        &mut coders,
+                        &mut left,
+                        c,
+                        x,
+                        &near[x],
+                        &mut sizes[x],
+                        &mut levels[x],
+                        activity,
+                    );
                 }
             }
         }
-        self.states = pass.states;
-        self.pos = pass.pos;
-        if pass.worst > self.max_level {
+        for (c, coder) in coders.iter().enumerate() {
+            self.states[c] = coder.states;
+            self.pos[c] = coder.pos;
+        }
+        let worst = levels.as_flattened().iter().map(|l| l.unsigned_abs()).max();
+        if worst.unwrap_or(0) as u32 > self.max_level {
             return Err(Error::invalid(format!(
                 "near-lossless strip: a residual out of range in row {y}"
             )));
@@ -195,11 +302,12 @@ impl<const N: usize> Decoder<'_, N> {
         let bias = &mut *self.bias;
         let (previous, current) = (&self.previous, &mut self.current);
         let mut left = current[0].map(|v| v as i32);
-        for ((((pixel, p), near), steps), value_out) in out
+        let step = self.step;
+        for ((((pixel, p), near), levels), value_out) in out
             .chunks_exact_mut(N)
             .zip(previous.windows(3))
-            .zip(self.near[..width].iter())
-            .zip(self.steps[..width].iter())
+            .zip(self.context[..width].iter())
+            .zip(self.levels[..width].iter())
             .zip(current[1..width + 1].iter_mut())
         {
             let mut base = 0;
@@ -209,16 +317,16 @@ impl<const N: usize> Decoder<'_, N> {
                 let (b, cc, near_context) = if FIRST {
                     (a, a, 360)
                 } else {
-                    (p[1][c] as i32, p[0][c] as i32, near[c].context as usize)
+                    (p[1][c] as i32, p[0][c] as i32, near[c] as usize)
                 };
                 // MED is the median of a, b and a + b − c: no branch.
-                let med = (a + b - cc).clamp(a.min(b), a.max(b));
+                let med = (a + b - cc).max(a.min(b)).min(a.max(b));
                 let context = (near_context
                     + gradient_level[(cc - a + span) as usize & 1023] as usize)
                     & 1023;
                 let bias = &mut bias[c][context];
-                let predicted = (base + med + bias.correction as i32).clamp(0, 255);
-                let sample = (predicted + steps[c] as i32).clamp(0, 255);
+                let predicted = (base + med + bias.correction()).clamp(0, 255);
+                let sample = (predicted + levels[c] as i32 * step).clamp(0, 255);
                 let value = sample - base;
                 values[c] = value as i16;
                 left[c] = value;
@@ -232,55 +340,57 @@ impl<const N: usize> Decoder<'_, N> {
     }
 }
 
-/// The state of the token pass over one row.
-struct TokenPass<'a, const N: usize> {
-    tables: [&'a [&'a DecodeTable; ACTIVITIES]; N],
-    words: [&'a Words; N],
-    states: [u32; N],
-    pos: [usize; N],
-    /// The residual size of each channel's previous sample.
-    left: [u32; N],
-    /// The largest magnitude decoded.
-    worst: u32,
-    step: i32,
+/// One channel's coder in the token pass.
+struct Coder<'a> {
+    /// The channel's table by activity.
+    tables: &'a [&'a DecodeTable; ACTIVITIES],
+    words: &'a [u32],
+    states: [u64; LANES],
+    pos: usize,
 }
 
-impl<const N: usize> TokenPass<'_, N> {
-    /// Decodes channel `C` of one sample: `near` is what the previous row gives it,
-    /// `sizes` the residual sizes of its pixel (those of the channels before `C` already
-    /// decoded) and `steps` its quantized residuals times the step.
+impl Coder<'_> {
+    /// Decodes one sample in the context of `activity`: its residual size (its token, which
+    /// the next contexts need as soon as possible) and its signed quantized residual.
     #[inline(always)]
-    fn decode<const FIRST: bool, const C: usize>(
-        &mut self,
-        near: &[Near; N],
-        sizes: &mut [u8; N],
-        steps: &mut [i16; N],
-    ) {
-        let left = self.left[C];
-        // In the first row the neighbours above are the left one.
-        let mut activity = if FIRST {
-            6 * left
-        } else {
-            near[C].activity as u32 + 2 * left
-        };
-        if C == 1 {
-            activity += 3 * sizes[0] as u32;
-        } else if C == 2 {
-            activity += 2 * sizes[1] as u32 + sizes[0] as u32;
-        }
-        let table = self.tables[C][(activity as usize).min(ACTIVITIES - 1)];
-        let (state, words, pos) = (&mut self.states[C], self.words[C], &mut self.pos[C]);
-        let token = rans::decode_token(state, table, words, pos);
+    fn sample(&mut self, lane: usize, activity: u32) -> (u32, i16) {
+        let table = self.tables[activity as usize & (ACTIVITIES - 1)];
+        let state = &mut self.states[lane % LANES];
+        let token = rans::decode_token(state, table);
         // Token 0 takes no raw bits; the others a sign and their extra bits.
-        let (first, raw_bits) = TOKEN_RAW[token & 31];
-        let raw = rans::decode_raw(state, raw_bits, words, pos);
-        let m = first + (raw >> 1);
-        self.worst = self.worst.max(m);
+        let info = TOKEN_RAW[token & 31];
+        let raw = rans::take_raw(state, info.bits, info.mask);
+        rans::renormalize(state, self.words, &mut self.pos);
+        let m = info.first + (raw >> 1);
         let sign = -((raw & 1) as i32);
-        steps[C] = ((((m as i32) ^ sign) - sign) * self.step) as i16;
-        sizes[C] = m as u8;
-        self.left[C] = m;
+        (token as u32, ((m as i32 ^ sign) - sign) as i16)
     }
+}
+
+/// Decodes channel `c` of sample `x` with the sizes of its pixel's earlier channels taken
+/// from `sizes` (the token pass's edges, where not every channel is under way).
+#[allow(clippy::too_many_arguments)]
+#[inline(never)]
+fn decode_at<const N: usize>(
+    coders: &mut [Coder; N],
+    left: &mut [u32; N],
+    c: usize,
+    x: usize,
+    near: &[u8; N],
+    sizes: &mut [u8; N],
+    levels: &mut [i16; N],
+    activity: impl Fn(u8, u32) -> u32,
+) {
+    let mut a = activity(near[c], left[c]);
+    if c == 1 {
+        a += 3 * sizes[0] as u32;
+    } else if c == 2 {
+        a += 2 * sizes[1] as u32 + sizes[0] as u32;
+    }
+    let (m, level) = coders[c].sample(x % LANES, a);
+    sizes[c] = m as u8;
+    levels[c] = level;
+    left[c] = m;
 }
 
 /// Decodes a strip written by [`super::strip::encode_strip`].
@@ -309,10 +419,7 @@ fn decode_channels<const N: usize>(shape: StripShape, data: &[u8]) -> Result<Vec
     }
     let row_samples = shape.width * N;
     let words = read_streams::<N>(&data[reader.bytes_used()..], shape.width)?;
-    let mut states = [0u32; N];
-    for (x, w) in states.iter_mut().zip(&words) {
-        *x = (w.get(0) << 16) | w.get(1);
-    }
+    let states: [[u64; LANES]; N] = std::array::from_fn(|c| words[c].initial_states());
     let t = Tables::new(shape.step());
     let mut gradient_level = [0u8; 1024];
     gradient_level[..t.gradient_level.len()].copy_from_slice(&t.gradient_level);
@@ -325,7 +432,10 @@ fn decode_channels<const N: usize>(shape: StripShape, data: &[u8]) -> Result<Vec
         })
         .collect();
     const _: () = assert!(
-        BUCKETS <= TABLES_PER_CHANNEL && BUCKET_LIMITS[BUCKETS - 2] < ACTIVITIES as u32 - 1
+        BUCKETS <= TABLES_PER_CHANNEL
+            && BUCKET_LIMITS[BUCKETS - 2] < 255
+            && 255 + 5 * 255 < ACTIVITIES
+            && ACTIVITIES.is_power_of_two()
     );
     let bias: Box<[[Bias; 1024]; N]> = vec![[Bias::default(); 1024]; N]
         .into_boxed_slice()
@@ -335,14 +445,15 @@ fn decode_channels<const N: usize>(shape: StripShape, data: &[u8]) -> Result<Vec
     let mut decoder = Decoder::<N> {
         tables: &by_activity,
         words: &words,
-        pos: [2; N],
+        pos: [2 * LANES; N],
         states,
         previous: vec![[0; N]; shape.width + 2],
         current: vec![[0; N]; shape.width + 2],
         previous_size: vec![[0; N]; shape.width + 2],
         current_size: vec![[0; N]; shape.width + 2],
-        steps: vec![[0; N]; shape.width],
-        near: vec![[Near::default(); N]; shape.width],
+        levels: vec![[0; N]; shape.width],
+        activity: vec![[0; N]; shape.width],
+        context: vec![[0; N]; shape.width],
         bias,
         gradient_level,
         inverse_step: t.inverse_step,
@@ -371,7 +482,13 @@ fn decode_channels<const N: usize>(shape: StripShape, data: &[u8]) -> Result<Vec
         }
     }
     let ended = decoder.pos.iter().zip(&words).all(|(&p, w)| p == w.len());
-    if !ended || decoder.states.iter().any(|&x| x != rans::STATE_LOW) {
+    if !ended
+        || decoder
+            .states
+            .iter()
+            .flatten()
+            .any(|&x| x != rans::STATE_LOW)
+    {
         return Err(Error::invalid(
             "lossless strip: the coded data does not end where the samples do",
         ));
@@ -381,7 +498,7 @@ fn decode_channels<const N: usize>(shape: StripShape, data: &[u8]) -> Result<Vec
 
 /// Splits the coded words after the distributions into the channels' streams: the word
 /// count of every stream but the last (u32, little-endian), then the streams, each holding
-/// at least its initial state. Each is padded for the at most two words a sample reads.
+/// at least its initial state. Each is padded for the at most one word a sample reads.
 fn read_streams<const N: usize>(data: &[u8], width: usize) -> Result<Vec<Words>> {
     let cut = || Error::invalid("lossless strip: the coded streams are cut short");
     let (counts, mut rest) = data.split_at_checked(4 * (N - 1)).ok_or_else(cut)?;
@@ -390,15 +507,15 @@ fn read_streams<const N: usize>(data: &[u8], width: usize) -> Result<Vec<Words>>
         let bytes = if c + 1 < N {
             let count = u32::from_le_bytes(counts[4 * c..4 * c + 4].try_into().map_err(|_| cut())?);
             let (bytes, after) = rest
-                .split_at_checked((count as usize).saturating_mul(2))
+                .split_at_checked((count as usize).saturating_mul(4))
                 .ok_or_else(cut)?;
             rest = after;
             bytes
         } else {
             rest
         };
-        let words = Words::new(bytes, 2 * width)?;
-        if words.len() < 2 {
+        let words = Words::new(bytes, width)?;
+        if words.len() < 2 * LANES {
             return Err(Error::invalid(
                 "lossless strip: a stream without its coder state",
             ));

@@ -1,12 +1,14 @@
 //! Static rANS coding of lossless picture strips: per-context token distributions with
 //! frequencies summing to 2^10, written compactly at the start of a strip, and a coder
-//! with one 32-bit state and one stream of 16-bit words per colour channel.
+//! with one stream of 32-bit words per colour channel, read by two 64-bit states in turn
+//! (two lanes, so that consecutive samples of a channel form separate dependency chains).
 //!
 //! Distributions are sent as one 6-bit weight code per token (a 2-bit mantissa, a 4-bit
 //! exponent); encoder and decoder derive the same frequencies from the codes with
-//! [`frequencies_of`]. Decoding a token is two table lookups, a multiplication and at
-//! most one word read; raw bits (signs and low magnitude bits) are taken from the state
-//! directly. Each state starts at [`STATE_LOW`]; the decoder checks that every state ends
+//! [`frequencies_of`]. A sample is one step of the coder: its token (two table lookups and
+//! a multiplication), then its raw bits (sign and low magnitude bits) taken from the state
+//! directly, then at most one word read, so the state is renormalized once per sample.
+//! Each state starts at [`STATE_LOW`]; the decoder checks that every state ends
 //! there and that every word was read, which rejects most damaged strips.
 
 use crate::error::{Error, Result};
@@ -16,7 +18,11 @@ pub const PROB_BITS: u32 = 10;
 /// The frequency total.
 pub const PROB_SCALE: u32 = 1 << PROB_BITS;
 /// The lower bound of a normalized state (and the initial state of the encoder).
-pub const STATE_LOW: u32 = 1 << 16;
+pub const STATE_LOW: u64 = 1 << 32;
+/// States (lanes) per stream.
+pub const LANES: usize = 2;
+/// Raw bits of one step, at most (so that a token and its raw bits fit one renormalization).
+pub const MAX_RAW_BITS: u32 = 32 - PROB_BITS;
 /// Tokens of a distribution (the alphabet size).
 pub const TOKENS: usize = 24;
 /// Bits of a weight code.
@@ -217,55 +223,49 @@ impl EncodeTable {
     }
 }
 
-/// One coding step, recorded by the encoder in decoding order and coded in reverse.
+/// One coding step, recorded by the encoder in decoding order and coded in reverse: a token
+/// of distribution `table` and then `bits` raw bits (0 to [`MAX_RAW_BITS`]) of `raw`, for
+/// state `lane` (below [`LANES`]) of the stream of `channel`.
 #[derive(Clone, Copy)]
-pub enum Step {
-    /// A token of distribution `table` for the state of `channel`.
-    Token { channel: u8, table: u16, token: u8 },
-    /// `bits` raw bits (1 to 15) of `value` for the state of `channel`.
-    Raw { channel: u8, bits: u8, value: u16 },
+pub struct Step {
+    pub channel: u8,
+    pub lane: u8,
+    pub table: u16,
+    pub token: u8,
+    pub bits: u8,
+    pub raw: u32,
 }
 
-/// Codes `steps` (in decoding order) with one state and one stream of words per channel;
-/// returns each channel's words in the order the decoder reads them, its initial state
-/// first. Separate streams keep the channels' decoding chains apart: a channel's next word
-/// does not depend on whether another channel read one.
-pub fn encode(steps: &[Step], tables: &[EncodeTable], channels: usize) -> Vec<Vec<u16>> {
-    let mut states = vec![STATE_LOW; channels];
-    let mut streams: Vec<Vec<u16>> = vec![Vec::with_capacity(steps.len() / 8 + 8); channels];
+/// Codes `steps` (in decoding order) with [`LANES`] states and one stream of words per
+/// channel; returns each channel's words in the order the decoder reads them, its initial
+/// states first (lane 0 first, each high word first). Separate streams keep the channels' decoding chains apart: a
+/// channel's next word does not depend on whether another channel read one.
+pub fn encode(steps: &[Step], tables: &[EncodeTable], channels: usize) -> Vec<Vec<u32>> {
+    let mut states = vec![[STATE_LOW; LANES]; channels];
+    let mut streams: Vec<Vec<u32>> = vec![Vec::with_capacity(steps.len() / 8 + 8); channels];
     for step in steps.iter().rev() {
-        match *step {
-            Step::Token {
-                channel,
-                table,
-                token,
-            } => {
-                let t = &tables[table as usize];
-                let (f, c) = (t.freq[token as usize], t.cum[token as usize]);
-                let x = &mut states[channel as usize];
-                if *x as u64 >= (f as u64) << (32 - PROB_BITS) {
-                    streams[channel as usize].push(*x as u16);
-                    *x >>= 16;
-                }
-                *x = ((*x / f) << PROB_BITS) + (*x % f) + c;
-            }
-            Step::Raw {
-                channel,
-                bits,
-                value,
-            } => {
-                let x = &mut states[channel as usize];
-                if *x >= (1u32 << (32 - bits as u32)) {
-                    streams[channel as usize].push(*x as u16);
-                    *x >>= 16;
-                }
-                *x = (*x << bits) | value as u32;
-            }
+        let t = &tables[step.table as usize];
+        let (f, c) = (
+            t.freq[step.token as usize] as u64,
+            t.cum[step.token as usize] as u64,
+        );
+        let bits = step.bits as u32;
+        debug_assert!(bits <= MAX_RAW_BITS && (step.raw as u64) < (1u64 << bits));
+        let x = &mut states[step.channel as usize][step.lane as usize];
+        // The decoder refills once its state, after the token and the raw bits, is below
+        // STATE_LOW: the encoder flushes exactly when the step would leave 64 bits.
+        if *x >> (64 - PROB_BITS - bits) >= f {
+            streams[step.channel as usize].push(*x as u32);
+            *x >>= 32;
         }
+        let y = (*x << bits) | step.raw as u64;
+        *x = ((y / f) << PROB_BITS) + (y % f) + c;
     }
-    for (&x, words) in states.iter().zip(streams.iter_mut()) {
-        words.push(x as u16);
-        words.push((x >> 16) as u16);
+    for (lanes, words) in states.iter().zip(streams.iter_mut()) {
+        for &x in lanes.iter().rev() {
+            words.push(x as u32);
+            words.push((x >> 32) as u32);
+        }
         words.reverse();
     }
     streams
@@ -274,21 +274,21 @@ pub fn encode(steps: &[Step], tables: &[EncodeTable], channels: usize) -> Vec<Ve
 /// Words of one channel's stream, padded so that reads past the end never leave the
 /// buffer within one row; the decoder checks the position against the true length.
 pub struct Words {
-    words: Vec<u16>,
+    words: Vec<u32>,
     len: usize,
 }
 
 impl Words {
     /// Reads little-endian words from `bytes`, with `padding` zero words after them.
     pub fn new(bytes: &[u8], padding: usize) -> Result<Words> {
-        if bytes.len() % 2 != 0 {
+        if bytes.len() % 4 != 0 {
             return Err(Error::invalid(
-                "lossless strip: an odd number of coded bytes",
+                "lossless strip: a stream's byte count is not a multiple of 4",
             ));
         }
-        let mut words: Vec<u16> = bytes
-            .chunks_exact(2)
-            .map(|w| u16::from_le_bytes([w[0], w[1]]))
+        let mut words: Vec<u32> = bytes
+            .chunks_exact(4)
+            .map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]]))
             .collect();
         let len = words.len();
         words.resize(len + padding, 0);
@@ -304,41 +304,50 @@ impl Words {
     }
 
     #[inline(always)]
-    pub fn get(&self, pos: usize) -> u32 {
-        self.words[pos] as u32
+    pub fn get(&self, pos: usize) -> u64 {
+        self.words[pos] as u64
     }
 
-    /// The padded length: positions below it can be read.
-    pub fn capacity(&self) -> usize {
-        self.words.len()
+    /// The initial states of the stream's lanes (its first 2 × [`LANES`] words; the
+    /// stream must hold them).
+    pub fn initial_states(&self) -> [u64; LANES] {
+        std::array::from_fn(|lane| (self.get(2 * lane) << 32) | self.get(2 * lane + 1))
+    }
+
+    /// The padded words: positions below its length can be read.
+    #[inline(always)]
+    pub fn padded(&self) -> &[u32] {
+        &self.words
     }
 }
 
-/// Decodes one token from state `x` with `table`, reading at most one word.
+/// Decodes one token from state `x` with `table` (the step goes on with [`take_raw`] and
+/// [`renormalize`]).
 #[inline(always)]
-pub fn decode_token(x: &mut u32, table: &DecodeTable, words: &Words, pos: &mut usize) -> usize {
-    let slot = *x & (PROB_SCALE - 1);
+pub fn decode_token(x: &mut u64, table: &DecodeTable) -> usize {
+    let slot = *x & (PROB_SCALE as u64 - 1);
     let token = table.slots[slot as usize] as usize & (INFO_ENTRIES - 1);
-    let info = table.info[token];
+    let info = table.info[token] as u64;
     *x = (info & 0xffff) * (*x >> PROB_BITS) + slot - (info >> 16);
-    renormalize(x, words, pos);
     token
 }
 
-/// Takes `bits` raw bits (0 to 15) from state `x`.
+/// Takes the raw bits selected by `mask` (`2^bits − 1`, bits at most [`MAX_RAW_BITS`])
+/// from state `x`.
 #[inline(always)]
-pub fn decode_raw(x: &mut u32, bits: u32, words: &Words, pos: &mut usize) -> u32 {
-    let value = *x & ((1 << bits) - 1);
+pub fn take_raw(x: &mut u64, bits: u32, mask: u32) -> u32 {
+    let value = *x as u32 & mask;
     *x >>= bits;
-    renormalize(x, words, pos);
     value
 }
 
+/// Ends a step: refills state `x` with the word at `pos` when it is below [`STATE_LOW`].
+/// `words` must hold position `pos`.
 #[inline(always)]
-fn renormalize(x: &mut u32, words: &Words, pos: &mut usize) {
+pub fn renormalize(x: &mut u64, words: &[u32], pos: &mut usize) {
     let need = *x < STATE_LOW;
-    let word = words.get(*pos);
-    let refilled = (*x << 16) | word;
+    let word = words[*pos] as u64;
+    let refilled = (*x << 32) | word;
     *x = if need { refilled } else { *x };
     *pos += need as usize;
 }
@@ -382,20 +391,20 @@ mod tests {
             let channel = (i % 3) as u8;
             let table = (seed >> 20) as u16 % 2;
             let token = if table == 0 { (seed >> 8) % 4 } else { 23 } as u8;
-            steps.push(Step::Token {
+            let bits = if seed % 3 == 0 {
+                1 + (seed >> 4) % MAX_RAW_BITS
+            } else {
+                0
+            };
+            let raw = (seed >> 9).wrapping_mul(2654435761) & ((1u64 << bits) - 1) as u32;
+            steps.push(Step {
                 channel,
+                lane: (i / 3 % 2) as u8,
                 table,
                 token,
+                bits: bits as u8,
+                raw,
             });
-            if seed % 3 == 0 {
-                let bits = 1 + (seed >> 4) as u8 % 15;
-                let value = (seed >> 9) as u16 & ((1u32 << bits) - 1) as u16;
-                steps.push(Step::Raw {
-                    channel,
-                    bits,
-                    value,
-                });
-            }
         }
         let coded = encode(&steps, &enc, 3);
         let streams: Vec<Words> = coded
@@ -405,41 +414,21 @@ mod tests {
                 Words::new(&bytes, 4).unwrap()
             })
             .collect();
-        let mut pos = [2usize; 3];
-        let mut states = [0u32; 3];
-        for (x, words) in states.iter_mut().zip(&streams) {
-            *x = (words.get(0) << 16) | words.get(1);
-        }
+        let mut pos = [2 * LANES; 3];
+        let mut states: Vec<[u64; LANES]> = streams.iter().map(Words::initial_states).collect();
         for step in &steps {
-            match *step {
-                Step::Token {
-                    channel,
-                    table,
-                    token,
-                } => {
-                    let c = channel as usize;
-                    let t = decode_token(
-                        &mut states[c],
-                        &dec[table as usize],
-                        &streams[c],
-                        &mut pos[c],
-                    );
-                    assert_eq!(t, token as usize);
-                }
-                Step::Raw {
-                    channel,
-                    bits,
-                    value,
-                } => {
-                    let c = channel as usize;
-                    let raw = decode_raw(&mut states[c], bits as u32, &streams[c], &mut pos[c]);
-                    assert_eq!(raw, value as u32);
-                }
-            }
+            let c = step.channel as usize;
+            let x = &mut states[c][step.lane as usize];
+            let t = decode_token(x, &dec[step.table as usize]);
+            assert_eq!(t, step.token as usize);
+            let bits = step.bits as u32;
+            let raw = take_raw(x, bits, ((1u64 << bits) - 1) as u32);
+            assert_eq!(raw, step.raw);
+            renormalize(x, streams[c].padded(), &mut pos[c]);
         }
         for (p, words) in pos.iter().zip(&streams) {
             assert_eq!(*p, words.len());
         }
-        assert!(states.iter().all(|&x| x == STATE_LOW));
+        assert!(states.iter().flatten().all(|&x| x == STATE_LOW));
     }
 }

@@ -10,8 +10,8 @@
 //! reconstructed sample is within ±N of its source in RGB or gray. Contexts depend only on
 //! reconstructed samples, so the encoder first computes every sample's token (magnitude
 //! class; sign and low magnitude bits raw) and context (channel and activity bucket: the
-//! previous row's gradients and the residual sizes of the neighbours and, for red and blue, of green at
-//! the same pixel), then writes each context's token distribution and codes the tokens
+//! previous row's gradients and the residual sizes, the tokens, of the neighbours and, for
+//! red and blue, of green at the same pixel), then writes each context's token distribution and codes the tokens
 //! with static rANS ([`super::rans`]). Each strip starts with fresh bias statistics and
 //! predicts its first row from the left only, so strips code and decode independently.
 
@@ -27,18 +27,8 @@ pub(super) const BUCKET_LIMITS: [u32; BUCKETS - 1] = [
 const GRADIENT_LIMITS: [i32; 3] = [3, 7, 21];
 /// Bias contexts: three gradients of 9 levels each.
 pub(super) const BIAS_CONTEXTS: usize = 729;
-/// A bias context's running count is halved when it reaches this.
-pub(super) const BIAS_RESET: i32 = 128;
-/// `ceil(2^24 / (2·count))` for every count a bias context can hold (0 for none).
-pub(super) const BIAS_RECIPROCALS: [u32; BIAS_RESET as usize] = {
-    let mut table = [0u32; BIAS_RESET as usize];
-    let mut count = 1;
-    while count < BIAS_RESET as usize {
-        table[count] = (1u32 << 24).div_ceil(2 * count as u32);
-        count += 1;
-    }
-    table
-};
+/// A bias context keeps 2^BIAS_SHIFT times a decaying mean of its prediction errors.
+const BIAS_SHIFT: u32 = 6;
 /// The largest magnitude of a domain value (sample or difference to green).
 pub(super) const DOMAIN_LIMIT: i32 = 255;
 
@@ -65,30 +55,22 @@ impl StripShape {
     }
 }
 
-/// Running prediction error of one bias context.
+/// Running prediction error of one bias context: 2^BIAS_SHIFT times an exponentially
+/// decaying mean (each new error weighs 2^−BIAS_SHIFT; the decay is rounded like the
+/// correction, so the mean is not biased). Shared by the encoder and the decoder.
 #[derive(Clone, Copy, Default)]
-struct Bias {
-    sum: i32,
-    count: i32,
-}
+pub(super) struct Bias(i32);
 
 impl Bias {
-    /// The mean error, rounded: `floor((2·sum + count) / (2·count))` computed with a
-    /// reciprocal table (exact enough; encoder and decoder compute it the same way).
-    #[inline]
-    fn correction(&self) -> i32 {
-        let reciprocal = BIAS_RECIPROCALS[self.count as usize] as i64;
-        (((2 * self.sum + self.count) as i64 * reciprocal) >> 24) as i32
+    /// The mean error, rounded half up.
+    #[inline(always)]
+    pub(super) fn correction(self) -> i32 {
+        (self.0 + (1 << (BIAS_SHIFT - 1))) >> BIAS_SHIFT
     }
 
-    #[inline]
-    fn add(&mut self, error: i32) {
-        self.sum += error;
-        self.count += 1;
-        if self.count >= BIAS_RESET {
-            self.sum >>= 1;
-            self.count >>= 1;
-        }
+    #[inline(always)]
+    pub(super) fn add(&mut self, error: i32) {
+        self.0 += error - self.correction();
     }
 }
 
@@ -276,7 +258,7 @@ impl StripState {
         let value = sample - base;
         let rows = &mut self.channels[c];
         rows.current[x + 1] = value as i16;
-        rows.current_size[x + 1] = level.unsigned_abs().min(u16::MAX as u32) as u16;
+        rows.current_size[x + 1] = token_of(level.unsigned_abs()).0 as u16;
         rows.bias[p.bias_context].add(value - p.med);
         sample
     }
@@ -356,7 +338,7 @@ pub fn encode_strip(shape: StripShape, samples: &[u8]) -> (Vec<u8>, Vec<u8>) {
     let n = shape.channels;
     let (max_error, step) = (shape.max_error as i32, shape.step());
     let mut out = vec![0u8; samples.len()];
-    let mut steps = Vec::with_capacity(samples.len() * 2);
+    let mut steps = Vec::with_capacity(samples.len());
     let mut counts = vec![[0u32; TOKENS]; n * BUCKETS];
     for y in 0..shape.rows {
         state.start_row(y);
@@ -370,18 +352,20 @@ pub fn encode_strip(shape: StripShape, samples: &[u8]) -> (Vec<u8>, Vec<u8>) {
                 let (token, extra, value) = token_of(level.unsigned_abs());
                 let table = c * BUCKETS + p.bucket;
                 counts[table][token as usize] += 1;
-                steps.push(Step::Token {
+                // A nonzero level has a sign bit below its extra bits.
+                let (bits, raw) = if level != 0 {
+                    (1 + extra as u8, (value << 1) | (level < 0) as u32)
+                } else {
+                    (0, 0)
+                };
+                steps.push(Step {
                     channel: c as u8,
+                    lane: (x % rans::LANES) as u8,
                     table: table as u16,
                     token,
+                    bits,
+                    raw,
                 });
-                if level != 0 {
-                    steps.push(Step::Raw {
-                        channel: c as u8,
-                        bits: 1 + extra as u8,
-                        value: ((value << 1) | (level < 0) as u32) as u16,
-                    });
-                }
                 let sample = state.update(c, x, &p, level, base);
                 out[at] = sample as u8;
                 base = next_base(c, base, sample);
