@@ -10,10 +10,11 @@ Music: the 48 kHz stereo versions of the corpus music files (MUSIC below; the 44
 are resampled to 48 kHz with ffmpeg's soxr first), each coded at every rate by
   quanta:  QUANTA encode --bitrate K --threads 1  (then QUANTA decode)
   opus:    opusenc --bitrate K                    (opusdec --rate 48000)
-  vorbis:  oggenc -b K (managed average bitrate) (decoded with ffmpeg)
+  vorbis:  oggenc --managed -b K                 (decoded with ffmpeg)
   aac:     ffmpeg -c:a aac -b:a Kk                (decoded with ffmpeg)
   mp3:     lame -b K                              (lame --decode)
-and scored with ViSQOL v3 in audio mode (visqol-python: pip install visqol-python numba).
+every decode resampled to the source's rate where the encoder chose another (lame codes
+low rates at 24 or 32 kHz), and scored with ViSQOL v3 in audio mode (visqol-python: pip install visqol-python numba).
 Each decode is aligned to its source by cross-correlation (a lag of up to 0.1 s) and cut to
 the source's length, so that encoder delays the decoder does not remove do not count
 against a codec. --speech adds the speech table: the corpus speech at 16 kHz mono, 16 and
@@ -57,16 +58,19 @@ def code(codec, quanta, flags, src, kbps, rate, stem):
         run(["opusdec", "--rate", str(rate), enc, dec])
     elif codec == "vorbis":
         enc = stem + ".ogg"
-        run(["oggenc", "-b", str(kbps), "-o", enc, src])
-        run(["ffmpeg", "-nostdin", "-y", "-i", enc, "-c:a", "pcm_s16le", dec])
+        run(["oggenc", "--managed", "-b", str(kbps), "-o", enc, src])
+        run(["ffmpeg", "-nostdin", "-y", "-i", enc, "-ar", str(rate), "-c:a", "pcm_s16le", dec])
     elif codec == "aac":
         enc = stem + ".m4a"
         run(["ffmpeg", "-nostdin", "-y", "-i", src, "-c:a", "aac", "-b:a", f"{kbps}k", enc])
-        run(["ffmpeg", "-nostdin", "-y", "-i", enc, "-c:a", "pcm_s16le", dec])
+        run(["ffmpeg", "-nostdin", "-y", "-i", enc, "-ar", str(rate), "-c:a", "pcm_s16le", dec])
     elif codec == "mp3":
         enc = stem + ".mp3"
         run(["lame", "--silent", "-b", str(kbps), src, enc])
-        run(["lame", "--silent", "--decode", enc, dec])
+        raw = stem + ".lame.wav"
+        run(["lame", "--silent", "--decode", enc, raw])
+        run(["ffmpeg", "-nostdin", "-y", "-i", raw, "-af", "aresample=resampler=soxr", "-ar", str(rate), "-c:a", "pcm_s16le", dec])
+        os.remove(raw)
     else:
         raise SystemExit(f"unknown codec {codec}")
     return enc, dec
