@@ -56,7 +56,8 @@ def encode(
     """Codes `source` (a Y4M clip or an audio file) into `output` on the workers of
     `client`. `options` are
     more `quanta encode` options (the same for every segment); without `--threads` each
-    segment is coded single-threaded (one worker process per core). Returns the plan."""
+    segment is coded single-threaded (one worker process per core), and video without
+    `--lookahead` with the lookahead inline (the same bytes). Returns the plan."""
     quanta = find_quanta(quanta)
     source = os.path.abspath(source)
     output = os.path.abspath(output)
@@ -65,6 +66,12 @@ def encode(
     options = list(options)
     if not any(o == "--threads" or o.startswith("--threads=") for o in options):
         options += ["--threads", "1"]
+    # The video lookahead runs on a thread of its own; one core per worker has none to spare.
+    # Its depth never changes the bytes, so a segment is coded inline unless asked otherwise.
+    if segments["media"] == "video" and not any(
+        o == "--lookahead" or o.startswith("--lookahead=") for o in options
+    ):
+        options += ["--lookahead", "0"]
     parent = work_dir or os.path.dirname(output)
     work = os.path.join(parent, f".{os.path.basename(output)}.quanta-dask-{uuid.uuid4().hex[:8]}")
     os.makedirs(work)
