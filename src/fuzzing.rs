@@ -11,10 +11,11 @@ use crate::codec::image::tile::decode_tile;
 use crate::codec::image::{decode_picture, ImageDecodeOptions};
 use crate::codec::video::params::VideoParams;
 use crate::codec::video::{VideoDecoder, VideoStreamDecoder};
-use crate::container::{ContainerReader, ReadEvent};
+use crate::container::{read_unit, ContainerReader, MediaKind, ReadEvent, Unit};
 use crate::error::Limits;
 use crate::media::audio::{AudioSource, PcmFormat, RawPcmSource};
 use crate::media::y4m::{ChromaFormat, Y4mReader};
+use crate::stream::{AudioPacketDecoder, VideoPacketDecoder};
 use crate::transform::window::WindowShape;
 use crate::transform::TransformId;
 
@@ -43,6 +44,61 @@ pub fn container_reader(data: &[u8]) {
                 events <= data.len() + 2,
                 "the reader produced more events than bytes"
             );
+        }
+    }
+}
+
+/// Feeds units one at a time to the packet-level decoders, as a transport that carries one
+/// unit per buffer would: each unit is a u16 length and that many bytes; the first that
+/// parses as a stream header picks the decoder, every later one is parsed with
+/// [`read_unit`] and decoded (or refused), and an end unit finishes the stream.
+pub fn container_units(data: &[u8]) {
+    let limits = fuzz_limits();
+    let mut rest = data;
+    let mut units = Vec::new();
+    while rest.len() >= 2 {
+        let len = u16::from_le_bytes([rest[0], rest[1]]) as usize;
+        let end = (2 + len).min(rest.len());
+        units.push(&rest[2..end]);
+        rest = &rest[end..];
+    }
+    enum Decoder {
+        None,
+        Audio(Box<AudioPacketDecoder>),
+        Video(Box<VideoPacketDecoder>),
+    }
+    let mut decoder = Decoder::None;
+    let mut frames = 0usize;
+    for unit in units {
+        match (read_unit(unit, &limits), &mut decoder) {
+            (Ok(Unit::Header(h)), Decoder::None) => {
+                decoder = match h.media {
+                    MediaKind::Audio => AudioPacketDecoder::new(&h, &limits)
+                        .map_or(Decoder::None, |d| Decoder::Audio(Box::new(d))),
+                    MediaKind::Video => VideoPacketDecoder::new(&h, &limits, 1)
+                        .map_or(Decoder::None, |d| Decoder::Video(Box::new(d))),
+                    MediaKind::Image => Decoder::None,
+                };
+            }
+            (Ok(Unit::Packet(p)), Decoder::Audio(d)) => {
+                let _ = d.decode(&p);
+            }
+            (Ok(Unit::Packet(p)), Decoder::Video(d)) => {
+                d.send_packet(&p);
+                while d.receive_frame().is_some() {
+                    frames += 1;
+                    // Stand-ins for one gap at most, plus the packet's own frame.
+                    assert!(
+                        frames <= (d.max_concealed_run() as usize + 1) * data.len(),
+                        "an endless run of stand-ins"
+                    );
+                }
+            }
+            (Ok(Unit::End(end)), Decoder::Audio(d)) => {
+                let _ = d.finish(Some(&end));
+            }
+            (Ok(Unit::End(end)), Decoder::Video(d)) => d.finish(Some(&end)),
+            _ => {}
         }
     }
 }

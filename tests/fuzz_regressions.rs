@@ -31,6 +31,11 @@ fn container_reader_inputs() {
 }
 
 #[test]
+fn container_units_inputs() {
+    assert!(replay("container_units", quanta::fuzzing::container_units) > 0);
+}
+
+#[test]
 fn image_stream_inputs() {
     assert!(replay("image_stream", quanta::fuzzing::image_stream) > 0);
 }
