@@ -52,3 +52,15 @@ pub fn packet_buffer(framed: Vec<u8>, keyframe: bool) -> gst::Buffer {
 pub fn stream_error(what: &str, error: &quanta::Error) -> gst::ErrorMessage {
     gst::error_msg!(gst::StreamError::Failed, ["{}: {}", what, error])
 }
+
+/// The two always-present pad templates of a one-in, one-out element.
+pub fn pad_templates(sink_caps: &gst::Caps, src_caps: &gst::Caps) -> Vec<gst::PadTemplate> {
+    let template = |name: &str, direction, caps| {
+        gst::PadTemplate::new(name, direction, gst::PadPresence::Always, caps)
+            .expect("a fixed pad template")
+    };
+    vec![
+        template("sink", gst::PadDirection::Sink, sink_caps),
+        template("src", gst::PadDirection::Src, src_caps),
+    ]
+}

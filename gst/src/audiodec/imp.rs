@@ -78,22 +78,7 @@ impl ElementImpl for QuantaAudioDec {
                 .rate_range(1..=i32::MAX)
                 .channels_range(1..=2)
                 .build();
-            vec![
-                gst::PadTemplate::new(
-                    "sink",
-                    gst::PadDirection::Sink,
-                    gst::PadPresence::Always,
-                    &sink_caps,
-                )
-                .expect("sink template"),
-                gst::PadTemplate::new(
-                    "src",
-                    gst::PadDirection::Src,
-                    gst::PadPresence::Always,
-                    &src_caps,
-                )
-                .expect("src template"),
-            ]
+            units::pad_templates(&sink_caps, &src_caps)
         });
         TEMPLATES.as_ref()
     }

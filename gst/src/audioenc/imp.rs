@@ -194,22 +194,7 @@ impl ElementImpl for QuantaAudioEnc {
                 .channels_range(1..=2)
                 .build();
             let src_caps = gst::Caps::builder(units::AUDIO_CAPS_NAME).build();
-            vec![
-                gst::PadTemplate::new(
-                    "sink",
-                    gst::PadDirection::Sink,
-                    gst::PadPresence::Always,
-                    &sink_caps,
-                )
-                .expect("sink template"),
-                gst::PadTemplate::new(
-                    "src",
-                    gst::PadDirection::Src,
-                    gst::PadPresence::Always,
-                    &src_caps,
-                )
-                .expect("src template"),
-            ]
+            units::pad_templates(&sink_caps, &src_caps)
         });
         TEMPLATES.as_ref()
     }

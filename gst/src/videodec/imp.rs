@@ -78,22 +78,7 @@ impl ElementImpl for QuantaVideoDec {
             let src_caps = gst_video::VideoCapsBuilder::new()
                 .format_list(planes::FORMATS)
                 .build();
-            vec![
-                gst::PadTemplate::new(
-                    "sink",
-                    gst::PadDirection::Sink,
-                    gst::PadPresence::Always,
-                    &sink_caps,
-                )
-                .expect("sink template"),
-                gst::PadTemplate::new(
-                    "src",
-                    gst::PadDirection::Src,
-                    gst::PadPresence::Always,
-                    &src_caps,
-                )
-                .expect("src template"),
-            ]
+            units::pad_templates(&sink_caps, &src_caps)
         });
         TEMPLATES.as_ref()
     }
