@@ -31,6 +31,25 @@ pub enum Unit {
 /// The bytes of one packet exactly as [`super::ContainerWriter`] writes it: header, payload,
 /// payload CRC. `end` marks the end-of-stream packet (its keyframe flag is ignored).
 pub fn frame_packet(sequence: u32, keyframe: bool, end: bool, payload: &[u8]) -> Result<Vec<u8>> {
+    let flags = match (end, keyframe) {
+        (true, _) => FLAG_END,
+        (false, true) => FLAG_KEYFRAME,
+        (false, false) => 0,
+    };
+    let (header, crc) = packet_framing(sequence, flags, payload)?;
+    let mut out = Vec::with_capacity(PACKET_OVERHEAD_BYTES + payload.len());
+    out.extend_from_slice(&header);
+    out.extend_from_slice(payload);
+    out.extend_from_slice(&crc);
+    Ok(out)
+}
+
+/// What goes around a packet's payload: its 17-byte header and its 4-byte payload CRC.
+pub(super) fn packet_framing(
+    sequence: u32,
+    flags: u8,
+    payload: &[u8],
+) -> Result<([u8; PACKET_HEADER_BYTES], [u8; 4])> {
     let length = u32::try_from(payload.len()).map_err(|_| {
         Error::InvalidArgument(format!(
             "packet {sequence} payload is {} bytes, the format allows at most {}",
@@ -38,18 +57,9 @@ pub fn frame_packet(sequence: u32, keyframe: bool, end: bool, payload: &[u8]) ->
             u32::MAX
         ))
     })?;
-    let flags = match (end, keyframe) {
-        (true, _) => FLAG_END,
-        (false, true) => FLAG_KEYFRAME,
-        (false, false) => 0,
-    };
     let header = encode_packet_header(sequence, flags, length);
-    let crc = payload_crc(&header[..PACKET_CRC_FIELDS], payload);
-    let mut out = Vec::with_capacity(PACKET_OVERHEAD_BYTES + payload.len());
-    out.extend_from_slice(&header);
-    out.extend_from_slice(payload);
-    out.extend_from_slice(&crc.to_le_bytes());
-    Ok(out)
+    let crc = payload_crc(&header[..PACKET_CRC_FIELDS], payload).to_le_bytes();
+    Ok((header, crc))
 }
 
 /// Parses `bytes` as exactly one unit: a stream header (starting with the magic) or one

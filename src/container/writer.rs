@@ -8,10 +8,8 @@
 
 use std::io::Write;
 
-use super::{
-    encode_packet_header, payload_crc, StreamHeader, FLAG_END, FLAG_KEYFRAME, PACKET_CRC_FIELDS,
-    PACKET_OVERHEAD_BYTES,
-};
+use super::unit::packet_framing;
+use super::{StreamHeader, FLAG_END, FLAG_KEYFRAME, PACKET_OVERHEAD_BYTES};
 use crate::error::{Error, Result};
 
 /// Writes a quanta stream. A writer dropped without [`ContainerWriter::finish`] leaves a stream
@@ -90,15 +88,7 @@ impl<W: Write> ContainerWriter<W> {
                 "cannot write packet {sequence}: an earlier write to this stream failed"
             )));
         }
-        let length = u32::try_from(payload.len()).map_err(|_| {
-            Error::InvalidArgument(format!(
-                "packet {sequence} payload is {} bytes, the format allows at most {}",
-                payload.len(),
-                u32::MAX
-            ))
-        })?;
-        let header = encode_packet_header(sequence, flags, length);
-        let crc = payload_crc(&header[..PACKET_CRC_FIELDS], payload).to_le_bytes();
+        let (header, crc) = packet_framing(sequence, flags, payload)?;
         let offset = self.bytes;
         let result = self
             .inner
