@@ -480,30 +480,6 @@ fn quality_from(v: &Value) -> Result<Quality> {
     }
 }
 
-fn source_value(s: &SourceInfo) -> Value {
-    match *s {
-        SourceInfo::Picture { width, height } => {
-            json!({"kind": "picture", "width": width, "height": height})
-        }
-        SourceInfo::Audio {
-            sample_rate,
-            channels,
-            frames,
-        } => json!({
-            "kind": "audio", "sample_rate": sample_rate, "channels": channels, "frames": frames,
-        }),
-        SourceInfo::Video {
-            width,
-            height,
-            frames,
-            frame_rate,
-        } => json!({
-            "kind": "video", "width": width, "height": height, "frames": frames,
-            "frame_rate": [frame_rate.0, frame_rate.1],
-        }),
-    }
-}
-
 fn source_from(v: &Value) -> Result<SourceInfo> {
     let small = |key: &str| -> Result<u32> {
         u32::try_from(get_u64(v, key)?).map_err(|_| bad(format!("field \"{key}\" is too large")))
@@ -582,7 +558,10 @@ impl JobRecord {
         let mut v = Map::new();
         v.insert("schema".into(), json!("quanta-bench-record/1"));
         v.insert("job".into(), self.job.value());
-        v.insert("source".into(), source_value(&self.source));
+        v.insert(
+            "source".into(),
+            crate::report::json::source_value(&self.source),
+        );
         v.insert("run".into(), run_value(&self.run));
         v.insert("seconds".into(), num(self.seconds));
         Value::Object(v).to_string()

@@ -80,7 +80,8 @@ fn quality_value(quality: &Quality) -> Value {
     }
 }
 
-fn source_value(source: &SourceInfo) -> Value {
+/// A source's description as the bench JSON writes it (also in job records).
+pub(crate) fn source_value(source: &SourceInfo) -> Value {
     match *source {
         SourceInfo::Picture { width, height } => {
             json!({"kind": "picture", "width": width, "height": height})

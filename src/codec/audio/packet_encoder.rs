@@ -10,7 +10,7 @@
 use std::collections::VecDeque;
 
 use super::framer::Framer;
-use super::params::{end_payload, AudioParams, PacketPrefix};
+use super::params::{end_payload, AudioParams};
 use super::stages::EncodePlan;
 use super::{AudioEncoderConfig, RateControl};
 use crate::codec::EncodedPacket;
@@ -199,15 +199,14 @@ impl AudioPacketEncoder {
         };
         let analysed = self.plan.analyze(&group)?;
         let payload = self.plan.code(analysed, self.rate.as_mut());
-        let (prefix, _) = PacketPrefix::read(&payload, &self.plan.params)?;
         let n = self.plan.params.frame_size as u64;
-        self.frames_total = prefix.first_frame + prefix.frames as u64;
+        self.frames_total = group.first_frame + group.frames as u64;
         self.ready.push_back(EncodedPacket {
             sequence: self.sequence,
             keyframe: true,
             payload,
-            pts: prefix.first_frame.saturating_sub(1) * n,
-            duration: prefix.output_samples as u64,
+            pts: group.first_frame.saturating_sub(1) * n,
+            duration: group.output_samples as u64,
         });
         self.sequence = self.sequence.checked_add(1).ok_or_else(|| {
             Error::InvalidArgument("a stream holds at most 2^32 - 1 packets".into())

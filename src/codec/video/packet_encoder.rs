@@ -116,9 +116,7 @@ impl VideoPacketEncoder {
             ));
         }
         let index = self.encoder.frames();
-        let sequence = u32::try_from(index).map_err(|_| {
-            Error::InvalidArgument("a stream holds at most 2^32 - 1 packets".into())
-        })?;
+        let sequence = packet_number(index)?;
         let (stats, payload) = self.encoder.code_frame(frame)?;
         self.ready.push_back(EncodedPacket {
             sequence,
@@ -155,9 +153,13 @@ impl VideoPacketEncoder {
             ));
         }
         let frames = self.encoder.frames();
-        let sequence = u32::try_from(frames).map_err(|_| {
-            Error::InvalidArgument("a stream holds at most 2^32 - 1 packets".into())
-        })?;
+        let sequence = packet_number(frames)?;
         frame_packet(sequence, false, true, &frames.to_le_bytes())
     }
+}
+
+/// The container sequence number of packet `index` (one packet per frame).
+fn packet_number(index: u64) -> Result<u32> {
+    u32::try_from(index)
+        .map_err(|_| Error::InvalidArgument("a stream holds at most 2^32 - 1 packets".into()))
 }
