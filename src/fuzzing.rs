@@ -5,9 +5,9 @@
 
 use crate::codec::audio::{decode_audio, decode_packet_for_fuzzing, AudioDecodeOptions};
 use crate::codec::audio::{AudioParams, AudioTransform, AudioTune};
+use crate::codec::image::decode_any_tile;
 use crate::codec::image::lossless::{decode_strip_payload, LosslessParams, MAX_ERROR_LIMIT};
 use crate::codec::image::params::{ChromaSampling, ImageParams};
-use crate::codec::image::tile::decode_tile;
 use crate::codec::image::{decode_picture, ImageDecodeOptions};
 use crate::codec::video::params::VideoParams;
 use crate::codec::video::{VideoDecoder, VideoStreamDecoder};
@@ -156,7 +156,13 @@ pub fn image_tile(data: &[u8]) {
         1 => ChromaSampling::Yuv420,
         _ => ChromaSampling::Yuv444,
     };
-    let transform = TransformId::from_u8(data[1] % 9).unwrap_or(TransformId::Dct);
+    // The top bit picks the block coder (which uses the DCT), else the 8×8 tile syntax.
+    let block_coder = data[1] >= 128;
+    let transform = if block_coder {
+        TransformId::Dct
+    } else {
+        TransformId::from_u8(data[1] % 9).unwrap_or(TransformId::Dct)
+    };
     let width = 1 + (data[2] % 64) as u32;
     let height = 1 + (data[3] % 64) as u32;
     let levels = 1 + (data[4] % 5) as usize;
@@ -168,6 +174,7 @@ pub fn image_tile(data: &[u8]) {
         tile_size: 32,
         quality: 50,
         deblock: true,
+        block_coder,
         activity_scales: [161u16, 203, 256, 323, 406][..levels].to_vec(),
         luma_steps: [step; 64],
         chroma_steps: [step.saturating_add(7); 64],
@@ -175,7 +182,7 @@ pub fn image_tile(data: &[u8]) {
     };
     let mut payload = vec![0u8; 4];
     payload.extend_from_slice(&data[6..]);
-    let _ = decode_tile(&params, &payload);
+    let _ = decode_any_tile(&params, &payload);
 }
 
 /// Reads raw bytes as a Y4M stream, frame by frame.

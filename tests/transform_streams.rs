@@ -39,6 +39,8 @@ fn every_member_decodes_exactly_and_matches_its_golden_hash() {
             threads,
             tile_size: 32,
             reconstruct: true,
+            block_coder: false,
+            weighting: quanta::codec::image::WEIGHTING_8X8,
             ..ImageEncoderConfig::default()
         };
         let mut stream = Vec::new();

@@ -97,9 +97,13 @@ impl Quantizer {
     /// The encoder configuration of this quantizer with `transform` at `quality`; every
     /// other field is the default.
     pub fn config(self, transform: TransformId, quality: u8) -> ImageEncoderConfig {
+        // Every member, the exact DCT included, in the 8×8 tile syntax: the one syntax
+        // the whole family shares.
         let base = ImageEncoderConfig {
             quality,
             transform,
+            block_coder: false,
+            weighting: crate::codec::image::WEIGHTING_8X8,
             ..ImageEncoderConfig::default()
         };
         match self {
@@ -557,7 +561,12 @@ mod tests {
         assert_eq!(perceptual.activity_strength, defaults.activity_strength);
         assert_eq!(perceptual.ac_rounding, defaults.ac_rounding);
         let rdo = Quantizer::Rdo.config(TransformId::Dct, defaults.quality);
-        assert_eq!(rdo, defaults);
+        let defaults_8x8 = ImageEncoderConfig {
+            block_coder: false,
+            weighting: crate::codec::image::WEIGHTING_8X8,
+            ..defaults.clone()
+        };
+        assert_eq!(rdo, defaults_8x8);
         for q in Quantizer::ALL {
             assert_eq!(Quantizer::from_name(q.name()).ok(), Some(q));
             assert!(q.config(TransformId::Wht, 10).validate().is_ok());

@@ -2,6 +2,7 @@
 //! threads beyond handing its stages to the pipeline.
 
 pub mod audio;
+pub(crate) mod block;
 pub mod image;
 mod packet;
 mod report;

@@ -49,6 +49,8 @@ pub const ENCODE_OPTIONS: &[(&str, &[Kind])] = &[
     ("bitrate", AUDIO_VIDEO),
     ("no_deblock", PICTURE_VIDEO),
     ("max_error", PICTURE),
+    ("speed", PICTURE),
+    ("blocks_8x8", PICTURE),
     ("lossless", PICTURE_AUDIO),
     ("keyint", VIDEO),
     ("preset", VIDEO),

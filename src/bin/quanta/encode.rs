@@ -66,6 +66,13 @@ pub struct EncodeArgs {
     /// Turn the deblocking filter off (pictures and video).
     #[arg(long)]
     no_deblock: bool,
+    /// Picture encoding speed, 0 (slowest, smallest) to 3 (fastest); default 1.
+    #[arg(long, value_parser = clap::value_parser!(u8).range(0..=3))]
+    speed: Option<u8>,
+    /// Code a picture with the 8×8 tile syntax instead of the block coder (implied by a
+    /// transform other than dct, which exist only at 8×8).
+    #[arg(long)]
+    blocks_8x8: bool,
     /// Pictures: near-lossless coding, every decoded sample within ±N of the source
     /// (0 = lossless, as --lossless). Strips of --tile rows.
     #[arg(long, value_name = "N", conflicts_with = "quality",
@@ -135,6 +142,13 @@ pub fn run(mut args: EncodeArgs, given: &ArgMatches) -> Result<Finish> {
     }
     if args.no_deblock {
         config.deblock = false;
+    }
+    config.block_coder = config.transform == TransformId::Dct && !args.blocks_8x8;
+    if !config.block_coder && args.weighting.is_none() {
+        config.weighting = quanta::codec::image::WEIGHTING_8X8;
+    }
+    if let Some(speed) = args.speed {
+        config.effort = quanta::codec::image::MAX_EFFORT - speed;
     }
     config.validate()?;
     let (bytes, kind) = match crate::video::open_input(&args.input)? {

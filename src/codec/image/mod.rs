@@ -9,6 +9,7 @@
 //! arithmetic is integer, and the encoder's reconstruction uses the same functions, so the
 //! two agree bit for bit. A damaged tile is reported and filled with mid-grey.
 
+pub(crate) mod blocks;
 pub(crate) mod coeffs;
 pub(crate) mod deblock;
 pub mod lossless;
@@ -18,6 +19,7 @@ pub(crate) mod tile;
 
 use std::io::{Read, Write};
 
+use crate::codec::block::encode::{EncoderTuning, SearchEffort};
 use crate::container::{
     ContainerReader, ContainerWriter, MediaKind, ReadEvent, StreamHeader, FORMAT_VERSION,
 };
@@ -63,7 +65,21 @@ pub struct ImageEncoderConfig {
     pub deblock: bool,
     /// Keep the encoder's reconstruction (what the decoder will output).
     pub reconstruct: bool,
+    /// Code tiles with the block coder (variable block sizes, intra prediction); it
+    /// needs the exact DCT. `false` keeps the 8×8 tile syntax, which every transform of
+    /// the family supports.
+    pub block_coder: bool,
+    /// Search effort of the block coder, 0 (fastest) to [`MAX_EFFORT`].
+    pub effort: u8,
 }
+
+/// The visual weighting tuned for the 8×8 tile syntax (the default, for the block coder,
+/// is flatter: its residuals are predicted, so less of their energy sits at low
+/// frequencies).
+pub const WEIGHTING_8X8: f64 = 0.4;
+
+/// Largest [`ImageEncoderConfig::effort`].
+pub const MAX_EFFORT: u8 = 3;
 
 impl Default for ImageEncoderConfig {
     fn default() -> Self {
@@ -74,13 +90,15 @@ impl Default for ImageEncoderConfig {
             tile_size: 512,
             threads: 0,
             transform: TransformId::Dct,
-            weighting: 0.4,
+            weighting: 0.1,
             chroma_scale: 1.5,
             activity_strength: 0.25,
             ac_rounding: 0.45,
             lambda: 0.12,
             deblock: true,
             reconstruct: false,
+            block_coder: true,
+            effort: 2,
         }
     }
 }
@@ -120,7 +138,51 @@ impl ImageEncoderConfig {
         finite(self.activity_strength, "activity strength", 0.0, 4.0)?;
         finite(self.ac_rounding as f64, "AC rounding", 0.0, 0.5)?;
         finite(self.lambda as f64, "lambda", 0.0, 10.0)?;
+        if self.block_coder && self.transform != TransformId::Dct {
+            return Err(Error::InvalidArgument(format!(
+                "the block coder uses the exact DCT at sizes 4 to 32; the {} transform exists \
+                 only at 8×8, so it needs the 8×8 tile syntax",
+                self.transform.name()
+            )));
+        }
+        if self.effort > MAX_EFFORT {
+            return Err(Error::InvalidArgument(format!(
+                "effort {} (expected 0 to {MAX_EFFORT})",
+                self.effort
+            )));
+        }
         Ok(())
+    }
+
+    /// The block coder's search settings for this configuration.
+    fn block_tuning(&self) -> EncoderTuning {
+        let effort = match self.effort {
+            0 => SearchEffort {
+                luma_candidates: 1,
+                luma_4x4: false,
+                min_block: 16,
+            },
+            1 => SearchEffort {
+                luma_candidates: 1,
+                luma_4x4: false,
+                min_block: 8,
+            },
+            2 => SearchEffort {
+                luma_candidates: 2,
+                luma_4x4: true,
+                min_block: 8,
+            },
+            _ => SearchEffort {
+                luma_candidates: 4,
+                luma_4x4: true,
+                min_block: 8,
+            },
+        };
+        EncoderTuning {
+            rounding: self.ac_rounding,
+            rdoq: self.lambda > 0.0,
+            effort,
+        }
     }
 
     /// The stream parameters this configuration gives for a picture.
@@ -151,6 +213,7 @@ impl ImageEncoderConfig {
             tile_size: self.tile_size,
             quality: self.quality,
             deblock: self.deblock,
+            block_coder: self.block_coder,
             activity_scales,
             luma_steps: to_steps(base_matrix(false, self.weighting, 1.0)),
             chroma_steps: to_steps(base_matrix(true, self.weighting, self.chroma_scale)),
@@ -263,6 +326,7 @@ pub fn encode_picture_with_progress<W: Write>(
         ac_rounding: config.ac_rounding,
         lambda: config.lambda,
     };
+    let block_tuning = config.block_tuning();
     let mut tiles: Vec<Option<TilePixels>> = Vec::new();
     let pipeline_config = PipelineConfig::with_threads(config.threads);
     let tile_count = params.tile_count();
@@ -271,15 +335,32 @@ pub fn encode_picture_with_progress<W: Write>(
         &pipeline_config,
         source,
         ("transform", |index: usize| {
-            Ok(analyze_tile(
-                &params,
-                &planes,
-                index,
-                tile_activity(&params, &map, map_across, index),
-            ))
+            let activity = tile_activity(&params, &map, map_across, index);
+            Ok(if params.block_coder {
+                // The block coder transforms inside its search, in the next stage.
+                tile::TileAnalysis {
+                    index,
+                    planes: Vec::new(),
+                    activity,
+                }
+            } else {
+                analyze_tile(&params, &planes, index, activity)
+            })
         }),
         ("entropy", |analysis: tile::TileAnalysis| {
-            Ok(code_tile(&params, &tuning, &analysis, config.reconstruct))
+            Ok(if params.block_coder {
+                blocks::encode_tile(
+                    &params,
+                    &block_tuning,
+                    config.lambda,
+                    &planes,
+                    analysis.index,
+                    &analysis.activity,
+                    config.reconstruct,
+                )
+            } else {
+                code_tile(&params, &tuning, &analysis, config.reconstruct)
+            })
         }),
         |(payload, pixels): (Vec<u8>, Option<TilePixels>)| {
             writer.write_packet(true, &payload)?;
@@ -322,11 +403,19 @@ pub fn assemble(params: &ImageParams, tiles: Vec<TilePixels>) -> (Picture, Vec<u
         })
         .collect();
     let mut present = vec![false; params.tile_count()];
+    let mut edges: Vec<deblock::EdgeMap> = planes
+        .iter()
+        .map(|p| deblock::EdgeMap::empty(p.width, p.height))
+        .collect();
     for tile in tiles {
         if tile.index >= present.len() || tile.planes.len() != planes.len() {
             continue;
         }
         present[tile.index] = true;
+        for (p, map) in tile.edges.iter().enumerate() {
+            let rect = params.tile_rect(tile.index, p);
+            edges[p].paste(map, rect.x / 4, rect.y / 4);
+        }
         for (p, src) in tile.planes.iter().enumerate() {
             let rect = params.tile_rect(tile.index, p);
             let dst = &mut planes[p];
@@ -346,7 +435,12 @@ pub fn assemble(params: &ImageParams, tiles: Vec<TilePixels>) -> (Picture, Vec<u
             };
             // The step of the first AC coefficients represents the plane's quantization.
             let step = ((steps[1] as u32 + steps[8] as u32) / 2) as u16;
-            deblock::deblock_plane(plane, &deblock::DeblockStrength::for_step(step));
+            let strength = deblock::DeblockStrength::for_step(step);
+            if params.block_coder {
+                deblock::deblock_edges(plane, &edges[p], &strength);
+            } else {
+                deblock::deblock_plane(plane, &strength);
+            }
         }
     }
     let missing = present
@@ -427,6 +521,15 @@ pub fn decode_picture<R: Read + Send>(
     decode_picture_stream(reader, options)
 }
 
+/// Decodes a tile with the syntax the stream's parameters name.
+pub(crate) fn decode_any_tile(params: &ImageParams, payload: &[u8]) -> Result<TilePixels> {
+    if params.block_coder {
+        blocks::decode_tile(params, payload)
+    } else {
+        decode_tile(params, payload)
+    }
+}
+
 enum TileOutcome {
     Tile(TilePixels),
     Damage(String),
@@ -462,7 +565,7 @@ pub fn decode_picture_stream<R: Read + Send>(
         source,
         ("decode", |event: ReadEvent| {
             Ok(match event {
-                ReadEvent::Packet(packet) => match decode_tile(&params, &packet.payload) {
+                ReadEvent::Packet(packet) => match decode_any_tile(&params, &packet.payload) {
                     Ok(tile) => TileOutcome::Tile(tile),
                     Err(e) => TileOutcome::Damage(format!("packet {}: {e}", packet.sequence)),
                 },

@@ -51,6 +51,9 @@ impl ChromaSampling {
 
 /// Flag bit: the decoder applies the deblocking filter.
 const FLAG_DEBLOCK: u8 = 1;
+/// Flag bit: tiles are coded with the block coder (variable blocks, intra prediction);
+/// without it, with the 8×8 tile syntax.
+const FLAG_BLOCKS: u8 = 2;
 
 /// Everything a decoder needs to know about a coded picture.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,6 +66,8 @@ pub struct ImageParams {
     /// The quality the encoder was asked for (informative).
     pub quality: u8,
     pub deblock: bool,
+    /// Tiles use the block coder ([`crate::codec::block`]) rather than the 8×8 syntax.
+    pub block_coder: bool,
     /// Step multipliers of the activity levels, in 1/256.
     pub activity_scales: Vec<u16>,
     /// Quantizer steps in 1/16 coefficient units, row-major.
@@ -185,7 +190,11 @@ impl ImageParams {
         out.push(self.sampling.to_u8());
         out.extend_from_slice(&(self.tile_size as u16).to_le_bytes());
         out.push(self.quality);
-        out.push(if self.deblock { FLAG_DEBLOCK } else { 0 });
+        let mut flags = if self.deblock { FLAG_DEBLOCK } else { 0 };
+        if self.block_coder {
+            flags |= FLAG_BLOCKS;
+        }
+        out.push(flags);
         out.push(self.activity_scales.len() as u8);
         for s in &self.activity_scales {
             out.extend_from_slice(&s.to_le_bytes());
@@ -211,7 +220,7 @@ impl ImageParams {
         }
         let quality = r.u8("quality")?;
         let flags = r.u8("flags")?;
-        if flags & !FLAG_DEBLOCK != 0 {
+        if flags & !(FLAG_DEBLOCK | FLAG_BLOCKS) != 0 {
             return Err(Error::invalid(format!(
                 "image header: unknown flags {flags:#04x}"
             )));
@@ -253,6 +262,7 @@ impl ImageParams {
             tile_size,
             quality,
             deblock: flags & FLAG_DEBLOCK != 0,
+            block_coder: flags & FLAG_BLOCKS != 0,
             activity_scales,
             luma_steps,
             chroma_steps,

@@ -40,6 +40,9 @@ pub struct TileAnalysis {
 pub struct TilePixels {
     pub index: usize,
     pub planes: Vec<Plane>,
+    /// Block edges of each plane (block coder tiles; empty for the 8×8 syntax, whose
+    /// edges are every 8 samples).
+    pub edges: Vec<super::deblock::EdgeMap>,
 }
 
 /// Areas (16×16 luma) across and down in a tile whose luma rectangle is `rect`.
@@ -99,16 +102,29 @@ pub fn analyze_tile(
 /// activity-level models.
 struct TileModels {
     planes: [Box<PlaneModels>; 2],
-    activity_same: [BitModel; 3],
-    activity_tree: [BitModel; 8],
+    activity: ActivityModels,
 }
 
 impl TileModels {
     fn new() -> TileModels {
         TileModels {
             planes: [PlaneModels::new(), PlaneModels::new()],
-            activity_same: [BitModel::new(); 3],
-            activity_tree: [BitModel::new(); 8],
+            activity: ActivityModels::new(),
+        }
+    }
+}
+
+/// Models of the activity levels of a tile's 16×16 areas.
+pub(crate) struct ActivityModels {
+    same: [BitModel; 3],
+    tree: [BitModel; 8],
+}
+
+impl ActivityModels {
+    pub(crate) fn new() -> ActivityModels {
+        ActivityModels {
+            same: [BitModel::new(); 3],
+            tree: [BitModel::new(); 8],
         }
     }
 }
@@ -131,9 +147,10 @@ fn activity_prediction(
     }
 }
 
-fn write_activity<W: SymbolWriter>(
+/// Writes the activity levels of a tile's areas (nothing when there is one level).
+pub(crate) fn write_activity<W: SymbolWriter>(
     w: &mut W,
-    models: &mut TileModels,
+    models: &mut ActivityModels,
     levels: &[u8],
     across: usize,
     count: usize,
@@ -144,23 +161,24 @@ fn write_activity<W: SymbolWriter>(
     let centre = (count / 2) as u8;
     for (i, &level) in levels.iter().enumerate() {
         let (pred, ctx) = activity_prediction(levels, across, i % across, i / across, centre);
-        w.put_bit(&mut models.activity_same[ctx], level == pred);
+        w.put_bit(&mut models.same[ctx], level == pred);
         if level != pred {
             // Index among the other levels, 3-bit tree.
             let index = if level > pred { level - 1 } else { level } as usize;
             let mut node = 1usize;
             for bit in (0..3).rev() {
                 let b = (index >> bit) & 1 == 1;
-                w.put_bit(&mut models.activity_tree[node], b);
+                w.put_bit(&mut models.tree[node], b);
                 node = 2 * node + b as usize;
             }
         }
     }
 }
 
-fn read_activity(
+/// Reads what [`write_activity`] wrote.
+pub(crate) fn read_activity(
     r: &mut RangeDecoder<'_>,
-    models: &mut TileModels,
+    models: &mut ActivityModels,
     levels: &mut [u8],
     across: usize,
     count: usize,
@@ -172,12 +190,12 @@ fn read_activity(
     }
     for i in 0..levels.len() {
         let (pred, ctx) = activity_prediction(levels, across, i % across, i / across, centre);
-        if r.get_bit(&mut models.activity_same[ctx]) {
+        if r.get_bit(&mut models.same[ctx]) {
             levels[i] = pred;
         } else {
             let mut node = 1usize;
             for _ in 0..3 {
-                let b = r.get_bit(&mut models.activity_tree[node]);
+                let b = r.get_bit(&mut models.tree[node]);
                 node = 2 * node + b as usize;
             }
             let index = (node - 8) as u8;
@@ -288,7 +306,7 @@ pub fn code_tile(
     let mut encoder = RangeEncoder::with_capacity(estimated);
     write_activity(
         &mut encoder,
-        &mut models,
+        &mut models.activity,
         &analysis.activity,
         areas_across,
         levels_count,
@@ -364,6 +382,7 @@ pub fn code_tile(
     let pixels = reconstruct.then_some(TilePixels {
         index: analysis.index,
         planes: recon_planes,
+        edges: Vec::new(),
     });
     (payload, pixels)
 }
@@ -405,7 +424,7 @@ fn decode_tile_prefilled(params: &ImageParams, payload: &[u8], fill: u8) -> Resu
     let mut activity = vec![0u8; areas_across * areas_down];
     read_activity(
         &mut decoder,
-        &mut models,
+        &mut models.activity,
         &mut activity,
         areas_across,
         levels_count,
@@ -451,7 +470,11 @@ fn decode_tile_prefilled(params: &ImageParams, payload: &[u8], fill: u8) -> Resu
         }
         planes.push(out);
     }
-    Ok(TilePixels { index, planes })
+    Ok(TilePixels {
+        index,
+        planes,
+        edges: Vec::new(),
+    })
 }
 
 #[cfg(test)]
@@ -483,6 +506,7 @@ mod tests {
                 sampling,
                 tile_size: 32,
                 threads: 1,
+                block_coder: false,
                 ..ImageEncoderConfig::default()
             };
             let mut stream = Vec::new();

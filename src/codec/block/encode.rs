@@ -1,0 +1,757 @@
+//! The block coder's encoder: for every 32×32 coding tree of a tile it searches the
+//! partition and the modes that minimise distortion + λ·rate, then writes the chosen tree
+//! with the same functions the decoder mirrors.
+//!
+//! The search is exact about rate: every alternative is priced by the adaptive models in
+//! the state they will have when it is written, and the models move on along the chosen
+//! path only. A node is tried whole (its best leaf) and split in four; the cheaper wins
+//! and the tile state (samples, decoded units, modes, sizes) is put back to match it.
+//! Luma modes are first ranked by the Hadamard cost of their residual plus an estimate of
+//! their mode bits; the best few are then coded for real. Chroma tries its six modes, chroma
+//! from luma with a least-squares scale per plane.
+
+use super::coeffs::{optimize_levels, write_block, CoeffModels};
+use super::dct;
+use super::intra::{Edges, MODES};
+use super::recon::{block_level, predict, predict_chroma, reconstruct, ReconScratch};
+use super::state::{StepTables, TileState, MAX_BLOCK, ROOT};
+use super::syntax::{
+    most_probable, write_cfl, write_chroma_mode, write_luma_mode, write_split, Models, CHROMA_CFL,
+    CHROMA_MODES, MAX_CFL,
+};
+use crate::entropy::{BitCounter, BitModel, SymbolWriter, COST_SCALE};
+use crate::signal::Plane;
+
+/// How hard the encoder searches.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SearchEffort {
+    /// Luma modes coded for real after the Hadamard ranking.
+    pub luma_candidates: usize,
+    /// Try cutting 8×8 luma into 4×4 blocks.
+    pub luma_4x4: bool,
+    /// Smallest coding block side tried (8, 16 or 32).
+    pub min_block: usize,
+}
+
+/// Encoder choices that do not travel in the stream.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EncoderTuning {
+    /// Rounding offset of the quantizer (0.5 = plain rounding) when `rdoq` is off.
+    pub rounding: f32,
+    /// Rate-distortion optimized quantization.
+    pub rdoq: bool,
+    pub effort: SearchEffort,
+}
+
+/// What the search decided for a coding-tree node.
+pub enum Node {
+    Split(Vec<Option<Node>>),
+    Leaf(Leaf),
+}
+
+/// The decisions of one leaf.
+pub struct Leaf {
+    luma_split: bool,
+    luma_modes: [u8; 4],
+    chroma_mode: u8,
+    alphas: [i32; 2],
+}
+
+/// A [`SymbolWriter`] that prices decisions and adapts the models as the coder would.
+struct AdaptingCounter {
+    cost: u64,
+}
+
+impl SymbolWriter for AdaptingCounter {
+    fn put_bit(&mut self, model: &mut BitModel, bit: bool) {
+        self.cost += model.cost(bit) as u64;
+        model.update(bit);
+    }
+
+    fn put_bypass(&mut self, _value: u32, count: u32) {
+        self.cost += (count * COST_SCALE) as u64;
+    }
+}
+
+impl AdaptingCounter {
+    fn bits(&self) -> f64 {
+        self.cost as f64 / COST_SCALE as f64
+    }
+}
+
+/// The encoder of one tile.
+pub struct TileEncoder<'a> {
+    /// The tile's source planes, the size of the state's planes.
+    pub source: &'a [Plane],
+    pub tables: &'a StepTables,
+    pub activity: &'a [u8],
+    pub areas_across: usize,
+    pub tuning: EncoderTuning,
+}
+
+/// What rate-distortion optimized quantization prices with: the coefficient models, the
+/// multiplier and the "coded" flag's context; `None` quantizes with plain rounding.
+type Rdoq<'a> = Option<(&'a CoeffModels, f32, usize)>;
+
+/// A block's place: its top-left sample in its plane and its side.
+#[derive(Debug, Clone, Copy)]
+struct At {
+    x: usize,
+    y: usize,
+    n: usize,
+}
+
+/// A coded block: levels, reconstruction and squared error.
+#[derive(Clone)]
+struct CodedBlock {
+    levels: [i32; MAX_BLOCK],
+    samples: [u8; MAX_BLOCK],
+    sse: u64,
+}
+
+impl CodedBlock {
+    fn new() -> CodedBlock {
+        CodedBlock {
+            levels: [0; MAX_BLOCK],
+            samples: [0; MAX_BLOCK],
+            sse: 0,
+        }
+    }
+}
+
+/// Scratch space of transforming and quantizing one block.
+struct BlockScratch {
+    residual: Vec<f32>,
+    coeffs: Vec<f32>,
+    rows: Vec<f32>,
+    steps: Vec<f32>,
+    recon: ReconScratch,
+}
+
+/// Everything the search reuses from block to block, so that it neither allocates nor
+/// clears more than a block needs.
+pub struct Work {
+    block: BlockScratch,
+    /// The prediction of every luma mode of the current block.
+    predictions: Vec<i32>,
+    prediction: Vec<i32>,
+    diff: Vec<i32>,
+    /// The current and the best luma candidate.
+    luma: [CodedBlock; 2],
+    /// Cb and Cr of the current chroma mode, then of the best one.
+    chroma: [CodedBlock; 4],
+}
+
+impl Work {
+    pub fn new() -> Box<Work> {
+        Box::new(Work {
+            block: BlockScratch {
+                residual: vec![0.0; MAX_BLOCK],
+                coeffs: vec![0.0; MAX_BLOCK],
+                rows: vec![0.0; MAX_BLOCK],
+                steps: vec![0.0; MAX_BLOCK],
+                recon: ReconScratch::new(),
+            },
+            predictions: vec![0; MODES * MAX_BLOCK],
+            prediction: vec![0; MAX_BLOCK],
+            diff: vec![0; MAX_BLOCK],
+            luma: [CodedBlock::new(), CodedBlock::new()],
+            chroma: [
+                CodedBlock::new(),
+                CodedBlock::new(),
+                CodedBlock::new(),
+                CodedBlock::new(),
+            ],
+        })
+    }
+}
+
+/// Sum of absolute 4×4 Hadamard coefficients of an n×n difference, halved.
+fn satd(n: usize, diff: &[i32]) -> u32 {
+    let mut total = 0u32;
+    for by in (0..n).step_by(4) {
+        for bx in (0..n).step_by(4) {
+            let mut m = [0i32; 16];
+            for y in 0..4 {
+                let r = &diff[(by + y) * n + bx..][..4];
+                let (a, b) = (r[0] + r[1], r[0] - r[1]);
+                let (c, d) = (r[2] + r[3], r[2] - r[3]);
+                m[y * 4] = a + c;
+                m[y * 4 + 1] = b + d;
+                m[y * 4 + 2] = a - c;
+                m[y * 4 + 3] = b - d;
+            }
+            for x in 0..4 {
+                let (a, b) = (m[x] + m[4 + x], m[x] - m[4 + x]);
+                let (c, d) = (m[8 + x] + m[12 + x], m[8 + x] - m[12 + x]);
+                total += ((a + c).abs() + (b + d).abs() + (a - c).abs() + (b - d).abs()) as u32;
+            }
+        }
+    }
+    total / 2
+}
+
+impl TileEncoder<'_> {
+    /// Quantizes the residual of the block `at` of `plane` against `prediction` into `out`
+    /// and reconstructs it.
+    #[allow(clippy::too_many_arguments)]
+    fn code_block(
+        &self,
+        scratch: &mut BlockScratch,
+        out: &mut CodedBlock,
+        plane: usize,
+        at: At,
+        prediction: &[i32],
+        steps: &[u16],
+        rdoq: Rdoq<'_>,
+    ) {
+        let At { x, y, n } = at;
+        let count = n * n;
+        let src = &self.source[plane];
+        let residual = &mut scratch.residual[..count];
+        for row in 0..n {
+            let s = &src.data[(y + row) * src.width + x..][..n];
+            for col in 0..n {
+                residual[row * n + col] = s[col] as f32 - prediction[row * n + col] as f32;
+            }
+        }
+        let coeffs = &mut scratch.coeffs[..count];
+        dct::forward(n, residual, coeffs, &mut scratch.rows);
+        let step = &mut scratch.steps[..count];
+        for i in 0..count {
+            step[i] = steps[i] as f32 / dct::DEQUANT_ONE as f32;
+        }
+        match rdoq {
+            Some((models, lambda, context)) if self.tuning.rdoq => {
+                optimize_levels(models, n, coeffs, step, lambda, context, &mut out.levels);
+            }
+            _ => {
+                let rounding = self.tuning.rounding;
+                for i in 0..count {
+                    let q = (coeffs[i].abs() / step[i] + rounding).floor() as i32;
+                    out.levels[i] = if coeffs[i] < 0.0 { -q } else { q };
+                }
+            }
+        }
+        reconstruct(
+            n,
+            prediction,
+            &out.levels,
+            steps,
+            &mut out.samples,
+            &mut scratch.recon,
+        );
+        let mut sse = 0u64;
+        for row in 0..n {
+            let s = &src.data[(y + row) * src.width + x..][..n];
+            for col in 0..n {
+                let d = s[col] as i32 - out.samples[row * n + col] as i32;
+                sse += (d * d) as u64;
+            }
+        }
+        out.sse = sse;
+    }
+
+    /// Picks the luma mode of the block `at`; its coded block ends in `work.luma[1]`.
+    fn choose_luma(
+        &self,
+        work: &mut Work,
+        state: &TileState,
+        models: &mut Models,
+        at: At,
+        level: usize,
+    ) -> u8 {
+        let At { x, y, n } = at;
+        let count = n * n;
+        let lambda = self.tables.lambda[level] as f64;
+        let steps = self.tables.of(0, level, n);
+        let mpm = most_probable(state, x, y);
+        let ps = &state.planes[0];
+        let edges = Edges::gather(&ps.recon, ps.width, x, y, n, |sx, sy| ps.available(sx, sy));
+        let src = &self.source[0];
+        let mut ranked = [(0.0f64, 0u8); MODES];
+        for mode in 0..MODES {
+            let prediction = &mut work.predictions[mode * MAX_BLOCK..][..count];
+            edges.predict(mode as u8, prediction);
+            let diff = &mut work.diff[..count];
+            for row in 0..n {
+                let s = &src.data[(y + row) * src.width + x..][..n];
+                for col in 0..n {
+                    diff[row * n + col] = s[col] as i32 - prediction[row * n + col];
+                }
+            }
+            let mode_bits = if mode as u8 == mpm.0[0] {
+                1.0
+            } else if mode as u8 == mpm.0[1] {
+                2.0
+            } else {
+                6.0
+            };
+            ranked[mode] = (satd(n, diff) as f64 + lambda.sqrt() * mode_bits, mode as u8);
+        }
+        ranked.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let mut best: Option<(f64, u8)> = None;
+        for &(_, mode) in ranked
+            .iter()
+            .take(self.tuning.effort.luma_candidates.max(1))
+        {
+            let prediction = &work.predictions[mode as usize * MAX_BLOCK..][..count];
+            let rdoq = Some((&models.coeffs[0], lambda as f32, 0));
+            let [current, _] = &mut work.luma;
+            self.code_block(&mut work.block, current, 0, at, prediction, steps, rdoq);
+            let mut counter = BitCounter::new();
+            write_luma_mode(&mut counter, models, mpm, mode);
+            write_block(&mut counter, &mut models.coeffs[0], n, &current.levels, 0);
+            let cost = current.sse as f64 + lambda * counter.bits();
+            if best.is_none_or(|b| cost < b.0) {
+                best = Some((cost, mode));
+                work.luma.swap(0, 1);
+            }
+        }
+        best.expect("at least one candidate").1
+    }
+
+    /// Codes the luma blocks of a leaf (one n×n or four 4×4), committing them; returns
+    /// their squared error and the modes.
+    #[allow(clippy::too_many_arguments)]
+    fn luma_leaf(
+        &self,
+        work: &mut Work,
+        state: &mut TileState,
+        models: &mut Models,
+        counter: &mut AdaptingCounter,
+        at: At,
+        split: bool,
+        level: usize,
+    ) -> (u64, [u8; 4]) {
+        let At { x, y, n } = at;
+        let (bn, count) = if split { (4, 4) } else { (n, 1) };
+        let mut modes = [0u8; 4];
+        let mut sse = 0;
+        state.set_block_size(x, y, n);
+        for (i, slot) in modes.iter_mut().enumerate().take(count) {
+            let (bx, by) = (x + bn * (i % 2), y + bn * (i / 2));
+            let block_at = At {
+                x: bx,
+                y: by,
+                n: bn,
+            };
+            let mode = self.choose_luma(work, state, models, block_at, level);
+            let block = &work.luma[1];
+            let mpm = most_probable(state, bx, by);
+            write_luma_mode(counter, models, mpm, mode);
+            write_block(counter, &mut models.coeffs[0], bn, &block.levels, 0);
+            state.set_luma_mode(bx, by, bn, mode);
+            if split {
+                state.set_block_size(bx, by, 4);
+            }
+            state.planes[0].commit(bx, by, bn, &block.samples);
+            sse += block.sse;
+            *slot = mode;
+        }
+        (sse, modes)
+    }
+
+    /// The least-squares chroma-from-luma scale of a chroma block, in 1/8.
+    fn cfl_alpha(&self, work: &mut Work, state: &TileState, plane: usize, at: At) -> i32 {
+        let At { x, y, n } = at;
+        let dc = &mut work.prediction;
+        predict(state, plane, x, y, n, super::intra::DC, dc);
+        let dc = dc[0];
+        let shift = state.chroma_shift;
+        let luma = &state.planes[0];
+        let ac = &mut work.diff;
+        super::intra::luma_ac(
+            &luma.recon,
+            luma.width,
+            x << shift,
+            y << shift,
+            n,
+            shift == 1,
+            ac,
+        );
+        let src = &self.source[plane];
+        let (mut num, mut den) = (0i64, 0i64);
+        for row in 0..n {
+            for col in 0..n {
+                let a = ac[row * n + col] as i64;
+                let r = src.data[(y + row) * src.width + x + col] as i64 - dc as i64;
+                num += a * r;
+                den += a * a;
+            }
+        }
+        if den == 0 {
+            return 0;
+        }
+        ((64.0 * num as f64 / den as f64).round() as i32).clamp(-MAX_CFL, MAX_CFL)
+    }
+
+    /// Picks and codes the chroma of a leaf; returns its squared error, mode and scales.
+    #[allow(clippy::too_many_arguments)]
+    fn chroma_leaf(
+        &self,
+        work: &mut Work,
+        state: &mut TileState,
+        models: &mut Models,
+        counter: &mut AdaptingCounter,
+        at: At,
+        luma_mode: u8,
+        level: usize,
+    ) -> (u64, u8, [i32; 2]) {
+        let shift = state.chroma_shift;
+        let chroma_at = At {
+            x: at.x >> shift,
+            y: at.y >> shift,
+            n: at.n >> shift,
+        };
+        let cn = chroma_at.n;
+        let lambda = self.tables.lambda[level] as f64;
+        let steps = self.tables.of(1, level, cn);
+        let mut best: Option<(f64, u8, [i32; 2])> = None;
+        for mode in 0..CHROMA_MODES {
+            let mut alphas = [0; 2];
+            if mode == CHROMA_CFL {
+                for (p, alpha) in alphas.iter_mut().enumerate() {
+                    *alpha = self.cfl_alpha(work, state, p + 1, chroma_at);
+                }
+            }
+            let mut counter_here = BitCounter::new();
+            write_chroma_mode(&mut counter_here, models, mode);
+            if mode == CHROMA_CFL {
+                write_cfl(&mut counter_here, models, 0, alphas[0]);
+                write_cfl(&mut counter_here, models, 1, alphas[1]);
+            }
+            let [cb, cr, ..] = &mut work.chroma;
+            let prediction = &mut work.prediction;
+            let scratch = &mut work.block;
+            let (x, y) = (chroma_at.x, chroma_at.y);
+            predict_chroma(
+                state,
+                1,
+                x,
+                y,
+                cn,
+                mode,
+                luma_mode,
+                alphas[0],
+                prediction,
+                &mut scratch.recon,
+            );
+            let rdoq = Some((&models.coeffs[1], lambda as f32, 0));
+            self.code_block(scratch, cb, 1, chroma_at, prediction, steps, rdoq);
+            let cb_coded = cb.levels[..cn * cn].iter().any(|&l| l != 0);
+            predict_chroma(
+                state,
+                2,
+                x,
+                y,
+                cn,
+                mode,
+                luma_mode,
+                alphas[1],
+                prediction,
+                &mut scratch.recon,
+            );
+            let cr_context = 1 + cb_coded as usize;
+            let rdoq = Some((&models.coeffs[1], lambda as f32, cr_context));
+            self.code_block(scratch, cr, 2, chroma_at, prediction, steps, rdoq);
+            write_block(&mut counter_here, &mut models.coeffs[1], cn, &cb.levels, 0);
+            write_block(
+                &mut counter_here,
+                &mut models.coeffs[1],
+                cn,
+                &cr.levels,
+                cr_context,
+            );
+            let cost = (cb.sse + cr.sse) as f64 + lambda * counter_here.bits();
+            if best.is_none_or(|b| cost < b.0) {
+                best = Some((cost, mode, alphas));
+                work.chroma.swap(0, 2);
+                work.chroma.swap(1, 3);
+            }
+        }
+        let (_, mode, alphas) = best.expect("six chroma modes");
+        let [_, _, cb, cr] = &work.chroma;
+        write_chroma_mode(counter, models, mode);
+        if mode == CHROMA_CFL {
+            write_cfl(counter, models, 0, alphas[0]);
+            write_cfl(counter, models, 1, alphas[1]);
+        }
+        let cb_coded = cb.levels[..cn * cn].iter().any(|&l| l != 0);
+        write_block(counter, &mut models.coeffs[1], cn, &cb.levels, 0);
+        write_block(
+            counter,
+            &mut models.coeffs[1],
+            cn,
+            &cr.levels,
+            1 + cb_coded as usize,
+        );
+        let (x, y) = (chroma_at.x, chroma_at.y);
+        state.planes[1].commit(x, y, cn, &cb.samples);
+        state.planes[2].commit(x, y, cn, &cr.samples);
+        (cb.sse + cr.sse, mode, alphas)
+    }
+
+    /// Tries a node as one leaf; the state and models end as after coding it. Returns the
+    /// cost, including the bits already in `counter`.
+    fn evaluate_leaf(
+        &self,
+        work: &mut Work,
+        state: &mut TileState,
+        models: &mut Models,
+        mut counter: AdaptingCounter,
+        at: At,
+    ) -> (f64, Leaf) {
+        let At { x, y, n } = at;
+        let level = block_level(self.activity, self.areas_across, x, y, n);
+        let lambda = self.tables.lambda[level] as f64;
+        let mut luma_split = false;
+        let (mut sse, modes);
+        if n == 8 && self.tuning.effort.luma_4x4 {
+            let before = state.snapshot(x, y, n);
+            let models_before = models.clone();
+            let mut whole_counter = AdaptingCounter { cost: counter.cost };
+            write_split(&mut whole_counter, models, state, x, y, n, false);
+            let whole = self.luma_leaf(work, state, models, &mut whole_counter, at, false, level);
+            let whole_cost = whole.0 as f64 + lambda * whole_counter.bits();
+            let whole_state = state.snapshot(x, y, n);
+            let whole_models = std::mem::replace(models, models_before);
+            state.restore(&before);
+            let mut split_counter = AdaptingCounter { cost: counter.cost };
+            write_split(&mut split_counter, models, state, x, y, n, true);
+            let split = self.luma_leaf(work, state, models, &mut split_counter, at, true, level);
+            let split_cost = split.0 as f64 + lambda * split_counter.bits();
+            if split_cost < whole_cost {
+                (sse, modes) = split;
+                luma_split = true;
+                counter = split_counter;
+            } else {
+                (sse, modes) = whole;
+                *models = whole_models;
+                state.restore(&whole_state);
+                counter = whole_counter;
+            }
+        } else {
+            if n == 8 {
+                write_split(&mut counter, models, state, x, y, n, false);
+            }
+            (sse, modes) = self.luma_leaf(work, state, models, &mut counter, at, false, level);
+        }
+        let mut chroma_mode = 0;
+        let mut alphas = [0; 2];
+        if state.planes.len() > 1 {
+            let (chroma_sse, mode, a) =
+                self.chroma_leaf(work, state, models, &mut counter, at, modes[0], level);
+            sse += chroma_sse;
+            chroma_mode = mode;
+            alphas = a;
+        }
+        let leaf = Leaf {
+            luma_split,
+            luma_modes: modes,
+            chroma_mode,
+            alphas,
+        };
+        (sse as f64 + lambda * counter.bits(), leaf)
+    }
+
+    /// Searches the node `at`: the state and models end as after the chosen coding.
+    /// Returns its cost and decisions.
+    fn search_node(
+        &self,
+        work: &mut Work,
+        state: &mut TileState,
+        models: &mut Models,
+        at: At,
+    ) -> (f64, Node) {
+        let At { x, y, n } = at;
+        let (w, h) = (state.planes[0].width, state.planes[0].height);
+        let fits = x + n <= w && y + n <= h;
+        let can_split = n > 8 && (n > self.tuning.effort.min_block || !fits);
+        let level = block_level(self.activity, self.areas_across, x, y, n);
+        let lambda = self.tables.lambda[level] as f64;
+        let before = state.snapshot(x, y, n);
+        let mut leaf = None;
+        if fits {
+            let mut leaf_models = models.clone();
+            let mut counter = AdaptingCounter { cost: 0 };
+            if n > 8 {
+                write_split(&mut counter, &mut leaf_models, state, x, y, n, false);
+            }
+            let (cost, decisions) = self.evaluate_leaf(work, state, &mut leaf_models, counter, at);
+            if !can_split {
+                *models = leaf_models;
+                return (cost, Node::Leaf(decisions));
+            }
+            leaf = Some((cost, decisions, leaf_models, state.snapshot(x, y, n)));
+            state.restore(&before);
+        }
+        let mut split_models = models.clone();
+        let mut split_cost = 0.0;
+        if fits {
+            let mut counter = AdaptingCounter { cost: 0 };
+            write_split(&mut counter, &mut split_models, state, x, y, n, true);
+            split_cost += lambda * counter.bits();
+        }
+        let half = n / 2;
+        let mut children = Vec::with_capacity(4);
+        for (dx, dy) in [(0, 0), (half, 0), (0, half), (half, half)] {
+            if x + dx < w && y + dy < h {
+                let child = At {
+                    x: x + dx,
+                    y: y + dy,
+                    n: half,
+                };
+                let (cost, node) = self.search_node(work, state, &mut split_models, child);
+                split_cost += cost;
+                children.push(Some(node));
+            } else {
+                children.push(None);
+            }
+        }
+        match leaf {
+            Some((cost, decisions, leaf_models, snapshot)) if cost <= split_cost => {
+                state.restore(&snapshot);
+                *models = leaf_models;
+                (cost, Node::Leaf(decisions))
+            }
+            _ => {
+                *models = split_models;
+                (split_cost, Node::Split(children))
+            }
+        }
+    }
+
+    /// Writes a chosen node for real, reconstructing it into the state as the decoder will.
+    fn write_node<W: SymbolWriter>(
+        &self,
+        w: &mut W,
+        work: &mut Work,
+        models: &mut Models,
+        state: &mut TileState,
+        at: At,
+        node: &Node,
+    ) {
+        let At { x, y, n } = at;
+        let (width, height) = (state.planes[0].width, state.planes[0].height);
+        let fits = x + n <= width && y + n <= height;
+        if n > 8 && fits {
+            write_split(w, models, state, x, y, n, matches!(node, Node::Split(_)));
+        }
+        let leaf = match node {
+            Node::Split(children) => {
+                let half = n / 2;
+                let offsets = [(0, 0), (half, 0), (0, half), (half, half)];
+                for (child, (dx, dy)) in children.iter().zip(offsets) {
+                    if let Some(child) = child {
+                        let child_at = At {
+                            x: x + dx,
+                            y: y + dy,
+                            n: half,
+                        };
+                        self.write_node(w, work, models, state, child_at, child);
+                    }
+                }
+                return;
+            }
+            Node::Leaf(leaf) => leaf,
+        };
+        let level = block_level(self.activity, self.areas_across, x, y, n);
+        let lambda = self.tables.lambda[level];
+        if n == 8 {
+            write_split(w, models, state, x, y, n, leaf.luma_split);
+        }
+        let (bn, count) = if leaf.luma_split { (4, 4) } else { (n, 1) };
+        state.set_block_size(x, y, n);
+        for i in 0..count {
+            let (bx, by) = (x + bn * (i % 2), y + bn * (i / 2));
+            let mode = leaf.luma_modes[i];
+            let mpm = most_probable(state, bx, by);
+            write_luma_mode(w, models, mpm, mode);
+            state.set_luma_mode(bx, by, bn, mode);
+            if leaf.luma_split {
+                state.set_block_size(bx, by, 4);
+            }
+            let prediction = &mut work.prediction;
+            predict(state, 0, bx, by, bn, mode, prediction);
+            let block = &mut work.luma[0];
+            let block_at = At {
+                x: bx,
+                y: by,
+                n: bn,
+            };
+            let steps = self.tables.of(0, level, bn);
+            let rdoq = Some((&models.coeffs[0], lambda, 0));
+            self.code_block(&mut work.block, block, 0, block_at, prediction, steps, rdoq);
+            write_block(w, &mut models.coeffs[0], bn, &block.levels, 0);
+            state.planes[0].commit(bx, by, bn, &block.samples);
+        }
+        if state.planes.len() == 1 {
+            return;
+        }
+        let shift = state.chroma_shift;
+        let chroma_at = At {
+            x: x >> shift,
+            y: y >> shift,
+            n: n >> shift,
+        };
+        let cn = chroma_at.n;
+        write_chroma_mode(w, models, leaf.chroma_mode);
+        if leaf.chroma_mode == CHROMA_CFL {
+            write_cfl(w, models, 0, leaf.alphas[0]);
+            write_cfl(w, models, 1, leaf.alphas[1]);
+        }
+        let mut cb_coded = false;
+        for plane in 1..3 {
+            let prediction = &mut work.prediction;
+            predict_chroma(
+                state,
+                plane,
+                chroma_at.x,
+                chroma_at.y,
+                cn,
+                leaf.chroma_mode,
+                leaf.luma_modes[0],
+                leaf.alphas[plane - 1],
+                prediction,
+                &mut work.block.recon,
+            );
+            let context = if plane == 1 { 0 } else { 1 + cb_coded as usize };
+            let steps = self.tables.of(1, level, cn);
+            let rdoq = Some((&models.coeffs[1], lambda, context));
+            let block = &mut work.chroma[0];
+            self.code_block(
+                &mut work.block,
+                block,
+                plane,
+                chroma_at,
+                prediction,
+                steps,
+                rdoq,
+            );
+            write_block(w, &mut models.coeffs[1], cn, &block.levels, context);
+            cb_coded = block.levels[..cn * cn].iter().any(|&l| l != 0);
+            state.planes[plane].commit(chroma_at.x, chroma_at.y, cn, &block.samples);
+        }
+    }
+
+    /// Searches and writes every coding tree of the tile.
+    pub fn encode_trees<W: SymbolWriter>(
+        &self,
+        w: &mut W,
+        models: &mut Models,
+        state: &mut TileState,
+    ) {
+        let mut work = Work::new();
+        let (width, height) = (state.planes[0].width, state.planes[0].height);
+        for y in (0..height).step_by(ROOT) {
+            for x in (0..width).step_by(ROOT) {
+                let at = At { x, y, n: ROOT };
+                let mut search_models = models.clone();
+                let (_, node) = self.search_node(&mut work, state, &mut search_models, at);
+                state.clear(x, y, ROOT);
+                self.write_node(w, &mut work, models, state, at, &node);
+            }
+        }
+    }
+}
