@@ -340,37 +340,66 @@ pub fn predict_luma(plane: &Plane, x: usize, y: usize, mv: Mv, size: usize, out:
 }
 
 /// Sum of absolute 4×4 Hadamard-transformed differences (halved per 4×4 block) between two
-/// `size`² blocks (`size` a multiple of 4, at most 16). The vertical butterflies run across
-/// whole rows of four so that they vectorize; the horizontal ones follow per 4×4 block.
+/// `size`² blocks (`size` 4, 8, 12 or 16).
 pub fn satd(src: &[u8], pred: &[u8], size: usize) -> u32 {
-    assert!(size <= 16 && size % 4 == 0, "SATD of {size}×{size} blocks");
-    let mut total = 0u32;
-    for by in (0..size).step_by(4) {
-        let mut rows = [[0i32; 16]; 4];
-        let d =
-            |r: usize, x: usize| src[(by + r) * size + x] as i32 - pred[(by + r) * size + x] as i32;
-        for x in 0..size {
-            let (a, b, c, e) = (d(0, x), d(1, x), d(2, x), d(3, x));
-            let (s0, s1, s2, s3) = (a + b, a - b, c + e, c - e);
-            rows[0][x] = s0 + s2;
-            rows[1][x] = s1 + s3;
-            rows[2][x] = s0 - s2;
-            rows[3][x] = s1 - s3;
-        }
-        for bx in (0..size).step_by(4) {
-            let mut sum = 0u32;
-            for row in &rows {
-                let (a, b, c, e) = (row[bx], row[bx + 1], row[bx + 2], row[bx + 3]);
-                let (s0, s1, s2, s3) = (a + b, a - b, c + e, c - e);
-                sum += (s0 + s2).unsigned_abs()
-                    + (s1 + s3).unsigned_abs()
-                    + (s0 - s2).unsigned_abs()
-                    + (s1 - s3).unsigned_abs();
+    match size {
+        4 => satd_square::<1>(src, pred),
+        8 => satd_square::<2>(src, pred),
+        12 => satd_square::<3>(src, pred),
+        16 => satd_square::<4>(src, pred),
+        _ => panic!("SATD of {size}×{size} blocks"),
+    }
+}
+
+/// [`satd`] of a square of `S`×`S` 4×4 blocks. The differences are loaded into four arrays,
+/// one per column phase within a 4×4 block, each indexed (row within the block, block row,
+/// block column); both butterfly stages are then element-wise operations between whole
+/// arrays (vectorizable), and the absolute values are summed per 4×4 block.
+fn satd_square<const S: usize>(src: &[u8], pred: &[u8]) -> u32 {
+    let size = 4 * S;
+    let (src, pred) = (&src[..size * size], &pred[..size * size]);
+    // Lanes of one row phase: S block rows × S block columns.
+    const MAX: usize = 16;
+    let lanes = S * S;
+    let mut x = [[[0i16; MAX]; 4]; 4]; // [column phase][row phase][lane]
+    for (y, (s, p)) in src
+        .chunks_exact(size)
+        .zip(pred.chunks_exact(size))
+        .enumerate()
+    {
+        let (t, by) = (y % 4, y / 4);
+        for b in 0..S {
+            for c in 0..4 {
+                let i = 4 * b + c;
+                x[c][t][by * S + b] = s[i] as i16 - p[i] as i16;
             }
-            total += sum / 2;
         }
     }
-    total
+    // Horizontal butterflies: across the column phases.
+    let mut h = [[[0i16; MAX]; 4]; 4]; // [horizontal frequency][row phase][lane]
+    for t in 0..4 {
+        for k in 0..lanes {
+            let (a, b, c, d) = (x[0][t][k], x[1][t][k], x[2][t][k], x[3][t][k]);
+            let (s0, s1, s2, s3) = (a + b, a - b, c + d, c - d);
+            h[0][t][k] = s0 + s2;
+            h[1][t][k] = s1 + s3;
+            h[2][t][k] = s0 - s2;
+            h[3][t][k] = s1 - s3;
+        }
+    }
+    // Vertical butterflies across the row phases, absolute values summed per block.
+    let mut sums = [0u32; MAX];
+    for f in &h {
+        for k in 0..lanes {
+            let (a, b, c, d) = (f[0][k], f[1][k], f[2][k], f[3][k]);
+            let (s0, s1, s2, s3) = (a + b, a - b, c + d, c - d);
+            sums[k] += (s0 + s2).unsigned_abs() as u32
+                + (s1 + s3).unsigned_abs() as u32
+                + (s0 - s2).unsigned_abs() as u32
+                + (s1 - s3).unsigned_abs() as u32;
+        }
+    }
+    sums[..lanes].iter().map(|&v| v / 2).sum()
 }
 
 /// Predicts a chroma block (`w`×`h` at chroma (x, y)) with bilinear 1/8-sample weights.
@@ -570,6 +599,73 @@ pub fn refine(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// SATD straight from its definition: each 4×4 block's difference, a 4×4 Hadamard
+    /// transform (rows then columns), absolute values summed and halved.
+    fn satd_by_definition(src: &[u8], pred: &[u8], size: usize) -> u32 {
+        const H: [[i32; 4]; 4] = [[1, 1, 1, 1], [1, -1, 1, -1], [1, 1, -1, -1], [1, -1, -1, 1]];
+        let mut total = 0;
+        for by in (0..size).step_by(4) {
+            for bx in (0..size).step_by(4) {
+                let d = |r: usize, c: usize| {
+                    let i = (by + r) * size + bx + c;
+                    src[i] as i32 - pred[i] as i32
+                };
+                let mut sum = 0u32;
+                for u in 0..4 {
+                    for v in 0..4 {
+                        let mut acc = 0;
+                        for r in 0..4 {
+                            for c in 0..4 {
+                                acc += H[u][r] * H[v][c] * d(r, c);
+                            }
+                        }
+                        sum += acc.unsigned_abs();
+                    }
+                }
+                total += sum / 2;
+            }
+        }
+        total
+    }
+
+    #[test]
+    fn satd_matches_its_definition() {
+        let mut state = 0x9e37_79b9_u32;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            state
+        };
+        for size in [4, 8, 12, 16] {
+            for round in 0..50 {
+                let mut a = vec![0u8; size * size];
+                let mut b = vec![0u8; size * size];
+                for (u, v) in a.iter_mut().zip(b.iter_mut()) {
+                    let r = next();
+                    // Extremes in the first rounds, random samples after.
+                    (*u, *v) = match round {
+                        0 => (255, 0),
+                        1 => (0, 255),
+                        2 => {
+                            if r & 1 == 0 {
+                                (255, 0)
+                            } else {
+                                (0, 255)
+                            }
+                        }
+                        _ => (r as u8, (r >> 8) as u8),
+                    };
+                }
+                assert_eq!(
+                    satd(&a, &b, size),
+                    satd_by_definition(&a, &b, size),
+                    "{size}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn median_prediction() {
