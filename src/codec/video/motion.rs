@@ -345,11 +345,61 @@ pub fn predict_luma(plane: &Plane, x: usize, y: usize, mv: Mv, size: usize, out:
 pub fn satd(src: &[u8], pred: &[u8], size: usize) -> u32 {
     match size {
         4 => satd_square::<1>(src, pred),
-        8 => satd_square::<2>(src, pred),
+        8 => satd_rows::<8>(src, pred),
         12 => satd_square::<3>(src, pred),
-        16 => satd_square::<4>(src, pred),
+        16 => satd_rows::<16>(src, pred),
         _ => panic!("SATD of {size}×{size} blocks"),
     }
+}
+
+/// [`satd`] of a `W`×`W` block (`W` 8 or 16) by strips of four rows: the horizontal
+/// butterflies of a row pair each sample with its neighbour at distance 1, then 2 (fixed
+/// permutations within the row, which vectorize as shuffles), the vertical ones combine
+/// the four rows sample by sample, and the absolute values are summed per 4×4 block.
+fn satd_rows<const W: usize>(src: &[u8], pred: &[u8]) -> u32 {
+    let (src, pred) = (&src[..W * W], &pred[..W * W]);
+    let mut total = 0;
+    for strip in 0..W / 4 {
+        let mut h = [[0i16; W]; 4];
+        for (t, out) in h.iter_mut().enumerate() {
+            let y = 4 * strip + t;
+            let s: &[u8; W] = src[y * W..][..W].try_into().expect("a row");
+            let p: &[u8; W] = pred[y * W..][..W].try_into().expect("a row");
+            let mut r = [0i16; W];
+            for i in 0..W {
+                r[i] = s[i] as i16 - p[i] as i16;
+            }
+            let mut a = [0i16; W];
+            for i in 0..W {
+                a[i] = if i & 1 == 0 {
+                    r[i] + r[i ^ 1]
+                } else {
+                    r[i ^ 1] - r[i]
+                };
+            }
+            for i in 0..W {
+                out[i] = if i & 2 == 0 {
+                    a[i] + a[i ^ 2]
+                } else {
+                    a[i ^ 2] - a[i]
+                };
+            }
+        }
+        // Per lane at most 4 × 4080: fits in 16 bits.
+        let mut sums = [0u16; W];
+        for i in 0..W {
+            let (a, b, c, d) = (h[0][i], h[1][i], h[2][i], h[3][i]);
+            let (s0, s1, s2, s3) = (a + b, a - b, c + d, c - d);
+            sums[i] = (s0 + s2).unsigned_abs()
+                + (s1 + s3).unsigned_abs()
+                + (s0 - s2).unsigned_abs()
+                + (s1 - s3).unsigned_abs();
+        }
+        for block in sums.chunks_exact(4) {
+            total += block.iter().map(|&v| v as u32).sum::<u32>() / 2;
+        }
+    }
+    total
 }
 
 /// [`satd`] of a square of `S`×`S` 4×4 blocks. The differences are loaded into four arrays,
@@ -421,6 +471,25 @@ pub fn predict_chroma(
     let my = (mv.y * 2) >> shifts.1;
     let (ix, fx) = (mx >> 3, mx & 7);
     let (iy, fy) = (my >> 3, my & 7);
+    let (w00, w01) = ((8 - fx) * (8 - fy), fx * (8 - fy));
+    let (w10, w11) = ((8 - fx) * fy, fx * fy);
+    // Inside the plane (with the extra sample to the right and below): no clamping.
+    let (sx0, sy0) = (x as isize + ix as isize, y as isize + iy as isize);
+    if sx0 >= 0 && sy0 >= 0 && sx0 as usize + w < plane.width && sy0 as usize + h < plane.height {
+        let (sx0, sy0) = (sx0 as usize, sy0 as usize);
+        for (r, o) in out[..w * h].chunks_exact_mut(w).enumerate() {
+            let top = &plane.data[(sy0 + r) * plane.width + sx0..][..w + 1];
+            let bottom = &plane.data[(sy0 + r + 1) * plane.width + sx0..][..w + 1];
+            for (c, v) in o.iter_mut().enumerate() {
+                let sum = w00 * top[c] as i32
+                    + w01 * top[c + 1] as i32
+                    + w10 * bottom[c] as i32
+                    + w11 * bottom[c + 1] as i32;
+                *v = ((sum + 32) >> 6) as u8;
+            }
+        }
+        return;
+    }
     for r in 0..h {
         for c in 0..w {
             let sx = (x + c) as isize + ix as isize;
@@ -709,6 +778,36 @@ mod tests {
                     satd_by_definition(&a, &b, size),
                     "{size}"
                 );
+            }
+        }
+    }
+
+    #[test]
+    fn chroma_prediction_inside_equals_the_clamped_formula() {
+        let (w, h) = (23, 17);
+        let mut plane = Plane::filled(w, h, 0);
+        for (i, v) in plane.data.iter_mut().enumerate() {
+            *v = ((i * 7919 + i / 5) % 251) as u8;
+        }
+        let mut out = [0u8; 64];
+        for (mx, my) in [(0, 0), (3, 5), (-7, 9), (13, -3), (40, 30), (-50, -40)] {
+            for (x, y) in [(0, 0), (4, 4), (12, 8), (16, 12)] {
+                let mv = Mv { x: mx, y: my };
+                predict_chroma(&plane, x, y, 4, 4, mv, (1, 1), &mut out);
+                let (cx, cy) = ((mx * 2) >> 1, (my * 2) >> 1);
+                let (fx, fy) = (cx & 7, cy & 7);
+                for r in 0..4 {
+                    for c in 0..4 {
+                        let sx = (x + c) as isize + (cx >> 3) as isize;
+                        let sy = (y + r) as isize + (cy >> 3) as isize;
+                        let at = |dx: isize, dy: isize| plane.at_clamped(sx + dx, sy + dy) as i32;
+                        let v = (8 - fx) * (8 - fy) * at(0, 0)
+                            + fx * (8 - fy) * at(1, 0)
+                            + (8 - fx) * fy * at(0, 1)
+                            + fx * fy * at(1, 1);
+                        assert_eq!(out[r * 4 + c] as i32, (v + 32) >> 6, "{mv:?} at {x},{y}");
+                    }
+                }
             }
         }
     }
