@@ -132,6 +132,12 @@ impl VideoEncoderConfig {
     }
 }
 
+/// Under `--bitrate`, a frame whose bits miss its aim by more than this share is coded
+/// again at the index the miss implies. 0.15 (rather than 0.3) kept every corpus clip
+/// within 0.5 % of its target at 80 to 1200 kbit/s and 20- to 30-frame segments within
+/// 3 %, for about a quarter more encoding time on the smaller clip.
+const RETRY_MISS: f64 = 0.15;
+
 /// Most frames the lookahead may hold ahead of coding.
 pub const MAX_LOOKAHEAD: usize = 16;
 
@@ -395,7 +401,7 @@ impl<W: Write> VideoEncoder<W> {
         if self.rate.is_bitrate() {
             let target = self.rate.target_bits(key);
             let bits = packet_bits(coded.0.len());
-            if (bits - target).abs() > 0.3 * target {
+            if (bits - target).abs() > RETRY_MISS * target {
                 let retry = self.rate.retry_qp(key, qp, bits, target);
                 if retry != qp {
                     qp = retry;
