@@ -374,3 +374,67 @@ fn options_of_another_media_kind_are_usage_errors() {
     );
     assert!(!back.exists());
 }
+
+/// A small gray-gradient Y4M clip (4:2:0, 25 frames/s).
+fn write_y4m(dir: &Path, name: &str, frames: usize) -> std::path::PathBuf {
+    let (w, h) = (48usize, 32usize);
+    let mut bytes = format!("YUV4MPEG2 W{w} H{h} F25:1 Ip A1:1 C420jpeg\n").into_bytes();
+    for f in 0..frames {
+        bytes.extend_from_slice(b"FRAME\n");
+        for y in 0..h {
+            bytes.extend((0..w).map(|x| ((x * 5 + y * 3 + f * 7) % 256) as u8));
+        }
+        bytes.extend_from_slice(&vec![128u8; 2 * (w / 2) * (h / 2)]);
+    }
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+#[test]
+fn video_crf_and_vbv_options_are_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let clip = write_y4m(dir.path(), "a.y4m", 4);
+    let png = write_png(dir.path(), "a.png", 48, 32);
+    let out = dir.path().join("x.qnt");
+    let s = |p: &Path| p.to_str().unwrap().to_string();
+    let (clip, png, out) = (s(&clip), s(&png), s(&out));
+    for (input, options, says) in [
+        (&clip, vec!["--crf", "52"], "--crf"),
+        (&clip, vec!["--crf=-1"], "--crf"),
+        (&clip, vec!["--crf", "20", "--bitrate", "100"], "--crf"),
+        (&clip, vec!["--crf", "20", "-q", "50"], "--crf"),
+        (&clip, vec!["--vbv-maxrate", "100"], "--vbv-bufsize"),
+        (&clip, vec!["--vbv-bufsize", "100"], "--vbv-maxrate"),
+        (
+            &clip,
+            vec!["--vbv-maxrate", "0", "--vbv-bufsize", "10"],
+            "--vbv-maxrate",
+        ),
+        // 2500 kbit/s at 25 frames/s is 100 kbit per frame: a 99 kbit buffer is too small.
+        (
+            &clip,
+            vec!["--vbv-maxrate", "2500", "--vbv-bufsize", "99"],
+            "--vbv-bufsize",
+        ),
+        (&png, vec!["--crf", "20"], "not apply to pictures"),
+    ] {
+        let mut args = vec!["encode", input.as_str(), "-o", out.as_str()];
+        args.extend(options.iter().copied());
+        let o = quanta(&args);
+        assert_eq!(o.status.code(), Some(2), "{options:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(says), "{options:?}: {}", stderr(&o));
+        assert!(!Path::new(&out).exists(), "{options:?} left an output");
+    }
+    for options in [
+        vec!["--crf", "30.5"],
+        vec!["--vbv-maxrate", "2500", "--vbv-bufsize", "100"],
+        vec!["--crf", "10", "--vbv-maxrate", "100", "--vbv-bufsize", "50"],
+    ] {
+        let mut args = vec!["encode", clip.as_str(), "-o", out.as_str()];
+        args.extend(options.iter().copied());
+        let o = quanta(&args);
+        assert!(o.status.success(), "{options:?}: {}", stderr(&o));
+        std::fs::remove_file(&out).unwrap();
+    }
+}

@@ -611,3 +611,70 @@ fn cli_round_trip_through_ffmpeg_pipes() {
     while r.next_frame().unwrap().is_some() {}
     assert_eq!(r.frames_read(), 5);
 }
+
+/// Replays a leaky-bucket decoder buffer (starts full, `inflow` bits per frame, at most
+/// `size`) over packet sizes in bits; true when some packet took more than it held.
+fn underflows(packets: &[f64], inflow: f64, size: f64) -> bool {
+    let mut fill = size;
+    for &bits in packets {
+        if bits > fill {
+            return true;
+        }
+        fill = (fill - bits + inflow).min(size);
+    }
+    false
+}
+
+#[test]
+fn vbv_bound_keeps_the_decoder_buffer_from_underflowing() {
+    let (w, h) = (64, 48);
+    let frames = clip(w, h, ChromaFormat::Yuv420Jpeg, 30);
+    let header = Y4mHeader::new(w as u32, h as u32, ChromaFormat::Yuv420Jpeg, (30, 1));
+    let packets = |config: &VideoEncoderConfig| -> (Vec<f64>, Vec<u8>) {
+        let mut enc = VideoEncoder::new(Vec::new(), &header, config).unwrap();
+        let overhead = quanta::container::PACKET_OVERHEAD_BYTES;
+        let bits = frames
+            .iter()
+            .map(|f| (enc.encode_frame(f).unwrap().bytes + overhead) as f64 * 8.0)
+            .collect();
+        (bits, enc.finish().unwrap().0)
+    };
+    let free = VideoEncoderConfig {
+        quality: 95,
+        keyint: 10,
+        threads: 1,
+        lookahead: 0,
+        ..VideoEncoderConfig::default()
+    };
+    let (unbounded, _) = packets(&free);
+    // A maximum rate of half the clip's own mean rate and a buffer of three frames of it.
+    let mean = unbounded.iter().sum::<f64>() / unbounded.len() as f64;
+    let maxrate = ((mean * 30.0 / 2.0) / 1000.0).floor().max(1.0) as u32;
+    let inflow = maxrate as f64 * 1000.0 / 30.0;
+    let bufsize = (3.0 * inflow / 1000.0).ceil() as u32;
+    let size = bufsize as f64 * 1000.0;
+    assert!(underflows(&unbounded, inflow, size), "the bound must bite");
+    for config in [
+        VideoEncoderConfig {
+            vbv: Some((maxrate, bufsize)),
+            ..free.clone()
+        },
+        VideoEncoderConfig {
+            vbv: Some((maxrate, bufsize)),
+            bitrate_kbps: Some(2 * maxrate),
+            ..free.clone()
+        },
+    ] {
+        let (bounded, stream) = packets(&config);
+        assert!(!underflows(&bounded, inflow, size), "{bounded:?} in {size}");
+        let (decoded, concealed, damage) = decode(&stream);
+        assert_eq!(decoded.len(), frames.len());
+        assert!(concealed.iter().all(|&c| !c) && damage == 0);
+    }
+    // A buffer smaller than one frame of inflow is refused.
+    let tiny = VideoEncoderConfig {
+        vbv: Some((300, 9)),
+        ..free
+    };
+    assert!(VideoEncoder::new(Vec::new(), &header, &tiny).is_err());
+}

@@ -27,6 +27,22 @@ pub struct VideoArgs {
     /// Set from the shared `--bitrate` of `quanta encode` (kbit/s).
     #[arg(skip)]
     pub bitrate: Option<u32>,
+    /// Video: constant quality on the quantizer-index scale, 0 (best) to 51 (smallest):
+    /// inter frames at index N (a fractional N codes that share of frames one index
+    /// coarser), keyframes --key-qp-offset indices finer, the rate-distortion multiplier
+    /// following each frame's index. 24 is the default quality 60; 6 indices double the
+    /// step. Replaces --quality and --bitrate.
+    #[arg(long, value_name = "N", value_parser = parse_crf,
+          conflicts_with_all = ["quality", "bitrate", "target_psnr", "target_ssim"])]
+    crf: Option<f64>,
+    /// Video: maximum rate (kbit/s) of the decoder buffer model that --vbv-bufsize sizes;
+    /// frames are coded coarser where they would take more bits than it holds (any mode).
+    #[arg(long, value_name = "KBPS", value_parser = parse_vbv, requires = "vbv_bufsize")]
+    vbv_maxrate: Option<u32>,
+    /// Video: size (kbit) of the decoder buffer model, which starts full and fills at
+    /// --vbv-maxrate; at least one frame's worth.
+    #[arg(long, value_name = "KBIT", value_parser = parse_vbv, requires = "vbv_maxrate")]
+    vbv_bufsize: Option<u32>,
     /// Video: largest distance between keyframes, in frames (0 = scene cuts only).
     #[arg(long, default_value_t = 250)]
     keyint: u32,
@@ -61,6 +77,24 @@ pub struct VideoArgs {
     /// Set from the shared `--segment` of `quanta encode` (start and length in frames).
     #[arg(skip)]
     pub segment: Option<(u64, u64)>,
+}
+
+/// Parses a `--crf` value: a number from 0 to 51.
+fn parse_crf(text: &str) -> std::result::Result<f64, String> {
+    let max = quanta::codec::video::rate::MAX_QP as f64;
+    match text.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && (0.0..=max).contains(&v) => Ok(v),
+        _ => Err(format!("'{text}' is not a quantizer index from 0 to {max}")),
+    }
+}
+
+/// Parses a `--vbv-maxrate` (kbit/s) or `--vbv-bufsize` (kbit) value: a whole number from
+/// 1 up.
+fn parse_vbv(text: &str) -> std::result::Result<u32, String> {
+    match text.trim().parse::<u32>() {
+        Ok(v) if v >= 1 => Ok(v),
+        _ => Err(format!("'{text}' is not a whole number of at least 1")),
+    }
 }
 
 /// Parses `START:COUNT` (both whole numbers, COUNT at least 1).
@@ -190,6 +224,7 @@ pub fn encode(
     let config = encoder_config((quality, threads), transform, args)?;
     let start = Instant::now();
     let header = reader.header().clone();
+    check_vbv(args, &header);
     let summary = match Destination::from_arg(output) {
         Destination::Stdout => {
             let out = BufWriter::new(std::io::stdout().lock());
@@ -228,6 +263,19 @@ pub fn encode(
     Ok(Finish::Ok)
 }
 
+/// A usage error (exit status 2) when the VBV buffer holds less than one frame at its rate
+/// for this clip's frame rate.
+fn check_vbv(args: &VideoArgs, header: &quanta::media::y4m::Y4mHeader) {
+    if let Some((maxrate, bufsize)) = args.vbv_maxrate.zip(args.vbv_bufsize) {
+        let (num, den) = header.frame_rate;
+        let seconds = den as f64 / num.max(1) as f64;
+        if let Err(e) = quanta::codec::video::rate::Vbv::new(maxrate, bufsize, seconds) {
+            let message = format!("{e} (--vbv-bufsize, --vbv-maxrate)\n");
+            clap::Error::raw(clap::error::ErrorKind::ValueValidation, message).exit();
+        }
+    }
+}
+
 /// The encoder settings of the command line.
 fn encoder_config(
     (quality, threads): (u8, usize),
@@ -239,6 +287,8 @@ fn encoder_config(
     Ok(VideoEncoderConfig {
         quality,
         bitrate_kbps: args.bitrate,
+        fine_qp: args.crf,
+        vbv: args.vbv_maxrate.zip(args.vbv_bufsize),
         transform,
         keyint: args.keyint,
         scene_cut: !args.no_scene_cut,
@@ -276,6 +326,7 @@ pub fn encode_to_target(
     let config = encoder_config((0, threads), transform, args)?;
     let start = Instant::now();
     let header = reader.header().clone();
+    check_vbv(args, &header);
     let mut frames = Vec::new();
     let mut held = 0usize;
     let mut source = SegmentFrames::new(&mut reader, args.segment, &name);

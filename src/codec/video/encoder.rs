@@ -20,7 +20,7 @@ use super::lookahead::{AnalysedFrame, Analyser};
 use super::motion::Mv;
 use super::params::{self, VideoParams};
 use super::qp::MAX_QP;
-use super::rate::{self, RateControl};
+use super::rate::{self, RateControl, Vbv};
 use super::slice::SliceEncoder;
 use super::tuning::Tuning;
 use crate::container::{ContainerWriter, MediaKind, StreamHeader};
@@ -40,6 +40,10 @@ pub struct VideoEncoderConfig {
     pub fine_qp: Option<f64>,
     /// Average bitrate in kbit/s.
     pub bitrate_kbps: Option<u32>,
+    /// A buffer bound on top of any mode: (maximum rate in kbit/s, buffer size in kbit) of
+    /// the decoder buffer model [`rate::Vbv`]. Frames are coded coarser where they would
+    /// take more bits than the buffer holds.
+    pub vbv: Option<(u32, u32)>,
     /// Largest distance between keyframes (0 = only the first frame and scene cuts).
     pub keyint: u32,
     /// Make a frame a keyframe when the lookahead finds that motion compensation barely
@@ -69,6 +73,7 @@ impl Default for VideoEncoderConfig {
             quality: 60,
             fine_qp: None,
             bitrate_kbps: None,
+            vbv: None,
             keyint: 250,
             scene_cut: true,
             lookahead: 4,
@@ -98,6 +103,10 @@ impl VideoEncoderConfig {
                 )));
             }
         }
+        if let Some((maxrate, bufsize)) = self.vbv {
+            // The per-frame check needs the frame rate: see `VideoEncoder::new`.
+            rate::Vbv::new(maxrate, bufsize, 0.0)?;
+        }
         if self.bitrate_kbps == Some(0) {
             return Err(Error::InvalidArgument("bitrate 0 kbit/s".into()));
         }
@@ -122,6 +131,12 @@ impl VideoEncoderConfig {
         Ok(())
     }
 }
+
+/// Under `--bitrate`, a frame whose bits miss its aim by more than this share is coded
+/// again at the index the miss implies. 0.15 (rather than 0.3) kept every corpus clip
+/// within 0.5 % of its target at 80 to 1200 kbit/s and 20- to 30-frame segments within
+/// 3 %, for about a quarter more encoding time on the smaller clip.
+const RETRY_MISS: f64 = 0.15;
 
 /// Most frames the lookahead may hold ahead of coding.
 pub const MAX_LOOKAHEAD: usize = 16;
@@ -187,6 +202,8 @@ pub struct VideoEncoder<W: Write> {
     /// [`VideoEncoder::encode_stream`] and back).
     analyser: Analyser,
     rate: RateControl,
+    /// The buffer bound, when one was asked for.
+    vbv: Option<Vbv>,
     frames: u64,
     keyframes: u64,
     since_key: u32,
@@ -236,6 +253,10 @@ impl<W: Write> VideoEncoder<W> {
                 None => RateControl::constant_quality(config.quality, config.key_qp_offset),
             },
         };
+        let vbv = match config.vbv {
+            Some((maxrate, bufsize)) => Some(Vbv::new(maxrate, bufsize, params.frame_seconds())?),
+            None => None,
+        };
         let analyser = Analyser::new(&params);
         Ok(VideoEncoder {
             writer,
@@ -246,6 +267,7 @@ impl<W: Write> VideoEncoder<W> {
             reference: None,
             analyser,
             rate,
+            vbv,
             frames: 0,
             keyframes: 0,
             since_key: 0,
@@ -365,7 +387,7 @@ impl<W: Write> VideoEncoder<W> {
         let mut key = self.reference.is_none()
             || (self.config.keyint > 0 && self.since_key >= self.config.keyint)
             || (self.config.scene_cut && analysis.is_scene_cut());
-        let mut qp = self.rate.next_qp(key, self.frames);
+        let mut qp = self.vbv_qp(key, self.rate.next_qp(key, self.frames));
         let mut coded = self.code(&src, key, qp, &analysis.mvs)?;
         let total_mbs = {
             let (w, h) = self.params.mb_grid();
@@ -373,13 +395,13 @@ impl<W: Write> VideoEncoder<W> {
         };
         if !key && self.config.scene_cut && coded.1.intra_mbs * 10 > total_mbs * 6 {
             key = true;
-            qp = self.rate.next_qp(true, self.frames);
+            qp = self.vbv_qp(true, self.rate.next_qp(true, self.frames));
             coded = self.code(&src, key, qp, &analysis.mvs)?;
         }
         if self.rate.is_bitrate() {
             let target = self.rate.target_bits(key);
             let bits = packet_bits(coded.0.len());
-            if (bits - target).abs() > 0.3 * target {
+            if (bits - target).abs() > RETRY_MISS * target {
                 let retry = self.rate.retry_qp(key, qp, bits, target);
                 if retry != qp {
                     qp = retry;
@@ -387,8 +409,22 @@ impl<W: Write> VideoEncoder<W> {
                 }
             }
         }
+        if let Some(vbv) = self.vbv {
+            // Coarser while the frame would take more than the buffer holds.
+            let room = vbv.available();
+            while packet_bits(coded.0.len()) > room && qp < MAX_QP {
+                let bits = packet_bits(coded.0.len());
+                qp = self.rate.coarser_qp(key, qp, bits, 0.9 * room);
+                coded = self.code(&src, key, qp, &analysis.mvs)?;
+            }
+        }
         let (payload, reference) = coded;
         self.rate.update(key, qp, packet_bits(payload.len()));
+        if let Some(vbv) = &mut self.vbv {
+            // A frame too large even at the coarsest index empties the buffer; the model
+            // carries on from empty.
+            vbv.take(packet_bits(payload.len()));
+        }
         self.reconstruction = Some(crop_frame(&self.params, &reference.reference.planes));
         let stats = FrameStats {
             keyframe: key,
@@ -406,6 +442,15 @@ impl<W: Write> VideoEncoder<W> {
             self.since_key += 1;
         }
         Ok((stats, payload))
+    }
+
+    /// `qp`, or coarser where the complexity estimate says that a frame at `qp` would take
+    /// more than half of what the buffer bound holds.
+    fn vbv_qp(&self, key: bool, qp: u8) -> u8 {
+        match &self.vbv {
+            Some(vbv) => qp.max(self.rate.qp_within(key, 0.5 * vbv.available())),
+            None => qp,
+        }
     }
 
     /// Codes a frame as asked: its payload and its reconstruction (deblocked).

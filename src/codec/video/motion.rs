@@ -8,9 +8,10 @@
 //! or half samples (diagonal ones from the two nearest half samples of mixed parity).
 //! Chroma is bilinear in 1/8 samples. The reference is extended by edge replication by
 //! [`MARGIN`] samples on every side; vectors may point at most [`MV_REACH`] samples outside.
-//! The search (encoder only) starts from the best of a few predicted vectors, walks a small
-//! diamond at full-sample steps (SAD), then refines to half and quarter samples (4×4
-//! Hadamard cost).
+//! The search (encoder only) starts from the best of a few predicted vectors (the median
+//! predictor, zero, the spatial neighbours' and the co-located vectors), walks a small
+//! diamond and a large hexagon at full-sample steps (SAD; a near-exact start ends it
+//! early), then refines to half and quarter samples on the 4×4 Hadamard cost.
 
 use crate::signal::Plane;
 
@@ -340,37 +341,116 @@ pub fn predict_luma(plane: &Plane, x: usize, y: usize, mv: Mv, size: usize, out:
 }
 
 /// Sum of absolute 4×4 Hadamard-transformed differences (halved per 4×4 block) between two
-/// `size`² blocks (`size` a multiple of 4, at most 16). The vertical butterflies run across
-/// whole rows of four so that they vectorize; the horizontal ones follow per 4×4 block.
+/// `size`² blocks (`size` 4, 8, 12 or 16).
 pub fn satd(src: &[u8], pred: &[u8], size: usize) -> u32 {
-    assert!(size <= 16 && size % 4 == 0, "SATD of {size}×{size} blocks");
-    let mut total = 0u32;
-    for by in (0..size).step_by(4) {
-        let mut rows = [[0i32; 16]; 4];
-        let d =
-            |r: usize, x: usize| src[(by + r) * size + x] as i32 - pred[(by + r) * size + x] as i32;
-        for x in 0..size {
-            let (a, b, c, e) = (d(0, x), d(1, x), d(2, x), d(3, x));
-            let (s0, s1, s2, s3) = (a + b, a - b, c + e, c - e);
-            rows[0][x] = s0 + s2;
-            rows[1][x] = s1 + s3;
-            rows[2][x] = s0 - s2;
-            rows[3][x] = s1 - s3;
-        }
-        for bx in (0..size).step_by(4) {
-            let mut sum = 0u32;
-            for row in &rows {
-                let (a, b, c, e) = (row[bx], row[bx + 1], row[bx + 2], row[bx + 3]);
-                let (s0, s1, s2, s3) = (a + b, a - b, c + e, c - e);
-                sum += (s0 + s2).unsigned_abs()
-                    + (s1 + s3).unsigned_abs()
-                    + (s0 - s2).unsigned_abs()
-                    + (s1 - s3).unsigned_abs();
+    match size {
+        4 => satd_square::<1>(src, pred),
+        8 => satd_rows::<8>(src, pred),
+        12 => satd_square::<3>(src, pred),
+        16 => satd_rows::<16>(src, pred),
+        _ => panic!("SATD of {size}×{size} blocks"),
+    }
+}
+
+/// [`satd`] of a `W`×`W` block (`W` 8 or 16) by strips of four rows: the horizontal
+/// butterflies of a row pair each sample with its neighbour at distance 1, then 2 (fixed
+/// permutations within the row, which vectorize as shuffles), the vertical ones combine
+/// the four rows sample by sample, and the absolute values are summed per 4×4 block.
+fn satd_rows<const W: usize>(src: &[u8], pred: &[u8]) -> u32 {
+    let (src, pred) = (&src[..W * W], &pred[..W * W]);
+    let mut total = 0;
+    for strip in 0..W / 4 {
+        let mut h = [[0i16; W]; 4];
+        for (t, out) in h.iter_mut().enumerate() {
+            let y = 4 * strip + t;
+            let s: &[u8; W] = src[y * W..][..W].try_into().expect("a row");
+            let p: &[u8; W] = pred[y * W..][..W].try_into().expect("a row");
+            let mut r = [0i16; W];
+            for i in 0..W {
+                r[i] = s[i] as i16 - p[i] as i16;
             }
-            total += sum / 2;
+            let mut a = [0i16; W];
+            for i in 0..W {
+                a[i] = if i & 1 == 0 {
+                    r[i] + r[i ^ 1]
+                } else {
+                    r[i ^ 1] - r[i]
+                };
+            }
+            for i in 0..W {
+                out[i] = if i & 2 == 0 {
+                    a[i] + a[i ^ 2]
+                } else {
+                    a[i ^ 2] - a[i]
+                };
+            }
+        }
+        // Per lane at most 4 × 4080: fits in 16 bits.
+        let mut sums = [0u16; W];
+        for i in 0..W {
+            let (a, b, c, d) = (h[0][i], h[1][i], h[2][i], h[3][i]);
+            let (s0, s1, s2, s3) = (a + b, a - b, c + d, c - d);
+            sums[i] = (s0 + s2).unsigned_abs()
+                + (s1 + s3).unsigned_abs()
+                + (s0 - s2).unsigned_abs()
+                + (s1 - s3).unsigned_abs();
+        }
+        for block in sums.chunks_exact(4) {
+            total += block.iter().map(|&v| v as u32).sum::<u32>() / 2;
         }
     }
     total
+}
+
+/// [`satd`] of a square of `S`×`S` 4×4 blocks. The differences are loaded into four arrays,
+/// one per column phase within a 4×4 block, each indexed (row within the block, block row,
+/// block column); both butterfly stages are then element-wise operations between whole
+/// arrays (vectorizable), and the absolute values are summed per 4×4 block.
+fn satd_square<const S: usize>(src: &[u8], pred: &[u8]) -> u32 {
+    let size = 4 * S;
+    let (src, pred) = (&src[..size * size], &pred[..size * size]);
+    // Lanes of one row phase: S block rows × S block columns.
+    const MAX: usize = 16;
+    let lanes = S * S;
+    let mut x = [[[0i16; MAX]; 4]; 4]; // [column phase][row phase][lane]
+    for (y, (s, p)) in src
+        .chunks_exact(size)
+        .zip(pred.chunks_exact(size))
+        .enumerate()
+    {
+        let (t, by) = (y % 4, y / 4);
+        for b in 0..S {
+            for c in 0..4 {
+                let i = 4 * b + c;
+                x[c][t][by * S + b] = s[i] as i16 - p[i] as i16;
+            }
+        }
+    }
+    // Horizontal butterflies: across the column phases.
+    let mut h = [[[0i16; MAX]; 4]; 4]; // [horizontal frequency][row phase][lane]
+    for t in 0..4 {
+        for k in 0..lanes {
+            let (a, b, c, d) = (x[0][t][k], x[1][t][k], x[2][t][k], x[3][t][k]);
+            let (s0, s1, s2, s3) = (a + b, a - b, c + d, c - d);
+            h[0][t][k] = s0 + s2;
+            h[1][t][k] = s1 + s3;
+            h[2][t][k] = s0 - s2;
+            h[3][t][k] = s1 - s3;
+        }
+    }
+    // Vertical butterflies across the row phases, absolute values summed per block.
+    let mut sums = [0u32; MAX];
+    for f in &h {
+        for k in 0..lanes {
+            let (a, b, c, d) = (f[0][k], f[1][k], f[2][k], f[3][k]);
+            let (s0, s1, s2, s3) = (a + b, a - b, c + d, c - d);
+            sums[k] += (s0 + s2).unsigned_abs() as u32
+                + (s1 + s3).unsigned_abs() as u32
+                + (s0 - s2).unsigned_abs() as u32
+                + (s1 - s3).unsigned_abs() as u32;
+        }
+    }
+    sums[..lanes].iter().map(|&v| v / 2).sum()
 }
 
 /// Predicts a chroma block (`w`×`h` at chroma (x, y)) with bilinear 1/8-sample weights.
@@ -391,6 +471,25 @@ pub fn predict_chroma(
     let my = (mv.y * 2) >> shifts.1;
     let (ix, fx) = (mx >> 3, mx & 7);
     let (iy, fy) = (my >> 3, my & 7);
+    let (w00, w01) = ((8 - fx) * (8 - fy), fx * (8 - fy));
+    let (w10, w11) = ((8 - fx) * fy, fx * fy);
+    // Inside the plane (with the extra sample to the right and below): no clamping.
+    let (sx0, sy0) = (x as isize + ix as isize, y as isize + iy as isize);
+    if sx0 >= 0 && sy0 >= 0 && sx0 as usize + w < plane.width && sy0 as usize + h < plane.height {
+        let (sx0, sy0) = (sx0 as usize, sy0 as usize);
+        for (r, o) in out[..w * h].chunks_exact_mut(w).enumerate() {
+            let top = &plane.data[(sy0 + r) * plane.width + sx0..][..w + 1];
+            let bottom = &plane.data[(sy0 + r + 1) * plane.width + sx0..][..w + 1];
+            for (c, v) in o.iter_mut().enumerate() {
+                let sum = w00 * top[c] as i32
+                    + w01 * top[c + 1] as i32
+                    + w10 * bottom[c] as i32
+                    + w11 * bottom[c + 1] as i32;
+                *v = ((sum + 32) >> 6) as u8;
+            }
+        }
+        return;
+    }
     for r in 0..h {
         for c in 0..w {
             let sx = (x + c) as isize + ix as isize;
@@ -431,9 +530,37 @@ pub struct SearchParams {
     pub subpel_rounds: u8,
 }
 
+/// A start whose SAD is below this many sixteenths of a sample per sample ends the
+/// full-sample search at once: no vector can gain enough to matter.
+const EARLY_SAD_16THS: u32 = 16;
+
+/// The large hexagon of the full-sample search: six points two samples across.
+const HEXAGON: [(i32, i32); 6] = [(-2, 0), (-1, -2), (1, -2), (2, 0), (1, 2), (-1, 2)];
+
+/// The small diamond: the four nearest neighbours.
+const DIAMOND: [(i32, i32); 4] = [(0, -1), (-1, 0), (1, 0), (0, 1)];
+
+/// The eight neighbours of a point.
+const RING: [(i32, i32); 8] = [
+    (-1, -1),
+    (0, -1),
+    (1, -1),
+    (-1, 0),
+    (1, 0),
+    (-1, 1),
+    (0, 1),
+    (1, 1),
+];
+
 /// Finds a vector for the `size`×`size` block at (x, y), whose samples are `src`. `pred`
 /// is the vector predictor (the vector is coded relative to it); `candidates` are extra
-/// starts. Returns the vector and its cost, `u32::MAX` when no start was in range.
+/// starts (the neighbours' and the co-located vectors). Returns the vector and its cost,
+/// `u32::MAX` when no start was in range.
+///
+/// The best start (SAD plus vector bits) is walked by the small diamond at full-sample
+/// steps until its centre is best, then by a large hexagon (two samples across) and, where
+/// that moved, by the diamond again; a start within one level per sample on average ends
+/// the walk early. Sub-sample refinement follows ([`refine`]).
 #[allow(clippy::too_many_arguments)]
 pub fn search(
     grid: &QuarterGrid,
@@ -445,13 +572,14 @@ pub fn search(
     height: usize,
     params: &SearchParams,
 ) -> (Mv, u32) {
-    let cost_of = |mv: Mv, sad: u32| {
-        sad + params.lambda * (mvd_bits(mv.x - pred.x) + mvd_bits(mv.y - pred.y))
-    };
+    let bits = |mv: Mv| params.lambda * (mvd_bits(mv.x - pred.x) + mvd_bits(mv.y - pred.y));
     // Full-sample start: the best of the rounded candidates.
     let mut best = Mv::ZERO;
     let mut best_cost = u32::MAX;
+    let mut best_sad = u32::MAX;
     let round = |v: i32| (v + 2) >> 2;
+    let mut tried = [Mv::ZERO; 8];
+    let mut count = 0;
     let starts = std::iter::once(pred)
         .chain(std::iter::once(Mv::ZERO))
         .chain(candidates.iter().copied());
@@ -460,42 +588,61 @@ pub fn search(
             x: round(c.x) * 4,
             y: round(c.y) * 4,
         };
-        if !mv_in_range(m, x, y, size, width, height) {
+        if tried[..count].contains(&m) || !mv_in_range(m, x, y, size, width, height) {
             continue;
         }
-        let cost = cost_of(m, grid.sad_full(x, y, m.x >> 2, m.y >> 2, size, src));
+        if count < tried.len() {
+            tried[count] = m;
+            count += 1;
+        }
+        let sad = grid.sad_full(x, y, m.x >> 2, m.y >> 2, size, src);
+        let cost = sad + bits(m);
         if cost < best_cost {
             best_cost = cost;
+            best_sad = sad;
             best = m;
         }
     }
     if best_cost == u32::MAX {
         return (Mv::ZERO, u32::MAX);
     }
-    let origin = best;
-    // Small diamond at full-sample steps until no neighbour improves.
-    const DIAMOND: [(i32, i32); 4] = [(0, -1), (-1, 0), (1, 0), (0, 1)];
-    for _ in 0..params.range.max(1) * 2 {
-        let centre = best;
-        for (dx, dy) in DIAMOND {
-            let m = Mv {
-                x: centre.x + 4 * dx,
-                y: centre.y + 4 * dy,
-            };
-            if (m.x - origin.x).abs() > 4 * params.range
-                || (m.y - origin.y).abs() > 4 * params.range
-                || !mv_in_range(m, x, y, size, width, height)
-            {
-                continue;
+    let early = best_sad * 16 <= EARLY_SAD_16THS * (size * size) as u32;
+    if !early {
+        let origin = best;
+        let range = params.range.max(1);
+        // Walks a pattern until its centre is best; true when it moved.
+        let mut walk = |pattern: &[(i32, i32)], steps: i32| {
+            let start = best;
+            for _ in 0..steps {
+                let centre = best;
+                for &(dx, dy) in pattern {
+                    let m = Mv {
+                        x: centre.x + 4 * dx,
+                        y: centre.y + 4 * dy,
+                    };
+                    if (m.x - origin.x).abs() > 4 * range
+                        || (m.y - origin.y).abs() > 4 * range
+                        || !mv_in_range(m, x, y, size, width, height)
+                    {
+                        continue;
+                    }
+                    let cost = grid.sad_full(x, y, m.x >> 2, m.y >> 2, size, src) + bits(m);
+                    if cost < best_cost {
+                        best_cost = cost;
+                        best = m;
+                    }
+                }
+                if best == centre {
+                    break;
+                }
             }
-            let cost = cost_of(m, grid.sad_full(x, y, m.x >> 2, m.y >> 2, size, src));
-            if cost < best_cost {
-                best_cost = cost;
-                best = m;
-            }
-        }
-        if best == centre {
-            break;
+            best != start
+        };
+        // The small diamond settles near the start, then the hexagon looks two samples
+        // further; where it moves, the diamond settles again.
+        walk(&DIAMOND, 2 * range);
+        if walk(&HEXAGON, range) {
+            walk(&DIAMOND, 2 * range);
         }
     }
     if params.subpel_rounds > 0 {
@@ -518,7 +665,9 @@ pub fn search(
 }
 
 /// Refines a vector around `start` by rings of `steps` quarter samples (2: half samples,
-/// 1: quarter samples), comparing Hadamard costs plus vector bits against `pred`.
+/// 1: quarter samples), comparing Hadamard costs plus vector bits against `pred`. An exact
+/// match ends the refinement, and a neighbour whose vector bits alone lose is not
+/// predicted.
 #[allow(clippy::too_many_arguments)]
 pub fn refine(
     grid: &QuarterGrid,
@@ -531,35 +680,30 @@ pub fn refine(
     height: usize,
     params: &SearchParams,
 ) -> (Mv, u32) {
-    let cost_of = |mv: Mv| {
-        grid.satd(x, y, mv, size, src)
-            + params.lambda * (mvd_bits(mv.x - pred.x) + mvd_bits(mv.y - pred.y))
-    };
+    let bits = |mv: Mv| params.lambda * (mvd_bits(mv.x - pred.x) + mvd_bits(mv.y - pred.y));
     let mut best = start;
-    let mut best_cost = cost_of(start);
-    const RING: [(i32, i32); 8] = [
-        (-1, -1),
-        (0, -1),
-        (1, -1),
-        (-1, 0),
-        (1, 0),
-        (-1, 1),
-        (0, 1),
-        (1, 1),
-    ];
+    let mut best_satd = grid.satd(x, y, start, size, src);
+    let mut best_cost = best_satd + bits(start);
     for &step in steps {
+        if best_satd == 0 {
+            break;
+        }
         let centre = best;
-        for (dx, dy) in RING {
+        let pattern: &[(i32, i32)] = &RING;
+        for &(dx, dy) in pattern {
             let m = Mv {
                 x: centre.x + step * dx,
                 y: centre.y + step * dy,
             };
-            if !mv_in_range(m, x, y, size, width, height) {
+            // Vector bits alone already lose: no need to predict.
+            if bits(m) >= best_cost || !mv_in_range(m, x, y, size, width, height) {
                 continue;
             }
-            let cost = cost_of(m);
+            let satd = grid.satd(x, y, m, size, src);
+            let cost = satd + bits(m);
             if cost < best_cost {
                 best_cost = cost;
+                best_satd = satd;
                 best = m;
             }
         }
@@ -570,6 +714,103 @@ pub fn refine(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// SATD straight from its definition: each 4×4 block's difference, a 4×4 Hadamard
+    /// transform (rows then columns), absolute values summed and halved.
+    fn satd_by_definition(src: &[u8], pred: &[u8], size: usize) -> u32 {
+        const H: [[i32; 4]; 4] = [[1, 1, 1, 1], [1, -1, 1, -1], [1, 1, -1, -1], [1, -1, -1, 1]];
+        let mut total = 0;
+        for by in (0..size).step_by(4) {
+            for bx in (0..size).step_by(4) {
+                let d = |r: usize, c: usize| {
+                    let i = (by + r) * size + bx + c;
+                    src[i] as i32 - pred[i] as i32
+                };
+                let mut sum = 0u32;
+                for u in 0..4 {
+                    for v in 0..4 {
+                        let mut acc = 0;
+                        for r in 0..4 {
+                            for c in 0..4 {
+                                acc += H[u][r] * H[v][c] * d(r, c);
+                            }
+                        }
+                        sum += acc.unsigned_abs();
+                    }
+                }
+                total += sum / 2;
+            }
+        }
+        total
+    }
+
+    #[test]
+    fn satd_matches_its_definition() {
+        let mut state = 0x9e37_79b9_u32;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            state
+        };
+        for size in [4, 8, 12, 16] {
+            for round in 0..50 {
+                let mut a = vec![0u8; size * size];
+                let mut b = vec![0u8; size * size];
+                for (u, v) in a.iter_mut().zip(b.iter_mut()) {
+                    let r = next();
+                    // Extremes in the first rounds, random samples after.
+                    (*u, *v) = match round {
+                        0 => (255, 0),
+                        1 => (0, 255),
+                        2 => {
+                            if r & 1 == 0 {
+                                (255, 0)
+                            } else {
+                                (0, 255)
+                            }
+                        }
+                        _ => (r as u8, (r >> 8) as u8),
+                    };
+                }
+                assert_eq!(
+                    satd(&a, &b, size),
+                    satd_by_definition(&a, &b, size),
+                    "{size}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn chroma_prediction_inside_equals_the_clamped_formula() {
+        let (w, h) = (23, 17);
+        let mut plane = Plane::filled(w, h, 0);
+        for (i, v) in plane.data.iter_mut().enumerate() {
+            *v = ((i * 7919 + i / 5) % 251) as u8;
+        }
+        let mut out = [0u8; 64];
+        for (mx, my) in [(0, 0), (3, 5), (-7, 9), (13, -3), (40, 30), (-50, -40)] {
+            for (x, y) in [(0, 0), (4, 4), (12, 8), (16, 12)] {
+                let mv = Mv { x: mx, y: my };
+                predict_chroma(&plane, x, y, 4, 4, mv, (1, 1), &mut out);
+                let (cx, cy) = ((mx * 2) >> 1, (my * 2) >> 1);
+                let (fx, fy) = (cx & 7, cy & 7);
+                for r in 0..4 {
+                    for c in 0..4 {
+                        let sx = (x + c) as isize + (cx >> 3) as isize;
+                        let sy = (y + r) as isize + (cy >> 3) as isize;
+                        let at = |dx: isize, dy: isize| plane.at_clamped(sx + dx, sy + dy) as i32;
+                        let v = (8 - fx) * (8 - fy) * at(0, 0)
+                            + fx * (8 - fy) * at(1, 0)
+                            + (8 - fx) * fy * at(0, 1)
+                            + fx * fy * at(1, 1);
+                        assert_eq!(out[r * 4 + c] as i32, (v + 32) >> 6, "{mv:?} at {x},{y}");
+                    }
+                }
+            }
+        }
+    }
 
     #[test]
     fn median_prediction() {

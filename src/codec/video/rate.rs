@@ -9,9 +9,18 @@
 //! frame at the per-frame budget corrected by the running surplus or deficit, and picks the
 //! index whose step meets that aim; the encoder may code a frame a second time when it
 //! misses its aim widely.
+//!
+//! Either mode may be bounded by a [`Vbv`] buffer (`--vbv-maxrate`, `--vbv-bufsize`): a
+//! decoder buffer that fills at the maximum rate and empties by each frame's bits. The
+//! encoder coarsens a frame's index when the complexity estimate says it would take more
+//! than half of what the buffer holds, and codes it again, coarser, while it would take
+//! more than the buffer holds.
 
-use super::qp::{qstep16, MAX_QP};
+use super::qp::qstep16;
+/// Largest quantizer index (the range of `--crf`).
+pub use super::qp::MAX_QP;
 use crate::codec::target::dither;
+use crate::error::{Error, Result};
 
 /// The quantizer index for a quality in 0..=100 (60 → 24, 100 → 6, 0 → 51).
 pub fn quality_to_qp(quality: u8) -> u8 {
@@ -172,9 +181,124 @@ fn qp_for(c: f64, target: f64, exponent: f64) -> u8 {
         .unwrap_or(MAX_QP)
 }
 
+/// A leaky-bucket model of the decoder's buffer: it starts full, each frame's bits leave it
+/// when the frame is decoded, and it refills at the maximum rate for one frame duration
+/// (never beyond its size). A stream respects the bound when no frame takes more bits than
+/// the buffer holds at its turn.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Vbv {
+    /// Buffer size in bits.
+    size: f64,
+    /// Bits that flow in per frame.
+    inflow: f64,
+    /// Bits in the buffer now.
+    fill: f64,
+}
+
+impl Vbv {
+    /// A buffer of `bufsize_kbit` kbit filled at `maxrate_kbps` kbit/s, `frame_seconds` per
+    /// frame. The buffer must hold at least one frame's inflow.
+    pub fn new(maxrate_kbps: u32, bufsize_kbit: u32, frame_seconds: f64) -> Result<Vbv> {
+        if maxrate_kbps == 0 || bufsize_kbit == 0 {
+            return Err(Error::InvalidArgument(format!(
+                "VBV maximum rate {maxrate_kbps} kbit/s and buffer {bufsize_kbit} kbit must \
+                 both be at least 1"
+            )));
+        }
+        let size = bufsize_kbit as f64 * 1000.0;
+        let inflow = maxrate_kbps as f64 * 1000.0 * frame_seconds;
+        if size < inflow {
+            return Err(Error::InvalidArgument(format!(
+                "VBV buffer of {bufsize_kbit} kbit holds less than one frame at \
+                 {maxrate_kbps} kbit/s ({:.1} kbit per frame)",
+                inflow / 1000.0
+            )));
+        }
+        Ok(Vbv {
+            size,
+            inflow,
+            fill: size,
+        })
+    }
+
+    /// Bits the next frame may take.
+    pub fn available(&self) -> f64 {
+        self.fill
+    }
+
+    /// Takes a frame of `bits` out and refills for one frame duration; false when the frame
+    /// took more than the buffer held (an underflow: the buffer is left empty).
+    pub fn take(&mut self, bits: f64) -> bool {
+        let fits = bits <= self.fill;
+        self.fill = ((self.fill - bits).max(0.0) + self.inflow).min(self.size);
+        fits
+    }
+}
+
+impl RateControl {
+    /// The finest index at which the complexity estimate of a frame type keeps a frame
+    /// within `bits` (0 while no frame of that type was coded).
+    pub fn qp_within(&self, key: bool, bits: f64) -> u8 {
+        let t = key as usize ^ 1;
+        match self.complexity[t] {
+            Some(c) => {
+                let a = exponent(key);
+                let want = (c / bits.max(1.0)).powf(1.0 / a);
+                (0..=MAX_QP)
+                    .find(|&q| qstep16(q) as f64 >= want)
+                    .unwrap_or(MAX_QP)
+            }
+            None => 0,
+        }
+    }
+
+    /// The index for a second coding of a frame that took `bits` at `qp` when it should
+    /// take at most `limit`: at least one index coarser.
+    pub fn coarser_qp(&self, key: bool, qp: u8, bits: f64, limit: f64) -> u8 {
+        let a = exponent(key);
+        let want = (bits / limit.max(1.0)).powf(1.0 / a) * qstep16(qp) as f64;
+        let q = (0..=MAX_QP)
+            .find(|&q| qstep16(q) as f64 >= want)
+            .unwrap_or(MAX_QP);
+        q.max(qp.saturating_add(1)).min(MAX_QP)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn vbv_fills_at_the_rate_and_reports_underflow() {
+        // 100 kbit/s at 10 frames/s: 10 kbit per frame into a 30 kbit buffer.
+        let mut vbv = Vbv::new(100, 30, 0.1).unwrap();
+        assert_eq!(vbv.available(), 30_000.0);
+        assert!(vbv.take(25_000.0));
+        assert_eq!(vbv.available(), 15_000.0);
+        assert!(vbv.take(5_000.0));
+        assert_eq!(vbv.available(), 20_000.0);
+        assert!(vbv.take(0.0));
+        assert!(vbv.take(0.0));
+        assert_eq!(vbv.available(), 30_000.0, "never beyond its size");
+        assert!(!vbv.take(30_001.0));
+        assert_eq!(vbv.available(), 10_000.0);
+        assert!(Vbv::new(100, 9, 0.1).is_err());
+        assert!(Vbv::new(0, 9, 0.1).is_err());
+        assert!(Vbv::new(10, 0, 0.1).is_err());
+    }
+
+    #[test]
+    fn vbv_indices_follow_the_complexity() {
+        let mut rc = RateControl::constant_quality(60, KEY_QP_OFFSET);
+        assert_eq!(rc.qp_within(false, 1000.0), 0);
+        rc.update(false, 24, 40_000.0);
+        // The same bits allow the same index; a quarter of them a doubled step.
+        assert_eq!(rc.qp_within(false, 40_000.0), 24);
+        assert_eq!(rc.qp_within(false, 10_000.0), 30);
+        assert_eq!(rc.coarser_qp(false, 24, 40_000.0, 10_000.0), 30);
+        assert_eq!(rc.coarser_qp(false, 24, 40_000.0, 39_000.0), 25);
+        assert_eq!(rc.coarser_qp(false, MAX_QP, 1e9, 1.0), MAX_QP);
+    }
 
     #[test]
     fn fine_qp_spreads_its_fraction_over_frames() {
