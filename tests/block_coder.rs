@@ -14,7 +14,7 @@ use quanta::transform::TransformId;
 
 /// CRC32 of the decoded pixels of the 96×64 test picture at quality 60, per effort.
 /// Regenerate only for a deliberate change of the block coder (and say so in the commit).
-const GOLDEN: [u32; 4] = [0x30a1353e, 0x704324fa, 0xde06c43d, 0x968c434e];
+const GOLDEN: [u32; 4] = [0x30a1353e, 0x704324fa, 0x52225521, 0x52225521];
 
 fn round_trip(
     picture: &Picture,

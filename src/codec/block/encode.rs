@@ -29,6 +29,8 @@ pub struct SearchEffort {
     pub luma_candidates: usize,
     /// Try cutting 8×8 luma into 4×4 blocks.
     pub luma_4x4: bool,
+    /// Also code the two most probable modes for real.
+    pub most_probable: bool,
     /// Smallest coding block side tried (8, 16 or 32).
     pub min_block: usize,
 }
@@ -290,11 +292,27 @@ impl TileEncoder<'_> {
             ranked[mode] = (satd(n, diff) as f64 + lambda.sqrt() * mode_bits, mode as u8);
         }
         ranked.sort_by(|a, b| a.0.total_cmp(&b.0));
-        let mut best: Option<(f64, u8)> = None;
+        // The best few by Hadamard cost, and the most probable modes (cheap to signal, so
+        // often the best once their bits are counted exactly).
+        let mut candidates = [0u8; MODES];
+        let mut listed = 0;
         for &(_, mode) in ranked
             .iter()
             .take(self.tuning.effort.luma_candidates.max(1))
         {
+            candidates[listed] = mode;
+            listed += 1;
+        }
+        if self.tuning.effort.most_probable {
+            for mode in mpm.0 {
+                if !candidates[..listed].contains(&mode) {
+                    candidates[listed] = mode;
+                    listed += 1;
+                }
+            }
+        }
+        let mut best: Option<(f64, u8)> = None;
+        for &mode in &candidates[..listed] {
             let prediction = &work.predictions[mode as usize * MAX_BLOCK..][..count];
             let rdoq = Some((&models.coeffs[0], lambda as f32, 0));
             let [current, _] = &mut work.luma;

@@ -160,21 +160,25 @@ impl ImageEncoderConfig {
             0 => SearchEffort {
                 luma_candidates: 1,
                 luma_4x4: false,
+                most_probable: false,
                 min_block: 16,
             },
             1 => SearchEffort {
                 luma_candidates: 1,
                 luma_4x4: false,
+                most_probable: false,
                 min_block: 8,
             },
             2 => SearchEffort {
                 luma_candidates: 2,
                 luma_4x4: true,
+                most_probable: true,
                 min_block: 8,
             },
             _ => SearchEffort {
                 luma_candidates: 4,
                 luma_4x4: true,
+                most_probable: true,
                 min_block: 8,
             },
         };
