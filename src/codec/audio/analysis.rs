@@ -15,6 +15,7 @@
 //! the quiet blocks before an attack get finer steps than the attack itself. The PSNR tune
 //! uses equal steps and no gains.
 
+use super::noise;
 use super::params::{effective_step, step_size, AudioParams, AudioTune, MAX_GAIN};
 use crate::perceptual::audio::PsychoModel;
 use crate::quant::band::quantize_band;
@@ -44,6 +45,10 @@ pub struct FrameAnalysis {
     pub base_steps: Vec<Vec<f32>>,
     /// Step gain per coded channel and short block (empty in a long frame).
     pub gains: Vec<Vec<i32>>,
+    /// Per coded channel and band, the noise index (fractional) that would replace the
+    /// band if it quantizes to zero, or `None` (below the noise start, or inaudible); empty
+    /// when the tune fills no noise.
+    pub noise: Vec<Vec<Option<f32>>>,
 }
 
 /// One analysed packet.
@@ -66,6 +71,8 @@ pub struct Analyzer {
     short_edges: Vec<usize>,
     tune: AudioTune,
     masking: f32,
+    /// The first band the encoder may fill with noise, long and short layout.
+    noise_start: [usize; 2],
     input: Vec<f32>,
     /// One short block's coefficients and thresholds (scratch).
     block: Vec<f32>,
@@ -92,6 +99,10 @@ impl Analyzer {
             short_edges: short_edges.to_vec(),
             tune: params.tune,
             masking,
+            noise_start: [
+                noise::start_band(edges, n, params.sample_rate),
+                noise::start_band(short_edges, n, params.sample_rate),
+            ],
             input: vec![0.0; 2 * n],
             block: vec![0.0; m],
             block_masks: vec![0.0; block_edges.len() - 1],
@@ -159,12 +170,23 @@ impl Analyzer {
                     base_steps.push(self.base_steps(t));
                 }
             }
+            let noise = if self.tune == AudioTune::Perceptual {
+                (0..channels)
+                    .map(|ch| {
+                        let g = gains.get(ch).map_or(&[][..], |g| &g[..]);
+                        self.noise_indices(short, &coeffs[ch], &masks[ch], g)
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
             frames.push(FrameAnalysis {
                 sequence,
                 ms,
                 coeffs,
                 base_steps,
                 gains,
+                noise,
             });
         }
         Analysis {
@@ -173,6 +195,33 @@ impl Analyzer {
             output_samples: group.output_samples,
             frame: frames,
         }
+    }
+
+    /// The noise index of every band of one channel frame from the noise start on (see
+    /// [`FrameAnalysis::noise`]); `masks` per band, or per block and band (short frames).
+    fn noise_indices(
+        &self,
+        short: bool,
+        coeffs: &[f32],
+        masks: &[f32],
+        gains: &[i32],
+    ) -> Vec<Option<f32>> {
+        let edges = if short {
+            &self.short_edges
+        } else {
+            &self.edges
+        };
+        let bands = edges.len() - 1;
+        let start = self.noise_start[short as usize];
+        (0..bands)
+            .map(|b| {
+                if b < start {
+                    return None;
+                }
+                let mask: f32 = masks.iter().skip(b).step_by(bands).sum();
+                noise::noise_index(&coeffs[edges[b]..edges[b + 1]], gains, mask)
+            })
+            .collect()
     }
 
     /// The masking threshold of every short block and band of a short frame's interleaved

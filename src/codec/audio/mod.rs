@@ -39,6 +39,7 @@ pub(crate) mod frame;
 mod framer;
 mod intcoeffs;
 mod lossless;
+mod noise;
 mod packet_decoder;
 mod packet_encoder;
 pub mod params;
@@ -235,14 +236,28 @@ pub struct AudioEncodeOutcome {
 struct Layouts {
     long: Vec<usize>,
     short: Vec<usize>,
+    /// The first band of the long and the short layout from which zero levels of coded
+    /// bands are noise-filled (`noise::start_band`).
+    noise_start: [usize; 2],
 }
 
 impl Layouts {
     fn new(params: &AudioParams) -> Layouts {
+        let (n, rate) = (params.frame_size, params.sample_rate);
+        let long = band_edges(n, rate);
+        let short = short_band_edges(n, rate);
         Layouts {
-            long: band_edges(params.frame_size, params.sample_rate),
-            short: short_band_edges(params.frame_size, params.sample_rate),
+            noise_start: [
+                noise::start_band(&long, n, rate),
+                noise::start_band(&short, n, rate),
+            ],
+            long,
+            short,
         }
+    }
+
+    fn noise_start(&self, sequence: WindowSequence) -> usize {
+        self.noise_start[sequence.is_short() as usize]
     }
 
     fn edges(&self, sequence: WindowSequence) -> &[usize] {
@@ -309,6 +324,7 @@ fn code_packet(analysis: &Analysis, layouts: &Layouts, offset: Offset, rounding:
     let mut states: Vec<ChannelState> = (0..channels).map(|_| layouts.channel_state()).collect();
     let mut q = vec![0i32; n];
     let mut steps = vec![0u8; layouts.long.len() - 1];
+    let mut noise = vec![0u8; layouts.long.len() - 1];
     let mut previous = WindowSequence::Long;
     for (i, frame) in analysis.frame.iter().enumerate() {
         let offset = offset.for_frame(analysis.first_frame + i as u64);
@@ -330,6 +346,30 @@ fn code_packet(analysis: &Analysis, layouts: &Layouts, offset: Offset, rounding:
                 &mut q,
                 &mut steps,
             );
+            let bands = edges.len() - 1;
+            let noise = &mut noise[..bands];
+            match frame.noise.get(ch) {
+                Some(indices) => {
+                    for (b, (n, index)) in noise.iter_mut().zip(indices).enumerate() {
+                        let zero = q[edges[b]..edges[b + 1]].iter().all(|&v| v == 0);
+                        *n = match index {
+                            Some(i) if zero => noise::coded_index(*i),
+                            _ => 0,
+                        };
+                    }
+                }
+                None => noise.fill(0),
+            }
+            let fill = if frame.noise.is_empty() {
+                0
+            } else {
+                let start = layouts.noise_start(frame.sequence);
+                let step = |b: usize, k: usize| {
+                    let gain = gains.get(k & 7).copied().unwrap_or(0);
+                    params::step_size(params::effective_step(steps[b], gain))
+                };
+                noise::fill_level(&frame.coeffs[ch], &q, edges, start, step)
+            };
             write_channel(
                 &mut enc,
                 &mut models,
@@ -338,6 +378,8 @@ fn code_packet(analysis: &Analysis, layouts: &Layouts, offset: Offset, rounding:
                 gains,
                 &q,
                 &steps,
+                noise,
+                fill,
             );
         }
     }
