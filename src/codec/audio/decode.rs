@@ -14,7 +14,7 @@
 
 use std::io::Read;
 
-use super::frame::{read_channel, read_sequence, Models};
+use super::frame::{read_channel, read_sequence, read_stereo, Models};
 use super::lossless::{decode_lossless_packet, IntSynthesis};
 use super::noise;
 use super::params::{
@@ -187,6 +187,7 @@ pub(super) fn decode_packet(
     let mut q = vec![0i32; n];
     let mut steps = vec![0u8; layouts.long.len() - 1];
     let mut noise = vec![0u8; layouts.long.len() - 1];
+    let mut ms = vec![false; layouts.long.len() - 1];
     let mut gains = [0i32; SHORT_BLOCKS];
     let mut frames = Vec::with_capacity(prefix.frames as usize);
     let mut previous = WindowSequence::Long;
@@ -197,7 +198,10 @@ pub(super) fn decode_packet(
         let edges = layouts.edges(sequence);
         // Coefficient k of a short frame belongs to block k & mask.
         let mask = if short { SHORT_BLOCKS - 1 } else { 0 };
-        let ms = channels == 2 && dec.get_bit(&mut models.ms);
+        let ms = &mut ms[..edges.len() - 1];
+        if channels == 2 {
+            read_stereo(&mut dec, &mut models, ms);
+        }
         let mut chans = Vec::with_capacity(channels);
         for (ch, state) in states.iter_mut().enumerate() {
             let (q, steps) = (&mut q[..], &mut steps[..]);
@@ -240,13 +244,16 @@ pub(super) fn decode_packet(
             }
             chans.push(c);
         }
-        if ms {
+        if channels == 2 {
             let (m, s) = chans.split_at_mut(1);
-            for (a, b) in m[0].iter_mut().zip(s[0].iter_mut()) {
-                let l = (*a + *b) * std::f32::consts::FRAC_1_SQRT_2;
-                let r = (*a - *b) * std::f32::consts::FRAC_1_SQRT_2;
-                *a = l;
-                *b = r;
+            for (b, _) in ms.iter().enumerate().filter(|(_, &v)| v) {
+                let band = edges[b]..edges[b + 1];
+                for (a, b) in m[0][band.clone()].iter_mut().zip(&mut s[0][band]) {
+                    let l = (*a + *b) * std::f32::consts::FRAC_1_SQRT_2;
+                    let r = (*a - *b) * std::f32::consts::FRAC_1_SQRT_2;
+                    *a = l;
+                    *b = r;
+                }
             }
         }
         frames.push(DecodedFrame {

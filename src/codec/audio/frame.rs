@@ -9,7 +9,9 @@
 //! value so damaged data ends in an error, never a panic or a runaway allocation.
 //!
 //! The window ([`write_sequence`]): a "short" decision (context: the previous frame of the
-//! packet ends short-sloped), and for a long frame whether each half is short-sloped.
+//! packet ends short-sloped), and for a long frame whether each half is short-sloped. The
+//! stereo choice of a two-channel frame ([`write_stereo`]): L/R or M/S for all bands, or
+//! per band.
 //!
 //! Syntax, per channel frame: in a short frame first the step gain of each of the eight
 //! short blocks (the first as a signed value, the others as signed differences from the
@@ -42,7 +44,9 @@ const PREVIOUS_CONTEXTS: usize = 3;
 /// The adaptive models of one packet, fresh at the start of every packet.
 #[derive(Debug, Clone)]
 pub struct Models {
-    pub ms: BitModel,
+    ms: BitModel,
+    ms_split: BitModel,
+    ms_band: [BitModel; 2],
     short: [BitModel; 2],
     half: [BitModel; 3],
     gain_zero: [BitModel; 2],
@@ -76,6 +80,8 @@ impl Default for Models {
     fn default() -> Self {
         Models {
             ms: BitModel::new(),
+            ms_split: BitModel::new(),
+            ms_band: [BitModel::new(); 2],
             short: [BitModel::with_probability(300); 2],
             half: [BitModel::with_probability(300); 3],
             gain_zero: [BitModel::new(); 2],
@@ -160,6 +166,37 @@ pub fn read_sequence(
     let before = r.get_bit(&mut m.half[expected]);
     let after = r.get_bit(&mut m.half[2]);
     WindowSequence::long_from_halves(before, after)
+}
+
+/// Writes a stereo frame's mid/side choice per band of its layout (`ms[b]`: band `b` holds
+/// mid and side): a "per band" decision, then either one "mid/side" decision for all bands
+/// or one per band (context: the band before's).
+pub fn write_stereo<W: SymbolWriter>(w: &mut W, m: &mut Models, ms: &[bool]) {
+    let split = ms.iter().any(|&v| v != ms[0]);
+    w.put_bit(&mut m.ms_split, split);
+    if !split {
+        w.put_bit(&mut m.ms, ms[0]);
+        return;
+    }
+    let mut previous = false;
+    for &v in ms {
+        w.put_bit(&mut m.ms_band[previous as usize], v);
+        previous = v;
+    }
+}
+
+/// Reads the per-band mid/side choice written by [`write_stereo`] into `ms` (one per band).
+pub fn read_stereo(r: &mut RangeDecoder<'_>, m: &mut Models, ms: &mut [bool]) {
+    if !r.get_bit(&mut m.ms_split) {
+        let all = r.get_bit(&mut m.ms);
+        ms.fill(all);
+        return;
+    }
+    let mut previous = false;
+    for v in ms.iter_mut() {
+        *v = r.get_bit(&mut m.ms_band[previous as usize]);
+        previous = *v;
+    }
 }
 
 fn put_gains<W: SymbolWriter>(w: &mut W, m: &mut Models, gains: &[i32]) {
@@ -742,5 +779,28 @@ mod tests {
             assert_eq!(rn, expected);
         }
         assert!(!dec.overran());
+    }
+
+    #[test]
+    fn stereo_choices_round_trip() {
+        let cases: [Vec<bool>; 4] = [
+            vec![false; 6],
+            vec![true; 6],
+            vec![true, true, false, true, false, false],
+            vec![false, false, false, false, false, true],
+        ];
+        let mut enc = RangeEncoder::new();
+        let mut m = Models::default();
+        for ms in &cases {
+            write_stereo(&mut enc, &mut m, ms);
+        }
+        let bytes = enc.finish();
+        let mut dec = RangeDecoder::new(&bytes);
+        let mut m = Models::default();
+        let mut got = [true; 6];
+        for ms in &cases {
+            read_stereo(&mut dec, &mut m, &mut got);
+            assert_eq!(&got[..], &ms[..]);
+        }
     }
 }
