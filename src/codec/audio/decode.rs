@@ -14,7 +14,7 @@
 
 use std::io::Read;
 
-use super::frame::{read_channel, read_sequence, read_stereo, Models};
+use super::frame::{read_channel, read_noise_switch, read_sequence, read_stereo, Models};
 use super::lossless::{decode_lossless_packet, IntSynthesis};
 use super::noise;
 use super::params::{
@@ -191,6 +191,7 @@ pub(super) fn decode_packet(
     let mut gains = [0i32; SHORT_BLOCKS];
     let mut frames = Vec::with_capacity(prefix.frames as usize);
     let mut previous = WindowSequence::Long;
+    read_noise_switch(&mut dec, &mut models);
     for f in 0..prefix.frames as u64 {
         let sequence = read_sequence(&mut dec, &mut models, previous);
         previous = sequence;

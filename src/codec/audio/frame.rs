@@ -41,9 +41,13 @@ pub const MAX_LEVEL: u32 = 1 << 20;
 const NEIGHBOUR_CONTEXTS: usize = 5;
 const PREVIOUS_CONTEXTS: usize = 3;
 
-/// The adaptive models of one packet, fresh at the start of every packet.
+/// The adaptive models of one packet, fresh at the start of every packet, and its noise
+/// switch (on until a switch is read or written).
 #[derive(Debug, Clone)]
 pub struct Models {
+    /// The packet's channel frames carry noise syntax (see [`write_noise_switch`]).
+    noise: bool,
+    noise_switch: BitModel,
     ms: BitModel,
     ms_split: BitModel,
     ms_band: [BitModel; 2],
@@ -79,6 +83,8 @@ pub struct Models {
 impl Default for Models {
     fn default() -> Self {
         Models {
+            noise: true,
+            noise_switch: BitModel::new(),
             ms: BitModel::new(),
             ms_split: BitModel::new(),
             ms_band: [BitModel::new(); 2],
@@ -166,6 +172,18 @@ pub fn read_sequence(
     let before = r.get_bit(&mut m.half[expected]);
     let after = r.get_bit(&mut m.half[2]);
     WindowSequence::long_from_halves(before, after)
+}
+
+/// Writes the packet's noise switch, its first decision: whether its channel frames carry
+/// the noise syntax (noise indices and fill levels; off in the PSNR tune).
+pub fn write_noise_switch<W: SymbolWriter>(w: &mut W, m: &mut Models, on: bool) {
+    w.put_bit(&mut m.noise_switch, on);
+    m.noise = on;
+}
+
+/// Reads the packet's noise switch written by [`write_noise_switch`].
+pub fn read_noise_switch(r: &mut RangeDecoder<'_>, m: &mut Models) {
+    m.noise = r.get_bit(&mut m.noise_switch);
 }
 
 /// Writes a stereo frame's mid/side choice per band of its layout (`ms[b]`: band `b` holds
@@ -313,15 +331,20 @@ pub fn write_channel<W: SymbolWriter>(
             0
         }
     };
-    let filled_end = (0..bands)
-        .rposition(|b| noise_at(b) != 0)
-        .map_or(0, |b| b + 1);
-    w.put_bit(&mut m.noise_on, filled_end > 0);
+    let filled_end = match m.noise {
+        true => (0..bands)
+            .rposition(|b| noise_at(b) != 0)
+            .map_or(0, |b| b + 1),
+        false => 0,
+    };
+    if m.noise {
+        w.put_bit(&mut m.noise_on, filled_end > 0);
+    }
     if filled_end > 0 {
         let extra = filled_end.saturating_sub(coded) as u32;
         put_exp_golomb(w, &mut m.noise_exp, &mut m.noise_mant, extra);
     }
-    if coded > 0 {
+    if coded > 0 && m.noise {
         // Three bits, most significant first, on a binary tree of models.
         let fill = fill.min(MAX_FILL);
         let mut node = 1;
@@ -485,7 +508,7 @@ pub fn read_channel(
     steps.iter_mut().for_each(|v| *v = 0);
     noise.iter_mut().for_each(|v| *v = 0);
     let mut filled_end = 0;
-    if r.get_bit(&mut m.noise_on) {
+    if m.noise && r.get_bit(&mut m.noise_on) {
         let extra = get_exp_golomb(r, &mut m.noise_exp, &mut m.noise_mant)
             .map(|v| v as usize)
             .filter(|&v| v <= bands - coded)
@@ -496,7 +519,7 @@ pub fn read_channel(
         filled_end = (coded + extra).max(1);
     }
     *fill = 0;
-    if coded > 0 {
+    if coded > 0 && m.noise {
         let mut node = 1;
         for _ in 0..3 {
             let bit = r.get_bit(&mut m.fill[node - 1]);
@@ -802,5 +825,39 @@ mod tests {
             read_stereo(&mut dec, &mut m, &mut got);
             assert_eq!(&got[..], &ms[..]);
         }
+    }
+
+    #[test]
+    fn a_packet_without_noise_syntax_codes_none() {
+        let edges = vec![0, 4, 8, 16];
+        let q: Vec<i32> = (0..16).map(|k| if k == 1 { 2 } else { 0 }).collect();
+        let steps = vec![120u8, 0, 0];
+        let mut enc = RangeEncoder::new();
+        let mut m = Models::default();
+        let mut st = ChannelState::new(16, 3, 3);
+        write_noise_switch(&mut enc, &mut m, false);
+        write_channel(
+            &mut enc,
+            &mut m,
+            &mut st,
+            &edges,
+            &[],
+            &q,
+            &steps,
+            &[0, 50, 60],
+            5,
+        );
+        let bytes = enc.finish();
+        let mut dec = RangeDecoder::new(&bytes);
+        let mut m = Models::default();
+        let mut st = ChannelState::new(16, 3, 3);
+        read_noise_switch(&mut dec, &mut m);
+        let (mut rq, mut rs, mut rn, mut fill) = (vec![0; 16], vec![0; 3], vec![9; 3], 9);
+        let mut g = [0i32; SHORT_BLOCKS];
+        read_channel(
+            &mut dec, &mut m, &mut st, &edges, false, &mut g, &mut rq, &mut rs, &mut rn, &mut fill,
+        )
+        .unwrap();
+        assert_eq!((rq, rn, fill), (q, vec![0, 0, 0], 0));
     }
 }

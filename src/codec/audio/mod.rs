@@ -51,7 +51,9 @@ pub(crate) mod transient;
 use std::io::Write;
 
 use analysis::{quantize_channel, Analysis, Group};
-use frame::{write_channel, write_sequence, write_stereo, ChannelState, Models};
+use frame::{
+    write_channel, write_noise_switch, write_sequence, write_stereo, ChannelState, Models,
+};
 use framer::Framer;
 use params::{band_edges, end_payload, short_band_edges, PacketPrefix};
 pub use params::{AudioParams, AudioTransform, AudioTune};
@@ -346,6 +348,8 @@ fn code_packet(analysis: &Analysis, layouts: &Layouts, offset: Offset, rounding:
     let mut steps = vec![0u8; layouts.long.len() - 1];
     let mut noise = vec![0u8; layouts.long.len() - 1];
     let mut previous = WindowSequence::Long;
+    let noise_syntax = analysis.frame.iter().any(|f| !f.noise.is_empty());
+    write_noise_switch(&mut enc, &mut models, noise_syntax);
     for (i, frame) in analysis.frame.iter().enumerate() {
         let offset = offset.for_frame(analysis.first_frame + i as u64);
         write_sequence(&mut enc, &mut models, previous, frame.sequence);
