@@ -388,11 +388,7 @@ fn code_packet(analysis: &Analysis, layouts: &Layouts, offset: Offset, rounding:
                 0
             } else {
                 let start = layouts.noise_start(frame.sequence);
-                let step = |b: usize, k: usize| {
-                    let gain = gains.get(k & 7).copied().unwrap_or(0);
-                    params::step_size(params::effective_step(steps[b], gain))
-                };
-                noise::fill_level(&frame.coeffs[ch], &q, edges, start, step)
+                noise::fill_level(&frame.coeffs[ch], &q, edges, start, &steps, gains)
             };
             write_channel(
                 &mut enc,

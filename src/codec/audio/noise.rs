@@ -49,12 +49,16 @@ pub fn noise_index(coeffs: &[f32], gains: &[i32], mask: f32) -> Option<f32> {
         energy
     } else {
         let mask = gains.len() - 1;
+        let mut inverse = [0f32; 8];
+        for (v, &g) in inverse.iter_mut().zip(gains) {
+            *v = 1.0 / step_size(effective_step(STEP_INDEX_CENTRE as u8, g));
+        }
         coeffs
             .iter()
             .enumerate()
             .map(|(k, c)| {
-                let g = step_size(effective_step(STEP_INDEX_CENTRE as u8, gains[k & mask]));
-                (c / g) * (c / g)
+                let u = c * inverse[k & mask];
+                u * u
             })
             .sum()
     };
@@ -70,25 +74,34 @@ pub fn coded_index(index: f32) -> u8 {
 /// The fill level of the zero levels of a channel frame's coded bands from `start` on, 0
 /// to [`MAX_FILL`]: zero levels are decoded as uniform noise of peak `fill / 8` steps, so
 /// the level is the zeroed coefficients' RMS in steps over the RMS of a uniform variable
-/// (`1 / √3`), in eighths, scaled by the fill amplitude. `step(k)` is the step of
-/// coefficient `k`.
+/// (`1 / √3`), in eighths, scaled by the fill amplitude. Band `b` has step index
+/// `steps[b]`; coefficient `k` belongs to short block `k mod gains.len()` with that block's
+/// gain (no gains: a long frame).
 pub fn fill_level(
     coeffs: &[f32],
     q: &[i32],
     edges: &[usize],
     start: usize,
-    step: impl Fn(usize, usize) -> f32,
+    steps: &[u8],
+    gains: &[i32],
 ) -> u8 {
+    let gains = if gains.is_empty() { &[0][..] } else { gains };
+    let mask = gains.len() - 1;
+    let mut inverse = [0f32; 8];
     let mut sum = 0f32;
     let mut count = 0usize;
     for b in start..edges.len() - 1 {
         let band = edges[b]..edges[b + 1];
-        if q[band.clone()].iter().all(|&v| v == 0) {
+        let levels = &q[band.clone()];
+        if levels.iter().all(|&v| v == 0) {
             continue;
         }
-        for k in band {
-            if q[k] == 0 {
-                let u = coeffs[k] / step(b, k);
+        for (v, &g) in inverse.iter_mut().zip(gains) {
+            *v = 1.0 / step_size(effective_step(steps[b], g));
+        }
+        for (k, (&c, &level)) in coeffs[band].iter().zip(levels).enumerate() {
+            if level == 0 {
+                let u = c * inverse[k & mask];
                 sum += u * u;
                 count += 1;
             }
@@ -247,8 +260,10 @@ mod tests {
         let edges = [0, 4, 8];
         let coeffs = [5.0f32, 5.0, 5.0, 5.0, 0.25, -0.25, 3.0, 0.25];
         let levels = [0, 0, 0, 0, 0, 0, 3, 0];
-        assert_eq!(fill_level(&coeffs, &levels, &edges, 0, |_, _| 1.0), 2);
-        assert_eq!(fill_level(&coeffs, &levels, &edges, 2, |_, _| 1.0), 0);
+        assert_eq!(fill_level(&coeffs, &levels, &edges, 0, &[128, 128], &[]), 2);
+        assert_eq!(fill_level(&coeffs, &levels, &edges, 2, &[128, 128], &[]), 0);
+        // A step twice as coarse halves the RMS in steps.
+        assert_eq!(fill_level(&coeffs, &levels, &edges, 0, &[0, 132], &[]), 1);
     }
 
     #[test]
