@@ -179,6 +179,7 @@ pub(super) fn decode_packet(
     layouts: &Layouts,
 ) -> Result<(PacketPrefix, Vec<DecodedFrame>)> {
     let (prefix, body) = PacketPrefix::read(payload, params)?;
+    let packet_seed = noise::packet_seed(body);
     let n = params.frame_size;
     let channels = params.channels as usize;
     let mut dec = RangeDecoder::new(body);
@@ -232,13 +233,13 @@ pub(super) fn decode_packet(
                 }
                 let band = edges[b]..edges[b + 1];
                 if fill != 0 && b >= fill_start && q[band.clone()].iter().any(|&v| v != 0) {
-                    let frame = prefix.first_frame + f;
+                    let frame = packet_seed | f;
                     let (out, q) = (&mut c[band.clone()], &q[band]);
                     noise::fill_zeros(out, q, &step, mask, fill, frame, ch, b);
                 }
                 if noise[b] != 0 {
                     let block_gains = if short { &gains[..] } else { &[][..] };
-                    let frame = prefix.first_frame + f;
+                    let frame = packet_seed | f;
                     let band = &mut c[edges[b]..edges[b + 1]];
                     noise::fill(band, noise[b], block_gains, frame, ch, b);
                 }

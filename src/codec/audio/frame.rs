@@ -174,24 +174,28 @@ pub fn read_sequence(
     WindowSequence::long_from_halves(before, after)
 }
 
-/// Writes the packet's noise switch, its first decision: whether its channel frames carry
-/// the noise syntax (noise indices and fill levels; off in the PSNR tune).
+/// Writes the packet's switch, its first decision: whether its channel frames carry the
+/// noise syntax (noise indices and fill levels) and its frames may choose stereo per band
+/// (off in the PSNR tune).
 pub fn write_noise_switch<W: SymbolWriter>(w: &mut W, m: &mut Models, on: bool) {
     w.put_bit(&mut m.noise_switch, on);
     m.noise = on;
 }
 
-/// Reads the packet's noise switch written by [`write_noise_switch`].
+/// Reads the packet's switch written by [`write_noise_switch`].
 pub fn read_noise_switch(r: &mut RangeDecoder<'_>, m: &mut Models) {
     m.noise = r.get_bit(&mut m.noise_switch);
 }
 
 /// Writes a stereo frame's mid/side choice per band of its layout (`ms[b]`: band `b` holds
-/// mid and side): a "per band" decision, then either one "mid/side" decision for all bands
-/// or one per band (context: the band before's).
+/// mid and side): when the packet's switch is on a "per band" decision, then either one
+/// "mid/side" decision for all bands or one per band (context: the band before's).
 pub fn write_stereo<W: SymbolWriter>(w: &mut W, m: &mut Models, ms: &[bool]) {
-    let split = ms.iter().any(|&v| v != ms[0]);
-    w.put_bit(&mut m.ms_split, split);
+    // Without the packet's switch, one choice for the frame (the first band's).
+    let split = m.noise && ms.iter().any(|&v| v != ms[0]);
+    if m.noise {
+        w.put_bit(&mut m.ms_split, split);
+    }
     if !split {
         w.put_bit(&mut m.ms, ms[0]);
         return;
@@ -205,7 +209,7 @@ pub fn write_stereo<W: SymbolWriter>(w: &mut W, m: &mut Models, ms: &[bool]) {
 
 /// Reads the per-band mid/side choice written by [`write_stereo`] into `ms` (one per band).
 pub fn read_stereo(r: &mut RangeDecoder<'_>, m: &mut Models, ms: &mut [bool]) {
-    if !r.get_bit(&mut m.ms_split) {
+    if !(m.noise && r.get_bit(&mut m.ms_split)) {
         let all = r.get_bit(&mut m.ms);
         ms.fill(all);
         return;
@@ -825,6 +829,17 @@ mod tests {
             read_stereo(&mut dec, &mut m, &mut got);
             assert_eq!(&got[..], &ms[..]);
         }
+        // With the packet's switch off a frame has one choice, its first band's.
+        let mut enc = RangeEncoder::new();
+        let mut m = Models::default();
+        write_noise_switch(&mut enc, &mut m, false);
+        write_stereo(&mut enc, &mut m, &cases[2]);
+        let bytes = enc.finish();
+        let mut dec = RangeDecoder::new(&bytes);
+        let mut m = Models::default();
+        read_noise_switch(&mut dec, &mut m);
+        read_stereo(&mut dec, &mut m, &mut got);
+        assert_eq!(got, [true; 6]);
     }
 
     #[test]

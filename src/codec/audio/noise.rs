@@ -7,8 +7,9 @@
 //! per unit: `step_size(index)` is the noise's RMS per coefficient, before block gains), or
 //! 0 for "no noise". In (decoder): the index, the block gains, and the frame, channel and
 //! band numbers that seed the generator; out: the band's coefficients. The generator is a
-//! 32-bit xorshift on integers seeded from the frame's index in the stream, the channel and
-//! the band, and the band's noise is scaled to exactly the coded energy with plain `f32`
+//! 32-bit xorshift on integers seeded from the frame's index in its packet and a hash of
+//! the packet's data (not the frame's index in the stream, which joining segments
+//! changes), the channel and the band, and the band's noise is scaled to exactly the coded energy with plain `f32`
 //! arithmetic, so every decoder and every thread count gives the same samples.
 
 use super::frame::MAX_FILL;
@@ -139,6 +140,18 @@ pub fn fill_zeros(
             *v = (x as i32) as f32 * scale * step[k & mask];
         }
     }
+}
+
+/// The high 32 bits of the frame number that seeds the noise of a packet's frames (the
+/// low 32 bits are the frame's index in the packet): a hash of the first eight bytes (or
+/// fewer) of the packet's range-coded data, which joining segments (`quanta concat`)
+/// leaves unchanged while it renumbers the packet's frames.
+pub fn packet_seed(body: &[u8]) -> u64 {
+    let h = body
+        .iter()
+        .take(8)
+        .fold(0u32, |h, &b| h.wrapping_mul(31).wrapping_add(b as u32));
+    (h as u64) << 32
 }
 
 /// The generator's state for band `band` of channel `channel` in the frame at `frame` of
