@@ -14,8 +14,9 @@
 
 use std::io::Read;
 
-use super::frame::{read_channel, read_sequence, Models};
+use super::frame::{read_channel, read_noise_switch, read_sequence, read_stereo, Models};
 use super::lossless::{decode_lossless_packet, IntSynthesis};
+use super::noise;
 use super::params::{
     effective_step, read_end_payload, step_size, AudioParams, AudioTransform, PacketPrefix,
 };
@@ -178,6 +179,7 @@ pub(super) fn decode_packet(
     layouts: &Layouts,
 ) -> Result<(PacketPrefix, Vec<DecodedFrame>)> {
     let (prefix, body) = PacketPrefix::read(payload, params)?;
+    let packet_seed = noise::packet_seed(body);
     let n = params.frame_size;
     let channels = params.channels as usize;
     let mut dec = RangeDecoder::new(body);
@@ -185,20 +187,28 @@ pub(super) fn decode_packet(
     let mut states: Vec<_> = (0..channels).map(|_| layouts.channel_state()).collect();
     let mut q = vec![0i32; n];
     let mut steps = vec![0u8; layouts.long.len() - 1];
+    let mut noise = vec![0u8; layouts.long.len() - 1];
+    let mut ms = vec![false; layouts.long.len() - 1];
     let mut gains = [0i32; SHORT_BLOCKS];
     let mut frames = Vec::with_capacity(prefix.frames as usize);
     let mut previous = WindowSequence::Long;
-    for _ in 0..prefix.frames {
+    read_noise_switch(&mut dec, &mut models);
+    for f in 0..prefix.frames as u64 {
         let sequence = read_sequence(&mut dec, &mut models, previous);
         previous = sequence;
         let short = sequence.is_short();
         let edges = layouts.edges(sequence);
         // Coefficient k of a short frame belongs to block k & mask.
         let mask = if short { SHORT_BLOCKS - 1 } else { 0 };
-        let ms = channels == 2 && dec.get_bit(&mut models.ms);
+        let ms = &mut ms[..edges.len() - 1];
+        if channels == 2 {
+            read_stereo(&mut dec, &mut models, ms);
+        }
         let mut chans = Vec::with_capacity(channels);
-        for state in states.iter_mut() {
+        for (ch, state) in states.iter_mut().enumerate() {
             let (q, steps) = (&mut q[..], &mut steps[..]);
+            let noise = &mut noise[..edges.len() - 1];
+            let mut fill = 0;
             read_channel(
                 &mut dec,
                 &mut models,
@@ -208,7 +218,10 @@ pub(super) fn decode_packet(
                 &mut gains,
                 q,
                 steps,
+                noise,
+                &mut fill,
             )?;
+            let fill_start = layouts.noise_start(sequence);
             let mut c = vec![0f32; n];
             let mut step = [0f32; SHORT_BLOCKS];
             for b in 0..edges.len() - 1 {
@@ -218,16 +231,31 @@ pub(super) fn decode_packet(
                 for k in edges[b]..edges[b + 1] {
                     c[k] = q[k] as f32 * step[k & mask];
                 }
+                let band = edges[b]..edges[b + 1];
+                if fill != 0 && b >= fill_start && q[band.clone()].iter().any(|&v| v != 0) {
+                    let frame = packet_seed | f;
+                    let (out, q) = (&mut c[band.clone()], &q[band]);
+                    noise::fill_zeros(out, q, &step, mask, fill, frame, ch, b);
+                }
+                if noise[b] != 0 {
+                    let block_gains = if short { &gains[..] } else { &[][..] };
+                    let frame = packet_seed | f;
+                    let band = &mut c[edges[b]..edges[b + 1]];
+                    noise::fill(band, noise[b], block_gains, frame, ch, b);
+                }
             }
             chans.push(c);
         }
-        if ms {
+        if channels == 2 {
             let (m, s) = chans.split_at_mut(1);
-            for (a, b) in m[0].iter_mut().zip(s[0].iter_mut()) {
-                let l = (*a + *b) * std::f32::consts::FRAC_1_SQRT_2;
-                let r = (*a - *b) * std::f32::consts::FRAC_1_SQRT_2;
-                *a = l;
-                *b = r;
+            for (b, _) in ms.iter().enumerate().filter(|(_, &v)| v) {
+                let band = edges[b]..edges[b + 1];
+                for (a, b) in m[0][band.clone()].iter_mut().zip(&mut s[0][band]) {
+                    let l = (*a + *b) * std::f32::consts::FRAC_1_SQRT_2;
+                    let r = (*a - *b) * std::f32::consts::FRAC_1_SQRT_2;
+                    *a = l;
+                    *b = r;
+                }
             }
         }
         frames.push(DecodedFrame {

@@ -9,12 +9,16 @@
 //! value so damaged data ends in an error, never a panic or a runaway allocation.
 //!
 //! The window ([`write_sequence`]): a "short" decision (context: the previous frame of the
-//! packet ends short-sloped), and for a long frame whether each half is short-sloped.
+//! packet ends short-sloped), and for a long frame whether each half is short-sloped. The
+//! stereo choice of a two-channel frame ([`write_stereo`]): L/R or M/S for all bands, or
+//! per band.
 //!
 //! Syntax, per channel frame: in a short frame first the step gain of each of the eight
 //! short blocks (the first as a signed value, the others as signed differences from the
-//! one before); the number of coded bands (Exp-Golomb); per coded band a
-//! "band is all zero" flag; for a non-zero band its step index as a signed difference from
+//! one before); the number of coded bands (Exp-Golomb); a "noise" flag and, when set, the
+//! number of noise-filled bands after the coded ones; the fill level of zero levels in
+//! coded bands (three bits); per coded band a "band is all zero" flag; per all-zero band
+//! of a frame with noise a "filled" flag and the noise index as a signed difference; for a non-zero band its step index as a signed difference from
 //! the previous non-zero band's (the first from the previous frame's first), then every
 //! level: zero flag, greater-than-one flag, greater-than-two flag, Exp-Golomb remainder,
 //! sign as a bypass bit. Level contexts come from the two levels below in frequency and the
@@ -28,16 +32,25 @@ use crate::entropy::{get_exp_golomb, put_exp_golomb, BitModel, RangeDecoder, Sym
 use crate::error::{Error, Result};
 use crate::transform::switched::{WindowSequence, SHORT_BLOCKS};
 
+/// Largest fill level of zero levels in coded bands (three bits).
+pub const MAX_FILL: u8 = 7;
+
 /// Largest level magnitude the reader accepts.
 pub const MAX_LEVEL: u32 = 1 << 20;
 
 const NEIGHBOUR_CONTEXTS: usize = 5;
 const PREVIOUS_CONTEXTS: usize = 3;
 
-/// The adaptive models of one packet, fresh at the start of every packet.
+/// The adaptive models of one packet, fresh at the start of every packet, and its noise
+/// switch (on until a switch is read or written).
 #[derive(Debug, Clone)]
 pub struct Models {
-    pub ms: BitModel,
+    /// The packet's channel frames carry noise syntax (see [`write_noise_switch`]).
+    noise: bool,
+    noise_switch: BitModel,
+    ms: BitModel,
+    ms_split: BitModel,
+    ms_band: [BitModel; 2],
     short: [BitModel; 2],
     half: [BitModel; 3],
     gain_zero: [BitModel; 2],
@@ -51,6 +64,15 @@ pub struct Models {
     sf_sign: BitModel,
     sf_exp: [BitModel; 6],
     sf_mant: [BitModel; 6],
+    noise_on: BitModel,
+    noise_band: [BitModel; 2],
+    noise_exp: [BitModel; 6],
+    noise_mant: [BitModel; 6],
+    noise_zero: [BitModel; 2],
+    noise_sign: BitModel,
+    noise_delta_exp: [BitModel; 6],
+    noise_delta_mant: [BitModel; 6],
+    fill: [BitModel; 7],
     zero: [BitModel; NEIGHBOUR_CONTEXTS * PREVIOUS_CONTEXTS],
     gt1: [BitModel; NEIGHBOUR_CONTEXTS * PREVIOUS_CONTEXTS],
     gt2: [BitModel; NEIGHBOUR_CONTEXTS],
@@ -61,7 +83,11 @@ pub struct Models {
 impl Default for Models {
     fn default() -> Self {
         Models {
+            noise: true,
+            noise_switch: BitModel::new(),
             ms: BitModel::new(),
+            ms_split: BitModel::new(),
+            ms_band: [BitModel::new(); 2],
             short: [BitModel::with_probability(300); 2],
             half: [BitModel::with_probability(300); 3],
             gain_zero: [BitModel::new(); 2],
@@ -75,6 +101,15 @@ impl Default for Models {
             sf_sign: BitModel::new(),
             sf_exp: [BitModel::new(); 6],
             sf_mant: [BitModel::new(); 6],
+            noise_on: BitModel::new(),
+            noise_band: [BitModel::new(); 2],
+            noise_exp: [BitModel::new(); 6],
+            noise_mant: [BitModel::new(); 6],
+            noise_zero: [BitModel::new(); 2],
+            noise_sign: BitModel::new(),
+            noise_delta_exp: [BitModel::new(); 6],
+            noise_delta_mant: [BitModel::new(); 6],
+            fill: [BitModel::new(); 7],
             zero: [BitModel::with_probability(300); NEIGHBOUR_CONTEXTS * PREVIOUS_CONTEXTS],
             gt1: [BitModel::with_probability(300); NEIGHBOUR_CONTEXTS * PREVIOUS_CONTEXTS],
             gt2: [BitModel::with_probability(400); NEIGHBOUR_CONTEXTS],
@@ -91,6 +126,8 @@ pub struct ChannelState {
     /// Per band of the long layout, and of the short layout.
     band_was_zero: [Vec<bool>; 2],
     first_step: u8,
+    /// The first noise index of the previous channel frame that had one.
+    first_noise: u8,
 }
 
 impl ChannelState {
@@ -101,6 +138,7 @@ impl ChannelState {
             previous: vec![0; n + 1],
             band_was_zero: [vec![true; bands], vec![true; short_bands]],
             first_step: STEP_INDEX_CENTRE as u8,
+            first_noise: STEP_INDEX_CENTRE as u8,
         }
     }
 }
@@ -134,6 +172,53 @@ pub fn read_sequence(
     let before = r.get_bit(&mut m.half[expected]);
     let after = r.get_bit(&mut m.half[2]);
     WindowSequence::long_from_halves(before, after)
+}
+
+/// Writes the packet's switch, its first decision: whether its channel frames carry the
+/// noise syntax (noise indices and fill levels) and its frames may choose stereo per band
+/// (off in the PSNR tune).
+pub fn write_noise_switch<W: SymbolWriter>(w: &mut W, m: &mut Models, on: bool) {
+    w.put_bit(&mut m.noise_switch, on);
+    m.noise = on;
+}
+
+/// Reads the packet's switch written by [`write_noise_switch`].
+pub fn read_noise_switch(r: &mut RangeDecoder<'_>, m: &mut Models) {
+    m.noise = r.get_bit(&mut m.noise_switch);
+}
+
+/// Writes a stereo frame's mid/side choice per band of its layout (`ms[b]`: band `b` holds
+/// mid and side): when the packet's switch is on a "per band" decision, then either one
+/// "mid/side" decision for all bands or one per band (context: the band before's).
+pub fn write_stereo<W: SymbolWriter>(w: &mut W, m: &mut Models, ms: &[bool]) {
+    // Without the packet's switch, one choice for the frame (the first band's).
+    let split = m.noise && ms.iter().any(|&v| v != ms[0]);
+    if m.noise {
+        w.put_bit(&mut m.ms_split, split);
+    }
+    if !split {
+        w.put_bit(&mut m.ms, ms[0]);
+        return;
+    }
+    let mut previous = false;
+    for &v in ms {
+        w.put_bit(&mut m.ms_band[previous as usize], v);
+        previous = v;
+    }
+}
+
+/// Reads the per-band mid/side choice written by [`write_stereo`] into `ms` (one per band).
+pub fn read_stereo(r: &mut RangeDecoder<'_>, m: &mut Models, ms: &mut [bool]) {
+    if !(m.noise && r.get_bit(&mut m.ms_split)) {
+        let all = r.get_bit(&mut m.ms);
+        ms.fill(all);
+        return;
+    }
+    let mut previous = false;
+    for v in ms.iter_mut() {
+        *v = r.get_bit(&mut m.ms_band[previous as usize]);
+        previous = *v;
+    }
 }
 
 fn put_gains<W: SymbolWriter>(w: &mut W, m: &mut Models, gains: &[i32]) {
@@ -216,8 +301,12 @@ fn get_signed(r: &mut RangeDecoder<'_>, m: &mut Models, ctx: usize) -> Result<i3
 }
 
 /// Writes one channel frame: for a short frame the block `gains` (eight; empty for a long
-/// frame), then levels `q` (`N` of them) and step indices `steps` (one per band of `edges`,
-/// the layout of the frame's kind; only those of non-zero bands are coded).
+/// frame), then levels `q` (`N` of them), step indices `steps` (one per band of `edges`,
+/// the layout of the frame's kind; only those of non-zero bands are coded), noise
+/// indices `noise` (one per band, 0 for none; only those of all-zero bands are coded; empty
+/// for none at all) and the fill level of zero levels in coded bands, `fill` (0 to
+/// [`MAX_FILL`]; coded when a band is).
+#[allow(clippy::too_many_arguments)]
 pub fn write_channel<W: SymbolWriter>(
     w: &mut W,
     m: &mut Models,
@@ -226,6 +315,8 @@ pub fn write_channel<W: SymbolWriter>(
     gains: &[i32],
     q: &[i32],
     steps: &[u8],
+    noise: &[u8],
+    fill: u8,
 ) {
     let short = !gains.is_empty();
     if short {
@@ -237,14 +328,50 @@ pub fn write_channel<W: SymbolWriter>(
         .collect();
     let coded = band_zero.iter().rposition(|&z| !z).map_or(0, |b| b + 1);
     put_exp_golomb(w, &mut m.coded_exp, &mut m.coded_mant, coded as u32);
+    let noise_at = |b: usize| {
+        if band_zero[b] {
+            noise.get(b).copied().unwrap_or(0)
+        } else {
+            0
+        }
+    };
+    let filled_end = match m.noise {
+        true => (0..bands)
+            .rposition(|b| noise_at(b) != 0)
+            .map_or(0, |b| b + 1),
+        false => 0,
+    };
+    if m.noise {
+        w.put_bit(&mut m.noise_on, filled_end > 0);
+    }
+    if filled_end > 0 {
+        let extra = filled_end.saturating_sub(coded) as u32;
+        put_exp_golomb(w, &mut m.noise_exp, &mut m.noise_mant, extra);
+    }
+    if coded > 0 && m.noise {
+        // Three bits, most significant first, on a binary tree of models.
+        let fill = fill.min(MAX_FILL);
+        let mut node = 1;
+        for i in (0..3).rev() {
+            let bit = (fill >> i) & 1 == 1;
+            w.put_bit(&mut m.fill[node - 1], bit);
+            node = 2 * node + bit as usize;
+        }
+    }
+    let mut noise_coder = NoiseCoder::new(state.first_noise);
     let mut previous_step = state.first_step as i32;
     let mut first = true;
     let mut previous_zero = true;
-    for b in 0..coded {
-        let zctx = previous_zero as usize + 2 * state.band_was_zero[short as usize][b] as usize;
-        w.put_bit(&mut m.band_zero[zctx], band_zero[b]);
-        previous_zero = band_zero[b];
+    for b in 0..coded.max(filled_end) {
+        if b < coded {
+            let zctx = previous_zero as usize + 2 * state.band_was_zero[short as usize][b] as usize;
+            w.put_bit(&mut m.band_zero[zctx], band_zero[b]);
+            previous_zero = band_zero[b];
+        }
         if band_zero[b] {
+            if filled_end > 0 {
+                noise_coder.put(w, m, noise_at(b));
+            }
             continue;
         }
         let s = steps[b] as i32;
@@ -280,11 +407,84 @@ pub fn write_channel<W: SymbolWriter>(
         *p = v.unsigned_abs().min(64);
     }
     state.band_was_zero[short as usize].copy_from_slice(&band_zero);
+    state.first_noise = noise_coder.first_noise();
+}
+
+/// The noise indices of one channel frame: per all-zero band a "filled" flag (context: the
+/// band before was filled), and for a filled band its index as a signed difference from the
+/// frame's previous filled band (the first from the first of the channel's previous frame
+/// that had one).
+struct NoiseCoder {
+    previous: i32,
+    first: Option<u8>,
+    last_filled: bool,
+}
+
+impl NoiseCoder {
+    fn new(first_noise: u8) -> NoiseCoder {
+        NoiseCoder {
+            previous: first_noise as i32,
+            first: None,
+            last_filled: false,
+        }
+    }
+
+    /// The first index of this frame, or the previous frame's when it had none.
+    fn first_noise(&self) -> u8 {
+        self.first.unwrap_or(self.previous as u8)
+    }
+
+    fn put<W: SymbolWriter>(&mut self, w: &mut W, m: &mut Models, index: u8) {
+        w.put_bit(&mut m.noise_band[self.last_filled as usize], index != 0);
+        self.last_filled = index != 0;
+        if index == 0 {
+            return;
+        }
+        let d = index as i32 - self.previous;
+        w.put_bit(&mut m.noise_zero[self.first.is_none() as usize], d != 0);
+        if d != 0 {
+            w.put_bit(&mut m.noise_sign, d < 0);
+            put_exp_golomb(
+                w,
+                &mut m.noise_delta_exp,
+                &mut m.noise_delta_mant,
+                d.unsigned_abs() - 1,
+            );
+        }
+        self.previous = index as i32;
+        self.first.get_or_insert(index);
+    }
+
+    fn get(&mut self, r: &mut RangeDecoder<'_>, m: &mut Models) -> Result<u8> {
+        self.last_filled = r.get_bit(&mut m.noise_band[self.last_filled as usize]);
+        if !self.last_filled {
+            return Ok(0);
+        }
+        let mut d = 0;
+        if r.get_bit(&mut m.noise_zero[self.first.is_none() as usize]) {
+            let negative = r.get_bit(&mut m.noise_sign);
+            let magnitude = get_exp_golomb(r, &mut m.noise_delta_exp, &mut m.noise_delta_mant)
+                .filter(|&v| v < 255)
+                .ok_or_else(|| Error::invalid("audio noise index difference out of range"))?
+                as i32
+                + 1;
+            d = if negative { -magnitude } else { magnitude };
+        }
+        let index = self.previous + d;
+        if !(1..=255).contains(&index) {
+            return Err(Error::invalid(format!(
+                "audio noise index {index} (expected 1 to 255)"
+            )));
+        }
+        self.previous = index;
+        self.first.get_or_insert(index as u8);
+        Ok(index as u8)
+    }
 }
 
 /// Reads one channel frame written by [`write_channel`] into `gains` (read in a short
-/// frame, all 0 otherwise), `q` (`N` levels) and `steps` (step indices; 0 for bands that
-/// are all zero).
+/// frame, all 0 otherwise), `q` (`N` levels), `steps` (step indices; 0 for bands that
+/// are all zero) and `noise` (noise indices; 0 for bands without noise).
 #[allow(clippy::too_many_arguments)]
 pub fn read_channel(
     r: &mut RangeDecoder<'_>,
@@ -295,6 +495,8 @@ pub fn read_channel(
     gains: &mut [i32; SHORT_BLOCKS],
     q: &mut [i32],
     steps: &mut [u8],
+    noise: &mut [u8],
+    fill: &mut u8,
 ) -> Result<()> {
     if short {
         get_gains(r, m, gains)?;
@@ -308,16 +510,43 @@ pub fn read_channel(
         .ok_or_else(|| Error::invalid(format!("audio frame codes more than its {bands} bands")))?;
     q.iter_mut().for_each(|v| *v = 0);
     steps.iter_mut().for_each(|v| *v = 0);
+    noise.iter_mut().for_each(|v| *v = 0);
+    let mut filled_end = 0;
+    if m.noise && r.get_bit(&mut m.noise_on) {
+        let extra = get_exp_golomb(r, &mut m.noise_exp, &mut m.noise_mant)
+            .map(|v| v as usize)
+            .filter(|&v| v <= bands - coded)
+            .ok_or_else(|| {
+                Error::invalid(format!("audio frame fills more than its {bands} bands"))
+            })?;
+        // At least one band is filled: the last of the coded ones when none lies after.
+        filled_end = (coded + extra).max(1);
+    }
+    *fill = 0;
+    if coded > 0 && m.noise {
+        let mut node = 1;
+        for _ in 0..3 {
+            let bit = r.get_bit(&mut m.fill[node - 1]);
+            node = 2 * node + bit as usize;
+        }
+        *fill = (node - 8) as u8;
+    }
+    let mut noise_coder = NoiseCoder::new(state.first_noise);
     let mut previous_step = state.first_step as i32;
     let mut first = true;
     let mut previous_zero = true;
     let mut band_zero = vec![true; bands];
-    for b in 0..coded {
-        let zctx = previous_zero as usize + 2 * state.band_was_zero[short as usize][b] as usize;
-        let zero = r.get_bit(&mut m.band_zero[zctx]);
-        previous_zero = zero;
-        band_zero[b] = zero;
-        if zero {
+    for b in 0..coded.max(filled_end) {
+        if b < coded {
+            let zctx = previous_zero as usize + 2 * state.band_was_zero[short as usize][b] as usize;
+            let zero = r.get_bit(&mut m.band_zero[zctx]);
+            previous_zero = zero;
+            band_zero[b] = zero;
+        }
+        if band_zero[b] {
+            if filled_end > 0 {
+                noise[b] = noise_coder.get(r, m)?;
+            }
             continue;
         }
         let s = previous_step + get_signed(r, m, first as usize)?;
@@ -359,6 +588,7 @@ pub fn read_channel(
         *p = v.unsigned_abs().min(64);
     }
     state.band_was_zero[short as usize].copy_from_slice(&band_zero);
+    state.first_noise = noise_coder.first_noise();
     Ok(())
 }
 
@@ -402,6 +632,8 @@ mod tests {
                     &[],
                     q,
                     steps,
+                    &[],
+                    0,
                 );
             }
             let mut counter = BitCounter::new();
@@ -463,7 +695,7 @@ mod tests {
         for (f, (q, s, g)) in frames.iter().enumerate() {
             let e = if g.is_empty() { &edges } else { &short_edges };
             write_sequence(&mut enc, &mut m, previous, sequences[f]);
-            write_channel(&mut enc, &mut m, &mut st, e, g, q, s);
+            write_channel(&mut enc, &mut m, &mut st, e, g, q, s, &[], f as u8);
             previous = sequences[f];
         }
         let bytes = enc.finish();
@@ -473,6 +705,8 @@ mod tests {
         let mut q = vec![0i32; 64];
         let mut s = vec![0u8; 5];
         let mut g = [0i32; SHORT_BLOCKS];
+        let mut nz = vec![0u8; 5];
+        let mut fill = 0u8;
         let mut previous = WindowSequence::Long;
         for (f, (wq, ws, wg)) in frames.iter().enumerate() {
             let sequence = read_sequence(&mut dec, &mut m, previous);
@@ -480,7 +714,12 @@ mod tests {
             previous = sequence;
             let short = sequence.is_short();
             let e = if short { &short_edges } else { &edges };
-            read_channel(&mut dec, &mut m, &mut st, e, short, &mut g, &mut q, &mut s).unwrap();
+            read_channel(
+                &mut dec, &mut m, &mut st, e, short, &mut g, &mut q, &mut s, &mut nz, &mut fill,
+            )
+            .unwrap();
+            assert!(nz.iter().all(|&v| v == 0));
+            assert_eq!(fill, f as u8);
             assert_eq!(&q, wq);
             if short {
                 assert_eq!(&g[..], &wg[..]);
@@ -499,7 +738,141 @@ mod tests {
         for i in 0..50 {
             let short = i % 3 == 0;
             let e = if short { &short_edges } else { &edges };
-            let _ = read_channel(&mut dec, &mut m, &mut st, e, short, &mut g, &mut q, &mut s);
+            let _ = read_channel(
+                &mut dec, &mut m, &mut st, e, short, &mut g, &mut q, &mut s, &mut nz, &mut fill,
+            );
         }
+    }
+
+    #[test]
+    fn noise_indices_round_trip_on_zero_bands_only() {
+        let edges = vec![0, 4, 8, 16, 32, 64, 96, 128];
+        // Bands 1, 3, 5 and 6 are all zero; 5 and 6 lie after the last coded band (4).
+        let q: Vec<i32> = (0..128)
+            .map(|k| match k {
+                0 | 2 => 3,
+                9..=11 => -1,
+                40 => 7,
+                _ => 0,
+            })
+            .collect();
+        let steps = vec![120u8, 0, 110, 0, 100, 0, 0];
+        let cases: [Vec<u8>; 5] = [
+            // A noise index on a coded band (0 and 2) is not coded.
+            vec![9, 80, 9, 1, 9, 255, 70],
+            vec![0, 0, 0, 60, 0, 0, 0],
+            vec![0, 0, 0, 0, 0, 0, 90],
+            vec![0, 0, 0, 0, 0, 0, 0],
+            vec![],
+        ];
+        let mut enc = RangeEncoder::new();
+        let mut m = Models::default();
+        let mut st = ChannelState::new(128, 7, 3);
+        for (i, noise) in cases.iter().enumerate() {
+            let fill = [7, 0, 3, 1, 4][i];
+            write_channel(
+                &mut enc,
+                &mut m,
+                &mut st,
+                &edges,
+                &[],
+                &q,
+                &steps,
+                noise,
+                fill,
+            );
+        }
+        let bytes = enc.finish();
+        let mut dec = RangeDecoder::new(&bytes);
+        let mut m = Models::default();
+        let mut st = ChannelState::new(128, 7, 3);
+        let (mut rq, mut rs, mut rn) = (vec![0i32; 128], vec![0u8; 7], vec![0u8; 7]);
+        let mut g = [0i32; SHORT_BLOCKS];
+        let mut fill = 0;
+        for (i, noise) in cases.iter().enumerate() {
+            read_channel(
+                &mut dec, &mut m, &mut st, &edges, false, &mut g, &mut rq, &mut rs, &mut rn,
+                &mut fill,
+            )
+            .unwrap();
+            assert_eq!(fill, [7, 0, 3, 1, 4][i]);
+            assert_eq!(rq, q);
+            let expected: Vec<u8> = (0..7)
+                .map(|b| match b {
+                    0 | 2 | 4 => 0,
+                    _ => noise.get(b).copied().unwrap_or(0),
+                })
+                .collect();
+            assert_eq!(rn, expected);
+        }
+        assert!(!dec.overran());
+    }
+
+    #[test]
+    fn stereo_choices_round_trip() {
+        let cases: [Vec<bool>; 4] = [
+            vec![false; 6],
+            vec![true; 6],
+            vec![true, true, false, true, false, false],
+            vec![false, false, false, false, false, true],
+        ];
+        let mut enc = RangeEncoder::new();
+        let mut m = Models::default();
+        for ms in &cases {
+            write_stereo(&mut enc, &mut m, ms);
+        }
+        let bytes = enc.finish();
+        let mut dec = RangeDecoder::new(&bytes);
+        let mut m = Models::default();
+        let mut got = [true; 6];
+        for ms in &cases {
+            read_stereo(&mut dec, &mut m, &mut got);
+            assert_eq!(&got[..], &ms[..]);
+        }
+        // With the packet's switch off a frame has one choice, its first band's.
+        let mut enc = RangeEncoder::new();
+        let mut m = Models::default();
+        write_noise_switch(&mut enc, &mut m, false);
+        write_stereo(&mut enc, &mut m, &cases[2]);
+        let bytes = enc.finish();
+        let mut dec = RangeDecoder::new(&bytes);
+        let mut m = Models::default();
+        read_noise_switch(&mut dec, &mut m);
+        read_stereo(&mut dec, &mut m, &mut got);
+        assert_eq!(got, [true; 6]);
+    }
+
+    #[test]
+    fn a_packet_without_noise_syntax_codes_none() {
+        let edges = vec![0, 4, 8, 16];
+        let q: Vec<i32> = (0..16).map(|k| if k == 1 { 2 } else { 0 }).collect();
+        let steps = vec![120u8, 0, 0];
+        let mut enc = RangeEncoder::new();
+        let mut m = Models::default();
+        let mut st = ChannelState::new(16, 3, 3);
+        write_noise_switch(&mut enc, &mut m, false);
+        write_channel(
+            &mut enc,
+            &mut m,
+            &mut st,
+            &edges,
+            &[],
+            &q,
+            &steps,
+            &[0, 50, 60],
+            5,
+        );
+        let bytes = enc.finish();
+        let mut dec = RangeDecoder::new(&bytes);
+        let mut m = Models::default();
+        let mut st = ChannelState::new(16, 3, 3);
+        read_noise_switch(&mut dec, &mut m);
+        let (mut rq, mut rs, mut rn, mut fill) = (vec![0; 16], vec![0; 3], vec![9; 3], 9);
+        let mut g = [0i32; SHORT_BLOCKS];
+        read_channel(
+            &mut dec, &mut m, &mut st, &edges, false, &mut g, &mut rq, &mut rs, &mut rn, &mut fill,
+        )
+        .unwrap();
+        assert_eq!((rq, rn, fill), (q, vec![0, 0, 0], 0));
     }
 }

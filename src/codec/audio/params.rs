@@ -14,10 +14,10 @@ use crate::transform::window::WindowShape;
 pub const AUDIO_TRANSFORM_MDCT: u8 = 1;
 /// The transform id byte of a lossless stream: the integer MDCT.
 pub const AUDIO_TRANSFORM_INTMDCT: u8 = 2;
-/// Version of the parameter block and frame syntax of a lossy (MDCT) stream: 2 since frames
-/// carry their window (block switching). Version 1 lossy streams are refused (their frames
-/// lack the window).
-pub const AUDIO_PARAMS_VERSION: u8 = 2;
+/// Version of the parameter block and frame syntax of a lossy (MDCT) stream: 3 since
+/// channel frames carry noise indices for bands quantized to zero (noise filling); 2 added
+/// the window (block switching). Streams of versions 1 and 2 are refused.
+pub const AUDIO_PARAMS_VERSION: u8 = 3;
 /// Version of the parameter block and frame syntax of a lossless (integer MDCT) stream of
 /// 16-bit PCM: still 1 (block switching does not apply to it, its syntax is unchanged).
 pub const AUDIO_LOSSLESS_PARAMS_VERSION: u8 = 1;
@@ -532,14 +532,17 @@ mod tests {
         }
         .validate(&limits)
         .is_err());
-        // Lossy streams are at version 2 (frames carry their window), lossless ones still 1;
-        // a block under the other transform's version is refused.
-        assert_eq!(p.to_bytes()[0], 2);
+        // Lossy streams are at version 3 (noise filling), lossless ones still 1; a block
+        // under the other transform's version is refused, and so is a lossy block of
+        // version 2 (frames without noise indices).
+        assert_eq!(p.to_bytes()[0], 3);
         assert_eq!(lossless.to_bytes()[0], 1);
         let as_lossless = AudioParams::from_bytes(&p.to_bytes(), AudioTransform::IntMdct, &limits);
-        // (Version 2 is also the 24-bit lossless block, whose byte 10 is the depth: a lossy
-        // block's tune byte is no depth.)
-        assert!(as_lossless.unwrap_err().to_string().contains("0 bits"));
+        assert!(as_lossless.unwrap_err().to_string().contains("version 3"));
+        let mut old = p.to_bytes();
+        old[0] = 2;
+        let old = AudioParams::from_bytes(&old, AudioTransform::Mdct, &limits).unwrap_err();
+        assert!(old.to_string().contains("version 2"), "{old}");
         let as_lossy = AudioParams::from_bytes(&lossless.to_bytes(), AudioTransform::Mdct, &limits);
         assert!(as_lossy.unwrap_err().to_string().contains("version 1"));
         assert_eq!(AudioTransform::from_u8(2).unwrap(), AudioTransform::IntMdct);

@@ -102,11 +102,15 @@ impl EncodePlan {
             RateMode::StepOffset(o) => Some(Offset::fine(o)),
             RateMode::Bitrate(_) | RateMode::Lossless => None,
         };
+        let config = AudioEncoderConfig {
+            rounding: config.rounding_for(channels),
+            ..config.clone()
+        };
         Ok(EncodePlan {
             layouts: Layouts::new(&params),
             params,
             header,
-            config: config.clone(),
+            config,
             lossless,
             fixed_offset,
             analyzers: Pool::new(),
