@@ -13,7 +13,7 @@
 use super::coeffs::{optimize_levels, write_block, CoeffModels};
 use super::dct;
 use super::intra::{Edges, MODES};
-use super::recon::{block_level, predict, predict_chroma, reconstruct, ReconScratch};
+use super::recon::{block_level, cfl_luma, predict, predict_chroma, reconstruct, ReconScratch};
 use super::state::{StepTables, TileState, MAX_BLOCK, ROOT};
 use super::syntax::{
     most_probable, write_cfl, write_chroma_mode, write_luma_mode, write_split, Models, CHROMA_CFL,
@@ -376,18 +376,8 @@ impl TileEncoder<'_> {
         let dc = &mut work.prediction;
         predict(state, plane, x, y, n, super::intra::DC, dc);
         let dc = dc[0];
-        let shift = state.chroma_shift;
-        let luma = &state.planes[0];
         let ac = &mut work.diff;
-        super::intra::luma_ac(
-            &luma.recon,
-            luma.width,
-            x << shift,
-            y << shift,
-            n,
-            shift == 1,
-            ac,
-        );
+        cfl_luma(state, x, y, n, ac);
         let src = &self.source[plane];
         let (mut num, mut den) = (0i64, 0i64);
         for row in 0..n {

@@ -71,20 +71,26 @@ pub fn predict_chroma(
             let dc = &mut scratch.dc;
             predict(state, plane, x, y, n, DC, dc);
             let ac = &mut scratch.ac;
-            let shift = state.chroma_shift;
-            let luma = &state.planes[0];
-            intra::luma_ac(
-                &luma.recon,
-                luma.width,
-                x << shift,
-                y << shift,
-                n,
-                shift == 1,
-                ac,
-            );
+            cfl_luma(state, x, y, n, ac);
             intra::predict_cfl(dc[0], &ac[..n * n], alpha, &mut out[..n * n]);
         }
     }
+}
+
+/// The luma co-located with the n×n chroma block at (x, y), as deviations from its mean
+/// in 1/8 sample units: what chroma from luma scales.
+pub fn cfl_luma(state: &TileState, x: usize, y: usize, n: usize, out: &mut [i32]) {
+    let shift = state.chroma_shift;
+    let luma = &state.planes[0];
+    intra::luma_ac(
+        &luma.recon,
+        luma.width,
+        x << shift,
+        y << shift,
+        n,
+        shift == 1,
+        out,
+    );
 }
 
 /// Reconstructs a block: prediction plus the inverse transform of `levels` × `steps`.
