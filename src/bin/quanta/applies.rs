@@ -50,7 +50,7 @@ pub const ENCODE_OPTIONS: &[(&str, &[Kind])] = &[
     ("no_deblock", PICTURE_VIDEO),
     ("max_error", PICTURE),
     ("speed", PICTURE),
-    ("blocks_8x8", PICTURE),
+    ("blocks_8x8", PICTURE_VIDEO),
     ("lossless", PICTURE_AUDIO),
     ("crf", VIDEO),
     ("vbv_maxrate", VIDEO),

@@ -69,8 +69,9 @@ pub struct EncodeArgs {
     /// Picture encoding speed, 0 (slowest, smallest) to 3 (fastest); default 1.
     #[arg(long, value_parser = clap::value_parser!(u8).range(0..=3))]
     speed: Option<u8>,
-    /// Code a picture with the 8×8 tile syntax instead of the block coder (implied by a
-    /// transform other than dct, which exist only at 8×8).
+    /// Code a picture with the 8×8 tile syntax instead of the block coder, video keyframes
+    /// with the macroblock syntax (implied by a transform other than dct, which exist only
+    /// at 8×8).
     #[arg(long)]
     blocks_8x8: bool,
     /// Pictures: near-lossless coding, every decoded sample within ±N of the source
@@ -158,6 +159,7 @@ pub fn run(mut args: EncodeArgs, given: &ArgMatches) -> Result<Finish> {
             let target = target_of(&args);
             let mut video = args.video;
             video.no_deblock = args.no_deblock;
+            video.blocks_8x8 = args.blocks_8x8;
             video.segment = args.segment;
             video.bitrate = match args.bitrate {
                 Some(b) if b.is_finite() && b >= 1.0 && b <= u32::MAX as f64 => {

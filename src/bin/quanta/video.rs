@@ -57,6 +57,10 @@ pub struct VideoArgs {
     /// Set from the shared `--no-deblock` flag of `quanta encode`.
     #[arg(skip)]
     pub no_deblock: bool,
+    /// Set from the shared `--blocks-8x8` flag of `quanta encode`: keyframes in the
+    /// macroblock syntax.
+    #[arg(skip)]
+    pub blocks_8x8: bool,
     /// Video: no keyframes at scene cuts.
     #[arg(long)]
     no_scene_cut: bool,
@@ -295,6 +299,7 @@ fn encoder_config(
         lookahead: args.lookahead,
         key_qp_offset: args.key_qp_offset,
         deblock: !args.no_deblock,
+        block_keyframes: !args.blocks_8x8,
         threads,
         tuning: quanta::codec::video::slice::Tuning {
             search_range: args.search_range,

@@ -35,6 +35,30 @@ pub struct SearchEffort {
     pub min_block: usize,
 }
 
+/// Highest [`SearchEffort::for_level`] level.
+pub const MAX_EFFORT: u8 = 3;
+
+impl SearchEffort {
+    /// The search of effort level `level`, 0 (fastest) to [`MAX_EFFORT`] (levels above it
+    /// search as [`MAX_EFFORT`]): 0 codes no block smaller than 16×16 and one luma mode,
+    /// 1 goes down to 8×8, 2 adds 4×4 luma and codes the two best modes and the most
+    /// probable ones, 3 codes four modes.
+    pub fn for_level(level: u8) -> SearchEffort {
+        let (luma_candidates, luma_4x4, most_probable, min_block) = match level {
+            0 => (1, false, false, 16),
+            1 => (1, false, false, 8),
+            2 => (2, true, true, 8),
+            _ => (4, true, true, 8),
+        };
+        SearchEffort {
+            luma_candidates,
+            luma_4x4,
+            most_probable,
+            min_block,
+        }
+    }
+}
+
 /// Encoder choices that do not travel in the stream.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct EncoderTuning {

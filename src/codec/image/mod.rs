@@ -79,7 +79,7 @@ pub struct ImageEncoderConfig {
 pub const WEIGHTING_8X8: f64 = 0.4;
 
 /// Largest [`ImageEncoderConfig::effort`].
-pub const MAX_EFFORT: u8 = 3;
+pub use crate::codec::block::encode::MAX_EFFORT;
 
 impl Default for ImageEncoderConfig {
     fn default() -> Self {
@@ -156,32 +156,7 @@ impl ImageEncoderConfig {
 
     /// The block coder's search settings for this configuration.
     fn block_tuning(&self) -> EncoderTuning {
-        let effort = match self.effort {
-            0 => SearchEffort {
-                luma_candidates: 1,
-                luma_4x4: false,
-                most_probable: false,
-                min_block: 16,
-            },
-            1 => SearchEffort {
-                luma_candidates: 1,
-                luma_4x4: false,
-                most_probable: false,
-                min_block: 8,
-            },
-            2 => SearchEffort {
-                luma_candidates: 2,
-                luma_4x4: true,
-                most_probable: true,
-                min_block: 8,
-            },
-            _ => SearchEffort {
-                luma_candidates: 4,
-                luma_4x4: true,
-                most_probable: true,
-                min_block: 8,
-            },
-        };
+        let effort = SearchEffort::for_level(self.effort);
         EncoderTuning {
             rounding: self.ac_rounding,
             rdoq: self.lambda > 0.0,

@@ -12,6 +12,7 @@ use super::frame::{
     blank_planes, crop_frame, make_reference, run_slices, slice_rows, thread_count, FrameSetup,
     Reference,
 };
+use super::keyframe;
 use super::packet_decoder::VideoPacketDecoder;
 use super::params::VideoParams;
 use super::qp::MAX_QP;
@@ -123,10 +124,15 @@ impl VideoDecoder {
             lookahead: &[],
         };
         let mut recon = blank_planes(params, self.fill);
+        let block_coded = key && keyframe::uses_block_keyframes(params);
         let results = {
             let rows = slice_rows(params, &mut recon);
             run_slices(rows, self.threads, |s, r| {
-                decode_slice(&setup, s, parts[s], r)
+                if block_coded {
+                    keyframe::decode_slice(&setup, s, parts[s], r)
+                } else {
+                    decode_slice(&setup, s, parts[s], r)
+                }
             })?
         };
         let outputs = results

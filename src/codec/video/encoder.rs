@@ -16,6 +16,7 @@ use super::frame::{
     blank_planes, crop_frame, make_reference, run_slices, slice_rows, thread_count, FrameSetup,
     Reference,
 };
+use super::keyframe;
 use super::lookahead::{AnalysedFrame, Analyser};
 use super::motion::Mv;
 use super::params::{self, VideoParams};
@@ -64,6 +65,9 @@ pub struct VideoEncoderConfig {
     pub slice_rows: u16,
     /// The residual block transform (any member of the family; the exact DCT by default).
     pub transform: TransformId,
+    /// Code keyframes with the block coder where the stream allows it (the exact DCT, and
+    /// 4:2:0, 4:4:4 or luma only; see [`keyframe`]); else with the macroblock syntax.
+    pub block_keyframes: bool,
     pub tuning: Tuning,
 }
 
@@ -82,6 +86,7 @@ impl Default for VideoEncoderConfig {
             key_qp_offset: rate::KEY_QP_OFFSET,
             slice_rows: 0,
             transform: TransformId::Dct,
+            block_keyframes: true,
             tuning: Tuning::default(),
         }
     }
@@ -229,6 +234,11 @@ impl<W: Write> VideoEncoder<W> {
         } else {
             0
         };
+        if config.block_keyframes
+            && keyframe::block_keyframes_possible(source.chroma, config.transform)
+        {
+            params.flags |= params::FLAG_BLOCK_KEYFRAMES;
+        }
         let (_, mh) = params.mb_grid();
         params.slice_rows = if config.slice_rows > 0 {
             config.slice_rows.min(mh as u16).max(1)
@@ -465,10 +475,15 @@ impl<W: Write> VideoEncoder<W> {
         };
         let mut recon = blank_planes(params, 0);
         let tuning = self.config.tuning;
+        let block_coded = key && keyframe::uses_block_keyframes(params);
         let outputs = {
             let rows = slice_rows(params, &mut recon);
             run_slices(rows, self.threads, |s, r| {
-                SliceEncoder::new(&setup, src, s, tuning).encode(r)
+                if block_coded {
+                    keyframe::encode_slice(&setup, src, s, &tuning, r)
+                } else {
+                    SliceEncoder::new(&setup, src, s, tuning).encode(r)
+                }
             })?
         };
         let mut payload = Vec::new();

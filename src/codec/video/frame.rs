@@ -9,6 +9,8 @@
 use super::loopfilter::{self, BlockInfo};
 use super::motion::{Mv, QuarterGrid};
 use super::params::{VideoParams, FLAG_DEBLOCK};
+use super::qp::plane_steps;
+use crate::codec::image::deblock::{deblock_edges, DeblockStrength, EdgeMap};
 use crate::error::{Error, Result};
 use crate::media::y4m::YuvFrame;
 use crate::signal::Plane;
@@ -54,6 +56,9 @@ pub struct SliceOutput {
     pub intra_mbs: usize,
     /// Macroblocks split into 8×8 quarters.
     pub split_mbs: usize,
+    /// Transform edges of each plane of a slice coded with the block coder (a keyframe's,
+    /// see [`super::keyframe`]); empty for the macroblock syntax, whose edges `blocks` gives.
+    pub edges: Vec<EdgeMap>,
 }
 
 /// Worker threads to use for a request (0 = one per core).
@@ -165,6 +170,29 @@ where
     Ok(results.into_iter().map(|(_, t)| t).collect())
 }
 
+/// Deblocks a frame whose slices were coded with the block coder along their transform
+/// edges, as pictures are ([`deblock_edges`]), at the strength of each plane's step.
+fn deblock_block_coded(
+    params: &VideoParams,
+    planes: &mut [Plane],
+    outputs: &[SliceOutput],
+    qp: u8,
+) {
+    let steps = plane_steps(qp);
+    let (_, sy) = params.chroma.shifts();
+    for (p, plane) in planes.iter_mut().enumerate() {
+        let mut map = EdgeMap::empty(plane.width, plane.height);
+        let slice_height = if p == 0 { 16 } else { 16 >> sy } * params.slice_rows as usize;
+        for (s, o) in outputs.iter().enumerate() {
+            if let Some(edges) = o.edges.get(p) {
+                map.paste(edges, 0, s * slice_height / 4);
+            }
+        }
+        let strength = DeblockStrength::for_step(steps[(p > 0) as usize]);
+        deblock_edges(plane, &map, &strength);
+    }
+}
+
 /// Deblocks reconstructed planes and makes them a reference; `search_grid` (the encoder's)
 /// asks for the quarter-sample grid, interpolated on that many threads.
 pub(super) fn make_reference(
@@ -175,7 +203,10 @@ pub(super) fn make_reference(
     search_grid: Option<usize>,
 ) -> Reference {
     let (mw, _) = params.mb_grid();
-    if params.flags & FLAG_DEBLOCK != 0 {
+    let block_coded = outputs.iter().any(|o| !o.edges.is_empty());
+    if params.flags & FLAG_DEBLOCK != 0 && block_coded {
+        deblock_block_coded(params, &mut planes, outputs, qp);
+    } else if params.flags & FLAG_DEBLOCK != 0 {
         let blocks: Vec<_> = outputs
             .iter()
             .flat_map(|o| o.blocks.iter().copied())

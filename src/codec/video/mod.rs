@@ -1,7 +1,8 @@
 //! The video codec: Y4M frames in, a quanta stream out (one packet per frame), and back.
 //!
 //! Encoding pads each frame to whole 16×16 macroblocks and codes it as a keyframe (I, every
-//! macroblock intra) or an inter frame (P, predicted from the previous reconstruction by
+//! slice coded with the picture codec's block coder, [`keyframe`]; or, for 4:2:2 and the
+//! approximate transforms, every macroblock intra) or an inter frame (P, predicted from the previous reconstruction by
 //! quarter-sample motion compensation, with skip, inter and intra macroblocks chosen by
 //! rate-distortion cost priced with the models that code them). Frames are cut into slices
 //! of whole macroblock rows, coded in parallel; the reconstruction is deblocked in the loop
@@ -17,13 +18,14 @@
 //! Each module imports only from modules listed before it: the definitions (`params`, `qp`,
 //! `tuning`, `rate`, `residual`), the frame-wide tools (`motion`, `loopfilter`,
 //! `lookahead`), what a frame's slices share (`frame`), the macroblock (`intra`, `syntax`,
-//! `mb`), one slice (`slice`), and on top the [`VideoEncoder`] (`encoder`) and the
+//! `mb`), one slice (`slice`, or `keyframe` for a block-coded keyframe's), and on top the [`VideoEncoder`] (`encoder`) and the
 //! [`VideoDecoder`] and [`VideoStreamDecoder`] (`decoder`), re-exported here.
 
 mod decoder;
 mod encoder;
 pub(crate) mod frame;
 pub(crate) mod intra;
+pub mod keyframe;
 pub mod lookahead;
 pub(crate) mod loopfilter;
 mod mb;

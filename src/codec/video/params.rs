@@ -15,6 +15,13 @@ pub const PARAMS_BYTES: usize = 40;
 /// Header flag bit 0: the in-loop deblocking filter is on.
 pub const FLAG_DEBLOCK: u8 = 0x01;
 
+/// Header flag bit 1: keyframes are coded with the block coder (see
+/// [`super::keyframe`]); without it, with the macroblock syntax.
+pub const FLAG_BLOCK_KEYFRAMES: u8 = 0x02;
+
+/// Every defined header flag.
+const KNOWN_FLAGS: u8 = FLAG_DEBLOCK | FLAG_BLOCK_KEYFRAMES;
+
 /// Everything a decoder needs to know before the first frame.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VideoParams {
@@ -144,9 +151,9 @@ impl VideoParams {
             )));
         }
         let flags = b[11];
-        if flags & !FLAG_DEBLOCK != 0 {
+        if flags & !KNOWN_FLAGS != 0 {
             return Err(Error::invalid(format!(
-                "video header flags are {flags:#04x}, only bit 0 is defined"
+                "video header flags are {flags:#04x}, only bits 0 and 1 are defined"
             )));
         }
         let frame_rate = (u32_at(12), u32_at(16));

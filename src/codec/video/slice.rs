@@ -223,6 +223,7 @@ impl<'a> SliceEncoder<'a> {
             mvs: self.state.mvs.clone(),
             intra_mbs,
             split_mbs,
+            edges: Vec::new(),
         }
     }
 
@@ -654,5 +655,6 @@ pub fn decode_slice(
         mvs: state.mvs,
         intra_mbs,
         split_mbs,
+        edges: Vec::new(),
     })
 }

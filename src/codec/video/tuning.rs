@@ -34,6 +34,9 @@ pub struct Tuning {
     pub inter_rounding: f32,
     /// Dead-zone rounding of intra AC levels.
     pub intra_rounding: f32,
+    /// Search effort of keyframes coded with the block coder, 0 (fastest) to
+    /// [`crate::codec::block::encode::MAX_EFFORT`].
+    pub key_effort: u8,
 }
 
 impl Tuning {
@@ -55,6 +58,7 @@ impl Default for Tuning {
             lambda_scale: 1.0,
             inter_rounding: 0.25,
             intra_rounding: 0.33,
+            key_effort: 2,
         }
     }
 }
@@ -87,16 +91,17 @@ impl Preset {
 
     /// The preset's search settings (the rest as by default).
     pub fn tuning(self) -> Tuning {
-        let (subpel_rounds, intra_gate, split) = match self {
-            Preset::Fast => (1, 1, false),
-            Preset::Medium => (1, 1, true),
-            Preset::Slow => (2, 2, true),
-            Preset::Slower => (3, u32::MAX, true),
+        let (subpel_rounds, intra_gate, split, key_effort) = match self {
+            Preset::Fast => (1, 1, false, 1),
+            Preset::Medium => (1, 1, true, 2),
+            Preset::Slow => (2, 2, true, 3),
+            Preset::Slower => (3, u32::MAX, true, 3),
         };
         Tuning {
             subpel_rounds,
             intra_gate,
             split,
+            key_effort,
             ..Tuning::default()
         }
     }
