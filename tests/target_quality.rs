@@ -168,10 +168,48 @@ fn clip(w: usize, h: usize, frames: usize) -> Vec<YuvFrame> {
         .collect()
 }
 
+/// A camera pan over the bundled photo: `frames` 4:2:0 crops of `w`×`h` moving by (2, 1)
+/// samples a frame. (Synthetic clips make the block coder's quality jump between nearby
+/// quantizer indices by more than the band, as for pictures; a photo does not.)
+fn photo_pan(w: usize, h: usize, frames: usize) -> Vec<YuvFrame> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/chelsea.png");
+    let photo = quanta::media::image::read_picture(&path, &Limits::default()).unwrap();
+    (0..frames)
+        .map(|f| {
+            let (x0, y0) = (60 + 2 * f, 40 + f);
+            let rgb = |x: usize, y: usize| {
+                let i = 3 * ((y0 + y) * photo.width + x0 + x);
+                [photo.data[i], photo.data[i + 1], photo.data[i + 2]].map(f64::from)
+            };
+            let mut frame = YuvFrame::filled(w, h, ChromaFormat::Yuv420Jpeg, 0);
+            for y in 0..h {
+                for x in 0..w {
+                    let [r, g, b] = rgb(x, y);
+                    frame.planes[0].data[y * w + x] = (0.299 * r + 0.587 * g + 0.114 * b) as u8;
+                }
+            }
+            let cw = w / 2;
+            for y in 0..h / 2 {
+                for x in 0..cw {
+                    let (mut cb, mut cr) = (0.0, 0.0);
+                    for (dx, dy) in [(0, 0), (1, 0), (0, 1), (1, 1)] {
+                        let [r, g, b] = rgb(2 * x + dx, 2 * y + dy);
+                        cb += 128.0 - 0.168736 * r - 0.331264 * g + 0.5 * b;
+                        cr += 128.0 + 0.5 * r - 0.418688 * g - 0.081312 * b;
+                    }
+                    frame.planes[1].data[y * cw + x] = (cb / 4.0).clamp(0.0, 255.0) as u8;
+                    frame.planes[2].data[y * cw + x] = (cr / 4.0).clamp(0.0, 255.0) as u8;
+                }
+            }
+            frame
+        })
+        .collect()
+}
+
 #[test]
 fn video_reaches_psnr_and_ssim_targets_as_decoded() {
     let (w, h) = (128, 96);
-    let frames = clip(w, h, 16);
+    let frames = photo_pan(w, h, 16);
     let header = Y4mHeader::new(w as u32, h as u32, ChromaFormat::Yuv420Jpeg, (25, 1));
     let config = VideoEncoderConfig {
         threads: 1,

@@ -300,6 +300,7 @@ fn encoder_config(
         key_qp_offset: args.key_qp_offset,
         deblock: !args.no_deblock,
         block_keyframes: !args.blocks_8x8,
+        block_residuals: !args.blocks_8x8,
         threads,
         tuning: quanta::codec::video::slice::Tuning {
             search_range: args.search_range,

@@ -327,10 +327,32 @@ pub fn optimize_levels(
     coded_context: usize,
     levels: &mut [i32],
 ) {
+    let args = (models, n, coeffs, steps, lambda, coded_context);
+    // Per-position arrays sized for the block, so that small blocks clear little memory.
+    match n {
+        4 => optimize_sized::<16>(args, levels),
+        8 => optimize_sized::<64>(args, levels),
+        16 => optimize_sized::<256>(args, levels),
+        _ => optimize_sized::<{ MAX_SIZE * MAX_SIZE }>(args, levels),
+    }
+}
+
+/// [`optimize_levels`] with per-position arrays of `C` ≥ n·n entries.
+fn optimize_sized<const C: usize>(
+    (models, n, coeffs, steps, lambda, coded_context): (
+        &CoeffModels,
+        usize,
+        &[f32],
+        &[f32],
+        f32,
+        usize,
+    ),
+    levels: &mut [i32],
+) {
     let size = size_index(n);
     let order = scan(n);
     let count = n * n;
-    let mut nearest = [0u32; MAX_SIZE * MAX_SIZE];
+    let mut nearest = [0u32; C];
     let mut last = None;
     for (i, &p) in order.iter().enumerate() {
         let p = p as usize;
@@ -353,10 +375,10 @@ pub fn optimize_levels(
     // Per scan position: the chosen magnitude, the cost of coding it with the block ending
     // at or after it (distortion + rate, significance included), and without its
     // significance flag (when it is the last).
-    let mut chosen = [0u32; MAX_SIZE * MAX_SIZE];
-    let mut cost_here = [0f32; MAX_SIZE * MAX_SIZE];
-    let mut cost_as_last = [0f32; MAX_SIZE * MAX_SIZE];
-    let mut level_as_last = [0u32; MAX_SIZE * MAX_SIZE];
+    let mut chosen = [0u32; C];
+    let mut cost_here = [0f32; C];
+    let mut cost_as_last = [0f32; C];
+    let mut level_as_last = [0u32; C];
     let mut template = Template::new(n);
     for i in (0..=last).rev() {
         let p = order[i] as usize;
@@ -394,9 +416,10 @@ pub fn optimize_levels(
     // Σ_{i>k} error(i, 0) + eob bits, or no coefficients at all.
     let coded = &models.coded[size][coded_context];
     let mut zero_tail = 0f32;
-    let mut prefix = [0f32; MAX_SIZE * MAX_SIZE + 1];
-    for i in 0..=last {
-        prefix[i + 1] = prefix[i] + cost_here[i];
+    // prefix[k] = Σ_{i<k} cost_here[i], for k up to `last` (the only ones read).
+    let mut prefix = [0f32; C];
+    for i in 1..=last {
+        prefix[i] = prefix[i - 1] + cost_here[i - 1];
     }
     let mut best_end = (
         (0..=last).map(|i| error(i, 0)).sum::<f32>() + lambda_unit * coded.cost(false) as f32,

@@ -68,6 +68,10 @@ pub struct VideoEncoderConfig {
     /// Code keyframes with the block coder where the stream allows it (the exact DCT, and
     /// 4:2:0, 4:4:4 or luma only; see [`keyframe`]); else with the macroblock syntax.
     pub block_keyframes: bool,
+    /// Code the residuals of inter macroblocks with the block coder's transforms (16×16,
+    /// 8×8 or 4×4 luma) and coefficient syntax where the stream allows it (as for
+    /// `block_keyframes`; see [`super::tx`]); else as 8×8 blocks of the picture syntax.
+    pub block_residuals: bool,
     pub tuning: Tuning,
 }
 
@@ -87,6 +91,7 @@ impl Default for VideoEncoderConfig {
             slice_rows: 0,
             transform: TransformId::Dct,
             block_keyframes: true,
+            block_residuals: true,
             tuning: Tuning::default(),
         }
     }
@@ -238,6 +243,11 @@ impl<W: Write> VideoEncoder<W> {
             && keyframe::block_keyframes_possible(source.chroma, config.transform)
         {
             params.flags |= params::FLAG_BLOCK_KEYFRAMES;
+        }
+        if config.block_residuals
+            && keyframe::block_keyframes_possible(source.chroma, config.transform)
+        {
+            params.flags |= params::FLAG_BLOCK_RESIDUALS;
         }
         let (_, mh) = params.mb_grid();
         params.slice_rows = if config.slice_rows > 0 {

@@ -4,7 +4,8 @@
 //! slice coded with the picture codec's block coder, [`keyframe`]; or, for 4:2:2 and the
 //! approximate transforms, every macroblock intra) or an inter frame (P, predicted from the previous reconstruction by
 //! quarter-sample motion compensation, with skip, inter and intra macroblocks chosen by
-//! rate-distortion cost priced with the models that code them). Frames are cut into slices
+//! rate-distortion cost priced with the models that code them; inter residuals as 16×16,
+//! 8×8 or 4×4 DCTs of the block coder, [`tx`]). Frames are cut into slices
 //! of whole macroblock rows, coded in parallel; the reconstruction is deblocked in the loop
 //! and becomes the next reference. A lookahead ([`lookahead`]) estimates motion on the
 //! source frames, ahead of coding and on its own thread when the frames come as a stream
@@ -16,7 +17,7 @@
 //! keyframe. docs/FORMAT.md ("Video") specifies the stream.
 //!
 //! Each module imports only from modules listed before it: the definitions (`params`, `qp`,
-//! `tuning`, `rate`, `residual`), the frame-wide tools (`motion`, `loopfilter`,
+//! `tuning`, `rate`, `residual`, `tx`), the frame-wide tools (`motion`, `loopfilter`,
 //! `lookahead`), what a frame's slices share (`frame`), the macroblock (`intra`, `syntax`,
 //! `mb`), one slice (`slice`, or `keyframe` for a block-coded keyframe's), and on top the [`VideoEncoder`] (`encoder`) and the
 //! [`VideoDecoder`] and [`VideoStreamDecoder`] (`decoder`), re-exported here.
@@ -40,6 +41,7 @@ pub mod slice;
 pub(crate) mod syntax;
 pub mod target;
 pub mod tuning;
+pub(crate) mod tx;
 
 pub use decoder::{DecodedFrame, VideoDecoder, VideoStreamDecoder, MAX_CONCEALED_FPS};
 pub use encoder::{FrameStats, VideoEncoder, VideoEncoderConfig, VideoSummary, MAX_LOOKAHEAD};

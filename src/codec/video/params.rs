@@ -19,8 +19,12 @@ pub const FLAG_DEBLOCK: u8 = 0x01;
 /// [`super::keyframe`]); without it, with the macroblock syntax.
 pub const FLAG_BLOCK_KEYFRAMES: u8 = 0x02;
 
+/// Header flag bit 2: the residuals of inter macroblocks are coded with the block coder's
+/// transforms and coefficient syntax (see [`super::tx`]).
+pub const FLAG_BLOCK_RESIDUALS: u8 = 0x04;
+
 /// Every defined header flag.
-const KNOWN_FLAGS: u8 = FLAG_DEBLOCK | FLAG_BLOCK_KEYFRAMES;
+const KNOWN_FLAGS: u8 = FLAG_DEBLOCK | FLAG_BLOCK_KEYFRAMES | FLAG_BLOCK_RESIDUALS;
 
 /// Everything a decoder needs to know before the first frame.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -153,7 +157,7 @@ impl VideoParams {
         let flags = b[11];
         if flags & !KNOWN_FLAGS != 0 {
             return Err(Error::invalid(format!(
-                "video header flags are {flags:#04x}, only bits 0 and 1 are defined"
+                "video header flags are {flags:#04x}, only bits 0 to 2 are defined"
             )));
         }
         let frame_rate = (u32_at(12), u32_at(16));

@@ -20,10 +20,15 @@ use super::mb::{
     MbSamples, MbState, MAX_MB_BLOCKS,
 };
 use super::motion::{mv_in_range, satd, search, Mv, SearchParams};
+use super::params::FLAG_BLOCK_RESIDUALS;
+use super::qp::plane_steps;
 use super::residual::{reconstruct_block, Residual};
 use super::syntax::{
     read_coded, read_intra_mode, read_mb_header, write_coded, write_intra_mode, write_mb_header,
     BlockGrid, MbContext, MbMode, SliceModels, KIND_INTER, KIND_INTRA,
+};
+use super::tx::{
+    choose_residual, read_residual, reconstruct_mb, write_residual, TxResidual, TxScratch, TxSteps,
 };
 use crate::codec::image::coeffs::{predict_dc_level, read_block, write_block, BlockLevels};
 use crate::entropy::{BitCounter, RangeDecoder, RangeEncoder, SymbolWriter, COST_SCALE};
@@ -67,7 +72,37 @@ struct Candidate {
     blocks: [BlockChoice; MAX_MB_BLOCKS],
     /// Reconstruction per plane.
     recon: MbSamples,
+    /// The residual of an inter macroblock coded with the block coder's transforms (then
+    /// `blocks` only records which 8×8 blocks hold a nonzero level).
+    tx: Option<Box<TxResidual>>,
     cost: f64,
+}
+
+/// Side of the chroma blocks of a macroblock's block-coded residual (`None` without
+/// chroma).
+fn chroma_side(g: &Geometry) -> Option<usize> {
+    (g.planes > 1).then(|| g.mb_size(1).0)
+}
+
+/// Each plane's part of a macroblock: (width, height).
+fn mb_sizes(g: &Geometry) -> Vec<(usize, usize)> {
+    (0..g.planes).map(|p| g.mb_size(p)).collect()
+}
+
+/// Whether the 8×8 block `j` (coding order, plane `p`) of a macroblock with a block-coded
+/// residual holds a nonzero level.
+fn tx_block_coded(
+    g: &Geometry,
+    res: &TxResidual,
+    quarters: &[bool; 4],
+    j: usize,
+    p: usize,
+) -> bool {
+    if p == 0 {
+        quarters[j]
+    } else {
+        res.chroma_coded(p - 1, g.mb_size(p).0)
+    }
 }
 
 /// Writes a macroblock's symbols (header, coded flags, blocks), recording its blocks in
@@ -91,11 +126,14 @@ fn write_mb<W: SymbolWriter>(
     if intra {
         write_intra_mode(w, models, cand.intra_mode);
     }
+    if let Some(res) = cand.tx.as_deref() {
+        write_residual(w, &mut models.tx, res, chroma_side(g));
+    }
     let kind = if intra { KIND_INTRA } else { KIND_INTER };
     for (&(p, bx, by), choice) in g.blocks(mbx, mby).as_slice().iter().zip(&cand.blocks) {
         let chroma = p > 0;
         let grid = &mut grids[p];
-        if cand.mode != MbMode::Skip {
+        if cand.mode != MbMode::Skip && cand.tx.is_none() {
             let cctx = grid.coded_context(bx, by);
             write_coded(w, models, chroma, intra, cctx, choice.coded);
             if choice.coded {
@@ -152,11 +190,16 @@ pub struct SliceEncoder<'a> {
     /// The rate-distortion Lagrange multiplier ([`Tuning::lambda`]).
     lambda: f64,
     residual: Residual,
+    /// The frame's steps for block-coded inter residuals, when the stream has them.
+    tx_steps: Option<TxSteps>,
+    tx_scratch: Box<TxScratch>,
+    mb_sizes: Vec<(usize, usize)>,
 }
 
 impl<'a> SliceEncoder<'a> {
     pub fn new(setup: &'a FrameSetup<'a>, src: &'a [Plane], slice: usize, tuning: Tuning) -> Self {
         let g = Geometry::new(setup.params, slice);
+        let mb_sizes = mb_sizes(&g);
         SliceEncoder {
             setup,
             src,
@@ -167,6 +210,10 @@ impl<'a> SliceEncoder<'a> {
             models: SliceModels::new(),
             lambda: tuning.lambda(setup.qp),
             residual: Residual::new(setup.params, setup.qp),
+            tx_steps: (setup.params.flags & FLAG_BLOCK_RESIDUALS != 0)
+                .then(|| TxSteps::new(plane_steps(setup.qp))),
+            tx_scratch: TxScratch::new(),
+            mb_sizes,
         }
     }
 
@@ -410,7 +457,32 @@ impl<'a> SliceEncoder<'a> {
         let mut blocks = [BlockChoice::NOT_CODED; MAX_MB_BLOCKS];
         let mut ssd = 0u64;
         let layout = self.g.blocks(mbx, mby);
+        let mut tx = None;
+        if let (Some(steps), MbMode::Inter | MbMode::Split) = (&self.tx_steps, mode) {
+            let scratch = &mut self.tx_scratch;
+            let sizes = &self.mb_sizes;
+            let (res, sse) = choose_residual(
+                &mut self.models.tx,
+                steps,
+                self.lambda,
+                self.tuning.split,
+                sizes,
+                src,
+                pred,
+                scratch,
+            );
+            reconstruct_mb(&res, steps, sizes, pred, &mut recon, scratch);
+            let quarters = res.coded_quarters();
+            for (j, &(p, _, _)) in layout.as_slice().iter().enumerate() {
+                blocks[j].coded = tx_block_coded(&self.g, &res, &quarters, j, p);
+            }
+            ssd = sse;
+            tx = Some(Box::new(res));
+        }
         for (j, &(p, bx, by)) in layout.as_slice().iter().enumerate() {
+            if tx.is_some() {
+                break;
+            }
             let (w, h) = self.g.mb_size(p);
             let (x, y) = ((bx * 8) % w, (by * 8) % h);
             let s = block_of(&src[p], w, x, y);
@@ -441,6 +513,7 @@ impl<'a> SliceEncoder<'a> {
             mvs,
             blocks,
             recon,
+            tx,
             cost: 0.0,
         };
         let (mvds, count) = coded_mvds(mode, &mvs, mv_pred);
@@ -537,6 +610,10 @@ pub fn decode_slice(
 ) -> Result<SliceOutput> {
     let g = Geometry::new(setup.params, slice);
     let residual = Residual::new(setup.params, setup.qp);
+    let tx_steps = (setup.params.flags & FLAG_BLOCK_RESIDUALS != 0)
+        .then(|| TxSteps::new(plane_steps(setup.qp)));
+    let mut tx_scratch = TxScratch::new();
+    let sizes = mb_sizes(&g);
     let mut grids = g.grids();
     let mut state = MbState::new(g.mw * g.mb_rows);
     let mut models = SliceModels::new();
@@ -605,7 +682,29 @@ pub fn decode_slice(
             }
             let kind = if intra { KIND_INTRA } else { KIND_INTER };
             let mut coded_luma = [false; 4];
+            let tx = match (&tx_steps, mode) {
+                (Some(steps), MbMode::Inter | MbMode::Split) => {
+                    let res = read_residual(&mut r, &mut models.tx, chroma_side(&g))
+                        .ok_or_else(|| damaged(format!("macroblock ({mbx}, {gy}): bad block")))?;
+                    reconstruct_mb(&res, steps, &sizes, &pred, &mut recon, &mut tx_scratch);
+                    let quarters = res.coded_quarters();
+                    for (j, (p, bx, by)) in
+                        g.blocks(mbx, mby).as_slice().iter().copied().enumerate()
+                    {
+                        let coded = tx_block_coded(&g, &res, &quarters, j, p);
+                        grids[p].set(bx, by, KIND_INTER, BlockLevels::ZERO, 0, coded);
+                        if j < 4 {
+                            coded_luma[j] = coded;
+                        }
+                    }
+                    true
+                }
+                _ => false,
+            };
             for (j, (p, bx, by)) in g.blocks(mbx, mby).as_slice().iter().copied().enumerate() {
+                if tx {
+                    break;
+                }
                 let chroma = p > 0;
                 let grid = &mut grids[p];
                 let mut levels = BlockLevels::ZERO;

@@ -6,6 +6,7 @@
 
 use super::intra::IntraMode;
 use super::motion::Mv;
+use super::tx::TxModels;
 use crate::codec::image::coeffs::{BlockLevels, Neighbours, PlaneModels};
 use crate::entropy::{get_exp_golomb, put_exp_golomb, BitModel, RangeDecoder, SymbolWriter};
 
@@ -39,6 +40,8 @@ pub struct SliceModels {
     coded: [[[BitModel; 3]; 2]; 2],
     /// The intra mode's three bits, one model per node of the binary tree.
     intra_mode: [BitModel; 8],
+    /// Block-coded inter residuals ([`super::tx`]).
+    pub tx: TxModels,
 }
 
 impl SliceModels {
@@ -60,6 +63,7 @@ impl SliceModels {
             mvd_mantissa: [[BitModel::new(); 12]; 2],
             coded: [[[BitModel::new(); 3]; 2]; 2],
             intra_mode: [BitModel::new(); 8],
+            tx: TxModels::new(),
         }
     }
 
