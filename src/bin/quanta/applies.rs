@@ -48,6 +48,7 @@ pub const ENCODE_OPTIONS: &[(&str, &[Kind])] = &[
     ("lambda", PICTURE),
     ("bitrate", AUDIO_VIDEO),
     ("no_deblock", PICTURE_VIDEO),
+    ("no_restore", PICTURE),
     ("max_error", PICTURE),
     ("speed", PICTURE),
     ("blocks_8x8", PICTURE),

@@ -66,6 +66,9 @@ pub struct EncodeArgs {
     /// Turn the deblocking filter off (pictures and video).
     #[arg(long)]
     no_deblock: bool,
+    /// Pictures: turn the restoration filter (after deblocking) off.
+    #[arg(long)]
+    no_restore: bool,
     /// Picture encoding speed, 0 (slowest, smallest) to 3 (fastest); default 1.
     #[arg(long, value_parser = clap::value_parser!(u8).range(0..=3))]
     speed: Option<u8>,
@@ -142,6 +145,9 @@ pub fn run(mut args: EncodeArgs, given: &ArgMatches) -> Result<Finish> {
     }
     if args.no_deblock {
         config.deblock = false;
+    }
+    if args.no_restore {
+        config.restore = false;
     }
     config.block_coder = config.transform == TransformId::Dct && !args.blocks_8x8;
     if !config.block_coder && args.weighting.is_none() {
