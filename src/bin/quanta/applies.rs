@@ -65,7 +65,7 @@ pub const ENCODE_OPTIONS: &[(&str, &[Kind])] = &[
     ("inter_rounding", VIDEO),
     ("key_qp_offset", VIDEO),
     ("segment", AUDIO_VIDEO),
-    ("tune", AUDIO),
+    ("tune", PICTURE_AUDIO),
     ("input_format", AUDIO),
     ("rate", AUDIO),
     ("channels", AUDIO),

@@ -128,6 +128,11 @@ pub fn run(mut args: EncodeArgs, given: &ArgMatches) -> Result<Finish> {
         transform: TransformId::from_name(&args.transform)?,
         ..ImageEncoderConfig::default()
     };
+    let psnr_tune = matches!(args.audio.tune, crate::audio::Tune::Psnr);
+    if psnr_tune {
+        config.weighting = 0.0;
+        config.activity_strength = 0.0;
+    }
     if let Some(v) = args.weighting {
         config.weighting = v;
     }
@@ -150,7 +155,7 @@ pub fn run(mut args: EncodeArgs, given: &ArgMatches) -> Result<Finish> {
         config.restore = false;
     }
     config.block_coder = config.transform == TransformId::Dct && !args.blocks_8x8;
-    if !config.block_coder && args.weighting.is_none() {
+    if !config.block_coder && args.weighting.is_none() && !psnr_tune {
         config.weighting = quanta::codec::image::WEIGHTING_8X8;
     }
     if let Some(speed) = args.speed {

@@ -168,38 +168,75 @@ pub struct BlockFilter {
     pub damping: i32,
 }
 
+/// The neighbourhood of one sample: differences to its primary and secondary taps (0 for
+/// taps outside the plane, which then pull nothing) and the range of the taps present.
+struct Taps {
+    centre: i32,
+    /// Distance 1 (both signs), then distance 2.
+    primary: [i32; 4],
+    /// Distance 1 of both secondary directions (both signs), then distance 2.
+    secondary: [i32; 8],
+    lo: i32,
+    hi: i32,
+}
+
+#[inline]
+fn gather(src: &Plane, px: usize, py: usize, direction: usize) -> Taps {
+    let (w, h) = (src.width as i32, src.height as i32);
+    let centre = src.data[py * src.width + px] as i32;
+    let mut taps = Taps {
+        centre,
+        primary: [0; 4],
+        secondary: [0; 8],
+        lo: centre,
+        hi: centre,
+    };
+    let interior = px >= 2 && py >= 2 && px + 2 < src.width && py + 2 < src.height;
+    let mut read = |dx: i32, dy: i32| -> i32 {
+        let (sx, sy) = (px as i32 + dx, py as i32 + dy);
+        if !interior && (sx < 0 || sy < 0 || sx >= w || sy >= h) {
+            return 0;
+        }
+        let v = src.data[sy as usize * src.width + sx as usize] as i32;
+        taps.lo = taps.lo.min(v);
+        taps.hi = taps.hi.max(v);
+        v - centre
+    };
+    let second = [(direction + 2) & 7, (direction + 6) & 7];
+    for k in 0..2 {
+        let (dx, dy) = DIRECTIONS[direction][k];
+        taps.primary[2 * k] = read(dx, dy);
+        taps.primary[2 * k + 1] = read(-dx, -dy);
+        for (j, &d) in second.iter().enumerate() {
+            let (dx, dy) = DIRECTIONS[d][k];
+            taps.secondary[4 * k + 2 * j] = read(dx, dy);
+            taps.secondary[4 * k + 2 * j + 1] = read(-dx, -dy);
+        }
+    }
+    taps
+}
+
+/// The filtered value of a sample with neighbourhood `t`.
+#[inline]
+fn filtered(t: &Taps, primary: i32, secondary: i32, damping: i32) -> i32 {
+    let weights = if primary & 1 == 0 { [4, 2] } else { [3, 3] };
+    let mut sum = 0;
+    for (i, &d) in t.primary.iter().enumerate() {
+        sum += weights[i / 2] * constrain(d, primary, damping);
+    }
+    for (i, &d) in t.secondary.iter().enumerate() {
+        sum += SECONDARY_TAPS[i / 4] * constrain(d, secondary, damping);
+    }
+    (t.centre + ((8 + sum - (sum < 0) as i32) >> 4)).clamp(t.lo, t.hi)
+}
+
 /// Filters the 8×8 block at (bx, by) of `src` into `out` (8×8 samples, row-major).
 /// Neighbours outside `src` are ignored.
 pub fn filter_block(src: &Plane, bx: usize, by: usize, f: &BlockFilter, out: &mut [u8; 64]) {
-    let (w, h) = (src.width as i32, src.height as i32);
-    let primary_taps = if f.primary & 1 == 0 { [4, 2] } else { [3, 3] };
-    let secondary_dirs = [(f.direction + 2) & 7, (f.direction + 6) & 7];
     for y in 0..8 {
         for x in 0..8 {
-            let (px, py) = ((bx + x) as i32, (by + y) as i32);
-            let centre = src.data[py as usize * src.width + px as usize] as i32;
-            let (mut sum, mut lo, mut hi) = (0i32, centre, centre);
-            let mut tap = |dx: i32, dy: i32, weight: i32, strength: i32, sum: &mut i32| {
-                for (sx, sy) in [(px + dx, py + dy), (px - dx, py - dy)] {
-                    if sx < 0 || sy < 0 || sx >= w || sy >= h {
-                        continue;
-                    }
-                    let v = src.data[sy as usize * src.width + sx as usize] as i32;
-                    lo = lo.min(v);
-                    hi = hi.max(v);
-                    *sum += weight * constrain(v - centre, strength, f.damping);
-                }
-            };
-            for k in 0..2 {
-                let (dx, dy) = DIRECTIONS[f.direction][k];
-                tap(dx, dy, primary_taps[k], f.primary, &mut sum);
-                for &d in &secondary_dirs {
-                    let (dx, dy) = DIRECTIONS[d][k];
-                    tap(dx, dy, SECONDARY_TAPS[k], f.secondary, &mut sum);
-                }
-            }
-            let delta = (8 + sum - (sum < 0) as i32) >> 4;
-            out[y * 8 + x] = (centre + delta).clamp(lo, hi) as u8;
+            let taps = gather(src, bx + x, by + y, f.direction);
+            out[y * 8 + x] = filtered(&taps, f.primary, f.secondary, f.damping) as u8;
         }
     }
 }
@@ -465,31 +502,31 @@ pub fn choose(
         let shift = plane_shift(params, p);
         let group = (p > 0) as usize;
         let damping = damping(params, p);
-        let mut out = [0u8; 64];
         for by in (0..src.height / 8 * 8).step_by(8) {
             for bx in (0..src.width / 8 * 8).step_by(8) {
                 let unit = (by << shift) / UNIT * across + (bx << shift) / UNIT;
                 let (direction, contrast) = block_direction(&deblocked, bx, by);
-                let plain = block_error(src, &deblocked, bx, by, None);
-                for (index, &(primary, secondary)) in STRENGTHS.iter().enumerate() {
-                    let primary = if p == 0 {
+                let primaries = STRENGTHS.map(|(primary, _)| {
+                    if p == 0 {
                         adjusted_primary(primary, contrast)
                     } else {
                         primary
-                    };
-                    let error = if primary == 0 && secondary == 0 {
-                        plain
-                    } else {
-                        let f = BlockFilter {
-                            direction,
-                            primary,
-                            secondary,
-                            damping,
-                        };
-                        filter_block(&deblocked, bx, by, &f, &mut out);
-                        block_error(src, &deblocked, bx, by, Some(&out))
-                    };
-                    errors[group][unit][index] += error;
+                    }
+                });
+                let errors = &mut errors[group][unit];
+                for y in by..by + 8 {
+                    for x in bx..bx + 8 {
+                        let taps = gather(&deblocked, x, y, direction);
+                        let s = src.data[y * src.width + x] as i32;
+                        for (index, &(_, secondary)) in STRENGTHS.iter().enumerate() {
+                            let v = if primaries[index] == 0 && secondary == 0 {
+                                taps.centre
+                            } else {
+                                filtered(&taps, primaries[index], secondary, damping)
+                            };
+                            errors[index] += ((v - s) * (v - s)) as u64;
+                        }
+                    }
                 }
             }
         }
@@ -513,24 +550,6 @@ pub fn choose(
             Vec::new()
         },
     }
-}
-
-/// Squared error of the 8×8 block at (bx, by) against `src`: of `filtered` when given,
-/// else of `plane`'s samples.
-fn block_error(src: &Plane, plane: &Plane, bx: usize, by: usize, filtered: Option<&[u8; 64]>) -> u64 {
-    let mut sum = 0u64;
-    for y in 0..8 {
-        let s = &src.data[(by + y) * src.width + bx..][..8];
-        let r: &[u8] = match filtered {
-            Some(f) => &f[8 * y..8 * y + 8],
-            None => &plane.data[(by + y) * plane.width + bx..][..8],
-        };
-        for (a, b) in s.iter().zip(r.iter()) {
-            let d = *a as i64 - *b as i64;
-            sum += (d * d) as u64;
-        }
-    }
-    sum
 }
 
 #[cfg(test)]
