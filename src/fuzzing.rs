@@ -175,6 +175,7 @@ pub fn image_tile(data: &[u8]) {
         quality: 50,
         deblock: true,
         block_coder,
+        restore: block_coder && data[0] & 0x40 != 0,
         activity_scales: [161u16, 203, 256, 323, 406][..levels].to_vec(),
         luma_steps: [step; 64],
         chroma_steps: [step.saturating_add(7); 64],

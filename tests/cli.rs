@@ -347,7 +347,7 @@ fn options_of_another_media_kind_are_usage_errors() {
         (&flac, vec!["--max-error", "2"], "audio"),
         (&png, vec!["--preset", "fast"], "pictures"),
         (&png, vec!["--bitrate", "100"], "pictures"),
-        (&png, vec!["--tune", "psnr"], "pictures"),
+        (&png, vec!["--masking", "0.5"], "pictures"),
     ] {
         let mut args = vec!["encode".to_string(), s(input), "-o".into(), s(&out)];
         args.extend(option.iter().map(|o| o.to_string()));

@@ -26,9 +26,10 @@ use crate::{db, Finish};
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum Tune {
-    /// Noise under the psychoacoustic masking threshold.
+    /// Noise under the psychoacoustic (pictures: visual) masking threshold.
     Perceptual,
-    /// Equal steps in every band: the most SNR for the rate.
+    /// Equal steps in every band (pictures: every frequency and area): the most SNR for
+    /// the rate.
     Psnr,
 }
 
@@ -48,9 +49,10 @@ pub struct AudioEncodeArgs {
     /// Set from the shared `--segment` of `quanta encode` (start and length in samples).
     #[arg(skip)]
     pub segment: Option<(u64, u64)>,
-    /// Audio: noise shaping.
+    /// Audio: noise shaping. Pictures: perceptual weights the quantizer steps by
+    /// frequency and masks busy areas (activity); psnr keeps every step flat.
     #[arg(long, value_enum, default_value = "perceptual")]
-    tune: Tune,
+    pub tune: Tune,
     /// Audio: raw PCM input of this sample format (needs --rate and --channels).
     #[arg(long, value_enum)]
     input_format: Option<RawFormat>,

@@ -8,13 +8,20 @@ use quanta::{Error, Limits, Result};
 
 use crate::{db, Finish};
 
-pub fn run(reference: &Path, distorted: &Path, json: bool) -> Result<Finish> {
+pub fn run(reference: &Path, distorted: &Path, json: bool, ssimulacra2: bool) -> Result<Finish> {
     let limits = Limits::default();
     let a = read_picture(reference, &limits)?;
     let b = read_picture(distorted, &limits)?;
     let c = compare_pictures(&a, &b)?;
+    let score = if ssimulacra2 {
+        Some(quanta::bench::metric::ssimulacra2_score(&a, &b)?)
+    } else {
+        None
+    };
     if json {
-        let text = serde_json::to_string_pretty(&JsonComparison::from(&c))
+        let mut view = JsonComparison::from(&c);
+        view.ssimulacra2 = score;
+        let text = serde_json::to_string_pretty(&view)
             .map_err(|e| Error::InvalidArgument(format!("cannot format JSON: {e}")))?;
         println!("{text}");
     } else {
@@ -29,6 +36,9 @@ pub fn run(reference: &Path, distorted: &Path, json: bool) -> Result<Finish> {
             println!("PSNR RGB    {} dB", db(rgb));
         }
         println!("SSIM Y      {:.5}", c.ssim_y);
+        if let Some(s) = score {
+            println!("SSIMULACRA2 {s:.3}");
+        }
     }
     Ok(Finish::Ok)
 }
@@ -44,6 +54,8 @@ struct JsonComparison {
     psnr_ycbcr: serde_json::Value,
     psnr_rgb: serde_json::Value,
     ssim_y: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ssimulacra2: Option<f64>,
 }
 
 fn json_db(v: Option<f64>) -> serde_json::Value {
@@ -65,6 +77,7 @@ impl From<&quanta::metrics::PictureComparison> for JsonComparison {
             psnr_ycbcr: json_db(Some(c.psnr_ycbcr)),
             psnr_rgb: json_db(c.psnr_rgb),
             ssim_y: c.ssim_y,
+            ssimulacra2: None,
         }
     }
 }

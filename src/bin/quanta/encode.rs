@@ -66,6 +66,9 @@ pub struct EncodeArgs {
     /// Turn the deblocking filter off (pictures and video).
     #[arg(long)]
     no_deblock: bool,
+    /// Pictures: turn the restoration filter (after deblocking) off.
+    #[arg(long)]
+    no_restore: bool,
     /// Picture encoding speed, 0 (slowest, smallest) to 3 (fastest); default 1.
     #[arg(long, value_parser = clap::value_parser!(u8).range(0..=3))]
     speed: Option<u8>,
@@ -126,6 +129,11 @@ pub fn run(mut args: EncodeArgs, given: &ArgMatches) -> Result<Finish> {
         transform: TransformId::from_name(&args.transform)?,
         ..ImageEncoderConfig::default()
     };
+    let psnr_tune = matches!(args.audio.tune, crate::audio::Tune::Psnr);
+    if psnr_tune {
+        config.weighting = 0.0;
+        config.activity_strength = 0.0;
+    }
     if let Some(v) = args.weighting {
         config.weighting = v;
     }
@@ -144,8 +152,11 @@ pub fn run(mut args: EncodeArgs, given: &ArgMatches) -> Result<Finish> {
     if args.no_deblock {
         config.deblock = false;
     }
+    if args.no_restore {
+        config.restore = false;
+    }
     config.block_coder = config.transform == TransformId::Dct && !args.blocks_8x8;
-    if !config.block_coder && args.weighting.is_none() {
+    if !config.block_coder && args.weighting.is_none() && !psnr_tune {
         config.weighting = quanta::codec::image::WEIGHTING_8X8;
     }
     if let Some(speed) = args.speed {

@@ -75,6 +75,7 @@ pub fn run(input: &Path, json: bool) -> Result<Finish> {
                 "tiles": p.tile_count(),
                 "quality": p.quality,
                 "deblock": p.deblock,
+                "restore": p.restore,
                 "activity_levels": p.activity_scales.len(),
                 "bits_per_pixel": summary.total_bytes as f64 * 8.0 / (p.width as f64 * p.height as f64),
             });

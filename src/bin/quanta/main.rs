@@ -74,6 +74,9 @@ enum Command {
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
+        /// Pictures: also print SSIMULACRA2 (slower).
+        #[arg(long)]
+        ssimulacra2: bool,
     },
     /// Encode and decode the bundled samples at several qualities and print the results.
     Demo(demo::DemoArgs),
@@ -112,11 +115,13 @@ fn main() -> ExitCode {
             reference,
             distorted,
             json,
+            ..
         } if video::is_y4m_file(&reference) => video::compare(&reference, &distorted, json),
         Command::Compare {
             reference,
             distorted,
             json,
+            ..
         } if audio::both_audio(&reference, &distorted) => {
             audio::compare(&reference, &distorted, json)
         }
@@ -124,7 +129,8 @@ fn main() -> ExitCode {
             reference,
             distorted,
             json,
-        } => compare::run(&reference, &distorted, json),
+            ssimulacra2,
+        } => compare::run(&reference, &distorted, json, ssimulacra2),
         Command::Demo(args) => demo::run(args),
         Command::Bench(args) => bench::run(args),
         Command::Transforms(args) => transforms::run(args),

@@ -3,10 +3,12 @@
 //!
 //! Tile payload: the tile index (u32, little-endian), then the range-coded symbols: the
 //! activity level of every 16×16 luma area of the tile (as in the 8×8 tile syntax), then
-//! the tile's 32×32 coding trees in raster order.
+//! the tile's 32×32 coding trees in raster order, then, in streams with the restoration
+//! filter, the strengths of the tile's 64×64 filter units ([`super::restore`]).
 
 use super::deblock::EdgeMap;
 use super::params::{ChromaSampling, ImageParams};
+use super::restore::{self, RestoreModels};
 use super::tile::{
     area_grid, payload_tile_index, read_activity, write_activity, ActivityModels, TilePixels,
 };
@@ -80,10 +82,21 @@ pub fn encode_tile(
     };
     let mut models = Models::new();
     coder.encode_trees(&mut encoder, &mut models, &mut state);
+    let mut restore = None;
+    if params.restore {
+        let recon = tile_pixels(index, &state);
+        let lambda = tables.lambda[params.activity_scales.len() / 2] as f64;
+        let filter = restore::choose(params, &source, &recon.planes, &recon.edges, lambda);
+        restore::write_filter(&mut encoder, &mut RestoreModels::new(), &filter);
+        restore = Some(filter);
+    }
     let mut payload = Vec::with_capacity(encoder.len() + 8);
     payload.extend_from_slice(&(index as u32).to_le_bytes());
     payload.extend_from_slice(&encoder.finish());
-    let pixels = reconstruct.then(|| tile_pixels(index, &state));
+    let pixels = reconstruct.then(|| TilePixels {
+        restore,
+        ..tile_pixels(index, &state)
+    });
     (payload, pixels)
 }
 
@@ -127,7 +140,19 @@ pub fn decode_tile(params: &ImageParams, payload: &[u8]) -> Result<TilePixels> {
         Error::InvalidStream(message) => Error::invalid(format!("tile {index}: {message}")),
         other => other,
     })?;
-    Ok(tile_pixels(index, &state))
+    let restore = if params.restore {
+        let colour = params.plane_count() > 1;
+        let models = &mut RestoreModels::new();
+        let filter = restore::read_filter(&mut reader, models, luma.width, luma.height, colour)
+            .map_err(|e| Error::invalid(format!("tile {index}: {e}")))?;
+        Some(filter)
+    } else {
+        None
+    };
+    Ok(TilePixels {
+        restore,
+        ..tile_pixels(index, &state)
+    })
 }
 
 fn tile_pixels(index: usize, state: &TileState) -> TilePixels {
@@ -143,5 +168,6 @@ fn tile_pixels(index: usize, state: &TileState) -> TilePixels {
                 horizontal: p.horizontal_edge.clone(),
             })
             .collect(),
+        restore: None,
     }
 }

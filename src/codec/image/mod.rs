@@ -14,6 +14,7 @@ pub(crate) mod coeffs;
 pub(crate) mod deblock;
 pub mod lossless;
 pub mod params;
+pub mod restore;
 pub mod target;
 pub(crate) mod tile;
 
@@ -63,6 +64,9 @@ pub struct ImageEncoderConfig {
     pub lambda: f32,
     /// Apply the deblocking filter (signalled in the stream; the decoder applies it).
     pub deblock: bool,
+    /// Apply the restoration filter after deblocking, with strengths the encoder chooses
+    /// per 64×64 area (block coder only; signalled in the stream).
+    pub restore: bool,
     /// Keep the encoder's reconstruction (what the decoder will output).
     pub reconstruct: bool,
     /// Code tiles with the block coder (variable block sizes, intra prediction); it
@@ -96,6 +100,7 @@ impl Default for ImageEncoderConfig {
             ac_rounding: 0.45,
             lambda: 0.12,
             deblock: true,
+            restore: true,
             reconstruct: false,
             block_coder: true,
             effort: 2,
@@ -193,6 +198,7 @@ impl ImageEncoderConfig {
             quality: self.quality,
             deblock: self.deblock,
             block_coder: self.block_coder,
+            restore: self.restore && self.block_coder,
             activity_scales,
             luma_steps: to_steps(base_matrix(false, self.weighting, 1.0)),
             chroma_steps: to_steps(base_matrix(true, self.weighting, self.chroma_scale)),
@@ -382,6 +388,7 @@ pub fn assemble(params: &ImageParams, tiles: Vec<TilePixels>) -> (Picture, Vec<u
         })
         .collect();
     let mut present = vec![false; params.tile_count()];
+    let mut filter = restore::PictureFilter::new(params);
     let mut edges: Vec<deblock::EdgeMap> = planes
         .iter()
         .map(|p| deblock::EdgeMap::empty(p.width, p.height))
@@ -391,6 +398,9 @@ pub fn assemble(params: &ImageParams, tiles: Vec<TilePixels>) -> (Picture, Vec<u
             continue;
         }
         present[tile.index] = true;
+        if let Some(f) = &tile.restore {
+            filter.paste(params, tile.index, f);
+        }
         for (p, map) in tile.edges.iter().enumerate() {
             let rect = params.tile_rect(tile.index, p);
             edges[p].paste(map, rect.x / 4, rect.y / 4);
@@ -407,20 +417,17 @@ pub fn assemble(params: &ImageParams, tiles: Vec<TilePixels>) -> (Picture, Vec<u
     }
     if params.deblock {
         for (p, plane) in planes.iter_mut().enumerate() {
-            let steps = if p == 0 {
-                &params.luma_steps
-            } else {
-                &params.chroma_steps
-            };
             // The step of the first AC coefficients represents the plane's quantization.
-            let step = ((steps[1] as u32 + steps[8] as u32) / 2) as u16;
-            let strength = deblock::DeblockStrength::for_step(step);
+            let strength = restore::deblock_strength(params, p);
             if params.block_coder {
                 deblock::deblock_edges(plane, &edges[p], &strength);
             } else {
                 deblock::deblock_plane(plane, &strength);
             }
         }
+    }
+    if params.restore {
+        filter.apply(params, &mut planes);
     }
     let missing = present
         .iter()

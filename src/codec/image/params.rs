@@ -54,6 +54,9 @@ const FLAG_DEBLOCK: u8 = 1;
 /// Flag bit: tiles are coded with the block coder (variable blocks, intra prediction);
 /// without it, with the 8×8 tile syntax.
 const FLAG_BLOCKS: u8 = 2;
+/// Flag bit: block-coded tiles end with restoration filter strengths
+/// ([`super::restore`]) and the decoder applies the filter after deblocking.
+const FLAG_RESTORE: u8 = 4;
 
 /// Everything a decoder needs to know about a coded picture.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,6 +71,8 @@ pub struct ImageParams {
     pub deblock: bool,
     /// Tiles use the block coder ([`crate::codec::block`]) rather than the 8×8 syntax.
     pub block_coder: bool,
+    /// The restoration filter (block-coded tiles only).
+    pub restore: bool,
     /// Step multipliers of the activity levels, in 1/256.
     pub activity_scales: Vec<u16>,
     /// Quantizer steps in 1/16 coefficient units, row-major.
@@ -194,6 +199,9 @@ impl ImageParams {
         if self.block_coder {
             flags |= FLAG_BLOCKS;
         }
+        if self.restore {
+            flags |= FLAG_RESTORE;
+        }
         out.push(flags);
         out.push(self.activity_scales.len() as u8);
         for s in &self.activity_scales {
@@ -220,10 +228,15 @@ impl ImageParams {
         }
         let quality = r.u8("quality")?;
         let flags = r.u8("flags")?;
-        if flags & !(FLAG_DEBLOCK | FLAG_BLOCKS) != 0 {
+        if flags & !(FLAG_DEBLOCK | FLAG_BLOCKS | FLAG_RESTORE) != 0 {
             return Err(Error::invalid(format!(
                 "image header: unknown flags {flags:#04x}"
             )));
+        }
+        if flags & FLAG_RESTORE != 0 && flags & FLAG_BLOCKS == 0 {
+            return Err(Error::invalid(
+                "image header: the restoration filter needs block-coded tiles (flags bit 1)",
+            ));
         }
         let levels = r.u8("activity level count")? as usize;
         if !(1..=8).contains(&levels) {
@@ -263,6 +276,7 @@ impl ImageParams {
             quality,
             deblock: flags & FLAG_DEBLOCK != 0,
             block_coder: flags & FLAG_BLOCKS != 0,
+            restore: flags & FLAG_RESTORE != 0,
             activity_scales,
             luma_steps,
             chroma_steps,

@@ -43,6 +43,9 @@ pub struct TilePixels {
     /// Block edges of each plane (block coder tiles; empty for the 8×8 syntax, whose
     /// edges are every 8 samples).
     pub edges: Vec<super::deblock::EdgeMap>,
+    /// Restoration filter strengths of the tile (block coder tiles of streams with the
+    /// filter).
+    pub restore: Option<super::restore::TileFilter>,
 }
 
 /// Areas (16×16 luma) across and down in a tile whose luma rectangle is `rect`.
@@ -383,6 +386,7 @@ pub fn code_tile(
         index: analysis.index,
         planes: recon_planes,
         edges: Vec::new(),
+        restore: None,
     });
     (payload, pixels)
 }
@@ -474,6 +478,7 @@ fn decode_tile_prefilled(params: &ImageParams, payload: &[u8], fill: u8) -> Resu
         index,
         planes,
         edges: Vec::new(),
+        restore: None,
     })
 }
 
