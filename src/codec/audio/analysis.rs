@@ -20,7 +20,7 @@ use super::frame::MAX_PAN;
 use super::noise;
 use super::params::{effective_step, step_size, AudioParams, AudioTune, MAX_GAIN};
 use crate::perceptual::audio::PsychoModel;
-use crate::quant::band::quantize_band;
+use crate::quant::band::{band_peaks, quantize_band, MAX_BLOCKS};
 use crate::transform::switched::{SwitchedMdct, WindowSequence, SHORT_BLOCKS};
 
 /// The estimated side cost, in bits per band, of choosing L/R or M/S band by band.
@@ -54,6 +54,9 @@ pub struct FrameAnalysis {
     pub base_steps: Vec<Vec<f32>>,
     /// Step gain per coded channel and short block (empty in a long frame).
     pub gains: Vec<Vec<i32>>,
+    /// Per coded channel and band, the largest magnitude of each interleaved block (one
+    /// block in a long frame), for quantization at any offset.
+    pub peaks: Vec<Vec<[f32; MAX_BLOCKS]>>,
     /// Per coded channel and band, the noise index (fractional) that would replace the
     /// band if it quantizes to zero, or `None` (below the noise start, or inaudible); empty
     /// when the tune fills no noise.
@@ -228,10 +231,21 @@ impl Analyzer {
             } else {
                 Vec::new()
             };
+            let blocks = if short { SHORT_BLOCKS } else { 1 };
+            let peaks = coeffs
+                .iter()
+                .map(|c| {
+                    edges
+                        .windows(2)
+                        .map(|e| band_peaks(&c[e[0]..e[1]], blocks))
+                        .collect()
+                })
+                .collect();
             frames.push(FrameAnalysis {
                 sequence,
                 ms,
                 pan,
+                peaks,
                 coeffs,
                 base_steps,
                 gains,
@@ -450,12 +464,14 @@ fn intensity_band(edges: &[usize], n: usize, rate: u32, hz: u64) -> usize {
 /// Quantizes one channel frame at `offset` quarter-octaves from its base steps: step
 /// indices into `steps`, levels into `q` (dead zone: `rounding` below one half). `gains`
 /// holds the step gain of every short block of a short frame (coefficient `k` belongs to
-/// block `k mod 8`, as short band edges are multiples of 8), and is empty for a long frame.
+/// block `k mod 8`, as short band edges are multiples of 8), and is empty for a long frame;
+/// `peaks` holds every band's block peaks ([`FrameAnalysis::peaks`]).
 #[allow(clippy::too_many_arguments)]
 pub fn quantize_channel(
     coeffs: &[f32],
     base_steps: &[f32],
     gains: &[i32],
+    peaks: &[[f32; MAX_BLOCKS]],
     edges: &[usize],
     offset: i32,
     rounding: f32,
@@ -466,6 +482,14 @@ pub fn quantize_channel(
     for b in 0..edges.len() - 1 {
         let (lo, hi) = (edges[b], edges[b + 1]);
         let s = (base_steps[b].round() as i32 + offset).clamp(0, 255) as u8;
-        steps[b] = quantize_band(&coeffs[lo..hi], s, gains, rounding, step, &mut q[lo..hi]);
+        steps[b] = quantize_band(
+            &coeffs[lo..hi],
+            s,
+            gains,
+            &peaks[b],
+            rounding,
+            step,
+            &mut q[lo..hi],
+        );
     }
 }

@@ -372,6 +372,7 @@ fn code_packet(analysis: &Analysis, layouts: &Layouts, offset: Offset, rounding:
                 &frame.coeffs[ch],
                 &frame.base_steps[ch],
                 gains,
+                &frame.peaks[ch],
                 edges,
                 offset,
                 rounding,

@@ -95,16 +95,40 @@ impl TransientDetector {
 
     /// Feeds interleaved samples, in order.
     pub fn push(&mut self, interleaved: &[f32]) {
-        for frame in interleaved.chunks_exact(self.channels) {
-            for (last, &x) in self.last.iter_mut().zip(frame) {
-                let d = x - *last;
-                *last = x;
-                self.energy += d * d;
+        let c = self.channels;
+        let mut rest = &interleaved[..interleaved.len() / c * c];
+        while !rest.is_empty() {
+            // Up to the end of the current sub-block, summed in sample order.
+            let take = ((self.sub - self.filled) * c).min(rest.len());
+            let (chunk, tail) = rest.split_at(take);
+            let mut energy = self.energy;
+            if c == 2 {
+                let (mut l, mut r) = (self.last[0], self.last[1]);
+                for frame in chunk.chunks_exact(2) {
+                    let d = frame[0] - l;
+                    l = frame[0];
+                    energy += d * d;
+                    let d = frame[1] - r;
+                    r = frame[1];
+                    energy += d * d;
+                }
+                self.last[0] = l;
+                self.last[1] = r;
+            } else {
+                for frame in chunk.chunks_exact(c) {
+                    for (last, &x) in self.last.iter_mut().zip(frame) {
+                        let d = x - *last;
+                        *last = x;
+                        energy += d * d;
+                    }
+                }
             }
-            self.filled += 1;
+            self.energy = energy;
+            self.filled += take / c;
             if self.filled == self.sub {
                 self.close_sub_block();
             }
+            rest = tail;
         }
     }
 
