@@ -111,7 +111,11 @@ impl PsychoModel {
         for b in 0..bands {
             let (lo, hi) = (self.edges[b], self.edges[b + 1]);
             let mut sum = 0f32;
-            let mut log_sum = 0f32;
+            let mut smoothed_sum = 0f32;
+            let mut log_sum = 0f64;
+            // The product of up to eight smoothed energies (each within 1e-20 and about
+            // 1e12) stays inside f64's range, so one logarithm serves eight coefficients.
+            let mut product = 1f64;
             for k in lo..hi {
                 let e = coeffs[k] * coeffs[k];
                 sum += e;
@@ -119,19 +123,18 @@ impl PsychoModel {
                 let left = if k > 0 { coeffs[k - 1] } else { 0.0 };
                 let right = coeffs.get(k + 1).copied().unwrap_or(0.0);
                 let p = e + 0.5 * (left * left + right * right) + 1e-20;
-                log_sum += p.ln();
+                smoothed_sum += p;
+                product *= p as f64;
+                if (k - lo) % 8 == 7 {
+                    log_sum += product.ln();
+                    product = 1.0;
+                }
             }
+            log_sum += product.ln();
+            let log_sum = log_sum as f32;
             let width = (hi - lo) as f32;
             self.energies[b] = sum;
-            let smoothed_mean = {
-                let mut s = 0f32;
-                for k in lo..hi {
-                    let left = if k > 0 { coeffs[k - 1] } else { 0.0 };
-                    let right = coeffs.get(k + 1).copied().unwrap_or(0.0);
-                    s += coeffs[k] * coeffs[k] + 0.5 * (left * left + right * right) + 1e-20;
-                }
-                s / width
-            };
+            let smoothed_mean = smoothed_sum / width;
             // Spectral flatness in dB: 0 for white noise, very negative for a pure tone.
             let flatness_db =
                 10.0 * (log_sum / width - smoothed_mean.ln()) / std::f32::consts::LN_10;

@@ -1,6 +1,7 @@
 //! Encoder analysis of a packet's frames: the forward (block-switched) MDCT of every
-//! channel, the psychoacoustic thresholds, the stereo (L/R or M/S, per band) decision, and
-//! quantization of the result at a given step offset.
+//! channel, the psychoacoustic thresholds, the stereo decision (intensity bands above a
+//! frequency set by the bitrate, L/R or M/S per band below), and quantization of the result
+//! at a given step offset.
 //!
 //! In: a [`Group`] of planar samples covering a packet's frames plus one frame of overlap,
 //! with the framer's short-block decisions. Out: an [`Analysis`] holding, per frame, its
@@ -15,10 +16,11 @@
 //! the quiet blocks before an attack get finer steps than the attack itself. The PSNR tune
 //! uses equal steps and no gains.
 
+use super::frame::MAX_PAN;
 use super::noise;
 use super::params::{effective_step, step_size, AudioParams, AudioTune, MAX_GAIN};
 use crate::perceptual::audio::PsychoModel;
-use crate::quant::band::quantize_band;
+use crate::quant::band::{band_peaks, quantize_band, MAX_BLOCKS};
 use crate::transform::switched::{SwitchedMdct, WindowSequence, SHORT_BLOCKS};
 
 /// The estimated side cost, in bits per band, of choosing L/R or M/S band by band.
@@ -43,12 +45,18 @@ pub struct FrameAnalysis {
     /// Per band of the frame's layout (stereo only, else empty): channels 0 and 1 hold mid
     /// and side instead of left and right there.
     pub ms: Vec<bool>,
+    /// Pan index of every intensity band (the highest `pan.len()` bands of the layout,
+    /// stereo only): channel 0 holds their mid, channel 1 zeros.
+    pub pan: Vec<u8>,
     /// Coefficients per coded channel (interleaved short blocks in a short frame).
     pub coeffs: Vec<Vec<f32>>,
     /// Base step index per coded channel and band, before the rate offset (fractional).
     pub base_steps: Vec<Vec<f32>>,
     /// Step gain per coded channel and short block (empty in a long frame).
     pub gains: Vec<Vec<i32>>,
+    /// Per coded channel and band, the largest magnitude of each interleaved block (one
+    /// block in a long frame), for quantization at any offset.
+    pub peaks: Vec<Vec<[f32; MAX_BLOCKS]>>,
     /// Per coded channel and band, the noise index (fractional) that would replace the
     /// band if it quantizes to zero, or `None` (below the noise start, or inaudible); empty
     /// when the tune fills no noise.
@@ -77,6 +85,8 @@ pub struct Analyzer {
     masking: f32,
     /// The first band the encoder may fill with noise, long and short layout.
     noise_start: [usize; 2],
+    /// The first band coded as mid only (side zeroed), long and short layout.
+    intensity_start: [usize; 2],
     input: Vec<f32>,
     /// One short block's coefficients and thresholds (scratch).
     block: Vec<f32>,
@@ -107,7 +117,13 @@ impl Analyzer {
                 noise::start_band(edges, n, params.sample_rate),
                 noise::start_band(short_edges, n, params.sample_rate),
             ],
-
+            intensity_start: match intensity_hz(params) {
+                Some(hz) => [
+                    intensity_band(edges, n, params.sample_rate, hz),
+                    intensity_band(short_edges, n, params.sample_rate, hz),
+                ],
+                None => [edges.len() - 1, short_edges.len() - 1],
+            },
             input: vec![0.0; 2 * n],
             block: vec![0.0; m],
             block_masks: vec![0.0; block_edges.len() - 1],
@@ -149,15 +165,28 @@ impl Analyzer {
                 coeffs.push(c);
                 masks.push(t);
             }
-            let ms = if channels == 2 {
-                self.mid_side_bands(short, &coeffs, &masks)
-            } else {
-                Vec::new()
-            };
             let edges = if short {
                 &self.short_edges
             } else {
                 &self.edges
+            };
+            let start = self.intensity_start[short as usize];
+            let (ms, pan) = if channels == 2 {
+                let mut ms = self.mid_side_bands(short, &coeffs, &masks);
+                // Intensity bands hold the mid only (rotated as M/S bands, the side zeroed
+                // below) and the pan of the band's amplitude between the channels.
+                ms[start..].fill(true);
+                let pan = (start..bands)
+                    .map(|b| {
+                        pan_index(
+                            &coeffs[0][edges[b]..edges[b + 1]],
+                            &coeffs[1][edges[b]..edges[b + 1]],
+                        )
+                    })
+                    .collect();
+                (ms, pan)
+            } else {
+                (Vec::new(), Vec::new())
             };
             for (b, _) in ms.iter().enumerate().filter(|(_, &v)| v) {
                 let (l, r) = coeffs.split_at_mut(1);
@@ -174,6 +203,9 @@ impl Analyzer {
                     masks[1][i] = t;
                 }
             }
+            if channels == 2 {
+                coeffs[1][edges[start]..].fill(0.0);
+            }
             let mut base_steps = Vec::with_capacity(channels);
             let mut gains = Vec::with_capacity(channels);
             for t in &masks {
@@ -189,15 +221,31 @@ impl Analyzer {
                 (0..channels)
                     .map(|ch| {
                         let g = gains.get(ch).map_or(&[][..], |g| &g[..]);
-                        self.noise_indices(short, &coeffs[ch], &masks[ch], g)
+                        let mut v = self.noise_indices(short, &coeffs[ch], &masks[ch], g);
+                        if ch == 1 {
+                            v[start..].fill(None);
+                        }
+                        v
                     })
                     .collect()
             } else {
                 Vec::new()
             };
+            let blocks = if short { SHORT_BLOCKS } else { 1 };
+            let peaks = coeffs
+                .iter()
+                .map(|c| {
+                    edges
+                        .windows(2)
+                        .map(|e| band_peaks(&c[e[0]..e[1]], blocks))
+                        .collect()
+                })
+                .collect();
             frames.push(FrameAnalysis {
                 sequence,
                 ms,
+                pan,
+                peaks,
                 coeffs,
                 base_steps,
                 gains,
@@ -360,15 +408,70 @@ impl Analyzer {
     }
 }
 
+/// The frequency from which a stereo encode codes intensity bands, or `None`: the
+/// perceptual tune at an average bitrate of at most 80 kbit/s per channel; 3 kHz at 24
+/// kbit/s per channel or less, 4 kHz at 32, 6 kHz at 48, 12 kHz at 64, 20 kHz at 80, linear
+/// in between (the choice of Opus's CELT layer at these rates, a little lower).
+pub fn intensity_hz(params: &AudioParams) -> Option<u64> {
+    const POINTS: [(f64, f64); 5] = [
+        (24.0, 3_000.0),
+        (32.0, 4_000.0),
+        (48.0, 6_000.0),
+        (64.0, 12_000.0),
+        (80.0, 20_000.0),
+    ];
+    if params.channels != 2 || params.tune != AudioTune::Perceptual || params.target_kbps == 0 {
+        return None;
+    }
+    let per_channel = params.target_kbps as f64 / 2.0;
+    if per_channel > POINTS[4].0 {
+        return None;
+    }
+    let mut hz = POINTS[0].1;
+    for pair in POINTS.windows(2) {
+        let ((r0, f0), (r1, f1)) = (pair[0], pair[1]);
+        if per_channel > r0 {
+            hz = f0 + (f1 - f0) * ((per_channel - r0) / (r1 - r0)).min(1.0);
+        }
+    }
+    Some(hz.round() as u64)
+}
+
+/// The pan index of an intensity band with left coefficients `l` and right ones `r`: the
+/// left channel's share of the two amplitudes (root energies) in [`MAX_PAN`]ths, the centre
+/// for a silent band. The decoder's `√2 · share · mid` and `√2 · (1 − share) · mid` keep the
+/// mono downmix and give each channel its amplitude where one source dominates the band.
+fn pan_index(l: &[f32], r: &[f32]) -> u8 {
+    let a = l.iter().map(|v| v * v).sum::<f32>().sqrt();
+    let b = r.iter().map(|v| v * v).sum::<f32>().sqrt();
+    if a + b <= 0.0 {
+        return MAX_PAN / 2;
+    }
+    (MAX_PAN as f32 * a / (a + b))
+        .round()
+        .clamp(0.0, MAX_PAN as f32) as u8
+}
+
+/// The first band of `edges` (coefficients of frames of `n` at `rate` Hz) at or above `hz`.
+fn intensity_band(edges: &[usize], n: usize, rate: u32, hz: u64) -> usize {
+    let first_bin = (hz * 2 * n as u64).div_ceil(rate as u64) as usize;
+    edges
+        .iter()
+        .position(|&e| e >= first_bin)
+        .unwrap_or(edges.len() - 1)
+}
+
 /// Quantizes one channel frame at `offset` quarter-octaves from its base steps: step
 /// indices into `steps`, levels into `q` (dead zone: `rounding` below one half). `gains`
 /// holds the step gain of every short block of a short frame (coefficient `k` belongs to
-/// block `k mod 8`, as short band edges are multiples of 8), and is empty for a long frame.
+/// block `k mod 8`, as short band edges are multiples of 8), and is empty for a long frame;
+/// `peaks` holds every band's block peaks ([`FrameAnalysis::peaks`]).
 #[allow(clippy::too_many_arguments)]
 pub fn quantize_channel(
     coeffs: &[f32],
     base_steps: &[f32],
     gains: &[i32],
+    peaks: &[[f32; MAX_BLOCKS]],
     edges: &[usize],
     offset: i32,
     rounding: f32,
@@ -379,6 +482,14 @@ pub fn quantize_channel(
     for b in 0..edges.len() - 1 {
         let (lo, hi) = (edges[b], edges[b + 1]);
         let s = (base_steps[b].round() as i32 + offset).clamp(0, 255) as u8;
-        steps[b] = quantize_band(&coeffs[lo..hi], s, gains, rounding, step, &mut q[lo..hi]);
+        steps[b] = quantize_band(
+            &coeffs[lo..hi],
+            s,
+            gains,
+            &peaks[b],
+            rounding,
+            step,
+            &mut q[lo..hi],
+        );
     }
 }

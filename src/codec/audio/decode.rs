@@ -14,7 +14,9 @@
 
 use std::io::Read;
 
-use super::frame::{read_channel, read_noise_switch, read_sequence, read_stereo, Models};
+use super::frame::{
+    read_channel, read_intensity, read_noise_switch, read_sequence, read_stereo, Models, MAX_PAN,
+};
 use super::lossless::{decode_lossless_packet, IntSynthesis};
 use super::noise;
 use super::params::{
@@ -189,6 +191,7 @@ pub(super) fn decode_packet(
     let mut steps = vec![0u8; layouts.long.len() - 1];
     let mut noise = vec![0u8; layouts.long.len() - 1];
     let mut ms = vec![false; layouts.long.len() - 1];
+    let mut pan = vec![0u8; layouts.long.len() - 1];
     let mut gains = [0i32; SHORT_BLOCKS];
     let mut frames = Vec::with_capacity(prefix.frames as usize);
     let mut previous = WindowSequence::Long;
@@ -200,7 +203,12 @@ pub(super) fn decode_packet(
         let edges = layouts.edges(sequence);
         // Coefficient k of a short frame belongs to block k & mask.
         let mask = if short { SHORT_BLOCKS - 1 } else { 0 };
-        let ms = &mut ms[..edges.len() - 1];
+        let bands = edges.len() - 1;
+        let mut intensity = 0;
+        if channels == 2 {
+            intensity = read_intensity(&mut dec, &mut models, bands, &mut pan)?;
+        }
+        let ms = &mut ms[..bands - intensity];
         if channels == 2 {
             read_stereo(&mut dec, &mut models, ms);
         }
@@ -255,6 +263,18 @@ pub(super) fn decode_packet(
                     let r = (*a - *b) * std::f32::consts::FRAC_1_SQRT_2;
                     *a = l;
                     *b = r;
+                }
+            }
+            // Intensity bands: channel 0 holds the mid, panned into both channels.
+            for (i, &p) in pan[..intensity].iter().enumerate() {
+                let b = bands - intensity + i;
+                let left = std::f32::consts::SQRT_2 * p as f32 / MAX_PAN as f32;
+                let right = std::f32::consts::SQRT_2 * (MAX_PAN - p) as f32 / MAX_PAN as f32;
+                let band = edges[b]..edges[b + 1];
+                for (a, b) in m[0][band.clone()].iter_mut().zip(&mut s[0][band]) {
+                    let mid = *a;
+                    *a = left * mid;
+                    *b = right * mid;
                 }
             }
         }

@@ -10,8 +10,10 @@
 //!
 //! The window ([`write_sequence`]): a "short" decision (context: the previous frame of the
 //! packet ends short-sloped), and for a long frame whether each half is short-sloped. The
-//! stereo choice of a two-channel frame ([`write_stereo`]): L/R or M/S for all bands, or
-//! per band.
+//! stereo of a two-channel frame: its intensity bands ([`write_intensity`], in packets
+//! with the noise switch: how many of the highest bands hold only the mid, and a pan index
+//! for each), then the choice of the other bands ([`write_stereo`]): L/R or M/S for all,
+//! or per band.
 //!
 //! Syntax, per channel frame: in a short frame first the step gain of each of the eight
 //! short blocks (the first as a signed value, the others as signed differences from the
@@ -34,6 +36,10 @@ use crate::transform::switched::{WindowSequence, SHORT_BLOCKS};
 
 /// Largest fill level of zero levels in coded bands (three bits).
 pub const MAX_FILL: u8 = 7;
+
+/// Largest pan index of an intensity band: the left channel gets `pan / MAX_PAN` of the
+/// mono downmix's amplitude, the right one the rest.
+pub const MAX_PAN: u8 = 16;
 
 /// Largest level magnitude the reader accepts.
 pub const MAX_LEVEL: u32 = 1 << 20;
@@ -72,6 +78,12 @@ pub struct Models {
     noise_sign: BitModel,
     noise_delta_exp: [BitModel; 6],
     noise_delta_mant: [BitModel; 6],
+    intensity_exp: [BitModel; 6],
+    intensity_mant: [BitModel; 6],
+    pan_zero: [BitModel; 2],
+    pan_sign: BitModel,
+    pan_exp: [BitModel; 4],
+    pan_mant: [BitModel; 4],
     fill: [BitModel; 7],
     zero: [BitModel; NEIGHBOUR_CONTEXTS * PREVIOUS_CONTEXTS],
     gt1: [BitModel; NEIGHBOUR_CONTEXTS * PREVIOUS_CONTEXTS],
@@ -109,6 +121,12 @@ impl Default for Models {
             noise_sign: BitModel::new(),
             noise_delta_exp: [BitModel::new(); 6],
             noise_delta_mant: [BitModel::new(); 6],
+            intensity_exp: [BitModel::new(); 6],
+            intensity_mant: [BitModel::new(); 6],
+            pan_zero: [BitModel::new(); 2],
+            pan_sign: BitModel::new(),
+            pan_exp: [BitModel::new(); 4],
+            pan_mant: [BitModel::new(); 4],
             fill: [BitModel::new(); 7],
             zero: [BitModel::with_probability(300); NEIGHBOUR_CONTEXTS * PREVIOUS_CONTEXTS],
             gt1: [BitModel::with_probability(300); NEIGHBOUR_CONTEXTS * PREVIOUS_CONTEXTS],
@@ -185,6 +203,72 @@ pub fn write_noise_switch<W: SymbolWriter>(w: &mut W, m: &mut Models, on: bool) 
 /// Reads the packet's switch written by [`write_noise_switch`].
 pub fn read_noise_switch(r: &mut RangeDecoder<'_>, m: &mut Models) {
     m.noise = r.get_bit(&mut m.noise_switch);
+}
+
+/// Writes the intensity bands of a stereo frame when the packet's switch is on: their
+/// count (the highest `pan.len()` bands of the layout; Exp-Golomb, 0 for none), then per
+/// band its pan index (0 to [`MAX_PAN`]) as a signed difference from the band before's (the
+/// first from the centre, `MAX_PAN / 2`). Fewer intensity bands than the layout holds.
+pub fn write_intensity<W: SymbolWriter>(w: &mut W, m: &mut Models, pan: &[u8]) {
+    if !m.noise {
+        return;
+    }
+    put_exp_golomb(
+        w,
+        &mut m.intensity_exp,
+        &mut m.intensity_mant,
+        pan.len() as u32,
+    );
+    let mut previous = (MAX_PAN / 2) as i32;
+    for (i, &p) in pan.iter().enumerate() {
+        let d = p.min(MAX_PAN) as i32 - previous;
+        w.put_bit(&mut m.pan_zero[(i > 0) as usize], d != 0);
+        if d != 0 {
+            w.put_bit(&mut m.pan_sign, d < 0);
+            put_exp_golomb(w, &mut m.pan_exp, &mut m.pan_mant, d.unsigned_abs() - 1);
+        }
+        previous = p.min(MAX_PAN) as i32;
+    }
+}
+
+/// Reads the intensity bands written by [`write_intensity`] of a frame whose layout has
+/// `bands` bands: their pan indices into the start of `pan`; returns their count (0 when
+/// the packet's switch is off).
+pub fn read_intensity(
+    r: &mut RangeDecoder<'_>,
+    m: &mut Models,
+    bands: usize,
+    pan: &mut [u8],
+) -> Result<usize> {
+    if !m.noise {
+        return Ok(0);
+    }
+    let count = get_exp_golomb(r, &mut m.intensity_exp, &mut m.intensity_mant)
+        .filter(|&v| (v as usize) < bands && (v as usize) <= pan.len())
+        .ok_or_else(|| Error::invalid("audio intensity band count out of range"))?
+        as usize;
+    let mut previous = (MAX_PAN / 2) as i32;
+    for (i, p) in pan[..count].iter_mut().enumerate() {
+        let mut d = 0;
+        if r.get_bit(&mut m.pan_zero[(i > 0) as usize]) {
+            let negative = r.get_bit(&mut m.pan_sign);
+            let magnitude = get_exp_golomb(r, &mut m.pan_exp, &mut m.pan_mant)
+                .filter(|&v| v < MAX_PAN as u32)
+                .ok_or_else(|| Error::invalid("audio pan difference out of range"))?
+                as i32
+                + 1;
+            d = if negative { -magnitude } else { magnitude };
+        }
+        let value = previous + d;
+        if !(0..=MAX_PAN as i32).contains(&value) {
+            return Err(Error::invalid(format!(
+                "audio pan index {value} (expected 0 to {MAX_PAN})"
+            )));
+        }
+        *p = value as u8;
+        previous = value;
+    }
+    Ok(count)
 }
 
 /// Writes a stereo frame's mid/side choice per band of its layout (`ms[b]`: band `b` holds
@@ -607,6 +691,42 @@ mod tests {
                 _ => 0,
             } * scale)
             .collect()
+    }
+
+    #[test]
+    fn intensity_bands_round_trip_and_bad_counts_are_refused() {
+        let pans: [&[u8]; 3] = [&[], &[8, 0, 16, 16, 3], &[MAX_PAN]];
+        let mut enc = RangeEncoder::with_capacity(64);
+        let mut m = Models::default();
+        for pan in pans {
+            write_intensity(&mut enc, &mut m, pan);
+        }
+        let bytes = enc.finish();
+        let mut r = RangeDecoder::new(&bytes);
+        let mut m = Models::default();
+        let mut out = [0u8; 8];
+        for pan in pans {
+            let count = read_intensity(&mut r, &mut m, 8, &mut out).unwrap();
+            assert_eq!(&out[..count], pan);
+        }
+        // Without the packet's switch nothing is written or read.
+        let mut enc = RangeEncoder::with_capacity(64);
+        let mut m = Models::default();
+        write_noise_switch(&mut enc, &mut m, false);
+        write_intensity(&mut enc, &mut m, &[1, 2]);
+        let bytes = enc.finish();
+        let mut r = RangeDecoder::new(&bytes);
+        let mut m = Models::default();
+        read_noise_switch(&mut r, &mut m);
+        assert_eq!(read_intensity(&mut r, &mut m, 8, &mut out).unwrap(), 0);
+        // A count of every band of the layout (or more) is an error, not a panic.
+        let mut enc = RangeEncoder::with_capacity(64);
+        let mut m = Models::default();
+        write_intensity(&mut enc, &mut m, &[8; 5]);
+        let bytes = enc.finish();
+        let mut m = Models::default();
+        let e = read_intensity(&mut RangeDecoder::new(&bytes), &mut m, 5, &mut out);
+        assert!(e.unwrap_err().to_string().contains("intensity"));
     }
 
     #[test]

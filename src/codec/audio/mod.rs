@@ -52,7 +52,8 @@ use std::io::Write;
 
 use analysis::{quantize_channel, Analysis, Group};
 use frame::{
-    write_channel, write_noise_switch, write_sequence, write_stereo, ChannelState, Models,
+    write_channel, write_intensity, write_noise_switch, write_sequence, write_stereo, ChannelState,
+    Models,
 };
 use framer::Framer;
 use params::{band_edges, end_payload, short_band_edges, PacketPrefix};
@@ -140,6 +141,7 @@ impl AudioEncoderConfig {
     /// noise-filled, with equal steps across bands (masking weight 0: MOS-LQO 4.112 / 4.295
     /// / 4.594 at 48 / 64 / 128 kbit/s against 4.051 / 4.211 / 4.571 with weight 0.1 and
     /// 4.014 / 4.134 / 4.509 with 0.25; before noise filling 0.1 beat 0 and full shaping).
+    /// The PSNR tune keeps the attack threshold its SNR was measured with (5).
     pub fn for_tune(tune: AudioTune) -> AudioEncoderConfig {
         let base = AudioEncoderConfig::default();
         match tune {
@@ -147,6 +149,7 @@ impl AudioEncoderConfig {
             AudioTune::Psnr => AudioEncoderConfig {
                 tune,
                 rounding: 0.4,
+                transient_threshold: transient::PSNR_THRESHOLD,
                 ..base
             },
         }
@@ -355,7 +358,12 @@ fn code_packet(analysis: &Analysis, layouts: &Layouts, offset: Offset, rounding:
         write_sequence(&mut enc, &mut models, previous, frame.sequence);
         previous = frame.sequence;
         if channels == 2 {
-            write_stereo(&mut enc, &mut models, &frame.ms);
+            write_intensity(&mut enc, &mut models, &frame.pan);
+            write_stereo(
+                &mut enc,
+                &mut models,
+                &frame.ms[..frame.ms.len() - frame.pan.len()],
+            );
         }
         let edges = layouts.edges(frame.sequence);
         for ch in 0..channels {
@@ -364,6 +372,7 @@ fn code_packet(analysis: &Analysis, layouts: &Layouts, offset: Offset, rounding:
                 &frame.coeffs[ch],
                 &frame.base_steps[ch],
                 gains,
+                &frame.peaks[ch],
                 edges,
                 offset,
                 rounding,

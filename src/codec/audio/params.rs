@@ -14,10 +14,11 @@ use crate::transform::window::WindowShape;
 pub const AUDIO_TRANSFORM_MDCT: u8 = 1;
 /// The transform id byte of a lossless stream: the integer MDCT.
 pub const AUDIO_TRANSFORM_INTMDCT: u8 = 2;
-/// Version of the parameter block and frame syntax of a lossy (MDCT) stream: 3 since
-/// channel frames carry noise indices for bands quantized to zero (noise filling); 2 added
-/// the window (block switching). Streams of versions 1 and 2 are refused.
-pub const AUDIO_PARAMS_VERSION: u8 = 3;
+/// Version of the parameter block and frame syntax of a lossy (MDCT) stream: 4 since stereo
+/// frames of packets with the noise switch carry intensity bands; 3 added noise indices for
+/// bands quantized to zero (noise filling); 2 the window (block switching). Streams of
+/// versions 1 to 3 are refused.
+pub const AUDIO_PARAMS_VERSION: u8 = 4;
 /// Version of the parameter block and frame syntax of a lossless (integer MDCT) stream of
 /// 16-bit PCM: still 1 (block switching does not apply to it, its syntax is unchanged).
 pub const AUDIO_LOSSLESS_PARAMS_VERSION: u8 = 1;
@@ -532,17 +533,23 @@ mod tests {
         }
         .validate(&limits)
         .is_err());
-        // Lossy streams are at version 3 (noise filling), lossless ones still 1; a block
-        // under the other transform's version is refused, and so is a lossy block of
-        // version 2 (frames without noise indices).
-        assert_eq!(p.to_bytes()[0], 3);
+        // Lossy streams are at version 4 (intensity bands), lossless ones still 1; a block
+        // under the other transform's version is refused, and so are lossy blocks of
+        // versions 2 (frames without noise indices) and 3 (stereo frames without
+        // intensity bands).
+        assert_eq!(p.to_bytes()[0], 4);
         assert_eq!(lossless.to_bytes()[0], 1);
         let as_lossless = AudioParams::from_bytes(&p.to_bytes(), AudioTransform::IntMdct, &limits);
-        assert!(as_lossless.unwrap_err().to_string().contains("version 3"));
-        let mut old = p.to_bytes();
-        old[0] = 2;
-        let old = AudioParams::from_bytes(&old, AudioTransform::Mdct, &limits).unwrap_err();
-        assert!(old.to_string().contains("version 2"), "{old}");
+        assert!(as_lossless.unwrap_err().to_string().contains("version 4"));
+        for version in [2u8, 3] {
+            let mut old = p.to_bytes();
+            old[0] = version;
+            let old = AudioParams::from_bytes(&old, AudioTransform::Mdct, &limits).unwrap_err();
+            assert!(
+                old.to_string().contains(&format!("version {version}")),
+                "{old}"
+            );
+        }
         let as_lossy = AudioParams::from_bytes(&lossless.to_bytes(), AudioTransform::Mdct, &limits);
         assert!(as_lossy.unwrap_err().to_string().contains("version 1"));
         assert_eq!(AudioTransform::from_u8(2).unwrap(), AudioTransform::IntMdct);
