@@ -27,7 +27,7 @@ fn noisy_stripes(width: usize, height: usize, seed: u64) -> Picture {
             let stripe = if ((x + y / 2) / 6) % 2 == 0 { 70 } else { 170 };
             for c in 0..3 {
                 let noise = (xorshift(&mut state) % 9) as i32 - 4;
-                data.push((stripe + 20 * c as i32 + noise).clamp(0, 255) as u8);
+                data.push((stripe + 20 * c + noise).clamp(0, 255) as u8);
             }
         }
     }
