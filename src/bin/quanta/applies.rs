@@ -64,6 +64,7 @@ pub const ENCODE_OPTIONS: &[(&str, &[Kind])] = &[
     ("lambda_scale", VIDEO),
     ("inter_rounding", VIDEO),
     ("key_qp_offset", VIDEO),
+    ("flat_qp", VIDEO),
     ("segment", AUDIO_VIDEO),
     ("tune", PICTURE_AUDIO),
     ("input_format", AUDIO),

@@ -78,6 +78,11 @@ pub struct VideoArgs {
     /// frames (6 halve the step).
     #[arg(long, default_value_t = quanta::codec::video::rate::KEY_QP_OFFSET, hide_short_help = true)]
     key_qp_offset: u8,
+    /// Video expert: every inter frame at the mode's quantizer index, instead of the
+    /// default period of 8 in which every eighth frame is 4 indices finer and the others
+    /// at it or one coarser.
+    #[arg(long, hide_short_help = true)]
+    flat_qp: bool,
     /// Set from the shared `--segment` of `quanta encode` (start and length in frames).
     #[arg(skip)]
     pub segment: Option<(u64, u64)>,
@@ -298,6 +303,7 @@ fn encoder_config(
         scene_cut: !args.no_scene_cut,
         lookahead: args.lookahead,
         key_qp_offset: args.key_qp_offset,
+        qp_pattern: !args.flat_qp,
         deblock: !args.no_deblock,
         block_keyframes: !args.blocks_8x8,
         block_residuals: !args.blocks_8x8,

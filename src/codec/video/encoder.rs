@@ -61,6 +61,9 @@ pub struct VideoEncoderConfig {
     /// Keyframes are coded this many quantizer indices finer than inter frames (6 indices
     /// halve the step): every later frame of the group predicts from the keyframe.
     pub key_qp_offset: u8,
+    /// Inter frames follow [`rate::INTER_QP_PATTERN`] around the mode's quantizer index
+    /// (every eighth frame finer); off, every inter frame takes the mode's index.
+    pub qp_pattern: bool,
     /// Macroblock rows per slice (0 = chosen from the picture height).
     pub slice_rows: u16,
     /// The residual block transform (any member of the family; the exact DCT by default).
@@ -88,6 +91,7 @@ impl Default for VideoEncoderConfig {
             deblock: true,
             threads: 0,
             key_qp_offset: rate::KEY_QP_OFFSET,
+            qp_pattern: true,
             slice_rows: 0,
             transform: TransformId::Dct,
             block_keyframes: true,
@@ -272,7 +276,8 @@ impl<W: Write> VideoEncoder<W> {
                 Some(qp) => RateControl::constant_fine(qp, config.key_qp_offset),
                 None => RateControl::constant_quality(config.quality, config.key_qp_offset),
             },
-        };
+        }
+        .with_pattern(config.qp_pattern);
         let vbv = match config.vbv {
             Some((maxrate, bufsize)) => Some(Vbv::new(maxrate, bufsize, params.frame_seconds())?),
             None => None,

@@ -10,6 +10,13 @@
 //! index whose step meets that aim; the encoder may code a frame a second time when it
 //! misses its aim widely.
 //!
+//! Inter frames do not all take the same index: by their place since the keyframe they follow
+//! [`INTER_QP_PATTERN`], a period of 8 whose first frame is coded 4 indices finer than the
+//! mode's index and the others at it or one index coarser (the pattern's mean is zero, so
+//! the mode's index keeps its meaning). Each frame predicts from the one before, so the finer
+//! frames lift the prediction of the frames after them; with the pattern off (`--flat-qp`)
+//! every inter frame takes the mode's index.
+//!
 //! Either mode may be bounded by a [`Vbv`] buffer (`--vbv-maxrate`, `--vbv-bufsize`): a
 //! decoder buffer that fills at the maximum rate and empties by each frame's bits. The
 //! encoder coarsens a frame's index when the complexity estimate says it would take more
@@ -31,6 +38,11 @@ pub fn quality_to_qp(quality: u8) -> u8 {
 /// Keyframes are coded this many indices finer than inter frames, by default.
 pub const KEY_QP_OFFSET: u8 = 9;
 
+/// Quantizer index offsets of inter frames by place since the keyframe, modulo 8 (the
+/// keyframe is place 0): every eighth frame 4 indices finer, the others at the mode's index
+/// or 1 coarser, in turn. The offsets sum to zero.
+pub const INTER_QP_PATTERN: [i8; 8] = [-4, 1, 0, 1, 0, 1, 0, 1];
+
 /// The rate controller of one encode.
 #[derive(Debug, Clone)]
 pub struct RateControl {
@@ -48,6 +60,10 @@ pub struct RateControl {
     last_qp: [u8; 2],
     /// How many indices finer keyframes are coded than inter frames.
     key_offset: u8,
+    /// Inter frames follow [`INTER_QP_PATTERN`].
+    pattern: bool,
+    /// Frames coded since the last keyframe (0 after the keyframe itself).
+    since_key: u64,
 }
 
 impl RateControl {
@@ -61,6 +77,8 @@ impl RateControl {
             complexity: [None, None],
             last_qp: [26, 28],
             key_offset,
+            pattern: true,
+            since_key: 0,
         }
     }
 
@@ -74,6 +92,8 @@ impl RateControl {
             complexity: [None, None],
             last_qp: [26, 28],
             key_offset,
+            pattern: true,
+            since_key: 0,
         }
     }
 
@@ -88,6 +108,20 @@ impl RateControl {
             fixed_qp: Some(whole as u8),
             fraction: qp - whole,
             ..RateControl::constant_quality(0, key_offset)
+        }
+    }
+
+    /// Turns [`INTER_QP_PATTERN`] on or off (on by default).
+    pub fn with_pattern(self, pattern: bool) -> RateControl {
+        RateControl { pattern, ..self }
+    }
+
+    /// The pattern's offset of the next inter frame.
+    fn inter_offset(&self) -> i32 {
+        if self.pattern {
+            INTER_QP_PATTERN[((self.since_key + 1) % INTER_QP_PATTERN.len() as u64) as usize] as i32
+        } else {
+            0
         }
     }
 
@@ -119,7 +153,7 @@ impl RateControl {
             return if key {
                 qp.saturating_sub(self.key_offset)
             } else {
-                qp
+                offset_qp(qp, self.inter_offset())
             };
         }
         let Some(c) = self.complexity[t] else {
@@ -128,14 +162,21 @@ impl RateControl {
             return if key {
                 other.saturating_sub(self.key_offset)
             } else {
-                (other + self.key_offset).min(MAX_QP)
+                offset_qp((other + self.key_offset).min(MAX_QP), self.inter_offset())
             };
         };
+        // The index that meets the aim, then the pattern's offset around it (`last_qp`
+        // holds the index before the offset).
         let qp = qp_for(c, self.target_bits(key), exponent(key));
         let last = self.last_qp[t] as i32;
-        (qp as i32)
+        let qp = (qp as i32)
             .clamp(last - 6, last + 6)
-            .clamp(0, MAX_QP as i32) as u8
+            .clamp(0, MAX_QP as i32) as u8;
+        if key {
+            qp
+        } else {
+            offset_qp(qp, self.inter_offset())
+        }
     }
 
     /// The index that would have made a frame of `bits` at `qp` take `target` bits.
@@ -152,11 +193,21 @@ impl RateControl {
             Some(old) if !key => 0.5 * old + 0.5 * c,
             _ => c,
         });
-        self.last_qp[t] = qp;
+        self.last_qp[t] = if key {
+            qp
+        } else {
+            offset_qp(qp, -self.inter_offset())
+        };
+        self.since_key = if key { 0 } else { self.since_key + 1 };
         if self.fixed_qp.is_none() {
             self.surplus += bits - self.frame_budget;
         }
     }
+}
+
+/// `qp` moved by `offset` indices, within 0..=[`MAX_QP`].
+fn offset_qp(qp: u8, offset: i32) -> u8 {
+    (qp as i32 + offset).clamp(0, MAX_QP as i32) as u8
 }
 
 /// How fast bits fall as the step grows (bits ∝ step^-exponent): inter frames fall faster,
@@ -302,17 +353,19 @@ mod tests {
 
     #[test]
     fn fine_qp_spreads_its_fraction_over_frames() {
-        let rc = RateControl::constant_fine(24.25, KEY_QP_OFFSET);
+        let rc = RateControl::constant_fine(24.25, KEY_QP_OFFSET).with_pattern(false);
         let coarse = (0..1000).filter(|&n| rc.next_qp(false, n) == 25).count();
         assert!((240..=260).contains(&coarse), "{coarse}");
         assert!((0..1000).all(|n| matches!(rc.next_qp(false, n), 24 | 25)));
         assert_eq!(rc.next_qp(true, 1), rc.next_qp(false, 1) - KEY_QP_OFFSET);
         // A larger fraction keeps every coarse frame of a smaller one.
-        let more = RateControl::constant_fine(24.5, KEY_QP_OFFSET);
+        let more = RateControl::constant_fine(24.5, KEY_QP_OFFSET).with_pattern(false);
         assert!((0..1000).all(|n| rc.next_qp(false, n) <= more.next_qp(false, n)));
         // Whole indices behave as the integer quality does.
         let whole = RateControl::constant_fine(24.0, KEY_QP_OFFSET);
         let q60 = RateControl::constant_quality(60, KEY_QP_OFFSET);
+        let q60_flat = q60.clone().with_pattern(false);
+        assert!((0..100).all(|n| rc.next_qp(false, n) >= q60_flat.next_qp(false, n)));
         assert!((0..100).all(|n| whole.next_qp(false, n) == q60.next_qp(false, n)));
         assert_eq!(
             RateControl::constant_fine(99.0, 0).next_qp(false, 3),
@@ -325,7 +378,7 @@ mod tests {
         assert_eq!(quality_to_qp(100), 6);
         assert_eq!(quality_to_qp(0), 51);
         assert_eq!(quality_to_qp(60), 24);
-        let mut rc = RateControl::bitrate(100, 0.1, KEY_QP_OFFSET);
+        let mut rc = RateControl::bitrate(100, 0.1, KEY_QP_OFFSET).with_pattern(false);
         assert!(rc.is_bitrate());
         rc.update(true, 26, 40_000.0);
         // Complexity says a step four times smaller... the index must go up for fewer bits.
@@ -333,5 +386,57 @@ mod tests {
         assert!(qp > 26, "{qp}");
         rc.update(false, qp, 30_000.0);
         assert!(rc.next_qp(false, 1) >= qp);
+    }
+
+    #[test]
+    fn inter_frames_follow_the_pattern_from_each_keyframe() {
+        assert_eq!(INTER_QP_PATTERN.iter().map(|&o| o as i32).sum::<i32>(), 0);
+        let mut rc = RateControl::constant_quality(60, KEY_QP_OFFSET);
+        let mut frame = 0;
+        for _group in 0..2 {
+            assert_eq!(rc.next_qp(true, frame), 24 - KEY_QP_OFFSET);
+            rc.update(true, 24 - KEY_QP_OFFSET, 50_000.0);
+            frame += 1;
+            for place in 1..=20usize {
+                let qp = rc.next_qp(false, frame);
+                assert_eq!(
+                    qp as i32,
+                    24 + INTER_QP_PATTERN[place % 8] as i32,
+                    "{place}"
+                );
+                rc.update(false, qp, 5_000.0);
+                frame += 1;
+            }
+        }
+    }
+
+    #[test]
+    fn bitrate_mode_meets_its_budget_with_the_pattern() {
+        // Frames whose bits follow the model exactly: 10 kbit per frame allowed.
+        let mut rc = RateControl::bitrate(100, 0.1, KEY_QP_OFFSET);
+        let (mut total, mut qps) = (0.0, Vec::new());
+        for frame in 0..400u64 {
+            let key = frame == 0;
+            let qp = rc.next_qp(key, frame);
+            let step = qstep16(qp) as f64;
+            let bits = if key {
+                4e7 / step.powf(1.3)
+            } else {
+                4e8 / step.powi(2)
+            };
+            rc.update(key, qp, bits);
+            total += bits;
+            qps.push(qp);
+        }
+        let mean = total / 400.0;
+        assert!(
+            (mean / 10_000.0 - 1.0).abs() < 0.05,
+            "{mean} bits per frame"
+        );
+        // The offsets are applied around the index that meets the aim.
+        let tail = &qps[200..216];
+        let low = *tail.iter().min().unwrap();
+        let high = *tail.iter().max().unwrap();
+        assert!((3..=6).contains(&(high - low)), "{tail:?}");
     }
 }
