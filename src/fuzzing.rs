@@ -318,6 +318,7 @@ pub fn video_frames(data: &[u8]) {
         flags: data[3] & 1,
         slice_rows: 1 + (data[3] >> 1) as u16 % 3,
         bitrate_kbps: 0,
+        refs: 1 + (data[3] >> 5) % crate::codec::video::params::MAX_REFS,
         transform: TransformId::ALL[(data[2] / 4) as usize % TransformId::ALL.len()],
     };
     let mut decoder = VideoDecoder::new(params, 1);

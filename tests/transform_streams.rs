@@ -125,10 +125,11 @@ fn drifting_clip(w: usize, h: usize) -> Vec<YuvFrame> {
 }
 
 /// The drifting clip coded with `id` on `threads` (keyframes and inter residuals with the
-/// block coder where the stream allows it, if `block_coder`; inter frames at the rate
-/// control's quantizer pattern, if `qp_pattern`), decoded: checks that the decoder gives the
+/// block coder where the stream allows it, if `block_coder`; with today's defaults of the
+/// rate control's quantizer pattern and three references, if `current`, else every inter
+/// frame at one index from one reference), decoded: checks that the decoder gives the
 /// encoder's reconstruction and returns the CRC32 of the decoded frames.
-fn video_hash(id: TransformId, threads: usize, block_coder: bool, qp_pattern: bool) -> u32 {
+fn video_hash(id: TransformId, threads: usize, block_coder: bool, current: bool) -> u32 {
     let (w, h) = (48, 32);
     let frames = drifting_clip(w, h);
     let header = Y4mHeader::new(w as u32, h as u32, ChromaFormat::Yuv420Jpeg, (25, 1));
@@ -140,7 +141,8 @@ fn video_hash(id: TransformId, threads: usize, block_coder: bool, qp_pattern: bo
             slice_rows: 1,
             block_keyframes: block_coder,
             block_residuals: block_coder,
-            qp_pattern,
+            qp_pattern: current,
+            refs: if current { 3 } else { 1 },
             ..VideoEncoderConfig::default()
         };
         let mut enc = VideoEncoder::new(Vec::new(), &header, &config).unwrap();
@@ -174,8 +176,8 @@ fn every_member_codes_video_exactly_and_matches_its_golden_hash() {
 }
 
 /// The DCT clip with keyframes in the macroblock syntax: the decoding of streams without
-/// block-coded keyframes stays as it was (every inter frame at one index, as such streams
-/// were made).
+/// block-coded keyframes stays as it was (every inter frame at one index from one
+/// reference, as such streams were made).
 #[test]
 fn video_with_macroblock_keyframes_keeps_its_golden_hash() {
     let golden = [(TransformId::Dct, 0x160022b4)];

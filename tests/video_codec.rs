@@ -767,3 +767,55 @@ fn block_coded_inter_residuals_beat_8x8_blocks() {
          {old_psnr:.2} dB"
     );
 }
+
+/// Two scenes in turn, frame by frame (A B A B ...): with two or more references each
+/// frame predicts from the frame of its own scene two back.
+#[test]
+fn older_references_pay_where_the_previous_frame_does_not_predict() {
+    let (w, h) = (48, 32);
+    let a = clip(w, h, ChromaFormat::Yuv420Jpeg, 8);
+    let b = other_scene(w, h, 8);
+    let frames: Vec<YuvFrame> = (0..8)
+        .map(|f| {
+            if f % 2 == 0 {
+                a[f].clone()
+            } else {
+                b[f].clone()
+            }
+        })
+        .collect();
+    let mut sizes = Vec::new();
+    for refs in [1, 2, 4] {
+        let config = VideoEncoderConfig {
+            refs,
+            scene_cut: false,
+            threads: 2,
+            ..VideoEncoderConfig::default()
+        };
+        let (stream, recon) = encode(w, h, ChromaFormat::Yuv420Jpeg, &frames, &config);
+        let dec = VideoStreamDecoder::new(stream.as_slice(), Limits::default(), 1).unwrap();
+        assert_eq!(dec.params().refs, refs);
+        let (decoded, concealed, damage) = decode(&stream);
+        assert_eq!(damage, 0);
+        assert!(concealed.iter().all(|&c| !c));
+        assert_eq!(
+            decoded.iter().map(hash).collect::<Vec<_>>(),
+            recon,
+            "refs {refs}"
+        );
+        let single = VideoEncoderConfig {
+            threads: 1,
+            ..config
+        };
+        let (one_thread, _) = encode(w, h, ChromaFormat::Yuv420Jpeg, &frames, &single);
+        assert_eq!(
+            one_thread, stream,
+            "refs {refs}: bytes depend on the threads"
+        );
+        sizes.push(stream.len());
+    }
+    assert!(
+        sizes[1] * 10 < sizes[0] * 8 && sizes[2] <= sizes[1] + sizes[1] / 20,
+        "bytes with 1, 2 and 4 references: {sizes:?}"
+    );
+}

@@ -65,6 +65,7 @@ pub const ENCODE_OPTIONS: &[(&str, &[Kind])] = &[
     ("inter_rounding", VIDEO),
     ("key_qp_offset", VIDEO),
     ("flat_qp", VIDEO),
+    ("refs", VIDEO),
     ("segment", AUDIO_VIDEO),
     ("tune", PICTURE_AUDIO),
     ("input_format", AUDIO),

@@ -78,6 +78,10 @@ pub struct VideoArgs {
     /// frames (6 halve the step).
     #[arg(long, default_value_t = quanta::codec::video::rate::KEY_QP_OFFSET, hide_short_help = true)]
     key_qp_offset: u8,
+    /// Video: reference frames an inter frame may predict from, 1 to 4 (the frames coded
+    /// last since the keyframe; each inter macroblock names its own).
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u8).range(1..=4))]
+    refs: u8,
     /// Video expert: every inter frame at the mode's quantizer index, instead of the
     /// default period of 8 in which every eighth frame is 4 indices finer and the others
     /// at it or one coarser.
@@ -304,6 +308,7 @@ fn encoder_config(
         lookahead: args.lookahead,
         key_qp_offset: args.key_qp_offset,
         qp_pattern: !args.flat_qp,
+        refs: args.refs,
         deblock: !args.no_deblock,
         block_keyframes: !args.blocks_8x8,
         block_residuals: !args.blocks_8x8,

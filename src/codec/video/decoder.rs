@@ -30,7 +30,8 @@ const FRAME_HEADER_BYTES: usize = 8;
 pub struct VideoDecoder {
     params: VideoParams,
     threads: usize,
-    reference: Option<Reference>,
+    /// The references of the next inter frame, newest first (at most `params.refs`).
+    references: Vec<Reference>,
     last: Option<YuvFrame>,
     waiting_for_key: bool,
     /// What a frame's planes hold before its slices are decoded into them (0; a test
@@ -44,7 +45,7 @@ impl VideoDecoder {
         VideoDecoder {
             params,
             threads: thread_count(threads),
-            reference: None,
+            references: Vec::new(),
             last: None,
             waiting_for_key: false,
             fill: 0,
@@ -94,7 +95,7 @@ impl VideoDecoder {
                 params.slice_count()
             )));
         }
-        if !key && (self.reference.is_none() || self.waiting_for_key) {
+        if !key && (self.references.is_empty() || self.waiting_for_key) {
             return Err(Error::invalid(format!(
                 "frame {number}: inter frame without a good reference (waiting for a keyframe)"
             )));
@@ -120,7 +121,7 @@ impl VideoDecoder {
             params,
             intra: key,
             qp,
-            reference: if key { None } else { self.reference.as_ref() },
+            references: if key { &[] } else { &self.references },
             lookahead: &[],
         };
         let mut recon = blank_planes(params, self.fill);
@@ -141,7 +142,11 @@ impl VideoDecoder {
             .map_err(|e| Error::invalid(format!("frame {number}: {e}")))?;
         let reference = make_reference(params, recon, &outputs, qp, None);
         let frame = crop_frame(params, &reference.planes);
-        self.reference = Some(reference);
+        if key {
+            self.references.clear();
+        }
+        self.references.insert(0, reference);
+        self.references.truncate(params.refs as usize);
         self.last = Some(frame.clone());
         self.waiting_for_key = false;
         Ok(frame)

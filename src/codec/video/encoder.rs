@@ -64,6 +64,9 @@ pub struct VideoEncoderConfig {
     /// Inter frames follow [`rate::INTER_QP_PATTERN`] around the mode's quantizer index
     /// (every eighth frame finer); off, every inter frame takes the mode's index.
     pub qp_pattern: bool,
+    /// Reference frames an inter frame may predict from (1 to [`params::MAX_REFS`]): the
+    /// frames coded last since the keyframe; each inter macroblock names its own.
+    pub refs: u8,
     /// Macroblock rows per slice (0 = chosen from the picture height).
     pub slice_rows: u16,
     /// The residual block transform (any member of the family; the exact DCT by default).
@@ -92,6 +95,7 @@ impl Default for VideoEncoderConfig {
             threads: 0,
             key_qp_offset: rate::KEY_QP_OFFSET,
             qp_pattern: true,
+            refs: 3,
             slice_rows: 0,
             transform: TransformId::Dct,
             block_keyframes: true,
@@ -128,6 +132,13 @@ impl VideoEncoderConfig {
             return Err(Error::InvalidArgument(format!(
                 "keyframe quantizer offset {} is not in 0..24",
                 self.key_qp_offset
+            )));
+        }
+        if !(1..=params::MAX_REFS).contains(&self.refs) {
+            return Err(Error::InvalidArgument(format!(
+                "{} reference frames, expected 1 to {}",
+                self.refs,
+                params::MAX_REFS
             )));
         }
         if self.lookahead > MAX_LOOKAHEAD {
@@ -211,7 +222,8 @@ pub struct VideoEncoder<W: Write> {
     params: VideoParams,
     config: VideoEncoderConfig,
     threads: usize,
-    reference: Option<Reference>,
+    /// The references of the next inter frame, newest first (at most `params.refs`).
+    references: Vec<Reference>,
     /// The lookahead's state (moved to the lookahead thread during
     /// [`VideoEncoder::encode_stream`] and back).
     analyser: Analyser,
@@ -237,6 +249,7 @@ impl<W: Write> VideoEncoder<W> {
             config.quality
         };
         params.bitrate_kbps = config.bitrate_kbps.unwrap_or(0);
+        params.refs = config.refs;
         params.transform = config.transform;
         params.flags = if config.deblock {
             params::FLAG_DEBLOCK
@@ -289,7 +302,7 @@ impl<W: Write> VideoEncoder<W> {
             params,
             config: config.clone(),
             threads: thread_count(config.threads),
-            reference: None,
+            references: Vec::new(),
             analyser,
             rate,
             vbv,
@@ -409,7 +422,7 @@ impl<W: Write> VideoEncoder<W> {
             planes: src,
             analysis,
         } = frame;
-        let mut key = self.reference.is_none()
+        let mut key = self.references.is_empty()
             || (self.config.keyint > 0 && self.since_key >= self.config.keyint)
             || (self.config.scene_cut && analysis.is_scene_cut());
         let mut qp = self.vbv_qp(key, self.rate.next_qp(key, self.frames));
@@ -458,7 +471,11 @@ impl<W: Write> VideoEncoder<W> {
             intra_mbs: reference.intra_mbs,
             split_mbs: reference.split_mbs,
         };
-        self.reference = Some(reference.reference);
+        if key {
+            self.references.clear();
+        }
+        self.references.insert(0, reference.reference);
+        self.references.truncate(self.params.refs as usize);
         self.frames += 1;
         if key {
             self.keyframes += 1;
@@ -485,7 +502,7 @@ impl<W: Write> VideoEncoder<W> {
             params,
             intra: key,
             qp,
-            reference: if key { None } else { self.reference.as_ref() },
+            references: if key { &[] } else { &self.references },
             lookahead,
         };
         let mut recon = blank_planes(params, 0);

@@ -31,7 +31,8 @@ pub struct FrameSetup<'a> {
     pub params: &'a VideoParams,
     pub intra: bool,
     pub qp: u8,
-    pub reference: Option<&'a Reference>,
+    /// The frames an inter frame may predict from, newest first (empty for a keyframe).
+    pub references: &'a [Reference],
     /// The lookahead's vector of every macroblock (raster order, whole frame) against the
     /// previous source frame; empty when there is none (and in the decoder).
     pub lookahead: &'a [Mv],

@@ -19,6 +19,8 @@ pub struct BlockInfo {
     pub intra: bool,
     pub coded: bool,
     pub mv: Mv,
+    /// The reference the block predicts from (0 for intra).
+    pub reference: u8,
 }
 
 /// 2^(i/6) × 16 for i in 0..6, rounded: exponential tables in integer arithmetic.
@@ -46,7 +48,12 @@ pub fn thresholds(qp: u8) -> (i32, i32, i32, i32) {
 fn strength(a: &BlockInfo, b: &BlockInfo) -> u8 {
     if a.intra || b.intra {
         2
-    } else if a.coded || b.coded || (a.mv.x - b.mv.x).abs() >= 4 || (a.mv.y - b.mv.y).abs() >= 4 {
+    } else if a.coded
+        || b.coded
+        || a.reference != b.reference
+        || (a.mv.x - b.mv.x).abs() >= 4
+        || (a.mv.y - b.mv.y).abs() >= 4
+    {
         1
     } else {
         0

@@ -288,7 +288,7 @@ pub(super) fn record_blocks(
     mw: usize,
     mbx: usize,
     mby: usize,
-    mode: MbMode,
+    (mode, reference): (MbMode, usize),
     mvs: &[Mv; 4],
     coded: &[bool],
 ) {
@@ -303,6 +303,7 @@ pub(super) fn record_blocks(
                 MbMode::Split => mvs[j],
                 _ => mvs[0],
             },
+            reference: reference as u8,
         };
     }
 }

@@ -2,12 +2,14 @@
 //!
 //! Encoding pads each frame to whole 16×16 macroblocks and codes it as a keyframe (I, every
 //! slice coded with the picture codec's block coder, [`keyframe`]; or, for 4:2:2 and the
-//! approximate transforms, every macroblock intra) or an inter frame (P, predicted from the previous reconstruction by
+//! approximate transforms, every macroblock intra) or an inter frame (P, predicted from one
+//! of the last `--refs` reconstructions since the keyframe, named per macroblock, by
 //! quarter-sample motion compensation, with skip, inter and intra macroblocks chosen by
 //! rate-distortion cost priced with the models that code them; inter residuals as 16×16,
 //! 8×8 or 4×4 DCTs of the block coder, [`tx`]). Frames are cut into slices
 //! of whole macroblock rows, coded in parallel; the reconstruction is deblocked in the loop
-//! and becomes the next reference. A lookahead ([`lookahead`]) estimates motion on the
+//! and joins the references. Inter frames take quantizer indices in a pattern of period 8
+//! around the rate control's ([`rate`]). A lookahead ([`lookahead`]) estimates motion on the
 //! source frames, ahead of coding and on its own thread when the frames come as a stream
 //! ([`VideoEncoder::encode_stream`]): its vectors seed the coder's search and its costs find
 //! scene cuts. Keyframes come every `keyint` frames and at scene cuts. The

@@ -23,6 +23,9 @@ pub const FLAG_BLOCK_KEYFRAMES: u8 = 0x02;
 /// transforms and coefficient syntax (see [`super::tx`]).
 pub const FLAG_BLOCK_RESIDUALS: u8 = 0x04;
 
+/// Most reference frames an inter frame may predict from.
+pub const MAX_REFS: u8 = 4;
+
 /// Every defined header flag.
 const KNOWN_FLAGS: u8 = FLAG_DEBLOCK | FLAG_BLOCK_KEYFRAMES | FLAG_BLOCK_RESIDUALS;
 
@@ -45,6 +48,9 @@ pub struct VideoParams {
     pub slice_rows: u16,
     /// Target bitrate in kbit/s under bitrate control, else 0 (informative).
     pub bitrate_kbps: u32,
+    /// Reference frames an inter frame may predict from (1 to [`MAX_REFS`]): the frames
+    /// decoded last since the keyframe, newest first.
+    pub refs: u8,
     /// The residual block transform: the stream header's transform byte (not part of the
     /// parameter block, which [`VideoParams::from_bytes`] reads as the exact DCT).
     pub transform: TransformId,
@@ -65,6 +71,7 @@ impl VideoParams {
             flags: FLAG_DEBLOCK,
             slice_rows: 1,
             bitrate_kbps: 0,
+            refs: 1,
             transform: TransformId::Dct,
         }
     }
@@ -126,7 +133,7 @@ impl VideoParams {
         b.extend_from_slice(&self.keyint.to_le_bytes());
         b.extend_from_slice(&self.bitrate_kbps.to_le_bytes());
         b.extend_from_slice(&self.slice_rows.to_le_bytes());
-        b.extend_from_slice(&[0, 0]);
+        b.extend_from_slice(&[self.refs.clamp(1, MAX_REFS) - 1, 0]);
         b
     }
 
@@ -171,8 +178,14 @@ impl VideoParams {
         if slice_rows == 0 {
             return Err(Error::invalid("video slice height is 0 macroblock rows"));
         }
-        if b[38] != 0 || b[39] != 0 {
-            return Err(Error::invalid("video header reserved bytes are not zero"));
+        if b[38] >= MAX_REFS {
+            return Err(Error::invalid(format!(
+                "video header asks for {} reference frames, at most {MAX_REFS}",
+                b[38] as u32 + 1
+            )));
+        }
+        if b[39] != 0 {
+            return Err(Error::invalid("video header reserved byte is not zero"));
         }
         Ok(VideoParams {
             width,
@@ -186,7 +199,38 @@ impl VideoParams {
             flags,
             slice_rows,
             bitrate_kbps: u32_at(32),
+            refs: b[38] + 1,
             transform: TransformId::Dct,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::media::y4m::{ChromaFormat, Y4mHeader};
+
+    #[test]
+    fn the_reference_count_round_trips_and_a_count_past_the_limit_is_refused() {
+        let header = Y4mHeader::new(64, 48, ChromaFormat::Yuv420Jpeg, (25, 1));
+        let mut params = VideoParams::from_y4m(&header);
+        for refs in 1..=MAX_REFS {
+            params.refs = refs;
+            let bytes = params.to_bytes();
+            assert_eq!(
+                bytes[38],
+                refs - 1,
+                "streams of one reference keep byte 38 zero"
+            );
+            let read = VideoParams::from_bytes(&bytes, &Limits::default()).unwrap();
+            assert_eq!(read, params);
+        }
+        let mut bytes = params.to_bytes();
+        bytes[38] = MAX_REFS;
+        let err = VideoParams::from_bytes(&bytes, &Limits::default()).unwrap_err();
+        assert!(err.to_string().contains("5 reference frames"), "{err}");
+        bytes[38] = 0;
+        bytes[39] = 1;
+        assert!(VideoParams::from_bytes(&bytes, &Limits::default()).is_err());
     }
 }

@@ -12,7 +12,7 @@
 //! blocks transform `sample − prediction`. The encoder reconstructs with the decoder's
 //! [`reconstruct_block`], so both hold the same reference.
 
-use super::frame::{FrameSetup, PlaneRows, Reference, SliceOutput};
+use super::frame::{FrameSetup, PlaneRows, SliceOutput};
 use super::intra::IntraMode;
 use super::loopfilter::BlockInfo;
 use super::mb::{
@@ -68,6 +68,8 @@ struct Candidate {
     intra_mode: IntraMode,
     /// Vectors of the quarters in raster order (all equal unless split).
     mvs: [Mv; 4],
+    /// The reference an inter macroblock predicts from (index into the frame's list).
+    reference: usize,
     /// The macroblock's blocks in coding order (as many as [`Geometry::blocks`] lists).
     blocks: [BlockChoice; MAX_MB_BLOCKS],
     /// Reconstruction per plane.
@@ -114,14 +116,15 @@ fn write_mb<W: SymbolWriter>(
     grids: &mut [BlockGrid],
     g: &Geometry,
     ctx: &MbContext,
-    intra_frame: bool,
+    (intra_frame, references): (bool, usize),
     cand: &Candidate,
     mvds: &[Mv],
     residual: &Residual,
     mbx: usize,
     mby: usize,
 ) {
-    write_mb_header(w, models, ctx, intra_frame, cand.mode, mvds);
+    let reference = (cand.reference, references);
+    write_mb_header(w, models, ctx, intra_frame, cand.mode, reference, mvds);
     let intra = cand.mode == MbMode::Intra;
     if intra {
         write_intra_mode(w, models, cand.intra_mode);
@@ -248,7 +251,7 @@ impl<'a> SliceEncoder<'a> {
                     &mut self.grids,
                     &self.g,
                     &ctx,
-                    self.setup.intra,
+                    (self.setup.intra, self.setup.references.len()),
                     &best,
                     &mvds[..count],
                     &self.residual,
@@ -261,7 +264,16 @@ impl<'a> SliceEncoder<'a> {
                 split_mbs += (best.mode == MbMode::Split) as usize;
                 store_mb(&self.g, rows, mbx, mby, &best.recon);
                 let coded: [bool; 4] = std::array::from_fn(|k| best.blocks[k].coded);
-                record_blocks(&mut blocks, g_mw, mbx, mby, best.mode, &best.mvs, &coded);
+                let (mode, reference) = (best.mode, best.reference);
+                record_blocks(
+                    &mut blocks,
+                    g_mw,
+                    mbx,
+                    mby,
+                    (mode, reference),
+                    &best.mvs,
+                    &coded,
+                );
             }
         }
         SliceOutput {
@@ -288,8 +300,15 @@ impl<'a> SliceEncoder<'a> {
     ) -> Candidate {
         let gy = self.g.mb_y0 + mby;
         // The encoder's references always carry the search grid (see `make_reference`).
-        let reference = self.setup.reference.filter(|_| !self.setup.intra);
-        let Some((r, grid)) = reference.and_then(|r| r.grid.as_ref().map(|g| (r, g))) else {
+        let references = if self.setup.intra {
+            &[][..]
+        } else {
+            self.setup.references
+        };
+        let Some((r, grid)) = references
+            .first()
+            .and_then(|r| r.grid.as_ref().map(|g| (r, g)))
+        else {
             return self.best_intra(mbx, mby, ctx, src, pred, rows);
         };
         let (pw, ph) = self.g.sizes[0];
@@ -297,7 +316,7 @@ impl<'a> SliceEncoder<'a> {
         let mut best: Option<Candidate> = None;
         if mv_in_range(mv_pred, 16 * mbx, 16 * gy, 16, pw, ph) {
             let skip = (MbMode::Skip, [mv_pred; 4]);
-            best = Some(self.try_inter(mbx, mby, ctx, skip, mv_pred, src, pred, reference));
+            best = Some(self.try_inter(mbx, mby, ctx, skip, 0, mv_pred, src, pred));
         }
         // Inter: search around the predicted vector and the neighbours' vectors.
         let i = mby * self.g.mw + mbx;
@@ -329,24 +348,55 @@ impl<'a> SliceEncoder<'a> {
         );
         if sad != u32::MAX {
             let inter = (MbMode::Inter, [mv; 4]);
-            let c = self.try_inter(mbx, mby, ctx, inter, mv_pred, src, pred, reference);
+            let c = self.try_inter(mbx, mby, ctx, inter, 0, mv_pred, src, pred);
             // With the skip vector, inter only differs from skip by its residual.
             let same_as_skip = mv == mv_pred && c.blocks.iter().all(|b| !b.coded);
             if !same_as_skip && best.as_ref().is_none_or(|b| c.cost < b.cost) {
                 best = Some(c);
             }
         }
-        // Split: each 8×8 quarter searched from the whole macroblock's vector.
+        // The older references: each searched from the newest one's vector and the
+        // predicted vector; the one of least search cost, with about a bit per step down
+        // the list, is coded for real when it beats the newest.
+        let (mut ref_index, mut ref_mv, mut ref_sad, mut ref_grid) = (0, mv, sad, grid);
+        for (k, older) in references.iter().enumerate().skip(1) {
+            let Some(older_grid) = older.grid.as_ref() else {
+                continue;
+            };
+            let (m, cost) = search(
+                older_grid,
+                (x, y, 16),
+                &src[0],
+                mv_pred,
+                &[mv],
+                pw,
+                ph,
+                &search_params,
+            );
+            let cost = cost.saturating_add(search_params.lambda * k as u32);
+            if cost < ref_sad {
+                (ref_index, ref_mv, ref_sad, ref_grid) = (k, m, cost, older_grid);
+            }
+        }
+        if ref_index > 0 {
+            let inter = (MbMode::Inter, [ref_mv; 4]);
+            let c = self.try_inter(mbx, mby, ctx, inter, ref_index, mv_pred, src, pred);
+            if best.as_ref().is_none_or(|b| c.cost < b.cost) {
+                best = Some(c);
+            }
+        }
+        // Split: each 8×8 quarter searched from the whole macroblock's vector, on the
+        // reference whose whole vector searched best.
         // (Not where skipping already wins: the whole vector predicts well there.)
         let skip_wins = best.as_ref().is_some_and(|b| b.mode == MbMode::Skip);
-        if sad != u32::MAX && self.tuning.split && !skip_wins {
+        if ref_sad != u32::MAX && self.tuning.split && !skip_wins {
             // A short search per quarter around the whole vector; full coding only when the
             // quarters' summed costs beat the whole macroblock's.
             let quarter_params = SearchParams {
                 range: SPLIT_SEARCH_RANGE,
                 ..search_params
             };
-            let mut mvs = [mv; 4];
+            let mut mvs = [ref_mv; 4];
             let mut quarter = [0u8; 64];
             let mut split_cost = 0u32;
             for (k, sub) in mvs.iter_mut().enumerate() {
@@ -356,20 +406,22 @@ impl<'a> SliceEncoder<'a> {
                         .copy_from_slice(&src[0][(qy + row) * 16 + qx..][..8]);
                 }
                 let at = (x + qx, y + qy, 8);
-                let (m, cost) = search(grid, at, &quarter, mv, &[], pw, ph, &quarter_params);
+                let (m, cost) =
+                    search(ref_grid, at, &quarter, ref_mv, &[], pw, ph, &quarter_params);
                 if cost != u32::MAX {
                     *sub = m;
                 }
                 split_cost = split_cost.saturating_add(cost);
             }
-            if split_cost < sad && mvs.iter().any(|&m| m != mv) {
+            if split_cost < ref_sad && mvs.iter().any(|&m| m != ref_mv) {
                 let split = (MbMode::Split, mvs);
-                let c = self.try_inter(mbx, mby, ctx, split, mv_pred, src, pred, reference);
+                let c = self.try_inter(mbx, mby, ctx, split, ref_index, mv_pred, src, pred);
                 if best.as_ref().is_none_or(|b| c.cost < b.cost) {
                     best = Some(c);
                 }
             }
         }
+        let sad = ref_sad;
         // Intra, when the motion search left a large error.
         let mean = src[0].iter().map(|&v| v as u32).sum::<u32>() / 256;
         let activity: u32 = src[0]
@@ -388,8 +440,8 @@ impl<'a> SliceEncoder<'a> {
         }
     }
 
-    /// Predicts a macroblock in an inter mode (skip, inter or split) with its vectors and
-    /// prices it.
+    /// Predicts a macroblock in an inter mode (skip, inter or split) with its vectors from
+    /// the frame's reference `reference` and prices it.
     #[allow(clippy::too_many_arguments)]
     fn try_inter(
         &mut self,
@@ -397,14 +449,15 @@ impl<'a> SliceEncoder<'a> {
         mby: usize,
         ctx: &MbContext,
         (mode, mvs): (MbMode, [Mv; 4]),
+        reference: usize,
         mv_pred: Mv,
         src: &[Vec<u8>],
         pred: &mut [Vec<u8>],
-        reference: Option<&Reference>,
     ) -> Candidate {
         let gy = self.g.mb_y0 + mby;
-        predict_mb(&self.g, reference, mbx, gy, mode, &mvs, pred);
-        let modes = (mode, IntraMode::Dc);
+        let frame = self.setup.references.get(reference);
+        predict_mb(&self.g, frame, mbx, gy, mode, &mvs, pred);
+        let modes = (mode, IntraMode::Dc, reference);
         self.evaluate(mbx, mby, ctx, modes, mvs, mv_pred, src, pred)
     }
 
@@ -426,7 +479,7 @@ impl<'a> SliceEncoder<'a> {
         ranked.sort_by_key(|&(cost, mode)| (cost, mode.code()));
         let mut try_mode = |mode: IntraMode| {
             predict_intra_mb(&self.g, rows, mbx, mby, mode, pred);
-            let intra = (MbMode::Intra, mode);
+            let intra = (MbMode::Intra, mode, 0);
             self.evaluate(mbx, mby, ctx, intra, [Mv::ZERO; 4], Mv::ZERO, src, pred)
         };
         let first = try_mode(ranked[0].1);
@@ -445,7 +498,7 @@ impl<'a> SliceEncoder<'a> {
         mbx: usize,
         mby: usize,
         ctx: &MbContext,
-        (mode, intra_mode): (MbMode, IntraMode),
+        (mode, intra_mode, reference): (MbMode, IntraMode, usize),
         mvs: [Mv; 4],
         mv_pred: Mv,
         src: &[Vec<u8>],
@@ -511,6 +564,7 @@ impl<'a> SliceEncoder<'a> {
             mode,
             intra_mode,
             mvs,
+            reference,
             blocks,
             recon,
             tx,
@@ -524,7 +578,7 @@ impl<'a> SliceEncoder<'a> {
             &mut self.grids,
             &self.g,
             ctx,
-            self.setup.intra,
+            (self.setup.intra, self.setup.references.len()),
             &cand,
             &mvds[..count],
             &self.residual,
@@ -629,8 +683,10 @@ pub fn decode_slice(
         let gy = g.mb_y0 + mby;
         for mbx in 0..g.mw {
             let (ctx, mv_pred) = state.context(&g, mbx, mby);
-            let (mode, mvds) = read_mb_header(&mut r, &mut models, &ctx, intra_frame)
-                .ok_or_else(|| damaged(format!("macroblock ({mbx}, {gy}): bad vector")))?;
+            let references = setup.references.len();
+            let (mode, reference, mvds) =
+                read_mb_header(&mut r, &mut models, &ctx, intra_frame, references)
+                    .ok_or_else(|| damaged(format!("macroblock ({mbx}, {gy}): bad vector")))?;
             let intra_mode = if mode == MbMode::Intra {
                 read_intra_mode(&mut r, &mut models).ok_or_else(|| {
                     damaged(format!("macroblock ({mbx}, {gy}): unknown intra mode"))
@@ -653,7 +709,7 @@ pub fn decode_slice(
                 }),
             };
             if mode != MbMode::Intra {
-                if setup.reference.is_none() {
+                if setup.references.is_empty() {
                     return Err(damaged(
                         "inter macroblock in a frame without reference".into(),
                     ));
@@ -678,7 +734,8 @@ pub fn decode_slice(
             if intra {
                 predict_intra_mb(&g, rows, mbx, mby, intra_mode, &mut pred);
             } else {
-                predict_mb(&g, setup.reference, mbx, gy, mode, &mvs, &mut pred);
+                let frame = setup.references.get(reference);
+                predict_mb(&g, frame, mbx, gy, mode, &mvs, &mut pred);
             }
             let kind = if intra { KIND_INTRA } else { KIND_INTER };
             let mut coded_luma = [false; 4];
@@ -742,7 +799,15 @@ pub fn decode_slice(
             intra_mbs += intra as usize;
             split_mbs += (mode == MbMode::Split) as usize;
             store_mb(&g, rows, mbx, mby, &recon);
-            record_blocks(&mut blocks, g.mw, mbx, mby, mode, &mvs, &coded_luma);
+            record_blocks(
+                &mut blocks,
+                g.mw,
+                mbx,
+                mby,
+                (mode, reference),
+                &mvs,
+                &coded_luma,
+            );
         }
     }
     if r.overran() {

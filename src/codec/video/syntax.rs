@@ -33,6 +33,8 @@ pub struct SliceModels {
     skip: [BitModel; 3],
     intra: [BitModel; 3],
     split: [BitModel; 3],
+    /// The reference index's truncated unary bits, one model per position.
+    reference: [BitModel; 3],
     mvd_zero: [[BitModel; 3]; 2],
     mvd_sign: [BitModel; 2],
     mvd_exponent: [[BitModel; 12]; 2],
@@ -57,6 +59,7 @@ impl SliceModels {
             skip: [BitModel::new(); 3],
             intra: [BitModel::new(); 3],
             split: [BitModel::new(); 3],
+            reference: [BitModel::new(); 3],
             mvd_zero: [[BitModel::new(); 3]; 2],
             mvd_sign: [BitModel::new(); 2],
             mvd_exponent: [[BitModel::new(); 12]; 2],
@@ -131,13 +134,17 @@ fn read_mvd_component(
 }
 
 /// Writes a macroblock header. `mvds` are the vectors minus their prediction: one for
-/// inter, four (quarters in raster order) for split, none otherwise.
+/// inter, four (quarters in raster order) for split, none otherwise. Inter and split
+/// macroblocks name their reference, `reference` of the frame's `references` (nothing is
+/// coded when there is one).
+#[allow(clippy::too_many_arguments)]
 pub fn write_mb_header<W: SymbolWriter>(
     w: &mut W,
     m: &mut SliceModels,
     ctx: &MbContext,
     intra_frame: bool,
     mode: MbMode,
+    (reference, references): (usize, usize),
     mvds: &[Mv],
 ) {
     if intra_frame {
@@ -152,42 +159,54 @@ pub fn write_mb_header<W: SymbolWriter>(
         return;
     }
     w.put_bit(&mut m.split[ctx.split], mode == MbMode::Split);
+    for i in 0..references.saturating_sub(1) {
+        w.put_bit(&mut m.reference[i.min(2)], reference > i);
+        if reference == i {
+            break;
+        }
+    }
     for mvd in mvds {
         write_mvd_component(w, m, 0, ctx.mvd[0], mvd.x);
         write_mvd_component(w, m, 1, ctx.mvd[1], mvd.y);
     }
 }
 
-/// Reads a macroblock header written by [`write_mb_header`]: the mode and its vector
+/// Reads a macroblock header written by [`write_mb_header`] in a frame with `references`
+/// references: the mode, its reference index (0 for skip and intra) and its vector
 /// differences (all four used by split, the first by inter).
 pub fn read_mb_header(
     r: &mut RangeDecoder<'_>,
     m: &mut SliceModels,
     ctx: &MbContext,
     intra_frame: bool,
-) -> Option<(MbMode, [Mv; 4])> {
+    references: usize,
+) -> Option<(MbMode, usize, [Mv; 4])> {
     let none = [Mv::ZERO; 4];
     if intra_frame {
-        return Some((MbMode::Intra, none));
+        return Some((MbMode::Intra, 0, none));
     }
     if r.get_bit(&mut m.skip[ctx.skipped]) {
-        return Some((MbMode::Skip, none));
+        return Some((MbMode::Skip, 0, none));
     }
     if r.get_bit(&mut m.intra[ctx.intra]) {
-        return Some((MbMode::Intra, none));
+        return Some((MbMode::Intra, 0, none));
     }
     let (mode, count) = if r.get_bit(&mut m.split[ctx.split]) {
         (MbMode::Split, 4)
     } else {
         (MbMode::Inter, 1)
     };
+    let mut reference = 0;
+    while reference + 1 < references && r.get_bit(&mut m.reference[reference.min(2)]) {
+        reference += 1;
+    }
     let mut mvds = none;
     for mvd in &mut mvds[..count] {
         let x = read_mvd_component(r, m, 0, ctx.mvd[0])?;
         let y = read_mvd_component(r, m, 1, ctx.mvd[1])?;
         *mvd = Mv { x, y };
     }
-    Some((mode, mvds))
+    Some((mode, reference, mvds))
 }
 
 /// Writes a block's "has residual" flag.
