@@ -295,7 +295,9 @@ pub fn video_stream(data: &[u8]) {
 }
 
 /// Decodes a sequence of video frame payloads past the CRCs: the first 4 bytes choose the
-/// picture size, chroma format and transform, then each frame is a u16 length and that many bytes.
+/// picture size, chroma format, transform, header flags, slice height and reference count
+/// (parameters the header's checks refuse end the run), then each frame is a u16 length and
+/// that many bytes.
 pub fn video_frames(data: &[u8]) {
     if data.len() < 4 {
         return;
@@ -315,12 +317,18 @@ pub fn video_frames(data: &[u8]) {
         interlace: b'p',
         keyint: 10,
         quality: 50,
-        flags: data[3] & 1,
+        flags: data[3] & 0x0f,
         slice_rows: 1 + (data[3] >> 1) as u16 % 3,
         bitrate_kbps: 0,
         refs: 1 + (data[3] >> 5) % crate::codec::video::params::MAX_REFS,
         transform: TransformId::ALL[(data[2] / 4) as usize % TransformId::ALL.len()],
     };
+    // Through the header's own checks, as a stream's parameters go.
+    let transform = params.transform;
+    let Ok(mut params) = VideoParams::from_bytes(&params.to_bytes(), &Limits::default()) else {
+        return;
+    };
+    params.transform = transform;
     let mut decoder = VideoDecoder::new(params, 1);
     let mut rest = &data[4..];
     while rest.len() >= 2 {

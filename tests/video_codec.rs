@@ -169,8 +169,10 @@ fn split_macroblocks_decode_exactly_in_every_layout() {
         let (w, h) = (64, 48);
         let frames = shear_clip(w, h, chroma, 4);
         let header = Y4mHeader::new(w as u32, h as u32, chroma, (30, 1));
+        // Without halves, which would take some of the split macroblocks' place.
         let config = VideoEncoderConfig {
             threads: 1,
+            halves: false,
             ..VideoEncoderConfig::default()
         };
         let mut enc = VideoEncoder::new(Vec::new(), &header, &config).unwrap();
@@ -818,4 +820,68 @@ fn older_references_pay_where_the_previous_frame_does_not_predict() {
         sizes[1] * 10 < sizes[0] * 8 && sizes[2] <= sizes[1] + sizes[1] / 20,
         "bytes with 1, 2 and 4 references: {sizes:?}"
     );
+}
+
+/// Stripes 8 rows high that move apart, every other one left and right: each macroblock
+/// holds one stripe moving each way, which two 16×8 halves predict.
+fn opposite_stripes(w: usize, h: usize, chroma: ChromaFormat, frames: usize) -> Vec<YuvFrame> {
+    (0..frames)
+        .map(|f| {
+            let mut frame = YuvFrame::filled(w, h, chroma, 128);
+            for (p, plane) in frame.planes.iter_mut().enumerate() {
+                let (sx, sy) = if p == 0 { (0, 0) } else { chroma.shifts() };
+                for y in 0..plane.height {
+                    let right = ((y << sy) / 8) % 2 == 0;
+                    for x in 0..plane.width {
+                        let shift = 3.0 * f as f64;
+                        let gx = (x << sx) as f64 + if right { -shift } else { shift };
+                        let gy = (y << sy) as f64;
+                        let v = 128.0 + 70.0 * (gx * 0.19).sin() * (gy * 0.23 + 1.0).cos();
+                        plane.data[y * plane.width + x] = v.clamp(0.0, 255.0) as u8;
+                    }
+                }
+            }
+            frame
+        })
+        .collect()
+}
+
+#[test]
+fn halves_pay_where_each_half_of_a_macroblock_moves_its_own_way() {
+    use quanta::codec::video::params::FLAG_HALVES;
+    let (w, h) = (64, 48);
+    for chroma in [
+        ChromaFormat::Yuv420Jpeg,
+        ChromaFormat::Yuv422,
+        ChromaFormat::Yuv444,
+        ChromaFormat::Mono,
+    ] {
+        let frames = opposite_stripes(w, h, chroma, 6);
+        let mut sizes = Vec::new();
+        for halves in [true, false] {
+            let config = VideoEncoderConfig {
+                halves,
+                threads: 2,
+                ..VideoEncoderConfig::default()
+            };
+            let (stream, recon) = encode(w, h, chroma, &frames, &config);
+            let dec = VideoStreamDecoder::new(stream.as_slice(), Limits::default(), 1).unwrap();
+            assert_eq!(dec.params().flags & FLAG_HALVES != 0, halves);
+            let (decoded, _, damage) = decode(&stream);
+            assert_eq!(damage, 0);
+            let hashes: Vec<u64> = decoded.iter().map(hash).collect();
+            assert_eq!(hashes, recon, "{chroma:?}");
+            let single = VideoEncoderConfig {
+                threads: 1,
+                ..config
+            };
+            assert_eq!(encode(w, h, chroma, &frames, &single).0, stream);
+            sizes.push(stream.len());
+        }
+        let [with, without] = [sizes[0], sizes[1]];
+        assert!(
+            with < without,
+            "{chroma:?}: {with} bytes with halves, {without} without"
+        );
+    }
 }

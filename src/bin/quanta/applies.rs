@@ -66,6 +66,7 @@ pub const ENCODE_OPTIONS: &[(&str, &[Kind])] = &[
     ("key_qp_offset", VIDEO),
     ("flat_qp", VIDEO),
     ("refs", VIDEO),
+    ("no_halves", VIDEO),
     ("segment", AUDIO_VIDEO),
     ("tune", PICTURE_AUDIO),
     ("input_format", AUDIO),

@@ -82,6 +82,9 @@ pub struct VideoArgs {
     /// last since the keyframe; each inter macroblock names its own).
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u8).range(1..=4))]
     refs: u8,
+    /// Video expert: no inter macroblocks cut into 16×8 or 8×16 halves.
+    #[arg(long, hide_short_help = true)]
+    no_halves: bool,
     /// Video expert: every inter frame at the mode's quantizer index, instead of the
     /// default period of 8 in which every eighth frame is 4 indices finer and the others
     /// at it or one coarser.
@@ -309,6 +312,7 @@ fn encoder_config(
         key_qp_offset: args.key_qp_offset,
         qp_pattern: !args.flat_qp,
         refs: args.refs,
+        halves: !args.no_halves,
         deblock: !args.no_deblock,
         block_keyframes: !args.blocks_8x8,
         block_residuals: !args.blocks_8x8,

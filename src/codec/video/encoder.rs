@@ -67,6 +67,9 @@ pub struct VideoEncoderConfig {
     /// Reference frames an inter frame may predict from (1 to [`params::MAX_REFS`]): the
     /// frames coded last since the keyframe; each inter macroblock names its own.
     pub refs: u8,
+    /// Inter macroblocks may be cut into two 16×8 or 8×16 halves, each with its own vector
+    /// (signalled in the stream; tried where the 8×8 split search finds different vectors).
+    pub halves: bool,
     /// Macroblock rows per slice (0 = chosen from the picture height).
     pub slice_rows: u16,
     /// The residual block transform (any member of the family; the exact DCT by default).
@@ -96,6 +99,7 @@ impl Default for VideoEncoderConfig {
             key_qp_offset: rate::KEY_QP_OFFSET,
             qp_pattern: true,
             refs: 3,
+            halves: true,
             slice_rows: 0,
             transform: TransformId::Dct,
             block_keyframes: true,
@@ -265,6 +269,9 @@ impl<W: Write> VideoEncoder<W> {
             && keyframe::block_keyframes_possible(source.chroma, config.transform)
         {
             params.flags |= params::FLAG_BLOCK_RESIDUALS;
+        }
+        if config.halves {
+            params.flags |= params::FLAG_HALVES;
         }
         let (_, mh) = params.mb_grid();
         params.slice_rows = if config.slice_rows > 0 {

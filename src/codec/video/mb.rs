@@ -186,8 +186,8 @@ impl MbState {
 }
 
 /// Builds the motion-compensated prediction of a macroblock per plane: the whole
-/// macroblock moved by `mvs[0]`, or for [`MbMode::Split`] each quarter (raster order) by its
-/// own vector. Without a reference (never in a valid stream) the prediction is 128.
+/// macroblock moved by `mvs[0]`, or for split and halves each quarter (raster order) by its
+/// own vector (the two quarters of a half share theirs). Without a reference (never in a valid stream) the prediction is 128.
 pub(super) fn predict_mb(
     g: &Geometry,
     reference: Option<&Reference>,
@@ -197,13 +197,13 @@ pub(super) fn predict_mb(
     mvs: &[Mv; 4],
     out: &mut [Vec<u8>],
 ) {
-    let parts: &[(usize, usize)] = if mode == MbMode::Split {
+    let parts: &[(usize, usize)] = if mode.is_partitioned() {
         &[(0, 0), (1, 0), (0, 1), (1, 1)]
     } else {
         &[(0, 0)]
     };
     // Quarter size as a fraction of the macroblock: 1 (whole) or 2 (halves).
-    let div = if mode == MbMode::Split { 2 } else { 1 };
+    let div = if mode.is_partitioned() { 2 } else { 1 };
     for p in 0..g.planes {
         let (w, h) = g.mb_size(p);
         let buf = &mut out[p];
@@ -300,7 +300,7 @@ pub(super) fn record_blocks(
             coded: c,
             mv: match mode {
                 MbMode::Intra => Mv::ZERO,
-                MbMode::Split => mvs[j],
+                MbMode::Split | MbMode::Wide | MbMode::Tall => mvs[j],
                 _ => mvs[0],
             },
             reference: reference as u8,

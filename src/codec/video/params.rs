@@ -26,8 +26,12 @@ pub const FLAG_BLOCK_RESIDUALS: u8 = 0x04;
 /// Most reference frames an inter frame may predict from.
 pub const MAX_REFS: u8 = 4;
 
+/// Header flag bit 3: inter macroblocks may be cut into two 16×8 or 8×16 halves, each with
+/// its own vector (see [`super::syntax::write_mb_header`]).
+pub const FLAG_HALVES: u8 = 0x08;
+
 /// Every defined header flag.
-const KNOWN_FLAGS: u8 = FLAG_DEBLOCK | FLAG_BLOCK_KEYFRAMES | FLAG_BLOCK_RESIDUALS;
+const KNOWN_FLAGS: u8 = FLAG_DEBLOCK | FLAG_BLOCK_KEYFRAMES | FLAG_BLOCK_RESIDUALS | FLAG_HALVES;
 
 /// Everything a decoder needs to know before the first frame.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -164,8 +168,15 @@ impl VideoParams {
         let flags = b[11];
         if flags & !KNOWN_FLAGS != 0 {
             return Err(Error::invalid(format!(
-                "video header flags are {flags:#04x}, only bits 0 to 2 are defined"
+                "video header flags are {flags:#04x}, only bits 0 to 3 are defined"
             )));
+        }
+        let (sx, sy) = chroma.shifts();
+        if flags & (FLAG_BLOCK_KEYFRAMES | FLAG_BLOCK_RESIDUALS) != 0 && sx != sy {
+            return Err(Error::invalid(
+                "video header asks for block-coded frames with 4:2:2 chroma, which they do not \
+                 support",
+            ));
         }
         let frame_rate = (u32_at(12), u32_at(16));
         if frame_rate.0 == 0 || frame_rate.1 == 0 {

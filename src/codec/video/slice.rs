@@ -19,8 +19,8 @@ use super::mb::{
     block_of, predict_intra_mb, predict_mb, put_block, record_blocks, store_mb, Geometry,
     MbSamples, MbState, MAX_MB_BLOCKS,
 };
-use super::motion::{mv_in_range, satd, search, Mv, SearchParams};
-use super::params::FLAG_BLOCK_RESIDUALS;
+use super::motion::{mv_in_range, satd, search, Mv, QuarterGrid, SearchParams};
+use super::params::{FLAG_BLOCK_RESIDUALS, FLAG_HALVES};
 use super::qp::plane_steps;
 use super::residual::{reconstruct_block, Residual};
 use super::syntax::{
@@ -116,14 +116,14 @@ fn write_mb<W: SymbolWriter>(
     grids: &mut [BlockGrid],
     g: &Geometry,
     ctx: &MbContext,
-    (intra_frame, references): (bool, usize),
+    (intra_frame, references, halves): (bool, usize, bool),
     cand: &Candidate,
     mvds: &[Mv],
     residual: &Residual,
     mbx: usize,
     mby: usize,
 ) {
-    let reference = (cand.reference, references);
+    let reference = (cand.reference, references, halves);
     write_mb_header(w, models, ctx, intra_frame, cand.mode, reference, mvds);
     let intra = cand.mode == MbMode::Intra;
     if intra {
@@ -155,29 +155,49 @@ fn write_mb<W: SymbolWriter>(
     }
 }
 
-/// The vector differences a macroblock codes: one for inter, four for split, none
-/// otherwise.
+/// The vector differences a macroblock codes, in coding order: one for inter, four for
+/// split, two for halves (top then bottom, or left then right), none otherwise.
 fn coded_mvds(mode: MbMode, mvs: &[Mv; 4], pred: Mv) -> ([Mv; 4], usize) {
     let diff = |m: Mv| Mv {
         x: m.x - pred.x,
         y: m.y - pred.y,
     };
-    let count = match mode {
-        MbMode::Inter => 1,
-        MbMode::Split => 4,
-        _ => 0,
+    let d = mvs.map(diff);
+    match mode {
+        MbMode::Inter => (d, 1),
+        MbMode::Split => (d, 4),
+        MbMode::Wide => ([d[0], d[2], d[2], d[2]], 2),
+        MbMode::Tall => ([d[0], d[1], d[1], d[1]], 2),
+        MbMode::Skip | MbMode::Intra => (d, 0),
+    }
+}
+
+/// The quarter vectors (raster order) of a macroblock from its vector prediction and its
+/// vector differences in coding order ([`coded_mvds`]).
+fn quarter_mvs(mode: MbMode, pred: Mv, mvds: &[Mv; 4]) -> [Mv; 4] {
+    let add = |d: Mv| Mv {
+        x: pred.x + d.x,
+        y: pred.y + d.y,
     };
-    (mvs.map(diff), count)
+    match mode {
+        MbMode::Intra => [Mv::ZERO; 4],
+        MbMode::Skip => [pred; 4],
+        MbMode::Inter => [add(mvds[0]); 4],
+        MbMode::Split => mvds.map(add),
+        MbMode::Wide => [add(mvds[0]), add(mvds[0]), add(mvds[1]), add(mvds[1])],
+        MbMode::Tall => [add(mvds[0]), add(mvds[1]), add(mvds[0]), add(mvds[1])],
+    }
 }
 
 /// The vector and vector difference that represent a macroblock to its neighbours: the
-/// bottom-right quarter's for split, zero for intra.
+/// bottom-right quarter's for split and halves, zero for intra (`mvds` in coding order).
 fn representative(mode: MbMode, mvs: &[Mv; 4], mvds: &[Mv; 4]) -> (Mv, Mv) {
     match mode {
         MbMode::Intra => (Mv::ZERO, Mv::ZERO),
         MbMode::Skip => (mvs[0], Mv::ZERO),
         MbMode::Inter => (mvs[0], mvds[0]),
         MbMode::Split => (mvs[3], mvds[3]),
+        MbMode::Wide | MbMode::Tall => (mvs[3], mvds[1]),
     }
 }
 
@@ -197,6 +217,8 @@ pub struct SliceEncoder<'a> {
     tx_steps: Option<TxSteps>,
     tx_scratch: Box<TxScratch>,
     mb_sizes: Vec<(usize, usize)>,
+    /// The stream allows halves ([`FLAG_HALVES`]).
+    halves: bool,
 }
 
 impl<'a> SliceEncoder<'a> {
@@ -217,6 +239,7 @@ impl<'a> SliceEncoder<'a> {
                 .then(|| TxSteps::new(plane_steps(setup.qp))),
             tx_scratch: TxScratch::new(),
             mb_sizes,
+            halves: setup.params.flags & FLAG_HALVES != 0,
         }
     }
 
@@ -251,7 +274,7 @@ impl<'a> SliceEncoder<'a> {
                     &mut self.grids,
                     &self.g,
                     &ctx,
-                    (self.setup.intra, self.setup.references.len()),
+                    (self.setup.intra, self.setup.references.len(), self.halves),
                     &best,
                     &mvds[..count],
                     &self.residual,
@@ -419,6 +442,18 @@ impl<'a> SliceEncoder<'a> {
                 if best.as_ref().is_none_or(|b| c.cost < b.cost) {
                     best = Some(c);
                 }
+                // Halves: each half takes the best, by Hadamard cost over the half, of its
+                // two quarters' vectors and the whole vector; the cheaper of the two cuts
+                // is coded for real.
+                if self.halves {
+                    let halves = self.best_halves(ref_grid, (x, y), &src[0], &mvs, ref_mv);
+                    if let Some(cut) = halves {
+                        let c = self.try_inter(mbx, mby, ctx, cut, ref_index, mv_pred, src, pred);
+                        if best.as_ref().is_none_or(|b| c.cost < b.cost) {
+                            best = Some(c);
+                        }
+                    }
+                }
             }
         }
         let sad = ref_sad;
@@ -438,6 +473,65 @@ impl<'a> SliceEncoder<'a> {
             Some(b) => b,
             None => self.best_intra(mbx, mby, ctx, src, pred, rows),
         }
+    }
+
+    /// The better cut of a macroblock at luma (`x`, `y`) into two halves with different
+    /// vectors (wide: top and bottom, tall: left and right), with its quarter vectors, from
+    /// the split search's quarter vectors `quarters` and the whole vector `whole`; `None`
+    /// when neither cut gives its halves different vectors.
+    fn best_halves(
+        &self,
+        grid: &QuarterGrid,
+        (x, y): (usize, usize),
+        src: &[u8],
+        quarters: &[Mv; 4],
+        whole: Mv,
+    ) -> Option<(MbMode, [Mv; 4])> {
+        let (pw, ph) = self.g.sizes[0];
+        let mut quarter_src = [[0u8; 64]; 4];
+        for (k, q) in quarter_src.iter_mut().enumerate() {
+            let (qx, qy) = (8 * (k % 2), 8 * (k / 2));
+            for row in 0..8 {
+                q[8 * row..8 * row + 8].copy_from_slice(&src[(qy + row) * 16 + qx..][..8]);
+            }
+        }
+        // Hadamard cost of quarters `ks` moved by `mv` (None when it leaves the range).
+        let cost = |ks: [usize; 2], mv: Mv| -> Option<u32> {
+            let mut total = 0;
+            for k in ks {
+                let (qx, qy) = (x + 8 * (k % 2), y + 8 * (k / 2));
+                if !mv_in_range(mv, qx, qy, 8, pw, ph) {
+                    return None;
+                }
+                total += grid.satd(qx, qy, mv, 8, &quarter_src[k]);
+            }
+            Some(total)
+        };
+        // The best vector for a half and its cost.
+        let best_for = |ks: [usize; 2]| -> (Mv, u32) {
+            [quarters[ks[0]], quarters[ks[1]], whole]
+                .into_iter()
+                .filter_map(|mv| cost(ks, mv).map(|c| (mv, c)))
+                .min_by_key(|&(_, c)| c)
+                .unwrap_or((whole, u32::MAX))
+        };
+        let (top, top_cost) = best_for([0, 1]);
+        let (bottom, bottom_cost) = best_for([2, 3]);
+        let (left, left_cost) = best_for([0, 2]);
+        let (right, right_cost) = best_for([1, 3]);
+        let wide = (top != bottom).then_some((
+            top_cost.saturating_add(bottom_cost),
+            (MbMode::Wide, [top, top, bottom, bottom]),
+        ));
+        let tall = (left != right).then_some((
+            left_cost.saturating_add(right_cost),
+            (MbMode::Tall, [left, right, left, right]),
+        ));
+        [wide, tall]
+            .into_iter()
+            .flatten()
+            .min_by_key(|&(c, _)| c)
+            .map(|(_, cut)| cut)
     }
 
     /// Predicts a macroblock in an inter mode (skip, inter or split) with its vectors from
@@ -511,7 +605,9 @@ impl<'a> SliceEncoder<'a> {
         let mut ssd = 0u64;
         let layout = self.g.blocks(mbx, mby);
         let mut tx = None;
-        if let (Some(steps), MbMode::Inter | MbMode::Split) = (&self.tx_steps, mode) {
+        if let (Some(steps), MbMode::Inter | MbMode::Split | MbMode::Wide | MbMode::Tall) =
+            (&self.tx_steps, mode)
+        {
             let scratch = &mut self.tx_scratch;
             let sizes = &self.mb_sizes;
             let (res, sse) = choose_residual(
@@ -578,7 +674,7 @@ impl<'a> SliceEncoder<'a> {
             &mut self.grids,
             &self.g,
             ctx,
-            (self.setup.intra, self.setup.references.len()),
+            (self.setup.intra, self.setup.references.len(), self.halves),
             &cand,
             &mvds[..count],
             &self.residual,
@@ -666,6 +762,7 @@ pub fn decode_slice(
     let residual = Residual::new(setup.params, setup.qp);
     let tx_steps = (setup.params.flags & FLAG_BLOCK_RESIDUALS != 0)
         .then(|| TxSteps::new(plane_steps(setup.qp)));
+    let halves = setup.params.flags & FLAG_HALVES != 0;
     let mut tx_scratch = TxScratch::new();
     let sizes = mb_sizes(&g);
     let mut grids = g.grids();
@@ -683,9 +780,9 @@ pub fn decode_slice(
         let gy = g.mb_y0 + mby;
         for mbx in 0..g.mw {
             let (ctx, mv_pred) = state.context(&g, mbx, mby);
-            let references = setup.references.len();
+            let syntax = (setup.references.len(), halves);
             let (mode, reference, mvds) =
-                read_mb_header(&mut r, &mut models, &ctx, intra_frame, references)
+                read_mb_header(&mut r, &mut models, &ctx, intra_frame, syntax)
                     .ok_or_else(|| damaged(format!("macroblock ({mbx}, {gy}): bad vector")))?;
             let intra_mode = if mode == MbMode::Intra {
                 read_intra_mode(&mut r, &mut models).ok_or_else(|| {
@@ -694,20 +791,7 @@ pub fn decode_slice(
             } else {
                 IntraMode::Dc
             };
-            let mvs = match mode {
-                MbMode::Intra => [Mv::ZERO; 4],
-                MbMode::Skip => [mv_pred; 4],
-                MbMode::Inter => {
-                    [Mv {
-                        x: mv_pred.x + mvds[0].x,
-                        y: mv_pred.y + mvds[0].y,
-                    }; 4]
-                }
-                MbMode::Split => mvds.map(|d| Mv {
-                    x: mv_pred.x + d.x,
-                    y: mv_pred.y + d.y,
-                }),
-            };
+            let mvs = quarter_mvs(mode, mv_pred, &mvds);
             if mode != MbMode::Intra {
                 if setup.references.is_empty() {
                     return Err(damaged(
@@ -715,7 +799,7 @@ pub fn decode_slice(
                     ));
                 }
                 for (k, mv) in mvs.iter().enumerate() {
-                    let in_range = if mode == MbMode::Split {
+                    let in_range = if mode.is_partitioned() {
                         let (x, y) = (16 * mbx + 8 * (k % 2), 16 * gy + 8 * (k / 2));
                         mv_in_range(*mv, x, y, 8, pw, ph)
                     } else {
@@ -740,7 +824,7 @@ pub fn decode_slice(
             let kind = if intra { KIND_INTRA } else { KIND_INTER };
             let mut coded_luma = [false; 4];
             let tx = match (&tx_steps, mode) {
-                (Some(steps), MbMode::Inter | MbMode::Split) => {
+                (Some(steps), MbMode::Inter | MbMode::Split | MbMode::Wide | MbMode::Tall) => {
                     let res = read_residual(&mut r, &mut models.tx, chroma_side(&g))
                         .ok_or_else(|| damaged(format!("macroblock ({mbx}, {gy}): bad block")))?;
                     reconstruct_mb(&res, steps, &sizes, &pred, &mut recon, &mut tx_scratch);

@@ -19,8 +19,19 @@ pub enum MbMode {
     Inter,
     /// Motion-compensated per 8×8 quarter, four coded vectors, and residual.
     Split,
+    /// Motion-compensated per 16×8 half (top, bottom), two coded vectors, and residual.
+    Wide,
+    /// Motion-compensated per 8×16 half (left, right), two coded vectors, and residual.
+    Tall,
     /// Coded without reference to other frames.
     Intra,
+}
+
+impl MbMode {
+    /// Predicted in parts (quarters or halves), each with its own vector.
+    pub fn is_partitioned(self) -> bool {
+        matches!(self, MbMode::Split | MbMode::Wide | MbMode::Tall)
+    }
 }
 
 /// Largest motion-vector difference component accepted by the reader (quarter samples).
@@ -35,6 +46,9 @@ pub struct SliceModels {
     split: [BitModel; 3],
     /// The reference index's truncated unary bits, one model per position.
     reference: [BitModel; 3],
+    /// "Cut into halves" (context: split neighbours) and "halves side by side".
+    halves: [BitModel; 3],
+    halves_tall: BitModel,
     mvd_zero: [[BitModel; 3]; 2],
     mvd_sign: [BitModel; 2],
     mvd_exponent: [[BitModel; 12]; 2],
@@ -60,6 +74,8 @@ impl SliceModels {
             intra: [BitModel::new(); 3],
             split: [BitModel::new(); 3],
             reference: [BitModel::new(); 3],
+            halves: [BitModel::new(); 3],
+            halves_tall: BitModel::new(),
             mvd_zero: [[BitModel::new(); 3]; 2],
             mvd_sign: [BitModel::new(); 2],
             mvd_exponent: [[BitModel::new(); 12]; 2],
@@ -134,7 +150,9 @@ fn read_mvd_component(
 }
 
 /// Writes a macroblock header. `mvds` are the vectors minus their prediction: one for
-/// inter, four (quarters in raster order) for split, none otherwise. Inter and split
+/// inter, four (quarters in raster order) for split, two (top then bottom, or left then
+/// right) for halves, none otherwise. In streams with `halves`, a macroblock that is not
+/// split says whether it is cut into halves, and which way. Inter, split and halves
 /// macroblocks name their reference, `reference` of the frame's `references` (nothing is
 /// coded when there is one).
 #[allow(clippy::too_many_arguments)]
@@ -144,7 +162,7 @@ pub fn write_mb_header<W: SymbolWriter>(
     ctx: &MbContext,
     intra_frame: bool,
     mode: MbMode,
-    (reference, references): (usize, usize),
+    (reference, references, halves): (usize, usize, bool),
     mvds: &[Mv],
 ) {
     if intra_frame {
@@ -159,6 +177,13 @@ pub fn write_mb_header<W: SymbolWriter>(
         return;
     }
     w.put_bit(&mut m.split[ctx.split], mode == MbMode::Split);
+    if halves && mode != MbMode::Split {
+        let half = matches!(mode, MbMode::Wide | MbMode::Tall);
+        w.put_bit(&mut m.halves[ctx.split], half);
+        if half {
+            w.put_bit(&mut m.halves_tall, mode == MbMode::Tall);
+        }
+    }
     for i in 0..references.saturating_sub(1) {
         w.put_bit(&mut m.reference[i.min(2)], reference > i);
         if reference == i {
@@ -172,14 +197,15 @@ pub fn write_mb_header<W: SymbolWriter>(
 }
 
 /// Reads a macroblock header written by [`write_mb_header`] in a frame with `references`
-/// references: the mode, its reference index (0 for skip and intra) and its vector
-/// differences (all four used by split, the first by inter).
+/// references (and halves when `halves`): the mode, its reference index (0 for skip and
+/// intra) and its vector differences (all four used by split, the first two by halves, the
+/// first by inter).
 pub fn read_mb_header(
     r: &mut RangeDecoder<'_>,
     m: &mut SliceModels,
     ctx: &MbContext,
     intra_frame: bool,
-    references: usize,
+    (references, halves): (usize, bool),
 ) -> Option<(MbMode, usize, [Mv; 4])> {
     let none = [Mv::ZERO; 4];
     if intra_frame {
@@ -193,6 +219,12 @@ pub fn read_mb_header(
     }
     let (mode, count) = if r.get_bit(&mut m.split[ctx.split]) {
         (MbMode::Split, 4)
+    } else if halves && r.get_bit(&mut m.halves[ctx.split]) {
+        if r.get_bit(&mut m.halves_tall) {
+            (MbMode::Tall, 2)
+        } else {
+            (MbMode::Wide, 2)
+        }
     } else {
         (MbMode::Inter, 1)
     };
