@@ -126,7 +126,7 @@ fn drifting_clip(w: usize, h: usize) -> Vec<YuvFrame> {
 
 /// The drifting clip coded with `id` on `threads` (keyframes and inter residuals with the
 /// block coder where the stream allows it, if `block_coder`; with today's defaults of the
-/// rate control's quantizer pattern and three references, if `current`, else every inter
+/// rate control's quantizer pattern, four references and halves, if `current`, else every inter
 /// frame at one index from one reference), decoded: checks that the decoder gives the
 /// encoder's reconstruction and returns the CRC32 of the decoded frames.
 fn video_hash(id: TransformId, threads: usize, block_coder: bool, current: bool) -> u32 {
@@ -142,8 +142,9 @@ fn video_hash(id: TransformId, threads: usize, block_coder: bool, current: bool)
             block_keyframes: block_coder,
             block_residuals: block_coder,
             qp_pattern: current,
-            refs: if current { 3 } else { 1 },
+            refs: if current { 4 } else { 1 },
             halves: current,
+            finest_ref: current,
             ..VideoEncoderConfig::default()
         };
         let mut enc = VideoEncoder::new(Vec::new(), &header, &config).unwrap();

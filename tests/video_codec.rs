@@ -788,8 +788,10 @@ fn older_references_pay_where_the_previous_frame_does_not_predict() {
         .collect();
     let mut sizes = Vec::new();
     for refs in [1, 2, 4] {
+        // The newest frames only: the last place's finest frame would be the keyframe.
         let config = VideoEncoderConfig {
             refs,
+            finest_ref: false,
             scene_cut: false,
             threads: 2,
             ..VideoEncoderConfig::default()

@@ -67,6 +67,7 @@ pub const ENCODE_OPTIONS: &[(&str, &[Kind])] = &[
     ("flat_qp", VIDEO),
     ("refs", VIDEO),
     ("no_halves", VIDEO),
+    ("newest_refs", VIDEO),
     ("segment", AUDIO_VIDEO),
     ("tune", PICTURE_AUDIO),
     ("input_format", AUDIO),

@@ -79,9 +79,14 @@ pub struct VideoArgs {
     #[arg(long, default_value_t = quanta::codec::video::rate::KEY_QP_OFFSET, hide_short_help = true)]
     key_qp_offset: u8,
     /// Video: reference frames an inter frame may predict from, 1 to 4 (the frames coded
-    /// last since the keyframe; each inter macroblock names its own).
-    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u8).range(1..=4))]
+    /// last since the keyframe, the last place kept for the finest of the older ones; each
+    /// inter macroblock names its own).
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u8).range(1..=4))]
     refs: u8,
+    /// Video expert: the reference list keeps the newest frames only (by default its last
+    /// place keeps the finer of the frames competing for it).
+    #[arg(long, hide_short_help = true)]
+    newest_refs: bool,
     /// Video expert: no inter macroblocks cut into 16×8 or 8×16 halves.
     #[arg(long, hide_short_help = true)]
     no_halves: bool,
@@ -313,6 +318,7 @@ fn encoder_config(
         qp_pattern: !args.flat_qp,
         refs: args.refs,
         halves: !args.no_halves,
+        finest_ref: !args.newest_refs,
         deblock: !args.no_deblock,
         block_keyframes: !args.blocks_8x8,
         block_residuals: !args.blocks_8x8,

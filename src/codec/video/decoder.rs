@@ -9,8 +9,8 @@
 use std::io::Read;
 
 use super::frame::{
-    blank_planes, crop_frame, make_reference, run_slices, slice_rows, thread_count, FrameSetup,
-    Reference,
+    blank_planes, crop_frame, make_reference, push_reference, run_slices, slice_rows, thread_count,
+    FrameSetup, Reference,
 };
 use super::keyframe;
 use super::packet_decoder::VideoPacketDecoder;
@@ -142,11 +142,7 @@ impl VideoDecoder {
             .map_err(|e| Error::invalid(format!("frame {number}: {e}")))?;
         let reference = make_reference(params, recon, &outputs, qp, None);
         let frame = crop_frame(params, &reference.planes);
-        if key {
-            self.references.clear();
-        }
-        self.references.insert(0, reference);
-        self.references.truncate(params.refs as usize);
+        push_reference(&mut self.references, reference, params, key);
         self.last = Some(frame.clone());
         self.waiting_for_key = false;
         Ok(frame)

@@ -13,8 +13,8 @@
 use std::io::Write;
 
 use super::frame::{
-    blank_planes, crop_frame, make_reference, run_slices, slice_rows, thread_count, FrameSetup,
-    Reference,
+    blank_planes, crop_frame, make_reference, push_reference, run_slices, slice_rows, thread_count,
+    FrameSetup, Reference,
 };
 use super::keyframe;
 use super::lookahead::{AnalysedFrame, Analyser};
@@ -70,6 +70,10 @@ pub struct VideoEncoderConfig {
     /// Inter macroblocks may be cut into two 16×8 or 8×16 halves, each with its own vector
     /// (signalled in the stream; tried where the 8×8 split search finds different vectors).
     pub halves: bool,
+    /// With several references, the last place of the list keeps the finer of the frames
+    /// competing for it (the frame of the quantizer pattern's finest place stays longer)
+    /// instead of the newest (signalled in the stream).
+    pub finest_ref: bool,
     /// Macroblock rows per slice (0 = chosen from the picture height).
     pub slice_rows: u16,
     /// The residual block transform (any member of the family; the exact DCT by default).
@@ -98,8 +102,9 @@ impl Default for VideoEncoderConfig {
             threads: 0,
             key_qp_offset: rate::KEY_QP_OFFSET,
             qp_pattern: true,
-            refs: 3,
+            refs: 4,
             halves: true,
+            finest_ref: true,
             slice_rows: 0,
             transform: TransformId::Dct,
             block_keyframes: true,
@@ -272,6 +277,9 @@ impl<W: Write> VideoEncoder<W> {
         }
         if config.halves {
             params.flags |= params::FLAG_HALVES;
+        }
+        if config.finest_ref {
+            params.flags |= params::FLAG_FINEST_REF;
         }
         let (_, mh) = params.mb_grid();
         params.slice_rows = if config.slice_rows > 0 {
@@ -478,11 +486,7 @@ impl<W: Write> VideoEncoder<W> {
             intra_mbs: reference.intra_mbs,
             split_mbs: reference.split_mbs,
         };
-        if key {
-            self.references.clear();
-        }
-        self.references.insert(0, reference.reference);
-        self.references.truncate(self.params.refs as usize);
+        push_reference(&mut self.references, reference.reference, &self.params, key);
         self.frames += 1;
         if key {
             self.keyframes += 1;

@@ -8,7 +8,7 @@
 
 use super::loopfilter::{self, BlockInfo};
 use super::motion::{Mv, QuarterGrid};
-use super::params::{VideoParams, FLAG_DEBLOCK};
+use super::params::{VideoParams, FLAG_DEBLOCK, FLAG_FINEST_REF};
 use super::qp::plane_steps;
 use crate::codec::image::deblock::{deblock_edges, DeblockStrength, EdgeMap};
 use crate::error::{Error, Result};
@@ -24,6 +24,31 @@ pub struct Reference {
     pub grid: Option<QuarterGrid>,
     /// The vector of every macroblock (raster order), for the next frame's search.
     pub mvs: Vec<Mv>,
+    /// The frame's quantizer index.
+    pub qp: u8,
+}
+
+/// Puts a newly decoded frame at the front of the reference list (emptied first for a
+/// keyframe) and keeps at most `params.refs` frames: the newest ones, or, with
+/// [`FLAG_FINEST_REF`], the newest `refs − 1` and in the last place whichever of the two
+/// frames competing for it has the finer quantizer index (the newer one on a tie).
+pub(super) fn push_reference(
+    list: &mut Vec<Reference>,
+    frame: Reference,
+    params: &VideoParams,
+    key: bool,
+) {
+    if key {
+        list.clear();
+    }
+    list.insert(0, frame);
+    let refs = params.refs as usize;
+    if list.len() > refs {
+        if params.flags & FLAG_FINEST_REF != 0 && refs > 1 && list[refs].qp < list[refs - 1].qp {
+            list.remove(refs - 1);
+        }
+        list.truncate(refs);
+    }
 }
 
 /// What every slice of a frame shares.
@@ -216,8 +241,66 @@ pub(super) fn make_reference(
     }
     let mvs = outputs.iter().flat_map(|o| o.mvs.iter().copied()).collect();
     Reference {
+        qp,
         grid: search_grid.map(|threads| QuarterGrid::new(&planes[0], threads)),
         planes,
         mvs,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::media::y4m::{ChromaFormat, Y4mHeader};
+
+    fn frame(qp: u8) -> Reference {
+        Reference {
+            planes: Vec::new(),
+            grid: None,
+            mvs: Vec::new(),
+            qp,
+        }
+    }
+
+    /// The quantizer indices of the list after pushing `qps` (the first a keyframe).
+    fn list_after(params: &VideoParams, qps: &[u8]) -> Vec<u8> {
+        let mut list = Vec::new();
+        for (n, &qp) in qps.iter().enumerate() {
+            push_reference(&mut list, frame(qp), params, n == 0);
+        }
+        list.iter().map(|r| r.qp).collect()
+    }
+
+    #[test]
+    fn the_last_reference_place_keeps_the_finest_older_frame_when_the_flag_says_so() {
+        let header = Y4mHeader::new(32, 32, ChromaFormat::Yuv420Jpeg, (25, 1));
+        let mut params = VideoParams::from_y4m(&header);
+        params.refs = 3;
+        // Keyframe 15, then inter frames; 20 is the pattern's fine place.
+        let qps = [15, 25, 24, 25, 24, 25, 24, 25, 20, 25, 24, 25];
+        assert_eq!(list_after(&params, &qps), vec![25, 24, 25], "newest only");
+        params.flags |= FLAG_FINEST_REF;
+        assert_eq!(
+            list_after(&params, &qps[..5]),
+            vec![24, 25, 15],
+            "the keyframe stays"
+        );
+        assert_eq!(list_after(&params, &qps), vec![25, 24, 15]);
+        // On equal indices the newer frame wins the place.
+        assert_eq!(list_after(&params, &[15, 25, 25, 25, 25]), vec![25, 25, 15]);
+        // A keyframe empties the list; one reference is always the newest.
+        let mut list = Vec::new();
+        for (qp, key) in [
+            (15, true),
+            (25, false),
+            (26, false),
+            (27, false),
+            (10, true),
+        ] {
+            push_reference(&mut list, frame(qp), &params, key);
+        }
+        assert_eq!(list.iter().map(|r| r.qp).collect::<Vec<_>>(), vec![10]);
+        params.refs = 1;
+        assert_eq!(list_after(&params, &[15, 25, 26]), vec![26]);
     }
 }

@@ -30,8 +30,13 @@ pub const MAX_REFS: u8 = 4;
 /// its own vector (see [`super::syntax::write_mb_header`]).
 pub const FLAG_HALVES: u8 = 0x08;
 
+/// Header flag bit 4: the last place of the reference list keeps the finer of the frames
+/// competing for it (see [`super::frame::push_reference`]).
+pub const FLAG_FINEST_REF: u8 = 0x10;
+
 /// Every defined header flag.
-const KNOWN_FLAGS: u8 = FLAG_DEBLOCK | FLAG_BLOCK_KEYFRAMES | FLAG_BLOCK_RESIDUALS | FLAG_HALVES;
+const KNOWN_FLAGS: u8 =
+    FLAG_DEBLOCK | FLAG_BLOCK_KEYFRAMES | FLAG_BLOCK_RESIDUALS | FLAG_HALVES | FLAG_FINEST_REF;
 
 /// Everything a decoder needs to know before the first frame.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -168,7 +173,7 @@ impl VideoParams {
         let flags = b[11];
         if flags & !KNOWN_FLAGS != 0 {
             return Err(Error::invalid(format!(
-                "video header flags are {flags:#04x}, only bits 0 to 3 are defined"
+                "video header flags are {flags:#04x}, only bits 0 to 4 are defined"
             )));
         }
         let (sx, sy) = chroma.shifts();
