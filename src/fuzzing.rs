@@ -317,7 +317,7 @@ pub fn video_frames(data: &[u8]) {
         interlace: b'p',
         keyint: 10,
         quality: 50,
-        flags: data[3] & 0x0f,
+        flags: data[3] & 0x1f,
         slice_rows: 1 + (data[3] >> 1) as u16 % 3,
         bitrate_kbps: 0,
         refs: 1 + (data[3] >> 5) % crate::codec::video::params::MAX_REFS,
