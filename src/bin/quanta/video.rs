@@ -542,11 +542,37 @@ pub fn print_info(summary: &StreamSummary) {
                     format!("quality {}", p.quality)
                 }
             );
+            println!("tools       {}", coding_tools(&p).join(", "));
             println!("rate        {:.1} kbit/s", kbps(summary, &p));
         }
         Some(Err(e)) => println!("video       bad parameters: {e}"),
         None => {}
     }
+}
+
+/// The coding tools the stream's header names: keyframe and residual syntax, halves,
+/// references.
+fn coding_tools(p: &quanta::codec::video::params::VideoParams) -> Vec<String> {
+    use quanta::codec::video::params::{
+        FLAG_BLOCK_KEYFRAMES, FLAG_BLOCK_RESIDUALS, FLAG_FINEST_REF, FLAG_HALVES,
+    };
+    let mut tools = Vec::new();
+    if p.flags & FLAG_BLOCK_KEYFRAMES != 0 {
+        tools.push("block-coded keyframes".to_string());
+    }
+    if p.flags & FLAG_BLOCK_RESIDUALS != 0 {
+        tools.push("block-coded residuals".to_string());
+    }
+    if p.flags & FLAG_HALVES != 0 {
+        tools.push("halves".to_string());
+    }
+    let finest = if p.flags & FLAG_FINEST_REF != 0 && p.refs > 1 {
+        ", the last the finest"
+    } else {
+        ""
+    };
+    tools.push(format!("{} reference(s){finest}", p.refs));
+    tools
 }
 
 /// The "video" object of `quanta info --json`.
@@ -561,6 +587,8 @@ pub fn info_json(summary: &StreamSummary) -> Option<serde_json::Value> {
             "keyint": p.keyint,
             "slices": p.slice_count(),
             "deblock": p.flags & 1 != 0,
+            "references": p.refs,
+            "tools": coding_tools(&p),
             "quality": p.quality,
             "bitrate_kbps_target": p.bitrate_kbps,
             "kbps": kbps(summary, &p),
