@@ -287,16 +287,8 @@ impl<'a> SliceEncoder<'a> {
                 split_mbs += (best.mode == MbMode::Split) as usize;
                 store_mb(&self.g, rows, mbx, mby, &best.recon);
                 let coded: [bool; 4] = std::array::from_fn(|k| best.blocks[k].coded);
-                let (mode, reference) = (best.mode, best.reference);
-                record_blocks(
-                    &mut blocks,
-                    g_mw,
-                    mbx,
-                    mby,
-                    (mode, reference),
-                    &best.mvs,
-                    &coded,
-                );
+                let mode = (best.mode, best.reference);
+                record_blocks(&mut blocks, g_mw, mbx, mby, mode, &best.mvs, &coded);
             }
         }
         SliceOutput {
@@ -420,17 +412,15 @@ impl<'a> SliceEncoder<'a> {
                 ..search_params
             };
             let mut mvs = [ref_mv; 4];
-            let mut quarter = [0u8; 64];
+            // The luma quarters' source samples, for the split search and the halves.
+            let quarter_src: [[u8; 64]; 4] =
+                std::array::from_fn(|k| block_of(&src[0], 16, 8 * (k % 2), 8 * (k / 2)));
             let mut split_cost = 0u32;
             for (k, sub) in mvs.iter_mut().enumerate() {
                 let (qx, qy) = (8 * (k % 2), 8 * (k / 2));
-                for row in 0..8 {
-                    quarter[8 * row..8 * row + 8]
-                        .copy_from_slice(&src[0][(qy + row) * 16 + qx..][..8]);
-                }
                 let at = (x + qx, y + qy, 8);
-                let (m, cost) =
-                    search(ref_grid, at, &quarter, ref_mv, &[], pw, ph, &quarter_params);
+                let quarter = &quarter_src[k];
+                let (m, cost) = search(ref_grid, at, quarter, ref_mv, &[], pw, ph, &quarter_params);
                 if cost != u32::MAX {
                     *sub = m;
                 }
@@ -446,7 +436,7 @@ impl<'a> SliceEncoder<'a> {
                 // two quarters' vectors and the whole vector; the cheaper of the two cuts
                 // is coded for real.
                 if self.halves {
-                    let halves = self.best_halves(ref_grid, (x, y), &src[0], &mvs, ref_mv);
+                    let halves = self.best_halves(ref_grid, (x, y), &quarter_src, &mvs, ref_mv);
                     if let Some(cut) = halves {
                         let c = self.try_inter(mbx, mby, ctx, cut, ref_index, mv_pred, src, pred);
                         if best.as_ref().is_none_or(|b| c.cost < b.cost) {
@@ -475,26 +465,20 @@ impl<'a> SliceEncoder<'a> {
         }
     }
 
-    /// The better cut of a macroblock at luma (`x`, `y`) into two halves with different
-    /// vectors (wide: top and bottom, tall: left and right), with its quarter vectors, from
-    /// the split search's quarter vectors `quarters` and the whole vector `whole`; `None`
-    /// when neither cut gives its halves different vectors.
+    /// The better cut of a macroblock at luma (`x`, `y`), whose luma quarters' samples are
+    /// `quarter_src`, into two halves with different vectors (wide: top and bottom, tall:
+    /// left and right), with its quarter vectors, from the split search's quarter vectors
+    /// `quarters` and the whole vector `whole`; `None` when neither cut gives its halves
+    /// different vectors.
     fn best_halves(
         &self,
         grid: &QuarterGrid,
         (x, y): (usize, usize),
-        src: &[u8],
+        quarter_src: &[[u8; 64]; 4],
         quarters: &[Mv; 4],
         whole: Mv,
     ) -> Option<(MbMode, [Mv; 4])> {
         let (pw, ph) = self.g.sizes[0];
-        let mut quarter_src = [[0u8; 64]; 4];
-        for (k, q) in quarter_src.iter_mut().enumerate() {
-            let (qx, qy) = (8 * (k % 2), 8 * (k / 2));
-            for row in 0..8 {
-                q[8 * row..8 * row + 8].copy_from_slice(&src[(qy + row) * 16 + qx..][..8]);
-            }
-        }
         // Hadamard cost of quarters `ks` moved by `mv` (None when it leaves the range).
         let cost = |ks: [usize; 2], mv: Mv| -> Option<u32> {
             let mut total = 0;
