@@ -11,8 +11,10 @@
 //! [`codec::video`] (a frame encoder and a stream decoder); [`media`] for reading and
 //! writing picture, audio and Y4M files, and [`metrics`] for PSNR, SSIM, SNR and BD-rate. docs/ARCHITECTURE.md maps the
 //! modules; docs/FORMAT.md specifies the bitstream.
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
+// CPU feature dispatch of the hot kernels: the only module allowed `unsafe`.
+pub(crate) mod arch;
 #[cfg(feature = "bench")]
 pub mod bench;
 pub mod codec;

@@ -13,7 +13,6 @@ use super::syntax::{chroma_prediction, CHROMA_CFL};
 pub struct ReconScratch {
     coeffs: Vec<i32>,
     residual: Vec<i32>,
-    mid: Vec<i64>,
     dc: Vec<i32>,
     ac: Vec<i32>,
 }
@@ -23,7 +22,6 @@ impl ReconScratch {
         ReconScratch {
             coeffs: vec![0; MAX_BLOCK],
             residual: vec![0; MAX_BLOCK],
-            mid: vec![0; MAX_BLOCK],
             dc: vec![0; MAX_BLOCK],
             ac: vec![0; MAX_BLOCK],
         }
@@ -120,7 +118,7 @@ pub fn reconstruct(
         return;
     }
     let residual = &mut scratch.residual[..count];
-    dct::inverse(n, coeffs, residual, &mut scratch.mid);
+    dct::inverse(n, coeffs, residual);
     for i in 0..count {
         out[i] = (prediction[i] + residual[i]).clamp(0, 255) as u8;
     }

@@ -343,6 +343,15 @@ pub fn predict_luma(plane: &Plane, x: usize, y: usize, mv: Mv, size: usize, out:
 /// Sum of absolute 4×4 Hadamard-transformed differences (halved per 4×4 block) between two
 /// `size`² blocks (`size` 4, 8, 12 or 16).
 pub fn satd(src: &[u8], pred: &[u8], size: usize) -> u32 {
+    crate::arch::with_avx2(
+        #[inline(always)]
+        || satd_any(src, pred, size),
+    )
+}
+
+/// [`satd`], inlined into each dispatched copy.
+#[inline(always)]
+fn satd_any(src: &[u8], pred: &[u8], size: usize) -> u32 {
     match size {
         4 => satd_square::<1>(src, pred),
         8 => satd_rows::<8>(src, pred),
@@ -356,6 +365,7 @@ pub fn satd(src: &[u8], pred: &[u8], size: usize) -> u32 {
 /// butterflies of a row pair each sample with its neighbour at distance 1, then 2 (fixed
 /// permutations within the row, which vectorize as shuffles), the vertical ones combine
 /// the four rows sample by sample, and the absolute values are summed per 4×4 block.
+#[inline(always)]
 fn satd_rows<const W: usize>(src: &[u8], pred: &[u8]) -> u32 {
     let (src, pred) = (&src[..W * W], &pred[..W * W]);
     let mut total = 0;
@@ -406,6 +416,7 @@ fn satd_rows<const W: usize>(src: &[u8], pred: &[u8]) -> u32 {
 /// one per column phase within a 4×4 block, each indexed (row within the block, block row,
 /// block column); both butterfly stages are then element-wise operations between whole
 /// arrays (vectorizable), and the absolute values are summed per 4×4 block.
+#[inline(always)]
 fn satd_square<const S: usize>(src: &[u8], pred: &[u8]) -> u32 {
     let size = 4 * S;
     let (src, pred) = (&src[..size * size], &pred[..size * size]);
@@ -506,7 +517,7 @@ pub fn predict_chroma(
 
 /// Approximate bits of one motion-vector difference component.
 #[inline]
-fn mvd_bits(d: i32) -> u32 {
+pub fn mvd_bits(d: i32) -> u32 {
     let m = d.unsigned_abs();
     if m == 0 {
         1
@@ -773,11 +784,10 @@ mod tests {
                         _ => (r as u8, (r >> 8) as u8),
                     };
                 }
-                assert_eq!(
-                    satd(&a, &b, size),
-                    satd_by_definition(&a, &b, size),
-                    "{size}"
-                );
+                let dispatched = satd(&a, &b, size);
+                assert_eq!(dispatched, satd_by_definition(&a, &b, size), "{size}");
+                let baseline = crate::arch::baseline(|| satd_any(&a, &b, size));
+                assert_eq!(dispatched, baseline, "{size}: baseline twin");
             }
         }
     }

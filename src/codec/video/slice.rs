@@ -19,7 +19,7 @@ use super::mb::{
     block_of, predict_intra_mb, predict_mb, put_block, record_blocks, store_mb, Geometry,
     MbSamples, MbState, MAX_MB_BLOCKS,
 };
-use super::motion::{mv_in_range, satd, search, Mv, QuarterGrid, SearchParams};
+use super::motion::{mv_in_range, mvd_bits, satd, search, Mv, QuarterGrid, SearchParams};
 use super::params::{FLAG_BLOCK_RESIDUALS, FLAG_HALVES};
 use super::qp::plane_steps;
 use super::residual::{reconstruct_block, Residual};
@@ -370,9 +370,13 @@ impl<'a> SliceEncoder<'a> {
                 best = Some(c);
             }
         }
+        // The other candidates (an older reference, split, halves) are ranked by their
+        // search cost (Hadamard cost plus vector bits); only the cheapest
+        // `tuning.coded_candidates` of them are coded for real.
+        let mut pending = PendingInter::new();
         // The older references: each searched from the newest one's vector and the
         // predicted vector; the one of least search cost, with about a bit per step down
-        // the list, is coded for real when it beats the newest.
+        // the list, is a candidate when it beats the newest.
         let (mut ref_index, mut ref_mv, mut ref_sad, mut ref_grid) = (0, mv, sad, grid);
         for (k, older) in references.iter().enumerate().skip(1) {
             let Some(older_grid) = older.grid.as_ref() else {
@@ -394,18 +398,14 @@ impl<'a> SliceEncoder<'a> {
             }
         }
         if ref_index > 0 {
-            let inter = (MbMode::Inter, [ref_mv; 4]);
-            let c = self.try_inter(mbx, mby, ctx, inter, ref_index, mv_pred, src, pred);
-            if best.as_ref().is_none_or(|b| c.cost < b.cost) {
-                best = Some(c);
-            }
+            pending.push(ref_sad, (MbMode::Inter, [ref_mv; 4]), ref_index);
         }
         // Split: each 8×8 quarter searched from the whole macroblock's vector, on the
         // reference whose whole vector searched best.
         // (Not where skipping already wins: the whole vector predicts well there.)
         let skip_wins = best.as_ref().is_some_and(|b| b.mode == MbMode::Skip);
         if ref_sad != u32::MAX && self.tuning.split && !skip_wins {
-            // A short search per quarter around the whole vector; full coding only when the
+            // A short search per quarter around the whole vector; a candidate only when the
             // quarters' summed costs beat the whole macroblock's.
             let quarter_params = SearchParams {
                 range: SPLIT_SEARCH_RANGE,
@@ -427,23 +427,24 @@ impl<'a> SliceEncoder<'a> {
                 split_cost = split_cost.saturating_add(cost);
             }
             if split_cost < ref_sad && mvs.iter().any(|&m| m != ref_mv) {
-                let split = (MbMode::Split, mvs);
-                let c = self.try_inter(mbx, mby, ctx, split, ref_index, mv_pred, src, pred);
-                if best.as_ref().is_none_or(|b| c.cost < b.cost) {
-                    best = Some(c);
-                }
+                pending.push(split_cost, (MbMode::Split, mvs), ref_index);
                 // Halves: each half takes the best, by Hadamard cost over the half, of its
                 // two quarters' vectors and the whole vector; the cheaper of the two cuts
-                // is coded for real.
+                // is a candidate.
                 if self.halves {
-                    let halves = self.best_halves(ref_grid, (x, y), &quarter_src, &mvs, ref_mv);
-                    if let Some(cut) = halves {
-                        let c = self.try_inter(mbx, mby, ctx, cut, ref_index, mv_pred, src, pred);
-                        if best.as_ref().is_none_or(|b| c.cost < b.cost) {
-                            best = Some(c);
-                        }
+                    let lambda = search_params.lambda;
+                    let halves =
+                        self.best_halves(ref_grid, (x, y), &quarter_src, &mvs, ref_mv, lambda);
+                    if let Some((cost, cut)) = halves {
+                        pending.push(cost, cut, ref_index);
                     }
                 }
+            }
+        }
+        for (_, cut, reference) in pending.cheapest(self.tuning.coded_candidates) {
+            let c = self.try_inter(mbx, mby, ctx, cut, reference, mv_pred, src, pred);
+            if best.as_ref().is_none_or(|b| c.cost < b.cost) {
+                best = Some(c);
             }
         }
         let sad = ref_sad;
@@ -468,8 +469,9 @@ impl<'a> SliceEncoder<'a> {
     /// The better cut of a macroblock at luma (`x`, `y`), whose luma quarters' samples are
     /// `quarter_src`, into two halves with different vectors (wide: top and bottom, tall:
     /// left and right), with its quarter vectors, from the split search's quarter vectors
-    /// `quarters` and the whole vector `whole`; `None` when neither cut gives its halves
-    /// different vectors.
+    /// `quarters` and the whole vector `whole`, and its cost (Hadamard cost plus `lambda`
+    /// per bit of each half's vector relative to the whole one, as the split search
+    /// counts); `None` when neither cut gives its halves different vectors.
     fn best_halves(
         &self,
         grid: &QuarterGrid,
@@ -477,7 +479,8 @@ impl<'a> SliceEncoder<'a> {
         quarter_src: &[[u8; 64]; 4],
         quarters: &[Mv; 4],
         whole: Mv,
-    ) -> Option<(MbMode, [Mv; 4])> {
+        lambda: u32,
+    ) -> Option<(u32, (MbMode, [Mv; 4]))> {
         let (pw, ph) = self.g.sizes[0];
         // Hadamard cost of quarters `ks` moved by `mv` (None when it leaves the range).
         let cost = |ks: [usize; 2], mv: Mv| -> Option<u32> {
@@ -489,7 +492,7 @@ impl<'a> SliceEncoder<'a> {
                 }
                 total += grid.satd(qx, qy, mv, 8, &quarter_src[k]);
             }
-            Some(total)
+            Some(total + lambda * (mvd_bits(mv.x - whole.x) + mvd_bits(mv.y - whole.y)))
         };
         // The best vector for a half and its cost.
         let best_for = |ks: [usize; 2]| -> (Mv, u32) {
@@ -511,11 +514,7 @@ impl<'a> SliceEncoder<'a> {
             left_cost.saturating_add(right_cost),
             (MbMode::Tall, [left, right, left, right]),
         ));
-        [wide, tall]
-            .into_iter()
-            .flatten()
-            .min_by_key(|&(c, _)| c)
-            .map(|(_, cut)| cut)
+        [wide, tall].into_iter().flatten().min_by_key(|&(c, _)| c)
     }
 
     /// Predicts a macroblock in an inter mode (skip, inter or split) with its vectors from
@@ -594,7 +593,7 @@ impl<'a> SliceEncoder<'a> {
         {
             let scratch = &mut self.tx_scratch;
             let sizes = &self.mb_sizes;
-            let (res, sse) = choose_residual(
+            let (res, _) = choose_residual(
                 &mut self.models.tx,
                 steps,
                 self.lambda,
@@ -609,7 +608,14 @@ impl<'a> SliceEncoder<'a> {
             for (j, &(p, _, _)) in layout.as_slice().iter().enumerate() {
                 blocks[j].coded = tx_block_coded(&self.g, &res, &quarters, j, p);
             }
-            ssd = sse;
+            // The choice priced its blocks by their error in coefficients; the candidate's
+            // cost takes the exact error of its reconstruction.
+            for (p, &(w, h)) in sizes.iter().enumerate() {
+                for k in 0..w * h {
+                    let d = src[p][k] as i32 - recon[p][k] as i32;
+                    ssd += (d * d) as u64;
+                }
+            }
             tx = Some(Box::new(res));
         }
         for (j, &(p, bx, by)) in layout.as_slice().iter().enumerate() {
@@ -732,6 +738,36 @@ impl<'a> SliceEncoder<'a> {
             levels: b,
             coded: true,
         }
+    }
+}
+
+/// Inter candidates waiting to be coded for real: at most three (an older reference,
+/// split, halves), each with its search cost, its mode and vectors, and its reference.
+struct PendingInter {
+    entries: [(u32, (MbMode, [Mv; 4]), usize); 3],
+    count: usize,
+}
+
+impl PendingInter {
+    fn new() -> Self {
+        PendingInter {
+            entries: [(u32::MAX, (MbMode::Inter, [Mv::ZERO; 4]), 0); 3],
+            count: 0,
+        }
+    }
+
+    fn push(&mut self, cost: u32, cut: (MbMode, [Mv; 4]), reference: usize) {
+        if self.count < self.entries.len() {
+            self.entries[self.count] = (cost, cut, reference);
+            self.count += 1;
+        }
+    }
+
+    /// The `n` of least cost, cheapest first.
+    fn cheapest(mut self, n: usize) -> impl Iterator<Item = (u32, (MbMode, [Mv; 4]), usize)> {
+        let entries = &mut self.entries[..self.count];
+        entries.sort_by_key(|e| e.0);
+        self.entries.into_iter().take(self.count.min(n))
     }
 }
 

@@ -34,6 +34,10 @@ pub struct Tuning {
     pub inter_rounding: f32,
     /// Dead-zone rounding of intra AC levels.
     pub intra_rounding: f32,
+    /// How many of an inter macroblock's further candidates (an older reference, split,
+    /// halves), cheapest by search cost first, are coded for real and compared by rate and
+    /// distortion; the newest reference's whole vector always is.
+    pub coded_candidates: usize,
     /// Search effort of keyframes coded with the block coder, 0 (fastest) to
     /// [`crate::codec::block::encode::MAX_EFFORT`].
     pub key_effort: u8,
@@ -58,6 +62,7 @@ impl Default for Tuning {
             lambda_scale: 1.0,
             inter_rounding: 0.25,
             intra_rounding: 0.33,
+            coded_candidates: 3,
             key_effort: 2,
         }
     }
