@@ -317,7 +317,9 @@ pub fn video_frames(data: &[u8]) {
         interlace: b'p',
         keyint: 10,
         quality: 50,
-        flags: data[3] & 0x1f,
+        // Bits 0 to 4 from the fourth byte, bit 5 (macroblock quantizer changes) from the
+        // first byte's top bit, which the width does not use.
+        flags: (data[3] & 0x1f) | ((data[0] & 0x80) >> 2),
         slice_rows: 1 + (data[3] >> 1) as u16 % 3,
         bitrate_kbps: 0,
         refs: 1 + (data[3] >> 5) % crate::codec::video::params::MAX_REFS,

@@ -741,8 +741,11 @@ fn block_coded_inter_residuals_beat_8x8_blocks() {
     let frames = shear_clip(w, h, ChromaFormat::Yuv420Jpeg, 6);
     let mut results = Vec::new();
     for block_residuals in [true, false] {
+        // Macroblock quantizer changes need block-coded residuals: off in both, so that
+        // only the residual syntax differs.
         let config = VideoEncoderConfig {
             block_residuals,
+            mb_qp: false,
             ..VideoEncoderConfig::default()
         };
         let (stream, recon) = encode(w, h, ChromaFormat::Yuv420Jpeg, &frames, &config);
@@ -886,4 +889,52 @@ fn halves_pay_where_each_half_of_a_macroblock_moves_its_own_way() {
             "{chroma:?}: {with} bytes with halves, {without} without"
         );
     }
+}
+
+/// A still left half and a right half of fresh noise every frame.
+fn still_and_noise(w: usize, h: usize, frames: usize) -> Vec<YuvFrame> {
+    let still = clip(w, h, ChromaFormat::Yuv420Jpeg, 1).remove(0);
+    (0..frames)
+        .map(|f| {
+            let mut frame = still.clone();
+            let plane = &mut frame.planes[0];
+            for y in 0..h {
+                for x in w / 2..w {
+                    plane.data[y * w + x] = ((x * 7919 + y * 104_729 + f * 15_485_863) % 253) as u8;
+                }
+            }
+            frame
+        })
+        .collect()
+}
+
+/// Macroblock quantizer changes (on by default) are coded where content stays and content
+/// changes side by side; the decoder follows them exactly, at every thread count, and they
+/// differ from a stream without them.
+#[test]
+fn macroblock_quantizer_changes_decode_exactly() {
+    use quanta::codec::video::params::FLAG_MB_QP;
+    let (w, h) = (64, 48);
+    let frames = still_and_noise(w, h, 6);
+    let mut streams = Vec::new();
+    for (threads, mb_qp) in [(1, true), (2, true), (1, false)] {
+        let config = VideoEncoderConfig {
+            threads,
+            slice_rows: 1,
+            mb_qp,
+            ..VideoEncoderConfig::default()
+        };
+        let (stream, recon) = encode(w, h, ChromaFormat::Yuv420Jpeg, &frames, &config);
+        let dec = VideoStreamDecoder::new(stream.as_slice(), Limits::default(), 1).unwrap();
+        assert_eq!(dec.params().flags & FLAG_MB_QP != 0, mb_qp);
+        let (decoded, _, damage) = decode(&stream);
+        assert_eq!(damage, 0);
+        assert_eq!(decoded.iter().map(hash).collect::<Vec<_>>(), recon);
+        streams.push((stream, recon));
+    }
+    assert_eq!(streams[0], streams[1], "the same bytes at 1 and 2 threads");
+    assert_ne!(
+        streams[0].1, streams[2].1,
+        "the changes moved the reconstruction"
+    );
 }

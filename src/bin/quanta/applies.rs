@@ -68,6 +68,7 @@ pub const ENCODE_OPTIONS: &[(&str, &[Kind])] = &[
     ("refs", VIDEO),
     ("no_halves", VIDEO),
     ("newest_refs", VIDEO),
+    ("mb_qp_strength", VIDEO),
     ("segment", AUDIO_VIDEO),
     ("tune", PICTURE_AUDIO),
     ("input_format", AUDIO),

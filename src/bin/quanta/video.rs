@@ -90,6 +90,11 @@ pub struct VideoArgs {
     /// Video expert: no inter macroblocks cut into 16×8 or 8×16 halves.
     #[arg(long, hide_short_help = true)]
     no_halves: bool,
+    /// Video: strength of the macroblock quantizer offsets, 0 to 4 (0 = off: one index per
+    /// frame). Content that stays from frame to frame, which later frames predict from,
+    /// gets finer steps and moving or new content coarser ones, around the frame's index.
+    #[arg(long, default_value_t = 1.0, value_parser = parse_mb_qp_strength)]
+    mb_qp_strength: f32,
     /// Video expert: every inter frame at the mode's quantizer index, instead of the
     /// default period of 8 in which every eighth frame is 4 indices finer and the others
     /// at it or one coarser.
@@ -319,6 +324,7 @@ fn encoder_config(
         refs: args.refs,
         halves: !args.no_halves,
         finest_ref: !args.newest_refs,
+        mb_qp: args.mb_qp_strength > 0.0,
         deblock: !args.no_deblock,
         block_keyframes: !args.blocks_8x8,
         block_residuals: !args.blocks_8x8,
@@ -327,6 +333,7 @@ fn encoder_config(
             search_range: args.search_range,
             lambda_scale: args.lambda_scale,
             inter_rounding: args.inter_rounding,
+            mb_qp_strength: args.mb_qp_strength,
             ..preset.tuning()
         },
         ..VideoEncoderConfig::default()
@@ -554,7 +561,7 @@ pub fn print_info(summary: &StreamSummary) {
 /// references.
 fn coding_tools(p: &quanta::codec::video::params::VideoParams) -> Vec<String> {
     use quanta::codec::video::params::{
-        FLAG_BLOCK_KEYFRAMES, FLAG_BLOCK_RESIDUALS, FLAG_FINEST_REF, FLAG_HALVES,
+        FLAG_BLOCK_KEYFRAMES, FLAG_BLOCK_RESIDUALS, FLAG_FINEST_REF, FLAG_HALVES, FLAG_MB_QP,
     };
     let mut tools = Vec::new();
     if p.flags & FLAG_BLOCK_KEYFRAMES != 0 {
@@ -565,6 +572,9 @@ fn coding_tools(p: &quanta::codec::video::params::VideoParams) -> Vec<String> {
     }
     if p.flags & FLAG_HALVES != 0 {
         tools.push("halves".to_string());
+    }
+    if p.flags & FLAG_MB_QP != 0 {
+        tools.push("macroblock quantizer changes".to_string());
     }
     let finest = if p.flags & FLAG_FINEST_REF != 0 && p.refs > 1 {
         ", the last the finest"
@@ -594,5 +604,17 @@ pub fn info_json(summary: &StreamSummary) -> Option<serde_json::Value> {
             "kbps": kbps(summary, &p),
         })),
         Err(e) => Some(serde_json::json!({ "error": e.to_string() })),
+    }
+}
+
+/// `--mb-qp-strength`: a number from 0 to 4.
+fn parse_mb_qp_strength(text: &str) -> std::result::Result<f32, String> {
+    let value: f32 = text
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number"))?;
+    if (0.0..=4.0).contains(&value) {
+        Ok(value)
+    } else {
+        Err(format!("{value} is not in 0 to 4"))
     }
 }

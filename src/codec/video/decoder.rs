@@ -123,6 +123,7 @@ impl VideoDecoder {
             qp,
             references: if key { &[] } else { &self.references },
             lookahead: &[],
+            qp_offsets: &[],
         };
         let mut recon = blank_planes(params, self.fill);
         let block_coded = key && keyframe::uses_block_keyframes(params);

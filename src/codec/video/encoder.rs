@@ -74,6 +74,11 @@ pub struct VideoEncoderConfig {
     /// competing for it (the frame of the quantizer pattern's finest place stays longer)
     /// instead of the newest (signalled in the stream).
     pub finest_ref: bool,
+    /// Inter frames' macroblocks take quantizer offsets from the lookahead (finer where the
+    /// content stays and later frames will predict from it; see
+    /// [`super::lookahead::FrameAnalysis::qp_offsets`]), signalled per macroblock; needs
+    /// `block_residuals`. The offsets' strength is [`Tuning::mb_qp_strength`].
+    pub mb_qp: bool,
     /// Macroblock rows per slice (0 = chosen from the picture height).
     pub slice_rows: u16,
     /// The residual block transform (any member of the family; the exact DCT by default).
@@ -105,6 +110,7 @@ impl Default for VideoEncoderConfig {
             refs: 4,
             halves: true,
             finest_ref: true,
+            mb_qp: true,
             slice_rows: 0,
             transform: TransformId::Dct,
             block_keyframes: true,
@@ -281,6 +287,9 @@ impl<W: Write> VideoEncoder<W> {
         if config.finest_ref {
             params.flags |= params::FLAG_FINEST_REF;
         }
+        if config.mb_qp && params.flags & params::FLAG_BLOCK_RESIDUALS != 0 {
+            params.flags |= params::FLAG_MB_QP;
+        }
         let (_, mh) = params.mb_grid();
         params.slice_rows = if config.slice_rows > 0 {
             config.slice_rows.min(mh as u16).max(1)
@@ -441,7 +450,13 @@ impl<W: Write> VideoEncoder<W> {
             || (self.config.keyint > 0 && self.since_key >= self.config.keyint)
             || (self.config.scene_cut && analysis.is_scene_cut());
         let mut qp = self.vbv_qp(key, self.rate.next_qp(key, self.frames));
-        let mut coded = self.code(&src, key, qp, &analysis.mvs)?;
+        let offsets = if self.params.flags & params::FLAG_MB_QP != 0 {
+            analysis.qp_offsets(self.config.tuning.mb_qp_strength)
+        } else {
+            Vec::new()
+        };
+        let guide = (&analysis.mvs[..], &offsets[..]);
+        let mut coded = self.code(&src, key, qp, guide)?;
         let total_mbs = {
             let (w, h) = self.params.mb_grid();
             w * h
@@ -449,7 +464,7 @@ impl<W: Write> VideoEncoder<W> {
         if !key && self.config.scene_cut && coded.1.intra_mbs * 10 > total_mbs * 6 {
             key = true;
             qp = self.vbv_qp(true, self.rate.next_qp(true, self.frames));
-            coded = self.code(&src, key, qp, &analysis.mvs)?;
+            coded = self.code(&src, key, qp, guide)?;
         }
         if self.rate.is_bitrate() {
             let target = self.rate.target_bits(key);
@@ -458,7 +473,7 @@ impl<W: Write> VideoEncoder<W> {
                 let retry = self.rate.retry_qp(key, qp, bits, target);
                 if retry != qp {
                     qp = retry;
-                    coded = self.code(&src, key, qp, &analysis.mvs)?;
+                    coded = self.code(&src, key, qp, guide)?;
                 }
             }
         }
@@ -468,7 +483,7 @@ impl<W: Write> VideoEncoder<W> {
             while packet_bits(coded.0.len()) > room && qp < MAX_QP {
                 let bits = packet_bits(coded.0.len());
                 qp = self.rate.coarser_qp(key, qp, bits, 0.9 * room);
-                coded = self.code(&src, key, qp, &analysis.mvs)?;
+                coded = self.code(&src, key, qp, guide)?;
             }
         }
         let (payload, reference) = coded;
@@ -507,7 +522,14 @@ impl<W: Write> VideoEncoder<W> {
     }
 
     /// Codes a frame as asked: its payload and its reconstruction (deblocked).
-    fn code(&self, src: &[Plane], key: bool, qp: u8, lookahead: &[Mv]) -> Result<(Vec<u8>, Coded)> {
+    /// `guide` holds the lookahead's vectors and the macroblocks' quantizer offsets.
+    fn code(
+        &self,
+        src: &[Plane],
+        key: bool,
+        qp: u8,
+        (lookahead, qp_offsets): (&[Mv], &[i8]),
+    ) -> Result<(Vec<u8>, Coded)> {
         let params = &self.params;
         let setup = FrameSetup {
             params,
@@ -515,6 +537,7 @@ impl<W: Write> VideoEncoder<W> {
             qp,
             references: if key { &[] } else { &self.references },
             lookahead,
+            qp_offsets,
         };
         let mut recon = blank_planes(params, 0);
         let tuning = self.config.tuning;

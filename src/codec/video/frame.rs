@@ -61,6 +61,10 @@ pub struct FrameSetup<'a> {
     /// The lookahead's vector of every macroblock (raster order, whole frame) against the
     /// previous source frame; empty when there is none (and in the decoder).
     pub lookahead: &'a [Mv],
+    /// The encoder's quantizer index offset of every macroblock (raster order, whole
+    /// frame), used when the stream has [`super::params::FLAG_MB_QP`]; empty for none (and
+    /// in the decoder).
+    pub qp_offsets: &'a [i8],
 }
 
 /// The rows of one plane that belong to a slice, writable.

@@ -24,6 +24,13 @@ const LAMBDA: u32 = 4;
 /// than this share of coding it on its own.
 pub const SCENE_CUT_RATIO: f64 = 0.7;
 
+/// Frames ahead over which [`FrameAnalysis::qp_offsets`] counts a macroblock's reuse.
+pub const OFFSET_HORIZON: usize = 8;
+/// Largest share of a macroblock's content taken as kept from one frame to the next.
+const MAX_KEPT: f32 = 0.95;
+/// Largest quantizer offset of a macroblock, either way.
+const MAX_OFFSET: i8 = 12;
+
 /// What the lookahead learned of one frame.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct FrameAnalysis {
@@ -35,9 +42,49 @@ pub struct FrameAnalysis {
     /// Estimated cost of the frame predicted from the previous one, each macroblock the
     /// cheaper of inter and intra; equal to `intra_cost` for the first frame.
     pub inter_cost: u64,
+    /// Per macroblock (raster order): the intra estimate and the cheaper of it and the
+    /// motion-compensated cost; empty for the first frame.
+    pub mb_costs: Vec<(u32, u32)>,
 }
 
 impl FrameAnalysis {
+    /// Quantizer index offsets of the frame's macroblocks (raster order; empty for the
+    /// first frame), from how well each is predicted from the frame before. A macroblock
+    /// that keeps a share f of its content (1 − inter/intra cost) is expected to keep it in
+    /// the frames after as well, so to be predicted from, directly or through them, about
+    /// f + f² + … + f^[`OFFSET_HORIZON`] times its own worth; its weight is −`strength` ×
+    /// log2(1 + that sum). The offsets are the weights less their mean over the frame,
+    /// rounded: the frame's bits move from moving and new content to content that stays,
+    /// while the frame's index keeps its meaning.
+    pub fn qp_offsets(&self, strength: f32) -> Vec<i8> {
+        if strength <= 0.0 || self.mb_costs.is_empty() {
+            return Vec::new();
+        }
+        let weights: Vec<f32> = self
+            .mb_costs
+            .iter()
+            .map(|&(intra, inter)| {
+                if intra == 0 {
+                    return 0.0;
+                }
+                let kept = (1.0 - inter as f32 / intra as f32).clamp(0.0, MAX_KEPT);
+                let mut reuse = 0.0;
+                let mut term = 1.0;
+                for _ in 0..OFFSET_HORIZON {
+                    term *= kept;
+                    reuse += term;
+                }
+                -strength * (1.0 + reuse).log2()
+            })
+            .collect();
+        let mean = weights.iter().sum::<f32>() / weights.len() as f32;
+        let limit = MAX_OFFSET as f32;
+        weights
+            .iter()
+            .map(|&w| (w - mean).round().clamp(-limit, limit) as i8)
+            .collect()
+    }
+
     /// Motion compensation saves so little that the frame looks like a new scene.
     pub fn is_scene_cut(&self) -> bool {
         !self.mvs.is_empty() && self.inter_cost as f64 > SCENE_CUT_RATIO * self.intra_cost as f64
@@ -74,6 +121,7 @@ impl Analyser {
         let luma = &planes[0];
         let (mw, mh) = self.mb_grid;
         let mut mvs = Vec::with_capacity(mw * mh);
+        let mut mb_costs = Vec::with_capacity(mw * mh);
         let (mut intra_cost, mut inter_cost) = (0u64, 0u64);
         let mut block = [0u8; 256];
         let params = SearchParams {
@@ -121,6 +169,7 @@ impl Analyser {
                     (mv, grid.satd(x, y, mv, 16, &block))
                 };
                 mvs.push(mv);
+                mb_costs.push((intra, inter.min(intra)));
                 inter_cost += inter.min(intra) as u64;
             }
         }
@@ -135,6 +184,7 @@ impl Analyser {
                 mvs,
                 intra_cost,
                 inter_cost,
+                mb_costs,
             },
         }
     }
@@ -220,5 +270,39 @@ mod tests {
         }
         let cut = analyser.analyse(vec![other]);
         assert!(cut.analysis.is_scene_cut(), "{:?}", cut.analysis);
+    }
+
+    #[test]
+    fn content_that_stays_gets_finer_offsets_around_a_zero_mean() {
+        let p = params(64, 48);
+        let mut analyser = Analyser::new(&p);
+        let first = analyser.analyse(vec![texture(64, 48, 0, 0)]);
+        assert!(
+            first.analysis.qp_offsets(1.0).is_empty(),
+            "no offsets without a past"
+        );
+        // The left half stays, the right half is new noise.
+        let mut next = texture(64, 48, 0, 0);
+        for y in 0..48 {
+            for x in 32..64 {
+                next.data[y * 64 + x] = ((x * 7919 + y * 104_729) % 251) as u8;
+            }
+        }
+        let a = analyser.analyse(vec![next]).analysis;
+        let offsets = a.qp_offsets(1.0);
+        assert_eq!(offsets.len(), 12);
+        for mby in 0..3 {
+            let (left, right) = (offsets[mby * 4], offsets[mby * 4 + 3]);
+            assert!(left < 0 && right > 0, "row {mby}: {offsets:?}");
+        }
+        let sum: i32 = offsets.iter().map(|&o| o as i32).sum();
+        assert!(sum.abs() <= 6, "{offsets:?}");
+        // Stronger means wider; zero strength means none.
+        let strong = a.qp_offsets(2.0);
+        assert!(
+            strong[0] < offsets[0] && strong[3] > offsets[3],
+            "{strong:?}"
+        );
+        assert!(a.qp_offsets(0.0).is_empty());
     }
 }

@@ -34,9 +34,17 @@ pub const FLAG_HALVES: u8 = 0x08;
 /// competing for it (see [`super::frame::push_reference`]).
 pub const FLAG_FINEST_REF: u8 = 0x10;
 
+/// Header flag bit 5: inter frames' coded macroblocks carry a quantizer index change (see
+/// [`super::syntax::write_qp_delta`]); only with [`FLAG_BLOCK_RESIDUALS`].
+pub const FLAG_MB_QP: u8 = 0x20;
+
 /// Every defined header flag.
-const KNOWN_FLAGS: u8 =
-    FLAG_DEBLOCK | FLAG_BLOCK_KEYFRAMES | FLAG_BLOCK_RESIDUALS | FLAG_HALVES | FLAG_FINEST_REF;
+const KNOWN_FLAGS: u8 = FLAG_DEBLOCK
+    | FLAG_BLOCK_KEYFRAMES
+    | FLAG_BLOCK_RESIDUALS
+    | FLAG_HALVES
+    | FLAG_FINEST_REF
+    | FLAG_MB_QP;
 
 /// Everything a decoder needs to know before the first frame.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -173,8 +181,14 @@ impl VideoParams {
         let flags = b[11];
         if flags & !KNOWN_FLAGS != 0 {
             return Err(Error::invalid(format!(
-                "video header flags are {flags:#04x}, only bits 0 to 4 are defined"
+                "video header flags are {flags:#04x}, only bits 0 to 5 are defined"
             )));
+        }
+        if flags & FLAG_MB_QP != 0 && flags & FLAG_BLOCK_RESIDUALS == 0 {
+            return Err(Error::invalid(
+                "video header asks for macroblock quantizer changes without block-coded \
+                 residuals, which they need",
+            ));
         }
         let (sx, sy) = chroma.shifts();
         if flags & (FLAG_BLOCK_KEYFRAMES | FLAG_BLOCK_RESIDUALS) != 0 && sx != sy {
@@ -248,5 +262,20 @@ mod tests {
         bytes[38] = 0;
         bytes[39] = 1;
         assert!(VideoParams::from_bytes(&bytes, &Limits::default()).is_err());
+    }
+
+    #[test]
+    fn quantizer_changes_need_block_coded_residuals_and_bit_six_is_refused() {
+        let header = Y4mHeader::new(64, 48, ChromaFormat::Yuv420Jpeg, (25, 1));
+        let mut params = VideoParams::from_y4m(&header);
+        params.flags = FLAG_DEBLOCK | FLAG_BLOCK_RESIDUALS | FLAG_MB_QP;
+        let read = VideoParams::from_bytes(&params.to_bytes(), &Limits::default()).unwrap();
+        assert_eq!(read.flags, params.flags);
+        params.flags = FLAG_DEBLOCK | FLAG_MB_QP;
+        let err = VideoParams::from_bytes(&params.to_bytes(), &Limits::default()).unwrap_err();
+        assert!(err.to_string().contains("quantizer changes"), "{err}");
+        params.flags = FLAG_BLOCK_RESIDUALS | 0x40;
+        let err = VideoParams::from_bytes(&params.to_bytes(), &Limits::default()).unwrap_err();
+        assert!(err.to_string().contains("bits 0 to 5"), "{err}");
     }
 }

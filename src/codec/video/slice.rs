@@ -20,12 +20,14 @@ use super::mb::{
     MbSamples, MbState, MAX_MB_BLOCKS,
 };
 use super::motion::{mv_in_range, mvd_bits, satd, search, Mv, QuarterGrid, SearchParams};
-use super::params::{FLAG_BLOCK_RESIDUALS, FLAG_HALVES};
+use super::params::{FLAG_BLOCK_RESIDUALS, FLAG_HALVES, FLAG_MB_QP};
 use super::qp::plane_steps;
+use super::qp::MAX_QP;
 use super::residual::{reconstruct_block, Residual};
 use super::syntax::{
-    read_coded, read_intra_mode, read_mb_header, write_coded, write_intra_mode, write_mb_header,
-    BlockGrid, MbContext, MbMode, SliceModels, KIND_INTER, KIND_INTRA,
+    read_coded, read_intra_mode, read_mb_header, read_qp_delta, write_coded, write_intra_mode,
+    write_mb_header, write_qp_delta, BlockGrid, MbContext, MbMode, SliceModels, KIND_INTER,
+    KIND_INTRA,
 };
 use super::tx::{
     choose_residual, read_residual, reconstruct_mb, write_residual, TxResidual, TxScratch, TxSteps,
@@ -117,7 +119,7 @@ fn write_mb<W: SymbolWriter>(
     g: &Geometry,
     ctx: &MbContext,
     (intra_frame, references, halves): (bool, usize, bool),
-    cand: &Candidate,
+    (cand, qp_delta): (&Candidate, Option<i32>),
     mvds: &[Mv],
     residual: &Residual,
     mbx: usize,
@@ -128,6 +130,9 @@ fn write_mb<W: SymbolWriter>(
     let intra = cand.mode == MbMode::Intra;
     if intra {
         write_intra_mode(w, models, cand.intra_mode);
+    }
+    if let Some(delta) = qp_delta {
+        write_qp_delta(w, models, delta);
     }
     if let Some(res) = cand.tx.as_deref() {
         write_residual(w, &mut models.tx, res, chroma_side(g));
@@ -219,6 +224,13 @@ pub struct SliceEncoder<'a> {
     mb_sizes: Vec<(usize, usize)>,
     /// The stream allows halves ([`FLAG_HALVES`]).
     halves: bool,
+    /// The stream carries macroblock quantizer changes ([`FLAG_MB_QP`]).
+    mb_qp: bool,
+    /// The quantizer index of the macroblock being coded (`lambda`, `residual` and
+    /// `tx_steps` are this index's).
+    qp: u8,
+    /// The index of the last macroblock that coded a change (the frame's at the start).
+    coded_qp: u8,
 }
 
 impl<'a> SliceEncoder<'a> {
@@ -240,6 +252,27 @@ impl<'a> SliceEncoder<'a> {
             tx_scratch: TxScratch::new(),
             mb_sizes,
             halves: setup.params.flags & FLAG_HALVES != 0,
+            mb_qp: setup.params.flags & FLAG_MB_QP != 0 && !setup.intra,
+            qp: setup.qp,
+            coded_qp: setup.qp,
+        }
+    }
+
+    /// Sets the quantizer index of the next macroblock: the frame's plus its offset, when
+    /// the stream carries changes.
+    fn set_mb_qp(&mut self, mbx: usize, gy: usize) {
+        let offset = match self.setup.qp_offsets.get(gy * self.g.mw + mbx) {
+            Some(&o) if self.mb_qp => o as i32,
+            _ => 0,
+        };
+        let qp = (self.setup.qp as i32 + offset).clamp(0, MAX_QP as i32) as u8;
+        if qp != self.qp {
+            self.qp = qp;
+            self.lambda = self.tuning.lambda(qp);
+            self.residual = Residual::new(self.setup.params, qp);
+            if self.tx_steps.is_some() {
+                self.tx_steps = Some(TxSteps::new(plane_steps(qp)));
+            }
         }
     }
 
@@ -266,8 +299,10 @@ impl<'a> SliceEncoder<'a> {
                     }
                 }
                 let (ctx, mv_pred) = self.state.context(&self.g, mbx, mby);
+                self.set_mb_qp(mbx, gy);
                 let best = self.decide(mbx, mby, &ctx, mv_pred, &src_mb, &mut pred, rows);
                 let (mvds, count) = coded_mvds(best.mode, &best.mvs, mv_pred);
+                let qp_delta = self.qp_delta(&best);
                 write_mb(
                     &mut enc,
                     &mut self.models,
@@ -275,12 +310,13 @@ impl<'a> SliceEncoder<'a> {
                     &self.g,
                     &ctx,
                     (self.setup.intra, self.setup.references.len(), self.halves),
-                    &best,
+                    (&best, qp_delta),
                     &mvds[..count],
                     &self.residual,
                     mbx,
                     mby,
                 );
+                self.coded_qp = (self.coded_qp as i32 + qp_delta.unwrap_or(0)) as u8;
                 let (mv, mvd) = representative(best.mode, &best.mvs, &mvds);
                 self.state.set(&self.g, mbx, mby, best.mode, mv, mvd);
                 intra_mbs += (best.mode == MbMode::Intra) as usize;
@@ -299,6 +335,19 @@ impl<'a> SliceEncoder<'a> {
             split_mbs,
             edges: Vec::new(),
         }
+    }
+
+    /// The quantizer change candidate `c` codes, when the stream carries changes and it is
+    /// not skipped: to this macroblock's index where it codes a level, else none (0), as
+    /// the index then changes nothing.
+    fn qp_delta(&self, c: &Candidate) -> Option<i32> {
+        (self.mb_qp && c.mode != MbMode::Skip).then(|| {
+            if c.blocks.iter().any(|b| b.coded) {
+                self.qp as i32 - self.coded_qp as i32
+            } else {
+                0
+            }
+        })
     }
 
     /// Chooses and fully prepares the best way to code one macroblock.
@@ -658,6 +707,7 @@ impl<'a> SliceEncoder<'a> {
         };
         let (mvds, count) = coded_mvds(mode, &mvs, mv_pred);
         let mut counter = BitCounter::new();
+        let qp_delta = self.qp_delta(&cand);
         write_mb(
             &mut counter,
             &mut self.models,
@@ -665,7 +715,7 @@ impl<'a> SliceEncoder<'a> {
             &self.g,
             ctx,
             (self.setup.intra, self.setup.references.len(), self.halves),
-            &cand,
+            (&cand, qp_delta),
             &mvds[..count],
             &self.residual,
             mbx,
@@ -779,10 +829,12 @@ pub fn decode_slice(
     rows: &mut [PlaneRows<'_>],
 ) -> Result<SliceOutput> {
     let g = Geometry::new(setup.params, slice);
-    let residual = Residual::new(setup.params, setup.qp);
-    let tx_steps = (setup.params.flags & FLAG_BLOCK_RESIDUALS != 0)
+    let mut residual = Residual::new(setup.params, setup.qp);
+    let mut tx_steps = (setup.params.flags & FLAG_BLOCK_RESIDUALS != 0)
         .then(|| TxSteps::new(plane_steps(setup.qp)));
     let halves = setup.params.flags & FLAG_HALVES != 0;
+    let mb_qp = setup.params.flags & FLAG_MB_QP != 0 && !setup.intra;
+    let mut coded_qp = setup.qp;
     let mut tx_scratch = TxScratch::new();
     let sizes = mb_sizes(&g);
     let mut grids = g.grids();
@@ -811,6 +863,22 @@ pub fn decode_slice(
             } else {
                 IntraMode::Dc
             };
+            if mb_qp && mode != MbMode::Skip {
+                let delta = read_qp_delta(&mut r, &mut models);
+                let qp = coded_qp as i32 + delta;
+                if !(0..=MAX_QP as i32).contains(&qp) {
+                    return Err(damaged(format!(
+                        "macroblock ({mbx}, {gy}): quantizer index {qp} outside 0..={MAX_QP}"
+                    )));
+                }
+                if qp != coded_qp as i32 {
+                    coded_qp = qp as u8;
+                    residual = Residual::new(setup.params, coded_qp);
+                    if tx_steps.is_some() {
+                        tx_steps = Some(TxSteps::new(plane_steps(coded_qp)));
+                    }
+                }
+            }
             let mvs = quarter_mvs(mode, mv_pred, &mvds);
             if mode != MbMode::Intra {
                 if setup.references.is_empty() {

@@ -6,6 +6,7 @@
 
 use super::intra::IntraMode;
 use super::motion::Mv;
+use super::qp::MAX_QP;
 use super::tx::TxModels;
 use crate::codec::image::coeffs::{BlockLevels, Neighbours, PlaneModels};
 use crate::entropy::{get_exp_golomb, put_exp_golomb, BitModel, RangeDecoder, SymbolWriter};
@@ -56,6 +57,11 @@ pub struct SliceModels {
     coded: [[[BitModel; 3]; 2]; 2],
     /// The intra mode's three bits, one model per node of the binary tree.
     intra_mode: [BitModel; 8],
+    /// A macroblock's quantizer change: "changed", its sign, and its magnitude's unary
+    /// bits (one model for each of the first three, one for the rest).
+    qp_changed: BitModel,
+    qp_sign: BitModel,
+    qp_magnitude: [BitModel; 4],
     /// Block-coded inter residuals ([`super::tx`]).
     pub tx: TxModels,
 }
@@ -82,6 +88,9 @@ impl SliceModels {
             mvd_mantissa: [[BitModel::new(); 12]; 2],
             coded: [[[BitModel::new(); 3]; 2]; 2],
             intra_mode: [BitModel::new(); 8],
+            qp_changed: BitModel::new(),
+            qp_sign: BitModel::new(),
+            qp_magnitude: [BitModel::new(); 4],
             tx: TxModels::new(),
         }
     }
@@ -366,4 +375,70 @@ pub fn read_intra_mode(r: &mut RangeDecoder<'_>, m: &mut SliceModels) -> Option<
         node = 2 * node + bit as usize;
     }
     IntraMode::from_code((node - 8) as u8)
+}
+
+/// Largest quantizer change one macroblock codes (a whole index range).
+pub const MAX_QP_DELTA: i32 = MAX_QP as i32;
+
+/// Writes a macroblock's quantizer index change `delta` against the index of the last
+/// macroblock that coded one (|delta| ≤ [`MAX_QP_DELTA`]): a "changed" flag, then a sign
+/// and the magnitude in unary, truncated at [`MAX_QP_DELTA`].
+pub fn write_qp_delta<W: SymbolWriter>(w: &mut W, m: &mut SliceModels, delta: i32) {
+    w.put_bit(&mut m.qp_changed, delta != 0);
+    if delta == 0 {
+        return;
+    }
+    w.put_bit(&mut m.qp_sign, delta < 0);
+    let magnitude = delta.unsigned_abs().min(MAX_QP_DELTA as u32);
+    for k in 1..MAX_QP_DELTA as u32 {
+        let more = magnitude > k;
+        w.put_bit(&mut m.qp_magnitude[(k as usize - 1).min(3)], more);
+        if !more {
+            break;
+        }
+    }
+}
+
+/// Reads a change written by [`write_qp_delta`].
+pub fn read_qp_delta(r: &mut RangeDecoder<'_>, m: &mut SliceModels) -> i32 {
+    if !r.get_bit(&mut m.qp_changed) {
+        return 0;
+    }
+    let negative = r.get_bit(&mut m.qp_sign);
+    let mut magnitude = 1;
+    while magnitude < MAX_QP_DELTA
+        && r.get_bit(&mut m.qp_magnitude[(magnitude as usize - 1).min(3)])
+    {
+        magnitude += 1;
+    }
+    if negative {
+        -magnitude
+    } else {
+        magnitude
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::entropy::RangeEncoder;
+
+    #[test]
+    fn quantizer_changes_round_trip_and_large_ones_are_cut_to_the_range() {
+        let deltas = [0, 1, -1, 0, 0, 3, -7, 12, -12, 0, 51, -51, 2, 0];
+        let mut models = SliceModels::new();
+        let mut encoder = RangeEncoder::new();
+        for &d in &deltas {
+            write_qp_delta(&mut encoder, &mut models, d);
+        }
+        write_qp_delta(&mut encoder, &mut models, 80);
+        let bytes = encoder.finish();
+        let mut models = SliceModels::new();
+        let mut decoder = RangeDecoder::new(&bytes);
+        for &d in &deltas {
+            assert_eq!(read_qp_delta(&mut decoder, &mut models), d);
+        }
+        assert_eq!(read_qp_delta(&mut decoder, &mut models), MAX_QP_DELTA);
+        assert!(!decoder.overran());
+    }
 }

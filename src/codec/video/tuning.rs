@@ -38,6 +38,9 @@ pub struct Tuning {
     /// halves), cheapest by search cost first, are coded for real and compared by rate and
     /// distortion; the newest reference's whole vector always is.
     pub coded_candidates: usize,
+    /// Strength of the lookahead's macroblock quantizer offsets (0: none), in quantizer
+    /// indices per doubling of a macroblock's estimated weight as a reference.
+    pub mb_qp_strength: f32,
     /// Search effort of keyframes coded with the block coder, 0 (fastest) to
     /// [`crate::codec::block::encode::MAX_EFFORT`].
     pub key_effort: u8,
@@ -63,6 +66,7 @@ impl Default for Tuning {
             inter_rounding: 0.25,
             intra_rounding: 0.33,
             coded_candidates: 3,
+            mb_qp_strength: 1.0,
             key_effort: 2,
         }
     }
