@@ -195,7 +195,13 @@ fn split_macroblocks_decode_exactly_in_every_layout() {
 fn every_preset_decodes_exactly() {
     let frames = clip(64, 48, ChromaFormat::Yuv420Jpeg, 6);
     let mut streams = Vec::new();
-    for preset in [Preset::Fast, Preset::Medium, Preset::Slow, Preset::Slower] {
+    for preset in [
+        Preset::Faster,
+        Preset::Fast,
+        Preset::Medium,
+        Preset::Slow,
+        Preset::Slower,
+    ] {
         let config = VideoEncoderConfig {
             threads: 2,
             tuning: preset.tuning(),

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# BD-rate (PSNR-YUV 6:1:1, PCHIP) of quanta's video codec against ffmpeg's mpeg2video and
-# x264 --preset medium --tune psnr on one Y4M clip. Needs ffmpeg and x264 on the PATH and a
-# release build (cargo build --release --example bd_rate). Rates are whole-stream kbit/s;
+# BD-rate (PSNR-YUV 6:1:1, PCHIP) of quanta's video codec against ffmpeg's mpeg2video,
+# x264 --preset medium --tune psnr and, when x265 is on the PATH, x265 --preset medium
+# --tune psnr on one Y4M clip. Needs ffmpeg and x264 on the PATH and a release build (cargo build --release --example bd_rate). Rates are whole-stream kbit/s;
 # every decoded clip is measured with `quanta compare` (per-frame means).
 # Usage: tools/video_bd_rate.sh clip.y4m [work-dir]
 set -euo pipefail
@@ -34,8 +34,20 @@ for c in 20 25 30 35; do
   ffmpeg -v error -y -i "$d/x$c.264" -pix_fmt yuv420p -f yuv4mpegpipe "$d/x$c.y4m"
   xc="$xc $(kb "$d/x$c.264"),$(psnr "$d/x$c.y4m")"
 done
+hc=""
+if command -v x265 >/dev/null; then
+  for c in 20 25 30 35; do
+    x265 --log-level none --preset medium --tune psnr --crf $c -o "$d/h$c.hevc" "$clip" 2>/dev/null
+    ffmpeg -v error -y -i "$d/h$c.hevc" -pix_fmt yuv420p -f yuv4mpegpipe "$d/h$c.y4m"
+    hc="$hc $(kb "$d/h$c.hevc"),$(psnr "$d/h$c.y4m")"
+  done
+fi
 echo "quanta (kbit/s,dB):$qc"
 echo "mpeg2video:$mc"
 echo "x264 medium psnr:$xc"
 echo "BD-rate vs mpeg2video: $("$B" "$mc" "$qc") %"
 echo "BD-rate vs x264:       $("$B" "$xc" "$qc") %"
+if [ -n "$hc" ]; then
+  echo "x265 medium psnr:$hc"
+  echo "BD-rate vs x265:       $("$B" "$hc" "$qc") %"
+fi

@@ -14,7 +14,7 @@ B="$root/target/release/examples/bd_rate"
 dir=${1:-$root/../shared/corpus/video}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-presets=(fast medium slow slower)
+presets=(faster fast medium slow slower)
 echo "| clip | preset | BD-rate vs medium | CPU time vs medium | CPU s (4 encodes) |"
 echo "|---|---|---:|---:|---:|"
 for clip in "$dir"/*.y4m; do

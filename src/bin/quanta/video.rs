@@ -46,10 +46,10 @@ pub struct VideoArgs {
     /// Video: largest distance between keyframes, in frames (0 = scene cuts only).
     #[arg(long, default_value_t = 250)]
     keyint: u32,
-    /// Video: speed against compression: fast, medium, slow or slower (8×8 partitions or
-    /// not, how many sub-sample refinement rings the motion search walks, how often intra
-    /// is tried).
-    #[arg(long, default_value = "medium", value_parser = ["fast", "medium", "slow", "slower"])]
+    /// Video: speed against compression: faster, fast, medium, slow or slower (8×8
+    /// partitions or not, how many inter candidates are coded for real, how many sub-sample
+    /// refinement rings the motion search walks, how often intra is tried).
+    #[arg(long, default_value = "medium", value_parser = ["faster", "fast", "medium", "slow", "slower"])]
     preset: String,
     /// Video: motion search range in samples.
     #[arg(long, default_value_t = 16)]

@@ -75,7 +75,11 @@ impl Default for Tuning {
 /// Speed against compression: how hard the encoder searches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Preset {
-    /// As medium, without the 8×8 partition search.
+    /// As fast, without the 8×8 partition search (so without halves either).
+    Faster,
+    /// As medium, but of the inter candidates beyond the newest reference's whole vector
+    /// (an older reference, split, halves) only the cheapest by search cost is coded for
+    /// real, and keyframes search less.
     Fast,
     /// One ring of half- and of quarter-sample refinement; intra tried where the best
     /// vector's SAD reaches the macroblock's activity (the default).
@@ -87,9 +91,10 @@ pub enum Preset {
 }
 
 impl Preset {
-    /// The preset named `name` (fast, medium, slow, slower).
+    /// The preset named `name` (faster, fast, medium, slow, slower).
     pub fn from_name(name: &str) -> Option<Preset> {
         match name {
+            "faster" => Some(Preset::Faster),
             "fast" => Some(Preset::Fast),
             "medium" => Some(Preset::Medium),
             "slow" => Some(Preset::Slow),
@@ -100,16 +105,18 @@ impl Preset {
 
     /// The preset's search settings (the rest as by default).
     pub fn tuning(self) -> Tuning {
-        let (subpel_rounds, intra_gate, split, key_effort) = match self {
-            Preset::Fast => (1, 1, false, 1),
-            Preset::Medium => (1, 1, true, 2),
-            Preset::Slow => (2, 2, true, 3),
-            Preset::Slower => (3, u32::MAX, true, 3),
+        let (subpel_rounds, intra_gate, split, coded_candidates, key_effort) = match self {
+            Preset::Faster => (1, 1, false, 1, 1),
+            Preset::Fast => (1, 1, true, 1, 1),
+            Preset::Medium => (1, 1, true, 3, 2),
+            Preset::Slow => (2, 2, true, 3, 3),
+            Preset::Slower => (3, u32::MAX, true, 3, 3),
         };
         Tuning {
             subpel_rounds,
             intra_gate,
             split,
+            coded_candidates,
             key_effort,
             ..Tuning::default()
         }
@@ -139,6 +146,7 @@ mod tests {
     #[test]
     fn presets_by_name() {
         for (name, preset) in [
+            ("faster", Preset::Faster),
             ("fast", Preset::Fast),
             ("medium", Preset::Medium),
             ("slow", Preset::Slow),
@@ -147,7 +155,8 @@ mod tests {
             assert_eq!(Preset::from_name(name), Some(preset));
         }
         assert_eq!(Preset::from_name("veryslow"), None);
-        assert!(!Preset::Fast.tuning().split);
+        assert_eq!(Preset::Fast.tuning().coded_candidates, 1);
+        assert!(!Preset::Faster.tuning().split);
         assert_eq!(Preset::Slower.tuning().intra_gate, u32::MAX);
     }
 }
