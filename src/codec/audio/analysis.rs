@@ -58,7 +58,7 @@ pub struct FrameAnalysis {
     /// block in a long frame), for quantization at any offset.
     pub peaks: Vec<Vec<[f32; MAX_BLOCKS]>>,
     /// Per coded channel and band, the noise index (fractional) that would replace the
-    /// band if it quantizes to zero, or `None` (below the noise start, or inaudible); empty
+    /// band if it quantizes to zero, or `None` (below the noise start, or silent); empty
     /// when the tune fills no noise.
     pub noise: Vec<Vec<Option<f32>>>,
 }
@@ -221,7 +221,7 @@ impl Analyzer {
                 (0..channels)
                     .map(|ch| {
                         let g = gains.get(ch).map_or(&[][..], |g| &g[..]);
-                        let mut v = self.noise_indices(short, &coeffs[ch], &masks[ch], g);
+                        let mut v = self.noise_indices(short, &coeffs[ch], g);
                         if ch == 1 {
                             v[start..].fill(None);
                         }
@@ -261,14 +261,8 @@ impl Analyzer {
     }
 
     /// The noise index of every band of one channel frame from the noise start on (see
-    /// [`FrameAnalysis::noise`]); `masks` per band, or per block and band (short frames).
-    fn noise_indices(
-        &self,
-        short: bool,
-        coeffs: &[f32],
-        masks: &[f32],
-        gains: &[i32],
-    ) -> Vec<Option<f32>> {
+    /// [`FrameAnalysis::noise`]).
+    fn noise_indices(&self, short: bool, coeffs: &[f32], gains: &[i32]) -> Vec<Option<f32>> {
         let edges = if short {
             &self.short_edges
         } else {
@@ -281,8 +275,7 @@ impl Analyzer {
                 if b < start {
                     return None;
                 }
-                let mask: f32 = masks.iter().skip(b).step_by(bands).sum();
-                noise::noise_index(&coeffs[edges[b]..edges[b + 1]], gains, mask)
+                noise::noise_index(&coeffs[edges[b]..edges[b + 1]], gains)
             })
             .collect()
     }
