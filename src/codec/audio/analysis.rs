@@ -455,7 +455,8 @@ fn intensity_band(edges: &[usize], n: usize, rate: u32, hz: u64) -> usize {
 }
 
 /// Quantizes one channel frame at `offset` quarter-octaves from its base steps: step
-/// indices into `steps`, levels into `q` (dead zone: `rounding` below one half). `gains`
+/// indices into `steps`, levels into `q` (dead zone: a rounding below one half; `rounding`
+/// holds the rounding of the bands below `noise_start` and of those from it on). `gains`
 /// holds the step gain of every short block of a short frame (coefficient `k` belongs to
 /// block `k mod 8`, as short band edges are multiples of 8), and is empty for a long frame;
 /// `peaks` holds every band's block peaks ([`FrameAnalysis::peaks`]).
@@ -467,7 +468,8 @@ pub fn quantize_channel(
     peaks: &[[f32; MAX_BLOCKS]],
     edges: &[usize],
     offset: i32,
-    rounding: f32,
+    rounding: [f32; 2],
+    noise_start: usize,
     q: &mut [i32],
     steps: &mut [u8],
 ) {
@@ -480,7 +482,7 @@ pub fn quantize_channel(
             s,
             gains,
             &peaks[b],
-            rounding,
+            rounding[(b >= noise_start) as usize],
             step,
             &mut q[lo..hi],
         );
