@@ -73,7 +73,7 @@ pub struct AudioEncodeArgs {
     #[arg(long)]
     no_block_switching: bool,
     /// Audio, expert: transient detector threshold, the energy ratio of a sub-block over the
-    /// recent past that counts as an attack (default 3; 5 with --tune psnr).
+    /// recent past that counts as an attack (default 5).
     #[arg(long)]
     transient_threshold: Option<f32>,
     /// Audio: lossless coding of 16-bit or 24-bit PCM (integer MDCT, no quantization, long

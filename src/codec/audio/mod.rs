@@ -140,11 +140,12 @@ impl Default for AudioEncoderConfig {
 impl AudioEncoderConfig {
     /// The defaults for a tune. Measured on the corpus: the PSNR tune gains SNR from a dead
     /// zone (rounding 0.4); the perceptual tune scores higher in ViSQOL with plain rounding
-    /// where zero levels stay silent (see [`AudioEncoderConfig::roundings`]) and, since zeroed bands are
-    /// noise-filled, with equal steps across bands (masking weight 0: MOS-LQO 4.112 / 4.295
-    /// / 4.594 at 48 / 64 / 128 kbit/s against 4.051 / 4.211 / 4.571 with weight 0.1 and
-    /// 4.014 / 4.134 / 4.509 with 0.25; before noise filling 0.1 beat 0 and full shaping).
-    /// The PSNR tune keeps the attack threshold its SNR was measured with (5).
+    /// where zero levels stay silent (see [`AudioEncoderConfig::roundings`]) and, since
+    /// zeroed bands are noise-filled, with equal steps across bands (masking weight 0:
+    /// MOS-LQO 4.112 / 4.295 / 4.594 at 48 / 64 / 128 kbit/s against 4.051 / 4.211 / 4.571
+    /// with weight 0.1 and 4.014 / 4.134 / 4.509 with 0.25; before noise filling 0.1 beat 0
+    /// and full shaping). The PSNR tune keeps the attack threshold its SNR was measured with
+    /// (5, now the perceptual tune's too) and its frames of 1024.
     pub fn for_tune(tune: AudioTune) -> AudioEncoderConfig {
         let base = AudioEncoderConfig::default();
         match tune {
