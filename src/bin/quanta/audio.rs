@@ -62,8 +62,8 @@ pub struct AudioEncodeArgs {
     /// Audio: channels of raw PCM input.
     #[arg(long)]
     channels: Option<usize>,
-    /// Audio: MDCT frame size (256, 512, 1024, 2048) [default: 512; 1024 with --tune psnr or
-    /// --lossless].
+    /// Audio: MDCT frame size (256, 512, 1024, 2048) [default: 512; 1024 with --tune psnr,
+    /// --lossless, or a bitrate below 8 kbit/s per channel].
     #[arg(long)]
     frame: Option<usize>,
     /// Audio, expert: how far the perceptual noise follows the masking threshold (0 to 1).

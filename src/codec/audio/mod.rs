@@ -219,13 +219,19 @@ impl AudioEncoderConfig {
         Ok(())
     }
 
-    /// The frame size an encode uses: `frame_size`, or when it is 0 the default of the mode
-    /// and tune, [`PERCEPTUAL_FRAME_SIZE`] for the perceptual tune's lossy modes and 1024
-    /// for the PSNR tune (whose SNR was measured with it) and the lossless mode (whose
-    /// compression was).
-    pub fn frame_size_used(&self) -> usize {
+    /// The frame size an encode of `channels` channels uses: `frame_size`, or when it is 0
+    /// the default of the mode and tune: [`PERCEPTUAL_FRAME_SIZE`] for the perceptual tune's
+    /// lossy modes, except at average bitrates below [`PERCEPTUAL_FRAME_MIN_KBPS`] per
+    /// channel, and 1024 for those, for the PSNR tune (whose SNR was measured with it) and
+    /// for the lossless mode (whose compression was).
+    pub fn frame_size_used(&self, channels: usize) -> usize {
         match (self.frame_size, self.tune, self.rate) {
             (0, _, RateMode::Lossless) | (0, AudioTune::Psnr, _) => 1024,
+            (0, AudioTune::Perceptual, RateMode::Bitrate(kbps))
+                if kbps < PERCEPTUAL_FRAME_MIN_KBPS * channels.max(1) as f64 =>
+            {
+                1024
+            }
             (0, AudioTune::Perceptual, _) => PERCEPTUAL_FRAME_SIZE,
             (n, _, _) => n,
         }
@@ -276,6 +282,13 @@ pub const NOISE_BAND_ROUNDING: f32 = 0.38;
 /// 4.727 at 16 / 24 kbit/s; 256 scored 4.567 at 64 kbit/s, and 32 frames per packet
 /// instead of 16 4.582 / 4.618 at 48 / 64.
 pub const PERCEPTUAL_FRAME_SIZE: usize = 512;
+
+/// The lowest average bitrate per channel, in kbit/s, at which the perceptual tune takes
+/// frames of [`PERCEPTUAL_FRAME_SIZE`]: below it frames of 1024, whose side information
+/// (band flags and noise indices of every frame) costs half as much. With frames of 512 a
+/// stereo encode of the corpus music could not go below about 9.7 kbit/s (8 asked: 9.7;
+/// frames of 1024: 8.0).
+pub const PERCEPTUAL_FRAME_MIN_KBPS: f64 = 8.0;
 
 /// What an encode produced.
 #[derive(Debug)]
