@@ -643,8 +643,10 @@ fn forged_frame_numbers_and_lengths_are_reported_not_filled() {
 fn the_concealment_limit_comes_from_the_decoder_limits() {
     let rate = 16_000;
     let input = music(rate, 1, 1.0);
+    // Frames of 1024 samples, which the gap below counts in.
     let config = AudioEncoderConfig {
         frames_per_packet: 2,
+        frame_size: 1024,
         ..AudioEncoderConfig::default()
     };
     let mut stream = Vec::new();

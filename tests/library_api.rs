@@ -200,8 +200,10 @@ fn a_corrupt_audio_packet_is_concealed_and_reported_in_place() {
         channels: 2,
         depth: PcmDepth::Float,
     };
+    // Frames of 1024 samples, which the check of the lost stretch below counts in.
     let config = AudioEncoderConfig {
         frames_per_packet: 2,
+        frame_size: 1024,
         ..AudioEncoderConfig::default()
     };
     let mut enc = AudioPacketEncoder::new(format, &config).unwrap();

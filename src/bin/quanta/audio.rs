@@ -62,9 +62,10 @@ pub struct AudioEncodeArgs {
     /// Audio: channels of raw PCM input.
     #[arg(long)]
     channels: Option<usize>,
-    /// Audio: MDCT frame size (256, 512, 1024, 2048).
-    #[arg(long, default_value_t = 1024)]
-    frame: usize,
+    /// Audio: MDCT frame size (256, 512, 1024, 2048) [default: 512; 1024 with --tune psnr,
+    /// --lossless, or a bitrate below 8 kbit/s per channel].
+    #[arg(long)]
+    frame: Option<usize>,
     /// Audio, expert: how far the perceptual noise follows the masking threshold (0 to 1).
     #[arg(long)]
     masking: Option<f32>,
@@ -72,7 +73,7 @@ pub struct AudioEncodeArgs {
     #[arg(long)]
     no_block_switching: bool,
     /// Audio, expert: transient detector threshold, the energy ratio of a sub-block over the
-    /// recent past that counts as an attack (default 3; 5 with --tune psnr).
+    /// recent past that counts as an attack (default 5).
     #[arg(long)]
     transient_threshold: Option<f32>,
     /// Audio: lossless coding of 16-bit or 24-bit PCM (integer MDCT, no quantization, long
@@ -141,7 +142,7 @@ pub fn encode(
             (false, None, Some(q)) => RateMode::Quality(q),
             (false, None, None) => RateMode::Bitrate(96.0),
         },
-        frame_size: args.frame,
+        frame_size: args.frame.unwrap_or(0),
         threads,
         ..AudioEncoderConfig::for_tune(tune)
     };

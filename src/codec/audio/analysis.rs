@@ -58,7 +58,7 @@ pub struct FrameAnalysis {
     /// block in a long frame), for quantization at any offset.
     pub peaks: Vec<Vec<[f32; MAX_BLOCKS]>>,
     /// Per coded channel and band, the noise index (fractional) that would replace the
-    /// band if it quantizes to zero, or `None` (below the noise start, or inaudible); empty
+    /// band if it quantizes to zero, or `None` (below the noise start, or silent); empty
     /// when the tune fills no noise.
     pub noise: Vec<Vec<Option<f32>>>,
 }
@@ -221,7 +221,7 @@ impl Analyzer {
                 (0..channels)
                     .map(|ch| {
                         let g = gains.get(ch).map_or(&[][..], |g| &g[..]);
-                        let mut v = self.noise_indices(short, &coeffs[ch], &masks[ch], g);
+                        let mut v = self.noise_indices(short, &coeffs[ch], g);
                         if ch == 1 {
                             v[start..].fill(None);
                         }
@@ -261,14 +261,8 @@ impl Analyzer {
     }
 
     /// The noise index of every band of one channel frame from the noise start on (see
-    /// [`FrameAnalysis::noise`]); `masks` per band, or per block and band (short frames).
-    fn noise_indices(
-        &self,
-        short: bool,
-        coeffs: &[f32],
-        masks: &[f32],
-        gains: &[i32],
-    ) -> Vec<Option<f32>> {
+    /// [`FrameAnalysis::noise`]).
+    fn noise_indices(&self, short: bool, coeffs: &[f32], gains: &[i32]) -> Vec<Option<f32>> {
         let edges = if short {
             &self.short_edges
         } else {
@@ -281,8 +275,7 @@ impl Analyzer {
                 if b < start {
                     return None;
                 }
-                let mask: f32 = masks.iter().skip(b).step_by(bands).sum();
-                noise::noise_index(&coeffs[edges[b]..edges[b + 1]], gains, mask)
+                noise::noise_index(&coeffs[edges[b]..edges[b + 1]], gains)
             })
             .collect()
     }
@@ -462,7 +455,8 @@ fn intensity_band(edges: &[usize], n: usize, rate: u32, hz: u64) -> usize {
 }
 
 /// Quantizes one channel frame at `offset` quarter-octaves from its base steps: step
-/// indices into `steps`, levels into `q` (dead zone: `rounding` below one half). `gains`
+/// indices into `steps`, levels into `q` (dead zone: a rounding below one half; `rounding`
+/// holds the rounding of the bands below `noise_start` and of those from it on). `gains`
 /// holds the step gain of every short block of a short frame (coefficient `k` belongs to
 /// block `k mod 8`, as short band edges are multiples of 8), and is empty for a long frame;
 /// `peaks` holds every band's block peaks ([`FrameAnalysis::peaks`]).
@@ -474,7 +468,8 @@ pub fn quantize_channel(
     peaks: &[[f32; MAX_BLOCKS]],
     edges: &[usize],
     offset: i32,
-    rounding: f32,
+    rounding: [f32; 2],
+    noise_start: usize,
     q: &mut [i32],
     steps: &mut [u8],
 ) {
@@ -487,7 +482,7 @@ pub fn quantize_channel(
             s,
             gains,
             &peaks[b],
-            rounding,
+            rounding[(b >= noise_start) as usize],
             step,
             &mut q[lo..hi],
         );

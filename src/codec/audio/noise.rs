@@ -2,14 +2,14 @@
 //! noise level, and the decoder fills them with deterministic pseudo-random noise of that
 //! energy instead of leaving a spectral hole.
 //!
-//! In (encoder): a band's coefficients, the step gains of a short frame's blocks, and the
-//! band's masking threshold; out: a noise index (the step-index scale of `params`, 1.5 dB
-//! per unit: `step_size(index)` is the noise's RMS per coefficient, before block gains), or
-//! 0 for "no noise". In (decoder): the index, the block gains, and the frame, channel and
-//! band numbers that seed the generator; out: the band's coefficients. The generator is a
-//! 32-bit xorshift on integers seeded from the frame's index in its packet and a hash of
-//! the packet's data (not the frame's index in the stream, which joining segments
-//! changes), the channel and the band, and the band's noise is scaled to exactly the coded energy with plain `f32`
+//! In (encoder): a band's coefficients and the step gains of a short frame's blocks; out:
+//! a noise index (the step-index scale of `params`, 1.5 dB per unit: `step_size(index)` is
+//! the noise's RMS per coefficient, before block gains), or 0 for "no noise". In (decoder):
+//! the index, the block gains, and the frame, channel and band numbers that seed the
+//! generator; out: the band's coefficients. The generator is a 32-bit xorshift on integers
+//! seeded from the frame's index in its packet and a hash of the packet's data (not the
+//! frame's index in the stream, which joining segments changes), the channel and the band,
+//! and the band's noise is scaled to exactly the coded energy with plain `f32`
 //! arithmetic, so every decoder and every thread count gives the same samples.
 
 use super::frame::MAX_FILL;
@@ -39,11 +39,18 @@ pub fn start_band(edges: &[usize], n: usize, rate: u32) -> usize {
 
 /// The noise index (fractional) that matches the energy of `coeffs`, a band of a frame
 /// whose coefficient `k` belongs to short block `k mod gains.len()` with that block's step
-/// gain (no gains: a long frame), or `None` when the band's energy lies below its masking
-/// threshold `mask` (nothing audible to replace).
-pub fn noise_index(coeffs: &[f32], gains: &[i32], mask: f32) -> Option<f32> {
+/// gain (no gains: a long frame), or `None` for a silent band.
+///
+/// Every band with energy gets an index, however far below its masking threshold: a band
+/// the model calls masked still shapes the spectrum's envelope, and leaving it empty is
+/// heard (and scored) as lost bandwidth. Measured on the corpus music (ViSQOL, 48 / 64 / 96
+/// / 128 kbit/s): 4.512 / 4.540 / 4.625 / 4.658 against 4.149 / 4.316 / 4.537 / 4.625 when
+/// bands below their threshold stayed empty (and 4.109 / 4.074 on singularity_nebula /
+/// pingus_goin_march at 64 kbit/s against 4.419 / 4.451 with the gate at a tenth of the
+/// threshold); the high bands of quiet passages lost 10 to 18 dB of their energy.
+pub fn noise_index(coeffs: &[f32], gains: &[i32]) -> Option<f32> {
     let energy: f32 = coeffs.iter().map(|c| c * c).sum();
-    if coeffs.is_empty() || energy <= mask || energy <= 0.0 {
+    if coeffs.is_empty() || energy <= 0.0 {
         return None;
     }
     let normalized = if gains.is_empty() {
@@ -235,16 +242,18 @@ mod tests {
         let coeffs: Vec<f32> = (0..16)
             .map(|k| if k % 2 == 0 { 0.5 } else { -0.5 })
             .collect();
-        let index = noise_index(&coeffs, &[], 0.0).unwrap();
+        let index = noise_index(&coeffs, &[]).unwrap();
         let mut out = vec![0f32; 16];
         fill(&mut out, coded_index(index), &[], 0, 0, 0);
         let ratio =
             out.iter().map(|v| v * v).sum::<f32>() / coeffs.iter().map(|v| v * v).sum::<f32>();
         // The same energy within half an index step (0.75 dB).
         assert!(ratio > 1.0 / 1.19 && ratio < 1.19, "{ratio}");
-        // Below the masking threshold: no noise.
-        assert_eq!(noise_index(&coeffs, &[], 10.0), None);
-        assert_eq!(noise_index(&[0.0; 4], &[], 0.0), None);
+        // A silent band gets no noise, a faint one its own energy.
+        assert_eq!(noise_index(&[0.0; 4], &[]), None);
+        assert_eq!(noise_index(&[], &[]), None);
+        let faint = noise_index(&[1e-4; 16], &[]).unwrap();
+        assert!((faint - (STEP_INDEX_CENTRE as f32 + 4.0 * 1e-4f32.log2())).abs() < 1e-3);
     }
 
     #[test]

@@ -28,6 +28,8 @@ pub(super) struct EncodePlan {
     pub(super) header: StreamHeader,
     layouts: Layouts,
     config: AudioEncoderConfig,
+    /// Dead-zone rounding below the noise start and from it on.
+    roundings: [f32; 2],
     lossless: bool,
     fixed_offset: Option<Offset>,
     analyzers: Pool<Analyzer>,
@@ -79,12 +81,12 @@ impl EncodePlan {
             },
             sample_rate,
             channels: channels as u8,
-            frame_size: config.frame_size,
+            frame_size: config.frame_size_used(channels),
             frames_per_packet: config.frames_per_packet,
             window: config.window,
             tune: config.tune,
             total_samples: total_samples.unwrap_or(0),
-            delay: config.frame_size as u32,
+            delay: config.frame_size_used(channels) as u32,
             target_kbps: match config.rate {
                 RateMode::Bitrate(k) => k.round() as u32,
                 RateMode::Quality(_) | RateMode::StepOffset(_) | RateMode::Lossless => 0,
@@ -102,15 +104,12 @@ impl EncodePlan {
             RateMode::StepOffset(o) => Some(Offset::fine(o)),
             RateMode::Bitrate(_) | RateMode::Lossless => None,
         };
-        let config = AudioEncoderConfig {
-            rounding: config.rounding_for(channels),
-            ..config.clone()
-        };
         Ok(EncodePlan {
             layouts: Layouts::new(&params),
             params,
             header,
-            config,
+            roundings: config.roundings(),
+            config: config.clone(),
             lossless,
             fixed_offset,
             analyzers: Pool::new(),
@@ -175,7 +174,7 @@ impl EncodePlan {
                 &analysis,
                 &self.layouts,
                 offset,
-                self.config.rounding,
+                self.roundings,
             )),
             None => Ok(analysis),
         })
@@ -184,7 +183,7 @@ impl EncodePlan {
     /// The in-order stage: the packet's payload, coded at the rate control's offset when
     /// the parallel stage left it an analysis.
     pub(super) fn code(&self, item: Analysed, rate: Option<&mut RateControl>) -> Vec<u8> {
-        let rounding = self.config.rounding;
+        let rounding = self.roundings;
         match (item, rate) {
             (Err(payload), _) => payload,
             (Ok(analysis), Some(rc)) => {

@@ -35,14 +35,17 @@ pub const PAST_DECAY_DB_PER_MS: f32 = 0.4;
 /// Mean square (of the high-passed signal, per sample and summed over channels) below which
 /// no sub-block is an attack: about −60 dB.
 pub const ENERGY_FLOOR: f32 = 1e-6;
-/// The default attack threshold: a sub-block with 3 times (4.8 dB) the energy of the recent
+/// The default attack threshold: a sub-block with 5 times (7 dB) the energy of the recent
 /// past. Tuned on the corpus (docs/BENCH.md, "Block switching" and "Against Opus"): 5 gave
 /// the best ViSQOL and pre-echo of 5, 10 and 20 on every file; with noise filling and
-/// intensity bands 3 scored higher still (mean MOS-LQO +0.012 / +0.015 / +0.001 at 64 / 96
-/// / 128 kbit/s, no file lower by more than 0.006), 2 lower on two of five files.
-pub const DEFAULT_THRESHOLD: f32 = 3.0;
+/// intensity bands, in frames of 1024, 3 scored higher (mean MOS-LQO +0.012 / +0.015 /
+/// +0.001 at 64 / 96 / 128 kbit/s); in the perceptual tune's frames of 512 (10.7 ms), 5
+/// again: 4.582 / 4.624 / 4.660 / 4.686 at 48 / 64 / 96 / 128 kbit/s against 4.573 / 4.617
+/// / 4.655 / 4.682 with 3 (speech 4.530 / 4.803 against 4.499 / 4.790 at 16 / 24), 8
+/// 4.586 / 4.628, 12 4.581 / 4.625, 2 4.556 / 4.597 at 48 / 64.
+pub const DEFAULT_THRESHOLD: f32 = 5.0;
 /// The PSNR tune's attack threshold: 5, the one its SNR was measured with (docs/BENCH.md,
-/// "Block switching").
+/// "Block switching"); the same as the perceptual tune's since its frames of 512.
 pub const PSNR_THRESHOLD: f32 = 5.0;
 
 /// Decides, frame by frame, where the short blocks go.
