@@ -63,6 +63,7 @@ impl Default for Settings {
 impl Settings {
     fn config(&self) -> VideoEncoderConfig {
         let preset = match self.preset {
+            Preset::Faster => QuantaPreset::Faster,
             Preset::Fast => QuantaPreset::Fast,
             Preset::Medium => QuantaPreset::Medium,
             Preset::Slow => QuantaPreset::Slow,
