@@ -20,7 +20,7 @@ use super::mb::{
     MbSamples, MbState, MAX_MB_BLOCKS,
 };
 use super::motion::{mv_in_range, mvd_bits, satd, search, Mv, QuarterGrid, SearchParams};
-use super::params::{FLAG_BLOCK_RESIDUALS, FLAG_HALVES, FLAG_MB_QP};
+use super::params::{VideoParams, FLAG_BLOCK_RESIDUALS, FLAG_HALVES, FLAG_MB_QP};
 use super::qp::plane_steps;
 use super::qp::MAX_QP;
 use super::residual::{reconstruct_block, Residual};
@@ -206,6 +206,14 @@ fn representative(mode: MbMode, mvs: &[Mv; 4], mvds: &[Mv; 4]) -> (Mv, Mv) {
     }
 }
 
+/// The residual arithmetic of quantizer index `qp`: the 8×8 syntax's steps and tables, and
+/// the block-coded residuals' steps when the stream has them.
+fn quantizers(params: &VideoParams, qp: u8) -> (Residual, Option<TxSteps>) {
+    let tx_steps =
+        (params.flags & FLAG_BLOCK_RESIDUALS != 0).then(|| TxSteps::new(plane_steps(qp)));
+    (Residual::new(params, qp), tx_steps)
+}
+
 /// The slice encoder.
 pub struct SliceEncoder<'a> {
     setup: &'a FrameSetup<'a>,
@@ -237,6 +245,7 @@ impl<'a> SliceEncoder<'a> {
     pub fn new(setup: &'a FrameSetup<'a>, src: &'a [Plane], slice: usize, tuning: Tuning) -> Self {
         let g = Geometry::new(setup.params, slice);
         let mb_sizes = mb_sizes(&g);
+        let (residual, tx_steps) = quantizers(setup.params, setup.qp);
         SliceEncoder {
             setup,
             src,
@@ -246,9 +255,8 @@ impl<'a> SliceEncoder<'a> {
             g,
             models: SliceModels::new(),
             lambda: tuning.lambda(setup.qp),
-            residual: Residual::new(setup.params, setup.qp),
-            tx_steps: (setup.params.flags & FLAG_BLOCK_RESIDUALS != 0)
-                .then(|| TxSteps::new(plane_steps(setup.qp))),
+            residual,
+            tx_steps,
             tx_scratch: TxScratch::new(),
             mb_sizes,
             halves: setup.params.flags & FLAG_HALVES != 0,
@@ -269,10 +277,7 @@ impl<'a> SliceEncoder<'a> {
         if qp != self.qp {
             self.qp = qp;
             self.lambda = self.tuning.lambda(qp);
-            self.residual = Residual::new(self.setup.params, qp);
-            if self.tx_steps.is_some() {
-                self.tx_steps = Some(TxSteps::new(plane_steps(qp)));
-            }
+            (self.residual, self.tx_steps) = quantizers(self.setup.params, qp);
         }
     }
 
@@ -829,9 +834,7 @@ pub fn decode_slice(
     rows: &mut [PlaneRows<'_>],
 ) -> Result<SliceOutput> {
     let g = Geometry::new(setup.params, slice);
-    let mut residual = Residual::new(setup.params, setup.qp);
-    let mut tx_steps = (setup.params.flags & FLAG_BLOCK_RESIDUALS != 0)
-        .then(|| TxSteps::new(plane_steps(setup.qp)));
+    let (mut residual, mut tx_steps) = quantizers(setup.params, setup.qp);
     let halves = setup.params.flags & FLAG_HALVES != 0;
     let mb_qp = setup.params.flags & FLAG_MB_QP != 0 && !setup.intra;
     let mut coded_qp = setup.qp;
@@ -873,10 +876,7 @@ pub fn decode_slice(
                 }
                 if qp != coded_qp as i32 {
                     coded_qp = qp as u8;
-                    residual = Residual::new(setup.params, coded_qp);
-                    if tx_steps.is_some() {
-                        tx_steps = Some(TxSteps::new(plane_steps(coded_qp)));
-                    }
+                    (residual, tx_steps) = quantizers(setup.params, coded_qp);
                 }
             }
             let mvs = quarter_mvs(mode, mv_pred, &mvds);
