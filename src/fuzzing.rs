@@ -309,6 +309,8 @@ pub fn video_frames(data: &[u8]) {
         ChromaFormat::Yuv444,
     ][data[2] as usize % 4];
     let params = VideoParams {
+        // B-frames from the second byte's top bit.
+        bframes: (data[1] >> 7) * 2,
         width: 1 + (data[0] % 64) as u32,
         height: 1 + (data[1] % 48) as u32,
         chroma,

@@ -66,6 +66,8 @@ pub const ENCODE_OPTIONS: &[(&str, &[Kind])] = &[
     ("key_qp_offset", VIDEO),
     ("flat_qp", VIDEO),
     ("refs", VIDEO),
+    ("bframes", VIDEO),
+    ("b_qp_offset", VIDEO),
     ("no_halves", VIDEO),
     ("newest_refs", VIDEO),
     ("mb_qp_strength", VIDEO),

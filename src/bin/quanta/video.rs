@@ -83,6 +83,15 @@ pub struct VideoArgs {
     /// inter macroblock names its own).
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u8).range(1..=4))]
     refs: u8,
+    /// Video: most B-frames in a row, 0 to 7 (0 = none: every frame is coded on arrival,
+    /// the low-delay stream). A B-frame is predicted from the frames shown before and
+    /// after it and coded after the later one; decoders hold up to this many frames.
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=7))]
+    bframes: u8,
+    /// Video expert: B-frames are coded this many quantizer indices coarser than the
+    /// frames around them.
+    #[arg(long, default_value_t = quanta::codec::video::rate::B_QP_OFFSET, value_parser = clap::value_parser!(u8).range(0..=24), hide_short_help = true)]
+    b_qp_offset: u8,
     /// Video expert: the reference list keeps the newest frames only (by default its last
     /// place keeps the finer of the frames competing for it).
     #[arg(long, hide_short_help = true)]
@@ -322,6 +331,8 @@ fn encoder_config(
         key_qp_offset: args.key_qp_offset,
         qp_pattern: !args.flat_qp,
         refs: args.refs,
+        bframes: args.bframes,
+        b_qp_offset: args.b_qp_offset,
         halves: !args.no_halves,
         finest_ref: !args.newest_refs,
         mb_qp: args.mb_qp_strength > 0.0,
@@ -582,6 +593,9 @@ fn coding_tools(p: &quanta::codec::video::params::VideoParams) -> Vec<String> {
         ""
     };
     tools.push(format!("{} reference(s){finest}", p.refs));
+    if p.bframes > 0 {
+        tools.push(format!("up to {} B-frame(s) in a row", p.bframes));
+    }
     tools
 }
 
@@ -598,6 +612,7 @@ pub fn info_json(summary: &StreamSummary) -> Option<serde_json::Value> {
             "slices": p.slice_count(),
             "deblock": p.flags & 1 != 0,
             "references": p.refs,
+            "bframes": p.bframes,
             "tools": coding_tools(&p),
             "quality": p.quality,
             "bitrate_kbps_target": p.bitrate_kbps,

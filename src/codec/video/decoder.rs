@@ -7,6 +7,7 @@
 //! keyframe, at most [`Limits::max_concealed_seconds`] of stand-ins for one gap.
 
 use std::io::Read;
+use std::sync::Arc;
 
 use super::frame::{
     blank_planes, crop_frame, make_reference, push_reference, run_slices, slice_rows, thread_count,
@@ -31,7 +32,10 @@ pub struct VideoDecoder {
     params: VideoParams,
     threads: usize,
     /// The references of the next inter frame, newest first (at most `params.refs`).
-    references: Vec<Reference>,
+    references: Vec<Arc<Reference>>,
+    /// The anchor (keyframe or P-frame) decoded before the newest one since the last
+    /// keyframe: a B-frame predicts from it and the newest.
+    earlier_anchor: Option<Arc<Reference>>,
     last: Option<YuvFrame>,
     waiting_for_key: bool,
     /// What a frame's planes hold before its slices are decoded into them (0; a test
@@ -46,6 +50,7 @@ impl VideoDecoder {
             params,
             threads: thread_count(threads),
             references: Vec::new(),
+            earlier_anchor: None,
             last: None,
             waiting_for_key: false,
             fill: 0,
@@ -68,7 +73,15 @@ impl VideoDecoder {
     }
 
     /// Decodes one frame payload. On an error the caller should [`VideoDecoder::conceal`].
+    /// Frames come out in coding order; in streams with B-frames
+    /// ([`VideoParams::bframes`]) [`VideoPacketDecoder`] puts them in display order.
     pub fn decode(&mut self, payload: &[u8]) -> Result<YuvFrame> {
+        self.decode_numbered(payload).map(|(_, frame)| frame)
+    }
+
+    /// Decodes one frame payload: the frame's type, its number in display order, and the
+    /// frame.
+    pub(super) fn decode_numbered(&mut self, payload: &[u8]) -> Result<(FrameInfo, YuvFrame)> {
         let params = &self.params;
         if payload.len() < FRAME_HEADER_BYTES {
             return Err(Error::invalid(format!(
@@ -76,10 +89,20 @@ impl VideoDecoder {
                 payload.len()
             )));
         }
-        let key = match payload[0] {
-            0 => false,
-            1 => true,
-            t => return Err(Error::invalid(format!("frame type {t}, expected 0 or 1"))),
+        let (key, bidir) = match payload[0] {
+            0 => (false, false),
+            1 => (true, false),
+            2 if params.bframes > 0 => (false, true),
+            t => {
+                let expected = if params.bframes > 0 {
+                    "0, 1 or 2"
+                } else {
+                    "0 or 1 (the header allows no B-frames)"
+                };
+                return Err(Error::invalid(format!(
+                    "frame type {t}, expected {expected}"
+                )));
+            }
         };
         let qp = payload[1];
         if qp > MAX_QP {
@@ -117,11 +140,29 @@ impl VideoDecoder {
             parts.push(data);
             at += 4 + len;
         }
+        let anchors: Vec<Arc<Reference>> = if bidir {
+            match (&self.earlier_anchor, self.references.first()) {
+                (Some(earlier), Some(later)) => vec![earlier.clone(), later.clone()],
+                _ => {
+                    return Err(Error::invalid(format!(
+                        "frame {number}: B-frame without two anchors since the keyframe"
+                    )))
+                }
+            }
+        } else {
+            Vec::new()
+        };
         let setup = FrameSetup {
             params,
             intra: key,
             qp,
-            references: if key { &[] } else { &self.references },
+            references: match (key, bidir) {
+                (true, _) => &[],
+                (false, true) => &anchors,
+                (false, false) => &self.references,
+            },
+            bidir,
+            anchor_distances: (0, 0),
             lookahead: &[],
             qp_offsets: &[],
         };
@@ -143,10 +184,17 @@ impl VideoDecoder {
             .map_err(|e| Error::invalid(format!("frame {number}: {e}")))?;
         let reference = make_reference(params, recon, &outputs, qp, None);
         let frame = crop_frame(params, &reference.planes);
-        push_reference(&mut self.references, reference, params, key);
+        if !bidir {
+            self.earlier_anchor = if key {
+                None
+            } else {
+                self.references.first().cloned()
+            };
+            push_reference(&mut self.references, Arc::new(reference), params, key);
+        }
         self.last = Some(frame.clone());
         self.waiting_for_key = false;
-        Ok(frame)
+        Ok((FrameInfo { key, number }, frame))
     }
 
     /// A stand-in for a lost frame: the last good frame (mid-grey before any), and inter
@@ -163,6 +211,14 @@ impl VideoDecoder {
             ),
         }
     }
+}
+
+/// What a frame's payload says of it besides its pictures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct FrameInfo {
+    pub(super) key: bool,
+    /// The frame's number in display order (since the start of its segment).
+    pub(super) number: u32,
 }
 
 /// Frames a second of stream time counts as at most, for [`Limits::max_concealed_seconds`].
@@ -182,6 +238,8 @@ pub struct DecodedFrame {
 pub struct VideoStreamDecoder<R: Read> {
     reader: ContainerReader<R>,
     decoder: VideoPacketDecoder,
+    /// The stream ended and the packet decoder was told.
+    finished: bool,
 }
 
 impl<R: Read> VideoStreamDecoder<R> {
@@ -197,7 +255,11 @@ impl<R: Read> VideoStreamDecoder<R> {
         threads: usize,
     ) -> Result<Self> {
         let decoder = VideoPacketDecoder::new(reader.header(), limits, threads)?;
-        Ok(VideoStreamDecoder { reader, decoder })
+        Ok(VideoStreamDecoder {
+            reader,
+            decoder,
+            finished: false,
+        })
     }
 
     /// The stream parameters.
@@ -239,12 +301,16 @@ impl<R: Read> VideoStreamDecoder<R> {
             if let Some(frame) = self.decoder.receive_frame() {
                 return Ok(Some(frame));
             }
+            if self.finished {
+                return Ok(None);
+            }
             match self.reader.next_event()? {
                 Some(ReadEvent::Packet(packet)) => self.decoder.send_packet(&packet),
                 Some(ReadEvent::Damaged(d)) => self.decoder.lost(&d),
                 None => {
+                    // Frames waiting for display order come out after the last packet.
                     self.decoder.finish(self.reader.end_payload());
-                    return Ok(None);
+                    self.finished = true;
                 }
             }
         }

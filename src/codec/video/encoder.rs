@@ -10,7 +10,9 @@
 //! parallel ([`super::slice::SliceEncoder`]) and the deblocked reconstruction becomes the
 //! next reference.
 
+use std::collections::VecDeque;
 use std::io::Write;
+use std::sync::Arc;
 
 use super::frame::{
     blank_planes, crop_frame, make_reference, push_reference, run_slices, slice_rows, thread_count,
@@ -79,6 +81,16 @@ pub struct VideoEncoderConfig {
     /// [`super::lookahead::FrameAnalysis::qp_offsets`]), signalled per macroblock; needs
     /// `block_residuals`. The offsets' strength is [`Tuning::mb_qp_strength`].
     pub mb_qp: bool,
+    /// Most B-frames in a row (0 to [`params::MAX_BFRAMES`]; 0 codes every frame on arrival,
+    /// as a keyframe or P-frame). A B-frame is predicted from the anchors (keyframes or
+    /// P-frames) shown before and after it, per macroblock from either or the average of
+    /// both, and coded after the later one; only [`VideoEncoder::encode_stream`] codes
+    /// them ([`VideoEncoder::encode_frame`] and the packet encoder code each frame on
+    /// arrival).
+    pub bframes: u8,
+    /// B-frames are coded this many quantizer indices coarser than their anchors: no
+    /// frame predicts from them.
+    pub b_qp_offset: u8,
     /// Macroblock rows per slice (0 = chosen from the picture height).
     pub slice_rows: u16,
     /// The residual block transform (any member of the family; the exact DCT by default).
@@ -111,6 +123,8 @@ impl Default for VideoEncoderConfig {
             halves: true,
             finest_ref: true,
             mb_qp: true,
+            bframes: 0,
+            b_qp_offset: rate::B_QP_OFFSET,
             slice_rows: 0,
             transform: TransformId::Dct,
             block_keyframes: true,
@@ -156,6 +170,19 @@ impl VideoEncoderConfig {
                 params::MAX_REFS
             )));
         }
+        if self.bframes > params::MAX_BFRAMES {
+            return Err(Error::InvalidArgument(format!(
+                "{} B-frames, at most {}",
+                self.bframes,
+                params::MAX_BFRAMES
+            )));
+        }
+        if self.b_qp_offset > 24 {
+            return Err(Error::InvalidArgument(format!(
+                "B-frame quantizer offset {} is not in 0..24",
+                self.b_qp_offset
+            )));
+        }
         if self.lookahead > MAX_LOOKAHEAD {
             return Err(Error::InvalidArgument(format!(
                 "lookahead {} is not in 0..{MAX_LOOKAHEAD}",
@@ -185,6 +212,8 @@ pub const MAX_LOOKAHEAD: usize = 16;
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct FrameStats {
     pub keyframe: bool,
+    /// A B-frame (no frame predicts from it).
+    pub b_frame: bool,
     pub qp: u8,
     pub bytes: usize,
     pub intra_mbs: usize,
@@ -238,7 +267,14 @@ pub struct VideoEncoder<W: Write> {
     config: VideoEncoderConfig,
     threads: usize,
     /// The references of the next inter frame, newest first (at most `params.refs`).
-    references: Vec<Reference>,
+    references: Vec<Arc<Reference>>,
+    /// Frames received and not coded yet, in display order, with their numbers: the
+    /// B-frames of the next group and, last, its anchor.
+    pending: VecDeque<(u64, AnalysedFrame)>,
+    /// Frames received so far: the next one's number in display order.
+    received: u64,
+    /// The display number of the newest anchor (keyframe or P-frame).
+    anchor_number: u64,
     /// The lookahead's state (moved to the lookahead thread during
     /// [`VideoEncoder::encode_stream`] and back).
     analyser: Analyser,
@@ -265,6 +301,7 @@ impl<W: Write> VideoEncoder<W> {
         };
         params.bitrate_kbps = config.bitrate_kbps.unwrap_or(0);
         params.refs = config.refs;
+        params.bframes = config.bframes;
         params.transform = config.transform;
         params.flags = if config.deblock {
             params::FLAG_DEBLOCK
@@ -327,6 +364,9 @@ impl<W: Write> VideoEncoder<W> {
             config: config.clone(),
             threads: thread_count(config.threads),
             references: Vec::new(),
+            pending: VecDeque::new(),
+            received: 0,
+            anchor_number: 0,
             analyser,
             rate,
             vbv,
@@ -347,8 +387,11 @@ impl<W: Write> VideoEncoder<W> {
         self.reconstruction.as_ref()
     }
 
-    /// Codes one frame into a packet, analysing it first on this thread.
+    /// Codes one frame into a packet now, analysing it first on this thread: a keyframe or
+    /// a P-frame (frames held for B-frames by [`VideoEncoder::encode_stream`] are coded
+    /// first).
     pub fn encode_frame(&mut self, frame: &YuvFrame) -> Result<FrameStats> {
+        self.flush_pending()?;
         let (stats, payload) = self.code_frame(frame)?;
         self.writer.write_packet(stats.keyframe, &payload)?;
         Ok(stats)
@@ -364,9 +407,12 @@ impl<W: Write> VideoEncoder<W> {
         let depth = self.config.lookahead;
         if depth == 0 {
             while let Some(frame) = next_frame()? {
-                self.encode_frame(&frame)?;
+                let planes = pad_frame(&self.params, &frame)
+                    .map_err(|e| Error::InvalidArgument(format!("frame {}: {e}", self.received)))?;
+                let analysed = self.analyser.analyse(planes);
+                self.push_analysed(analysed)?;
             }
-            return Ok(());
+            return self.flush_pending();
         }
         // The coder needs `self` while the lookahead thread owns the analyser.
         let mut analyser = std::mem::replace(&mut self.analyser, Analyser::new(&self.params));
@@ -395,7 +441,7 @@ impl<W: Write> VideoEncoder<W> {
             });
             let mut coded = Ok(());
             for item in receive.iter() {
-                if let Err(e) = item.and_then(|frame| self.encode_analysed(frame)) {
+                if let Err(e) = item.and_then(|frame| self.push_analysed(frame)) {
                     coded = Err(e);
                     break;
                 }
@@ -413,21 +459,83 @@ impl<W: Write> VideoEncoder<W> {
         })
     }
 
-    /// Codes one analysed frame (from [`Analyser::analyse`], in order) into a
-    /// packet.
-    fn encode_analysed(&mut self, frame: AnalysedFrame) -> Result<FrameStats> {
-        let (stats, payload) = self.code_analysed(frame)?;
-        self.writer.write_packet(stats.keyframe, &payload)?;
-        Ok(stats)
+    /// Takes the next analysed frame (from [`Analyser::analyse`], in display order): codes
+    /// it now (a keyframe, or every frame without B-frames), or holds it until its group
+    /// is complete, then codes the group.
+    fn push_analysed(&mut self, frame: AnalysedFrame) -> Result<()> {
+        if self.config.bframes == 0 || self.planned_key(&frame) {
+            self.flush_pending()?;
+            let (stats, payload) = self.code_now(frame)?;
+            return self.writer.write_packet(stats.keyframe, &payload);
+        }
+        let number = self.received;
+        self.received += 1;
+        self.since_key += 1;
+        self.pending.push_back((number, frame));
+        if self.pending.len() > self.config.bframes as usize {
+            self.flush_pending()?;
+        }
+        Ok(())
     }
 
-    /// Codes one frame into a packet payload without writing it (the packet encoder hands
-    /// the payload out instead).
+    /// Whether the next frame is to be a keyframe: the first, the keyframe interval's, or
+    /// a scene cut the lookahead found.
+    fn planned_key(&self, frame: &AnalysedFrame) -> bool {
+        (self.references.is_empty() && self.pending.is_empty())
+            || (self.config.keyint > 0 && self.since_key >= self.config.keyint)
+            || (self.config.scene_cut && frame.analysis.is_scene_cut())
+    }
+
+    /// Codes the held group: its last frame as a P-frame (the anchor), then the frames
+    /// before it as B-frames between the previous anchor and this one.
+    fn flush_pending(&mut self) -> Result<()> {
+        let Some((number, anchor)) = self.pending.pop_back() else {
+            return Ok(());
+        };
+        let earlier = (self.references.first().cloned(), self.anchor_number);
+        // Only a group of one may turn into a keyframe: B-frames never predict across one.
+        let kind = if self.pending.is_empty() {
+            Kind::Inter
+        } else {
+            Kind::Anchor
+        };
+        let (stats, payload) = self.code_analysed(anchor, number, kind)?;
+        self.writer.write_packet(stats.keyframe, &payload)?;
+        let later = self.references.first().cloned();
+        while let Some((n, frame)) = self.pending.pop_front() {
+            let (Some(e), Some(l)) = (&earlier.0, &later) else {
+                return Err(Error::InvalidArgument(
+                    "B-frames without two anchors (an encoder bug)".into(),
+                ));
+            };
+            let distances = ((n - earlier.1) as u32, (number - n) as u32);
+            let kind = Kind::B([e.clone(), l.clone()], distances);
+            let (stats, payload) = self.code_analysed(frame, n, kind)?;
+            self.writer.write_packet(stats.keyframe, &payload)?;
+        }
+        Ok(())
+    }
+
+    /// Codes one frame into a packet payload now, without writing it (the packet encoder
+    /// hands the payload out instead).
     pub(super) fn code_frame(&mut self, frame: &YuvFrame) -> Result<(FrameStats, Vec<u8>)> {
         let planes = pad_frame(&self.params, frame)
-            .map_err(|e| Error::InvalidArgument(format!("frame {}: {e}", self.frames)))?;
+            .map_err(|e| Error::InvalidArgument(format!("frame {}: {e}", self.received)))?;
         let analysed = self.analyser.analyse(planes);
-        self.code_analysed(analysed)
+        self.code_now(analysed)
+    }
+
+    /// Codes the next frame now, as a keyframe or a P-frame.
+    fn code_now(&mut self, frame: AnalysedFrame) -> Result<(FrameStats, Vec<u8>)> {
+        let kind = if self.planned_key(&frame) {
+            Kind::Key
+        } else {
+            Kind::Inter
+        };
+        let number = self.received;
+        self.received += 1;
+        self.since_key += 1;
+        self.code_analysed(frame, number, kind)
     }
 
     /// The stream header written at creation.
@@ -440,40 +548,55 @@ impl<W: Write> VideoEncoder<W> {
         self.frames
     }
 
-    /// Codes one analysed frame; returns its statistics and payload.
-    fn code_analysed(&mut self, frame: AnalysedFrame) -> Result<(FrameStats, Vec<u8>)> {
+    /// Codes one analysed frame, shown as frame `number`, as `kind` says; returns its
+    /// statistics and payload.
+    fn code_analysed(
+        &mut self,
+        frame: AnalysedFrame,
+        number: u64,
+        kind: Kind,
+    ) -> Result<(FrameStats, Vec<u8>)> {
         let AnalysedFrame {
             planes: src,
             analysis,
         } = frame;
-        let mut key = self.references.is_empty()
-            || (self.config.keyint > 0 && self.since_key >= self.config.keyint)
-            || (self.config.scene_cut && analysis.is_scene_cut());
-        let mut qp = self.vbv_qp(key, self.rate.next_qp(key, self.frames));
+        let mut key = matches!(kind, Kind::Key);
+        let may_become_key = matches!(kind, Kind::Inter);
+        let (b_frame, anchors) = match kind {
+            Kind::B(anchors, distances) => (true, Some((anchors, distances))),
+            _ => (false, None),
+        };
+        let mut qp = if b_frame {
+            let qp = self.rate.next_qp_b(self.frames, self.config.b_qp_offset);
+            self.vbv_qp(false, qp)
+        } else {
+            self.vbv_qp(key, self.rate.next_qp(key, self.frames))
+        };
         let offsets = if self.params.flags & params::FLAG_MB_QP != 0 {
             analysis.qp_offsets(self.config.tuning.mb_qp_strength)
         } else {
             Vec::new()
         };
         let guide = (&analysis.mvs[..], &offsets[..]);
-        let mut coded = self.code(&src, key, qp, guide)?;
+        let b = anchors.as_ref().map(|(a, d)| (&a[..], *d));
+        let mut coded = self.code(&src, (key, b), qp, guide, number)?;
         let total_mbs = {
             let (w, h) = self.params.mb_grid();
             w * h
         };
-        if !key && self.config.scene_cut && coded.1.intra_mbs * 10 > total_mbs * 6 {
+        if may_become_key && self.config.scene_cut && coded.1.intra_mbs * 10 > total_mbs * 6 {
             key = true;
             qp = self.vbv_qp(true, self.rate.next_qp(true, self.frames));
-            coded = self.code(&src, key, qp, guide)?;
+            coded = self.code(&src, (key, None), qp, guide, number)?;
         }
-        if self.rate.is_bitrate() {
+        if self.rate.is_bitrate() && !b_frame {
             let target = self.rate.target_bits(key);
             let bits = packet_bits(coded.0.len());
             if (bits - target).abs() > RETRY_MISS * target {
                 let retry = self.rate.retry_qp(key, qp, bits, target);
                 if retry != qp {
                     qp = retry;
-                    coded = self.code(&src, key, qp, guide)?;
+                    coded = self.code(&src, (key, b), qp, guide, number)?;
                 }
             }
         }
@@ -483,11 +606,15 @@ impl<W: Write> VideoEncoder<W> {
             while packet_bits(coded.0.len()) > room && qp < MAX_QP {
                 let bits = packet_bits(coded.0.len());
                 qp = self.rate.coarser_qp(key, qp, bits, 0.9 * room);
-                coded = self.code(&src, key, qp, guide)?;
+                coded = self.code(&src, (key, b), qp, guide, number)?;
             }
         }
         let (payload, reference) = coded;
-        self.rate.update(key, qp, packet_bits(payload.len()));
+        if b_frame {
+            self.rate.update_b(packet_bits(payload.len()));
+        } else {
+            self.rate.update(key, qp, packet_bits(payload.len()));
+        }
         if let Some(vbv) = &mut self.vbv {
             // A frame too large even at the coarsest index empties the buffer; the model
             // carries on from empty.
@@ -496,18 +623,21 @@ impl<W: Write> VideoEncoder<W> {
         self.reconstruction = Some(crop_frame(&self.params, &reference.reference.planes));
         let stats = FrameStats {
             keyframe: key,
+            b_frame,
             qp,
             bytes: payload.len(),
             intra_mbs: reference.intra_mbs,
             split_mbs: reference.split_mbs,
         };
-        push_reference(&mut self.references, reference.reference, &self.params, key);
+        if !b_frame {
+            let reference = Arc::new(reference.reference);
+            push_reference(&mut self.references, reference, &self.params, key);
+            self.anchor_number = number;
+        }
         self.frames += 1;
         if key {
             self.keyframes += 1;
             self.since_key = 1;
-        } else {
-            self.since_key += 1;
         }
         Ok((stats, payload))
     }
@@ -521,21 +651,30 @@ impl<W: Write> VideoEncoder<W> {
         }
     }
 
-    /// Codes a frame as asked: its payload and its reconstruction (deblocked).
-    /// `guide` holds the lookahead's vectors and the macroblocks' quantizer offsets.
+    /// Codes a frame as asked (a keyframe, or a B-frame between these anchors at these
+    /// distances, or else a P-frame): its payload and its reconstruction (deblocked).
+    /// `guide` holds the lookahead's vectors and the macroblocks' quantizer offsets;
+    /// `number` is the frame's place in display order.
     fn code(
         &self,
         src: &[Plane],
-        key: bool,
+        (key, b): (bool, Option<(&[Arc<Reference>], (u32, u32))>),
         qp: u8,
         (lookahead, qp_offsets): (&[Mv], &[i8]),
+        number: u64,
     ) -> Result<(Vec<u8>, Coded)> {
         let params = &self.params;
         let setup = FrameSetup {
             params,
             intra: key,
             qp,
-            references: if key { &[] } else { &self.references },
+            references: match b {
+                _ if key => &[],
+                Some((anchors, _)) => anchors,
+                None => &self.references,
+            },
+            bidir: b.is_some(),
+            anchor_distances: b.map_or((0, 0), |(_, d)| d),
             lookahead,
             qp_offsets,
         };
@@ -553,9 +692,16 @@ impl<W: Write> VideoEncoder<W> {
             })?
         };
         let mut payload = Vec::new();
-        payload.push(key as u8);
+        let frame_type = if key {
+            1
+        } else if b.is_some() {
+            2
+        } else {
+            0
+        };
+        payload.push(frame_type);
         payload.push(qp);
-        payload.extend_from_slice(&(self.frames as u32).to_le_bytes());
+        payload.extend_from_slice(&(number as u32).to_le_bytes());
         payload.extend_from_slice(&(outputs.len() as u16).to_le_bytes());
         for o in &outputs {
             payload.extend_from_slice(&(o.bytes.len() as u32).to_le_bytes());
@@ -563,7 +709,9 @@ impl<W: Write> VideoEncoder<W> {
         }
         let intra_mbs = outputs.iter().map(|o| o.intra_mbs).sum();
         let split_mbs = outputs.iter().map(|o| o.split_mbs).sum();
-        let reference = make_reference(params, recon, &outputs, qp, Some(self.threads));
+        // No frame predicts from a B-frame: it needs no search grid.
+        let grid = b.is_none().then_some(self.threads);
+        let reference = make_reference(params, recon, &outputs, qp, grid);
         Ok((
             payload,
             Coded {
@@ -574,8 +722,10 @@ impl<W: Write> VideoEncoder<W> {
         ))
     }
 
-    /// Writes the end-of-stream packet (the frame count, u64) and returns the output.
-    pub fn finish(self) -> Result<(W, VideoSummary)> {
+    /// Codes the frames still held for B-frames, writes the end-of-stream packet (the frame
+    /// count, u64) and returns the output.
+    pub fn finish(mut self) -> Result<(W, VideoSummary)> {
+        self.flush_pending()?;
         let bytes_before = self.writer.bytes_written();
         let out = self.writer.finish(&self.frames.to_le_bytes())?;
         Ok((
@@ -588,6 +738,17 @@ impl<W: Write> VideoEncoder<W> {
             },
         ))
     }
+}
+
+/// How a frame is to be coded.
+enum Kind {
+    Key,
+    /// A P-frame, or a keyframe when most of its macroblocks chose intra.
+    Inter,
+    /// A P-frame B-frames will predict from (it stays one).
+    Anchor,
+    /// A B-frame between these anchors (the earlier first), at these distances.
+    B([Arc<Reference>; 2], (u32, u32)),
 }
 
 /// A frame coded as asked: its deblocked reconstruction, the next reference, and counts.

@@ -14,6 +14,7 @@ use crate::codec::image::deblock::{deblock_edges, DeblockStrength, EdgeMap};
 use crate::error::{Error, Result};
 use crate::media::y4m::YuvFrame;
 use crate::signal::Plane;
+use std::sync::Arc;
 
 /// A reconstructed frame ready to predict from.
 pub struct Reference {
@@ -33,8 +34,8 @@ pub struct Reference {
 /// [`FLAG_FINEST_REF`], the newest `refs − 1` and in the last place whichever of the two
 /// frames competing for it has the finer quantizer index (the newer one on a tie).
 pub(super) fn push_reference(
-    list: &mut Vec<Reference>,
-    frame: Reference,
+    list: &mut Vec<Arc<Reference>>,
+    frame: Arc<Reference>,
     params: &VideoParams,
     key: bool,
 ) {
@@ -56,8 +57,15 @@ pub struct FrameSetup<'a> {
     pub params: &'a VideoParams,
     pub intra: bool,
     pub qp: u8,
-    /// The frames an inter frame may predict from, newest first (empty for a keyframe).
-    pub references: &'a [Reference],
+    /// The frames an inter frame may predict from, newest first (empty for a keyframe); a
+    /// B-frame's two anchors, the earlier first.
+    pub references: &'a [Arc<Reference>],
+    /// A B-frame: predicted from the anchors shown before and after it, and no frame's
+    /// reference.
+    pub bidir: bool,
+    /// A B-frame's distance in frames to its earlier and its later anchor (the encoder's
+    /// search starts; (0, 0) otherwise and in the decoder).
+    pub anchor_distances: (u32, u32),
     /// The lookahead's vector of every macroblock (raster order, whole frame) against the
     /// previous source frame; empty when there is none (and in the decoder).
     pub lookahead: &'a [Mv],
@@ -270,7 +278,7 @@ mod tests {
     fn list_after(params: &VideoParams, qps: &[u8]) -> Vec<u8> {
         let mut list = Vec::new();
         for (n, &qp) in qps.iter().enumerate() {
-            push_reference(&mut list, frame(qp), params, n == 0);
+            push_reference(&mut list, Arc::new(frame(qp)), params, n == 0);
         }
         list.iter().map(|r| r.qp).collect()
     }

@@ -108,6 +108,10 @@ pub(super) struct MbState {
     pub(super) modes: Vec<MbMode>,
     pub(super) mvs: Vec<Mv>,
     pub(super) mvds: Vec<Mv>,
+    /// B-frames: each macroblock's vector towards the earlier and the later anchor, where
+    /// it predicts from that anchor (a split or halved macroblock by its bottom-right
+    /// part's); each list's vectors predict only that list's.
+    pub(super) lists: Vec<[Option<Mv>; 2]>,
 }
 
 impl MbState {
@@ -116,7 +120,26 @@ impl MbState {
             modes: vec![MbMode::Skip; n],
             mvs: vec![Mv::ZERO; n],
             mvds: vec![Mv::ZERO; n],
+            lists: vec![[None; 2]; n],
         }
+    }
+
+    /// B-frames: the vector prediction towards each anchor, from the neighbours' vectors
+    /// towards that anchor (as [`MbState::context`] predicts from all vectors).
+    pub(super) fn list_predictions(&self, g: &Geometry, mbx: usize, mby: usize) -> [Mv; 2] {
+        let i = mby * g.mw + mbx;
+        let left = (mbx > 0).then(|| i - 1);
+        let above = (mby > 0).then(|| i - g.mw);
+        let above_right = (mby > 0 && mbx + 1 < g.mw).then(|| i - g.mw + 1);
+        let above_left = (mby > 0 && mbx > 0).then(|| i - g.mw - 1);
+        std::array::from_fn(|l| {
+            let mv_of = |j: Option<usize>| j.and_then(|j| self.lists[j][l]);
+            predict_mv(
+                mv_of(left),
+                mv_of(above),
+                mv_of(above_right).or(mv_of(above_left)),
+            )
+        })
     }
 
     pub(super) fn context(&self, g: &Geometry, mbx: usize, mby: usize) -> (MbContext, Mv) {
@@ -229,6 +252,44 @@ pub(super) fn predict_mb(
                 buf[(qy * ph + row) * w + qx * pw..][..pw]
                     .copy_from_slice(&out_part[row * pw..][..pw]);
             }
+        }
+    }
+}
+
+/// Builds the prediction of a B-frame macroblock from both anchors: the rounded average of
+/// the earlier anchor's block moved by `mvs[0]` and the later one's moved by `mvs[1]`,
+/// per plane; `scratch` holds the second prediction.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn predict_bi_mb(
+    g: &Geometry,
+    (earlier, later): (Option<&Reference>, Option<&Reference>),
+    mbx: usize,
+    mby_global: usize,
+    mvs: [Mv; 2],
+    out: &mut [Vec<u8>],
+    scratch: &mut [Vec<u8>],
+) {
+    predict_mb(
+        g,
+        earlier,
+        mbx,
+        mby_global,
+        MbMode::Inter,
+        &[mvs[0]; 4],
+        out,
+    );
+    predict_mb(
+        g,
+        later,
+        mbx,
+        mby_global,
+        MbMode::Inter,
+        &[mvs[1]; 4],
+        scratch,
+    );
+    for (o, s) in out.iter_mut().zip(scratch.iter()).take(g.planes) {
+        for (a, &b) in o.iter_mut().zip(s.iter()) {
+            *a = ((*a as u16 + b as u16 + 1) >> 1) as u8;
         }
     }
 }

@@ -8,8 +8,15 @@
 //! taken, so memory stays bounded; then the packet's own frame, or its stand-in when it
 //! cannot be decoded or is an inter frame after damage (until the next keyframe). Every
 //! problem is listed in the [`DecodeReport`].
+//!
+//! In streams with B-frames, frames are decoded in coding order and shown in display
+//! order: decoded frames wait (at most [`VideoParams::bframes`] of them) until every frame
+//! shown before them is out; a keyframe, a stand-in and the end of the stream
+//! ([`VideoPacketDecoder::finish`]) release all that wait first.
 
-use super::decoder::{DecodedFrame, VideoDecoder, MAX_CONCEALED_FPS};
+use std::collections::VecDeque;
+
+use super::decoder::{DecodedFrame, FrameInfo, VideoDecoder, MAX_CONCEALED_FPS};
 use super::params::VideoParams;
 use crate::codec::DecodeReport;
 use crate::container::{Damage, MediaKind, Packet, StreamHeader};
@@ -23,12 +30,18 @@ pub struct VideoPacketDecoder {
     max_run: u64,
     /// The sequence number the next packet should carry.
     expected: u64,
-    /// Stand-ins still to hand out for lost packets, and why.
-    pending_lost: u64,
-    pending_reason: String,
-    /// The frame of the last packet sent, until taken.
-    pending_frame: Option<DecodedFrame>,
+    /// What is ready to hand out, in display order.
+    ready: VecDeque<Output>,
+    /// Decoded frames waiting for the frames shown before them, with their numbers.
+    held: Vec<(u32, DecodedFrame)>,
     report: DecodeReport,
+}
+
+/// One entry of the output queue.
+enum Output {
+    Frame(DecodedFrame),
+    /// This many stand-ins for lost packets, made as they are taken, and why.
+    Lost(u64, String),
 }
 
 impl VideoPacketDecoder {
@@ -53,9 +66,8 @@ impl VideoPacketDecoder {
             decoder: VideoDecoder::new(params, threads),
             max_run,
             expected: 0,
-            pending_lost: 0,
-            pending_reason: String::new(),
-            pending_frame: None,
+            ready: VecDeque::new(),
+            held: Vec::new(),
             report: DecodeReport::default(),
         })
     }
@@ -87,25 +99,59 @@ impl VideoPacketDecoder {
             self.start_gap(sequence - self.expected, reason);
         }
         self.expected = sequence + 1;
-        let frame = if !packet.keyframe && self.decoder.waiting_for_key() {
-            self.stand_in(format!(
+        if !packet.keyframe && self.decoder.waiting_for_key() {
+            let reason = format!(
                 "packet {sequence}: inter frame after damage, concealed until the next keyframe"
-            ))
-        } else {
-            match self.decoder.decode(&packet.payload) {
-                Ok(frame) => DecodedFrame {
+            );
+            self.release_held();
+            self.ready.push_back(Output::Lost(1, reason));
+            return;
+        }
+        match self.decoder.decode_numbered(&packet.payload) {
+            Ok((info, frame)) => self.hold(
+                info,
+                DecodedFrame {
                     frame,
                     concealed: false,
                     problem: None,
                 },
-                Err(e) => {
-                    let text = format!("packet {sequence}: {e}");
-                    self.report.damage.push(text.clone());
-                    self.stand_in(text)
-                }
+            ),
+            Err(e) => {
+                let text = format!("packet {sequence}: {e}");
+                self.report.damage.push(text.clone());
+                self.release_held();
+                self.ready.push_back(Output::Lost(1, text));
             }
-        };
-        self.pending_frame = Some(frame);
+        }
+    }
+
+    /// Puts a decoded frame among those waiting for display order, and hands out those
+    /// that no later packet can precede.
+    fn hold(&mut self, info: FrameInfo, frame: DecodedFrame) {
+        if info.key {
+            // Nothing after a keyframe is shown before it.
+            self.release_held();
+        }
+        self.held.push((info.number, frame));
+        while self.held.len() > self.decoder.params().bframes as usize {
+            self.release_first();
+        }
+    }
+
+    /// Hands out the waiting frame shown first.
+    fn release_first(&mut self) {
+        let first = (0..self.held.len()).min_by_key(|&i| self.held[i].0);
+        if let Some(i) = first {
+            let (_, frame) = self.held.remove(i);
+            self.ready.push_back(Output::Frame(frame));
+        }
+    }
+
+    /// Hands out every waiting frame, in display order.
+    fn release_held(&mut self) {
+        while !self.held.is_empty() {
+            self.release_first();
+        }
     }
 
     /// Records a stretch of the stream that could not be read: the packets it lost get
@@ -126,12 +172,16 @@ impl VideoPacketDecoder {
 
     /// The next frame, in order: stand-ins for lost packets first, then the last packet's.
     pub fn receive_frame(&mut self) -> Option<DecodedFrame> {
-        if self.pending_lost > 0 {
-            self.pending_lost -= 1;
-            let reason = self.pending_reason.clone();
-            return Some(self.stand_in(reason));
+        match self.ready.pop_front()? {
+            Output::Frame(frame) => Some(frame),
+            Output::Lost(count, reason) => {
+                if count > 1 {
+                    self.ready
+                        .push_front(Output::Lost(count - 1, reason.clone()));
+                }
+                Some(self.stand_in(reason))
+            }
         }
-        self.pending_frame.take()
     }
 
     /// Sends a packet and takes all its frames (a gap of lost packets gives up to
@@ -142,9 +192,11 @@ impl VideoPacketDecoder {
     }
 
     /// Ends the stream: `end_payload` is the end-of-stream packet's payload, `None` when
-    /// the stream stopped without one.
+    /// the stream stopped without one. Frames still waiting for display order are then
+    /// ready for [`VideoPacketDecoder::receive_frame`].
     pub fn finish(&mut self, end_payload: Option<&[u8]>) {
         self.report.complete = end_payload.is_some();
+        self.release_held();
     }
 
     /// Damage and concealment so far.
@@ -161,8 +213,9 @@ impl VideoPacketDecoder {
     /// Starts handing out `lost` stand-ins (at most one gap's worth).
     fn start_gap(&mut self, lost: u64, reason: String) {
         // A forged gap must not turn into an endless run of stand-ins.
-        self.pending_lost = lost.min(self.max_run);
-        self.pending_reason = reason;
+        self.release_held();
+        self.ready
+            .push_back(Output::Lost(lost.min(self.max_run), reason));
         self.decoder.mark_damaged();
     }
 

@@ -80,7 +80,12 @@ impl VideoPacketEncoder {
                 format.frame_rate,
             )
         };
-        let encoder = VideoEncoder::new(std::io::sink(), &source, config)?;
+        // Frames are coded on arrival: no B-frames.
+        let config = VideoEncoderConfig {
+            bframes: 0,
+            ..config.clone()
+        };
+        let encoder = VideoEncoder::new(std::io::sink(), &source, &config)?;
         Ok(VideoPacketEncoder {
             encoder,
             ready: VecDeque::new(),

@@ -26,6 +26,10 @@ pub const FLAG_BLOCK_RESIDUALS: u8 = 0x04;
 /// Most reference frames an inter frame may predict from.
 pub const MAX_REFS: u8 = 4;
 
+/// Most B-frames between two anchor frames (the header's byte 39; see
+/// [`VideoParams::bframes`]).
+pub const MAX_BFRAMES: u8 = 7;
+
 /// Header flag bit 3: inter macroblocks may be cut into two 16×8 or 8×16 halves, each with
 /// its own vector (see [`super::syntax::write_mb_header`]).
 pub const FLAG_HALVES: u8 = 0x08;
@@ -68,6 +72,11 @@ pub struct VideoParams {
     /// Reference frames an inter frame may predict from (1 to [`MAX_REFS`]): the frames
     /// decoded last since the keyframe, newest first.
     pub refs: u8,
+    /// Most B-frames in a row (0 to [`MAX_BFRAMES`]): frames coded after the later of the
+    /// two anchor frames they predict from, and shown before it. The decoder holds up to
+    /// this many decoded frames to put them back in display order; 0 (every stream
+    /// before B-frames) codes and shows frames in the same order.
+    pub bframes: u8,
     /// The residual block transform: the stream header's transform byte (not part of the
     /// parameter block, which [`VideoParams::from_bytes`] reads as the exact DCT).
     pub transform: TransformId,
@@ -89,6 +98,7 @@ impl VideoParams {
             slice_rows: 1,
             bitrate_kbps: 0,
             refs: 1,
+            bframes: 0,
             transform: TransformId::Dct,
         }
     }
@@ -150,7 +160,7 @@ impl VideoParams {
         b.extend_from_slice(&self.keyint.to_le_bytes());
         b.extend_from_slice(&self.bitrate_kbps.to_le_bytes());
         b.extend_from_slice(&self.slice_rows.to_le_bytes());
-        b.extend_from_slice(&[self.refs.clamp(1, MAX_REFS) - 1, 0]);
+        b.extend_from_slice(&[self.refs.clamp(1, MAX_REFS) - 1, self.bframes]);
         b
     }
 
@@ -214,8 +224,11 @@ impl VideoParams {
                 b[38] as u32 + 1
             )));
         }
-        if b[39] != 0 {
-            return Err(Error::invalid("video header reserved byte is not zero"));
+        if b[39] > MAX_BFRAMES {
+            return Err(Error::invalid(format!(
+                "video header asks for {} B-frames in a row, at most {MAX_BFRAMES}",
+                b[39]
+            )));
         }
         Ok(VideoParams {
             width,
@@ -230,6 +243,7 @@ impl VideoParams {
             slice_rows,
             bitrate_kbps: u32_at(32),
             refs: b[38] + 1,
+            bframes: b[39],
             transform: TransformId::Dct,
         })
     }
@@ -260,8 +274,15 @@ mod tests {
         let err = VideoParams::from_bytes(&bytes, &Limits::default()).unwrap_err();
         assert!(err.to_string().contains("5 reference frames"), "{err}");
         bytes[38] = 0;
-        bytes[39] = 1;
-        assert!(VideoParams::from_bytes(&bytes, &Limits::default()).is_err());
+        for bframes in 0..=MAX_BFRAMES {
+            bytes[39] = bframes;
+            let read = VideoParams::from_bytes(&bytes, &Limits::default()).unwrap();
+            assert_eq!(read.bframes, bframes);
+            assert_eq!(read.to_bytes(), bytes);
+        }
+        bytes[39] = MAX_BFRAMES + 1;
+        let err = VideoParams::from_bytes(&bytes, &Limits::default()).unwrap_err();
+        assert!(err.to_string().contains("8 B-frames"), "{err}");
     }
 
     #[test]

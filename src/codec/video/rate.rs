@@ -38,6 +38,10 @@ pub fn quality_to_qp(quality: u8) -> u8 {
 /// Keyframes are coded this many indices finer than inter frames, by default.
 pub const KEY_QP_OFFSET: u8 = 9;
 
+/// B-frames are coded this many indices coarser than the mode's index (before the
+/// pattern), by default: no frame predicts from them.
+pub const B_QP_OFFSET: u8 = 2;
+
 /// Quantizer index offsets of inter frames by place since the keyframe, modulo 8 (the
 /// keyframe is place 0): every eighth frame 4 indices finer, the others at the mode's index
 /// or 1 coarser, in turn. The offsets sum to zero.
@@ -176,6 +180,26 @@ impl RateControl {
             qp
         } else {
             offset_qp(qp, self.inter_offset())
+        }
+    }
+
+    /// The index of a B-frame, frame `frame` (counted from 0) in coding order: `offset`
+    /// indices coarser than the mode's index (constant quality) or than the P-frames'
+    /// index before the pattern (bitrate). B-frames do not move the pattern.
+    pub fn next_qp_b(&self, frame: u64, offset: u8) -> u8 {
+        let base = match self.fixed_qp {
+            Some(qp) if dither(frame) < self.fraction => (qp + 1).min(MAX_QP),
+            Some(qp) => qp,
+            None => self.last_qp[1],
+        };
+        offset_qp(base, offset as i32)
+    }
+
+    /// Records a coded B-frame of `bits`: under bitrate control its bits count against the
+    /// budget, so the P-frames (and the B-frames' index after them) follow.
+    pub fn update_b(&mut self, bits: f64) {
+        if self.fixed_qp.is_none() {
+            self.surplus += bits - self.frame_budget;
         }
     }
 

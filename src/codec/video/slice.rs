@@ -16,8 +16,8 @@ use super::frame::{FrameSetup, PlaneRows, SliceOutput};
 use super::intra::IntraMode;
 use super::loopfilter::BlockInfo;
 use super::mb::{
-    block_of, predict_intra_mb, predict_mb, put_block, record_blocks, store_mb, Geometry,
-    MbSamples, MbState, MAX_MB_BLOCKS,
+    block_of, predict_bi_mb, predict_intra_mb, predict_mb, put_block, record_blocks, store_mb,
+    Geometry, MbSamples, MbState, MAX_MB_BLOCKS,
 };
 use super::motion::{mv_in_range, mvd_bits, satd, search, Mv, QuarterGrid, SearchParams};
 use super::params::{VideoParams, FLAG_BLOCK_RESIDUALS, FLAG_HALVES, FLAG_MB_QP};
@@ -40,6 +40,7 @@ use crate::quant::scalar::{dequantize, quantize};
 use crate::quant::tables::ZIGZAG;
 use crate::signal::Plane;
 use crate::transform::dct::DEQUANT_ONE;
+use std::sync::Arc;
 
 /// The encoder's settings live in `tuning`; this path (their first home) stays for callers
 /// that name `video::slice::Preset` or `video::slice::Tuning`.
@@ -68,8 +69,13 @@ struct Candidate {
     mode: MbMode,
     /// The spatial prediction of an intra macroblock.
     intra_mode: IntraMode,
-    /// Vectors of the quarters in raster order (all equal unless split).
+    /// Vectors of the quarters in raster order (all equal unless split); a B-frame's bi or
+    /// skipped macroblock's vector towards the earlier anchor.
     mvs: [Mv; 4],
+    /// A B-frame's bi or skipped macroblock's vector towards the later anchor.
+    mv1: Mv,
+    /// The vector differences it codes ([`coded_mvds`]), and how many.
+    mvds: ([Mv; 4], usize),
     /// The reference an inter macroblock predicts from (index into the frame's list).
     reference: usize,
     /// The macroblock's blocks in coding order (as many as [`Geometry::blocks`] lists).
@@ -118,14 +124,14 @@ fn write_mb<W: SymbolWriter>(
     grids: &mut [BlockGrid],
     g: &Geometry,
     ctx: &MbContext,
-    (intra_frame, references, halves): (bool, usize, bool),
+    (intra_frame, references, halves, bidir): (bool, usize, bool, bool),
     (cand, qp_delta): (&Candidate, Option<i32>),
-    mvds: &[Mv],
     residual: &Residual,
     mbx: usize,
     mby: usize,
 ) {
-    let reference = (cand.reference, references, halves);
+    let reference = (cand.reference, references, halves, bidir);
+    let mvds = &cand.mvds.0[..cand.mvds.1];
     write_mb_header(w, models, ctx, intra_frame, cand.mode, reference, mvds);
     let intra = cand.mode == MbMode::Intra;
     if intra {
@@ -161,8 +167,10 @@ fn write_mb<W: SymbolWriter>(
 }
 
 /// The vector differences a macroblock codes, in coding order: one for inter, four for
-/// split, two for halves (top then bottom, or left then right), none otherwise.
-fn coded_mvds(mode: MbMode, mvs: &[Mv; 4], pred: Mv) -> ([Mv; 4], usize) {
+/// split, two for halves (top then bottom, or left then right), two for bi (the earlier
+/// anchor's against `pred`, then the later one's, `second`, against its prediction), none
+/// otherwise.
+fn coded_mvds(mode: MbMode, mvs: &[Mv; 4], pred: Mv, second: (Mv, Mv)) -> ([Mv; 4], usize) {
     let diff = |m: Mv| Mv {
         x: m.x - pred.x,
         y: m.y - pred.y,
@@ -170,6 +178,14 @@ fn coded_mvds(mode: MbMode, mvs: &[Mv; 4], pred: Mv) -> ([Mv; 4], usize) {
     let d = mvs.map(diff);
     match mode {
         MbMode::Inter => (d, 1),
+        MbMode::Bi => {
+            let (mv1, pred1) = second;
+            let d1 = Mv {
+                x: mv1.x - pred1.x,
+                y: mv1.y - pred1.y,
+            };
+            ([d[0], d1, Mv::ZERO, Mv::ZERO], 2)
+        }
         MbMode::Split => (d, 4),
         MbMode::Wide => ([d[0], d[2], d[2], d[2]], 2),
         MbMode::Tall => ([d[0], d[1], d[1], d[1]], 2),
@@ -187,7 +203,7 @@ fn quarter_mvs(mode: MbMode, pred: Mv, mvds: &[Mv; 4]) -> [Mv; 4] {
     match mode {
         MbMode::Intra => [Mv::ZERO; 4],
         MbMode::Skip => [pred; 4],
-        MbMode::Inter => [add(mvds[0]); 4],
+        MbMode::Inter | MbMode::Bi => [add(mvds[0]); 4],
         MbMode::Split => mvds.map(add),
         MbMode::Wide => [add(mvds[0]), add(mvds[0]), add(mvds[1]), add(mvds[1])],
         MbMode::Tall => [add(mvds[0]), add(mvds[1]), add(mvds[0]), add(mvds[1])],
@@ -195,14 +211,43 @@ fn quarter_mvs(mode: MbMode, pred: Mv, mvds: &[Mv; 4]) -> [Mv; 4] {
 }
 
 /// The vector and vector difference that represent a macroblock to its neighbours: the
-/// bottom-right quarter's for split and halves, zero for intra (`mvds` in coding order).
+/// bottom-right quarter's for split and halves, the earlier anchor's for bi, zero for
+/// intra (`mvds` in coding order).
 fn representative(mode: MbMode, mvs: &[Mv; 4], mvds: &[Mv; 4]) -> (Mv, Mv) {
     match mode {
         MbMode::Intra => (Mv::ZERO, Mv::ZERO),
         MbMode::Skip => (mvs[0], Mv::ZERO),
-        MbMode::Inter => (mvs[0], mvds[0]),
+        MbMode::Inter | MbMode::Bi => (mvs[0], mvds[0]),
         MbMode::Split => (mvs[3], mvds[3]),
         MbMode::Wide | MbMode::Tall => (mvs[3], mvds[1]),
+    }
+}
+
+/// The reference index a B-frame's skipped and bi macroblocks record for the loop filter
+/// (they predict from both anchors).
+const BOTH_ANCHORS: usize = 2;
+
+/// The reference a macroblock's blocks record for the loop filter.
+fn filter_reference(bidir: bool, mode: MbMode, reference: usize) -> usize {
+    if bidir && matches!(mode, MbMode::Skip | MbMode::Bi) {
+        BOTH_ANCHORS
+    } else {
+        reference
+    }
+}
+
+/// A B-frame macroblock's vectors towards the earlier and the later anchor, as its
+/// neighbours' vector prediction reads them ([`MbState::list_predictions`]).
+fn list_vectors(mode: MbMode, reference: usize, mvs: &[Mv; 4], mv1: Mv) -> [Option<Mv>; 2] {
+    match mode {
+        MbMode::Intra => [None, None],
+        MbMode::Skip | MbMode::Bi => [Some(mvs[0]), Some(mv1)],
+        _ => {
+            let (mv, _) = representative(mode, mvs, &[Mv::ZERO; 4]);
+            let mut lists = [None, None];
+            lists[reference.min(1)] = Some(mv);
+            lists
+        }
     }
 }
 
@@ -232,6 +277,10 @@ pub struct SliceEncoder<'a> {
     mb_sizes: Vec<(usize, usize)>,
     /// The stream allows halves ([`FLAG_HALVES`]).
     halves: bool,
+    /// A B-frame: the references are the earlier and the later anchor.
+    bidir: bool,
+    /// The second prediction of a bi macroblock.
+    pred1: Vec<Vec<u8>>,
     /// The stream carries macroblock quantizer changes ([`FLAG_MB_QP`]).
     mb_qp: bool,
     /// The quantizer index of the macroblock being coded (`lambda`, `residual` and
@@ -260,6 +309,8 @@ impl<'a> SliceEncoder<'a> {
             tx_scratch: TxScratch::new(),
             mb_sizes,
             halves: setup.params.flags & FLAG_HALVES != 0,
+            bidir: setup.bidir,
+            pred1: vec![Vec::new(); 3],
             mb_qp: setup.params.flags & FLAG_MB_QP != 0 && !setup.intra,
             qp: setup.qp,
             coded_qp: setup.qp,
@@ -305,30 +356,40 @@ impl<'a> SliceEncoder<'a> {
                 }
                 let (ctx, mv_pred) = self.state.context(&self.g, mbx, mby);
                 self.set_mb_qp(mbx, gy);
-                let best = self.decide(mbx, mby, &ctx, mv_pred, &src_mb, &mut pred, rows);
-                let (mvds, count) = coded_mvds(best.mode, &best.mvs, mv_pred);
+                let best = if self.bidir {
+                    let preds = self.state.list_predictions(&self.g, mbx, mby);
+                    self.decide_b(mbx, mby, &ctx, preds, &src_mb, &mut pred, rows)
+                } else {
+                    self.decide(mbx, mby, &ctx, mv_pred, &src_mb, &mut pred, rows)
+                };
                 let qp_delta = self.qp_delta(&best);
+                let syntax = self.syntax();
                 write_mb(
                     &mut enc,
                     &mut self.models,
                     &mut self.grids,
                     &self.g,
                     &ctx,
-                    (self.setup.intra, self.setup.references.len(), self.halves),
+                    syntax,
                     (&best, qp_delta),
-                    &mvds[..count],
                     &self.residual,
                     mbx,
                     mby,
                 );
                 self.coded_qp = (self.coded_qp as i32 + qp_delta.unwrap_or(0)) as u8;
-                let (mv, mvd) = representative(best.mode, &best.mvs, &mvds);
+                let (mv, mvd) = representative(best.mode, &best.mvs, &best.mvds.0);
                 self.state.set(&self.g, mbx, mby, best.mode, mv, mvd);
+                if self.bidir {
+                    let i = mby * g_mw + mbx;
+                    self.state.lists[i] =
+                        list_vectors(best.mode, best.reference, &best.mvs, best.mv1);
+                }
                 intra_mbs += (best.mode == MbMode::Intra) as usize;
                 split_mbs += (best.mode == MbMode::Split) as usize;
                 store_mb(&self.g, rows, mbx, mby, &best.recon);
                 let coded: [bool; 4] = std::array::from_fn(|k| best.blocks[k].coded);
-                let mode = (best.mode, best.reference);
+                let reference = filter_reference(self.bidir, best.mode, best.reference);
+                let mode = (best.mode, reference);
                 record_blocks(&mut blocks, g_mw, mbx, mby, mode, &best.mvs, &coded);
             }
         }
@@ -340,6 +401,13 @@ impl<'a> SliceEncoder<'a> {
             split_mbs,
             edges: Vec::new(),
         }
+    }
+
+    /// What the macroblock syntax needs to know of the frame: intra, its reference count,
+    /// halves allowed, B-frame.
+    fn syntax(&self) -> (bool, usize, bool, bool) {
+        let references = self.setup.references.len();
+        (self.setup.intra, references, self.halves, self.bidir)
     }
 
     /// The quantizer change candidate `c` codes, when the stream carries changes and it is
@@ -520,6 +588,165 @@ impl<'a> SliceEncoder<'a> {
         }
     }
 
+    /// Chooses and fully prepares the best way to code a B-frame macroblock: skipped (both
+    /// anchors averaged at the predicted vectors `preds`), predicted from the earlier or the
+    /// later anchor, from both (the vectors each search found, averaged), or intra.
+    #[allow(clippy::too_many_arguments)]
+    fn decide_b(
+        &mut self,
+        mbx: usize,
+        mby: usize,
+        ctx: &MbContext,
+        preds: [Mv; 2],
+        src: &[Vec<u8>],
+        pred: &mut [Vec<u8>],
+        rows: &[PlaneRows<'_>],
+    ) -> Candidate {
+        let gy = self.g.mb_y0 + mby;
+        let references = self.setup.references;
+        let grid_of = |k: usize| references.get(k).and_then(|r| r.grid.as_ref());
+        let (Some(earlier), Some(later)) = (grid_of(0), grid_of(1)) else {
+            return self.best_intra(mbx, mby, ctx, src, pred, rows);
+        };
+        let (pw, ph) = self.g.sizes[0];
+        let (x, y) = (16 * mbx, 16 * gy);
+        let in_range = |mv: Mv| mv_in_range(mv, x, y, 16, pw, ph);
+        let mut best: Option<Candidate> = None;
+        if in_range(preds[0]) && in_range(preds[1]) {
+            best = Some(self.try_bi(mbx, mby, ctx, MbMode::Skip, preds, preds, src, pred));
+        }
+        let search_params = SearchParams {
+            lambda: (self.lambda.sqrt() as u32).max(1),
+            range: self.tuning.search_range,
+            subpel_rounds: self.tuning.subpel_rounds,
+        };
+        // Start points of each anchor's search: the later anchor's vector here (taken as
+        // pointing at the earlier anchor) and the lookahead's (one frame back), both scaled
+        // to the anchor's distance, and the neighbours' vectors towards that anchor.
+        let (d0, d1) = self.setup.anchor_distances;
+        let (d0, d1) = (d0.max(1) as i32, d1.max(1) as i32);
+        let scale = |mv: Mv, num: i32, den: i32| Mv {
+            x: mv.x * num / den,
+            y: mv.y * num / den,
+        };
+        let at = gy * self.g.mw + mbx;
+        let temporal = references[1].mvs.get(at).copied();
+        let lookahead = self.setup.lookahead.get(at).copied();
+        let i = mby * self.g.mw + mbx;
+        let mut found = [(Mv::ZERO, u32::MAX); 2];
+        for (l, grid) in [earlier, later].into_iter().enumerate() {
+            let distance = if l == 0 { d0 } else { -d1 };
+            let left = if mbx > 0 {
+                self.state.lists[i - 1][l]
+            } else {
+                None
+            };
+            let above = if mby > 0 {
+                self.state.lists[i - self.g.mw][l]
+            } else {
+                None
+            };
+            let mut candidates = [Mv::ZERO; 4];
+            let mut count = 0;
+            let starts = [
+                temporal.map(|t| scale(t, distance, d0 + d1)),
+                lookahead.map(|v| scale(v, distance, 1)),
+                left,
+                above,
+            ];
+            for m in starts.into_iter().flatten() {
+                candidates[count] = m;
+                count += 1;
+            }
+            let block = (x, y, 16);
+            let cands = &candidates[..count];
+            found[l] = search(
+                grid,
+                block,
+                &src[0],
+                preds[l],
+                cands,
+                pw,
+                ph,
+                &search_params,
+            );
+        }
+        let one = if found[1].1 < found[0].1 { 1 } else { 0 };
+        let (mv, one_cost) = found[one];
+        if one_cost != u32::MAX {
+            let inter = (MbMode::Inter, [mv; 4]);
+            let c = self.try_inter(mbx, mby, ctx, inter, one, preds[one], src, pred);
+            if best.as_ref().is_none_or(|b| c.cost < b.cost) {
+                best = Some(c);
+            }
+        }
+        // Both anchors, when the average's Hadamard cost beats the better single one's.
+        let mut sad = one_cost;
+        if found[0].1 != u32::MAX && found[1].1 != u32::MAX {
+            let mvs = [found[0].0, found[1].0];
+            let mut avg = [0u8; 256];
+            let mut second = [0u8; 256];
+            earlier.predict(x, y, mvs[0], 16, &mut avg);
+            later.predict(x, y, mvs[1], 16, &mut second);
+            for (a, &b) in avg.iter_mut().zip(second.iter()) {
+                *a = ((*a as u16 + b as u16 + 1) >> 1) as u8;
+            }
+            let bits: u32 = (0..2)
+                .map(|l| mvd_bits(mvs[l].x - preds[l].x) + mvd_bits(mvs[l].y - preds[l].y))
+                .sum();
+            let bi_cost = satd(&src[0], &avg, 16).saturating_add(search_params.lambda * bits);
+            if bi_cost < one_cost {
+                sad = bi_cost;
+                let c = self.try_bi(mbx, mby, ctx, MbMode::Bi, mvs, preds, src, pred);
+                if best.as_ref().is_none_or(|b| c.cost < b.cost) {
+                    best = Some(c);
+                }
+            }
+        }
+        let mean = src[0].iter().map(|&v| v as u32).sum::<u32>() / 256;
+        let activity: u32 = src[0]
+            .iter()
+            .map(|&v| (v as i32 - mean as i32).unsigned_abs())
+            .sum();
+        if best.is_none() || sad.saturating_mul(self.tuning.intra_gate) >= activity {
+            let c = self.best_intra(mbx, mby, ctx, src, pred, rows);
+            if best.as_ref().is_none_or(|b| c.cost < b.cost) {
+                best = Some(c);
+            }
+        }
+        match best {
+            Some(b) => b,
+            None => self.best_intra(mbx, mby, ctx, src, pred, rows),
+        }
+    }
+
+    /// Predicts a B-frame macroblock from both anchors (skip or bi) with the vectors `mvs`
+    /// and prices it; `preds` are the vector predictions the differences are coded against.
+    #[allow(clippy::too_many_arguments)]
+    fn try_bi(
+        &mut self,
+        mbx: usize,
+        mby: usize,
+        ctx: &MbContext,
+        mode: MbMode,
+        mvs: [Mv; 2],
+        preds: [Mv; 2],
+        src: &[Vec<u8>],
+        pred: &mut [Vec<u8>],
+    ) -> Candidate {
+        let gy = self.g.mb_y0 + mby;
+        let refs = self.setup.references;
+        let anchors = (refs.first().map(Arc::as_ref), refs.get(1).map(Arc::as_ref));
+        predict_bi_mb(&self.g, anchors, mbx, gy, mvs, pred, &mut self.pred1);
+        let mvds = if mode == MbMode::Bi {
+            coded_mvds(mode, &[mvs[0]; 4], preds[0], (mvs[1], preds[1]))
+        } else {
+            ([Mv::ZERO; 4], 0)
+        };
+        let modes = (mode, IntraMode::Dc, 0);
+        self.evaluate(mbx, mby, ctx, modes, ([mvs[0]; 4], mvs[1], mvds), src, pred)
+    }
+
     /// The better cut of a macroblock at luma (`x`, `y`), whose luma quarters' samples are
     /// `quarter_src`, into two halves with different vectors (wide: top and bottom, tall:
     /// left and right), with its quarter vectors, from the split search's quarter vectors
@@ -586,10 +813,11 @@ impl<'a> SliceEncoder<'a> {
         pred: &mut [Vec<u8>],
     ) -> Candidate {
         let gy = self.g.mb_y0 + mby;
-        let frame = self.setup.references.get(reference);
+        let frame = self.setup.references.get(reference).map(Arc::as_ref);
         predict_mb(&self.g, frame, mbx, gy, mode, &mvs, pred);
         let modes = (mode, IntraMode::Dc, reference);
-        self.evaluate(mbx, mby, ctx, modes, mvs, mv_pred, src, pred)
+        let mvds = coded_mvds(mode, &mvs, mv_pred, (Mv::ZERO, Mv::ZERO));
+        self.evaluate(mbx, mby, ctx, modes, (mvs, Mv::ZERO, mvds), src, pred)
     }
 
     /// The best intra candidate: every mode ranked by the Hadamard cost of its luma
@@ -611,7 +839,8 @@ impl<'a> SliceEncoder<'a> {
         let mut try_mode = |mode: IntraMode| {
             predict_intra_mb(&self.g, rows, mbx, mby, mode, pred);
             let intra = (MbMode::Intra, mode, 0);
-            self.evaluate(mbx, mby, ctx, intra, [Mv::ZERO; 4], Mv::ZERO, src, pred)
+            let vectors = ([Mv::ZERO; 4], Mv::ZERO, ([Mv::ZERO; 4], 0));
+            self.evaluate(mbx, mby, ctx, intra, vectors, src, pred)
         };
         let first = try_mode(ranked[0].1);
         let second = try_mode(ranked[1].1);
@@ -630,8 +859,7 @@ impl<'a> SliceEncoder<'a> {
         mby: usize,
         ctx: &MbContext,
         (mode, intra_mode, reference): (MbMode, IntraMode, usize),
-        mvs: [Mv; 4],
-        mv_pred: Mv,
+        (mvs, mv1, mvds): ([Mv; 4], Mv, ([Mv; 4], usize)),
         src: &[Vec<u8>],
         pred: &[Vec<u8>],
     ) -> Candidate {
@@ -642,8 +870,10 @@ impl<'a> SliceEncoder<'a> {
         let mut ssd = 0u64;
         let layout = self.g.blocks(mbx, mby);
         let mut tx = None;
-        if let (Some(steps), MbMode::Inter | MbMode::Split | MbMode::Wide | MbMode::Tall) =
-            (&self.tx_steps, mode)
+        if let (
+            Some(steps),
+            MbMode::Inter | MbMode::Split | MbMode::Wide | MbMode::Tall | MbMode::Bi,
+        ) = (&self.tx_steps, mode)
         {
             let scratch = &mut self.tx_scratch;
             let sizes = &self.mb_sizes;
@@ -704,24 +934,25 @@ impl<'a> SliceEncoder<'a> {
             mode,
             intra_mode,
             mvs,
+            mv1,
+            mvds,
             reference,
             blocks,
             recon,
             tx,
             cost: 0.0,
         };
-        let (mvds, count) = coded_mvds(mode, &mvs, mv_pred);
         let mut counter = BitCounter::new();
         let qp_delta = self.qp_delta(&cand);
+        let syntax = self.syntax();
         write_mb(
             &mut counter,
             &mut self.models,
             &mut self.grids,
             &self.g,
             ctx,
-            (self.setup.intra, self.setup.references.len(), self.halves),
+            syntax,
             (&cand, qp_delta),
-            &mvds[..count],
             &self.residual,
             mbx,
             mby,
@@ -836,6 +1067,13 @@ pub fn decode_slice(
     let g = Geometry::new(setup.params, slice);
     let (mut residual, mut tx_steps) = quantizers(setup.params, setup.qp);
     let halves = setup.params.flags & FLAG_HALVES != 0;
+    let bidir = setup.bidir;
+    if bidir && setup.references.len() != 2 {
+        return Err(Error::invalid(format!(
+            "slice {slice}: a B-frame needs its two anchors"
+        )));
+    }
+    let mut pred1: Vec<Vec<u8>> = vec![Vec::new(); g.planes];
     let mb_qp = setup.params.flags & FLAG_MB_QP != 0 && !setup.intra;
     let mut coded_qp = setup.qp;
     let mut tx_scratch = TxScratch::new();
@@ -855,7 +1093,12 @@ pub fn decode_slice(
         let gy = g.mb_y0 + mby;
         for mbx in 0..g.mw {
             let (ctx, mv_pred) = state.context(&g, mbx, mby);
-            let syntax = (setup.references.len(), halves);
+            let preds = if bidir {
+                state.list_predictions(&g, mbx, mby)
+            } else {
+                [mv_pred; 2]
+            };
+            let syntax = (setup.references.len(), halves, bidir);
             let (mode, reference, mvds) =
                 read_mb_header(&mut r, &mut models, &ctx, intra_frame, syntax)
                     .ok_or_else(|| damaged(format!("macroblock ({mbx}, {gy}): bad vector")))?;
@@ -879,7 +1122,23 @@ pub fn decode_slice(
                     (residual, tx_steps) = quantizers(setup.params, coded_qp);
                 }
             }
-            let mvs = quarter_mvs(mode, mv_pred, &mvds);
+            // Bi and a B-frame's skip predict from both anchors: `mvs` towards the earlier,
+            // `mv1` towards the later.
+            let both = bidir && matches!(mode, MbMode::Skip | MbMode::Bi);
+            let mvs = quarter_mvs(mode, preds[reference.min(1)], &mvds);
+            let mv1 = match mode {
+                MbMode::Bi => Mv {
+                    x: preds[1].x + mvds[1].x,
+                    y: preds[1].y + mvds[1].y,
+                },
+                _ => preds[1],
+            };
+            if both && !mv_in_range(mv1, 16 * mbx, 16 * gy, 16, pw, ph) {
+                return Err(damaged(format!(
+                    "macroblock ({mbx}, {gy}): vector ({}, {}) points outside the later anchor",
+                    mv1.x, mv1.y
+                )));
+            }
             if mode != MbMode::Intra {
                 if setup.references.is_empty() {
                     return Err(damaged(
@@ -905,14 +1164,21 @@ pub fn decode_slice(
             let intra = mode == MbMode::Intra;
             if intra {
                 predict_intra_mb(&g, rows, mbx, mby, intra_mode, &mut pred);
+            } else if both {
+                let refs = setup.references;
+                let anchors = (refs.first().map(Arc::as_ref), refs.get(1).map(Arc::as_ref));
+                predict_bi_mb(&g, anchors, mbx, gy, [mvs[0], mv1], &mut pred, &mut pred1);
             } else {
-                let frame = setup.references.get(reference);
+                let frame = setup.references.get(reference).map(Arc::as_ref);
                 predict_mb(&g, frame, mbx, gy, mode, &mvs, &mut pred);
             }
             let kind = if intra { KIND_INTRA } else { KIND_INTER };
             let mut coded_luma = [false; 4];
             let tx = match (&tx_steps, mode) {
-                (Some(steps), MbMode::Inter | MbMode::Split | MbMode::Wide | MbMode::Tall) => {
+                (
+                    Some(steps),
+                    MbMode::Inter | MbMode::Split | MbMode::Wide | MbMode::Tall | MbMode::Bi,
+                ) => {
                     let res = read_residual(&mut r, &mut models.tx, chroma_side(&g))
                         .ok_or_else(|| damaged(format!("macroblock ({mbx}, {gy}): bad block")))?;
                     reconstruct_mb(&res, steps, &sizes, &pred, &mut recon, &mut tx_scratch);
@@ -968,6 +1234,9 @@ pub fn decode_slice(
             }
             let (mv, mvd) = representative(mode, &mvs, &mvds);
             state.set(&g, mbx, mby, mode, mv, mvd);
+            if bidir {
+                state.lists[mby * g.mw + mbx] = list_vectors(mode, reference, &mvs, mv1);
+            }
             intra_mbs += intra as usize;
             split_mbs += (mode == MbMode::Split) as usize;
             store_mb(&g, rows, mbx, mby, &recon);
@@ -976,7 +1245,7 @@ pub fn decode_slice(
                 g.mw,
                 mbx,
                 mby,
-                (mode, reference),
+                (mode, filter_reference(bidir, mode, reference)),
                 &mvs,
                 &coded_luma,
             );

@@ -26,6 +26,9 @@ pub enum MbMode {
     Tall,
     /// Coded without reference to other frames.
     Intra,
+    /// B-frames only: the average of two motion-compensated predictions, one from each of
+    /// the frame's two anchors, with a coded vector each, and residual.
+    Bi,
 }
 
 impl MbMode {
@@ -50,6 +53,8 @@ pub struct SliceModels {
     /// "Cut into halves" (context: split neighbours) and "halves side by side".
     halves: [BitModel; 3],
     halves_tall: BitModel,
+    /// B-frames: "predicted from both anchors".
+    bi: BitModel,
     mvd_zero: [[BitModel; 3]; 2],
     mvd_sign: [BitModel; 2],
     mvd_exponent: [[BitModel; 12]; 2],
@@ -82,6 +87,7 @@ impl SliceModels {
             reference: [BitModel::new(); 3],
             halves: [BitModel::new(); 3],
             halves_tall: BitModel::new(),
+            bi: BitModel::new(),
             mvd_zero: [[BitModel::new(); 3]; 2],
             mvd_sign: [BitModel::new(); 2],
             mvd_exponent: [[BitModel::new(); 12]; 2],
@@ -160,10 +166,12 @@ fn read_mvd_component(
 
 /// Writes a macroblock header. `mvds` are the vectors minus their prediction: one for
 /// inter, four (quarters in raster order) for split, two (top then bottom, or left then
-/// right) for halves, none otherwise. In streams with `halves`, a macroblock that is not
-/// split says whether it is cut into halves, and which way. Inter, split and halves
-/// macroblocks name their reference, `reference` of the frame's `references` (nothing is
-/// coded when there is one).
+/// right) for halves, two (the earlier anchor's, then the later one's) for bi, none
+/// otherwise. In a B-frame (`bidir`) a macroblock that is neither skipped nor intra says
+/// whether it is bi. In streams with `halves`, a macroblock that is not split says whether
+/// it is cut into halves, and which way. Inter, split and halves macroblocks name their
+/// reference, `reference` of the frame's `references` (nothing is coded when there is
+/// one).
 #[allow(clippy::too_many_arguments)]
 pub fn write_mb_header<W: SymbolWriter>(
     w: &mut W,
@@ -171,7 +179,7 @@ pub fn write_mb_header<W: SymbolWriter>(
     ctx: &MbContext,
     intra_frame: bool,
     mode: MbMode,
-    (reference, references, halves): (usize, usize, bool),
+    (reference, references, halves, bidir): (usize, usize, bool, bool),
     mvds: &[Mv],
 ) {
     if intra_frame {
@@ -185,18 +193,23 @@ pub fn write_mb_header<W: SymbolWriter>(
     if mode == MbMode::Intra {
         return;
     }
-    w.put_bit(&mut m.split[ctx.split], mode == MbMode::Split);
-    if halves && mode != MbMode::Split {
-        let half = matches!(mode, MbMode::Wide | MbMode::Tall);
-        w.put_bit(&mut m.halves[ctx.split], half);
-        if half {
-            w.put_bit(&mut m.halves_tall, mode == MbMode::Tall);
-        }
+    if bidir {
+        w.put_bit(&mut m.bi, mode == MbMode::Bi);
     }
-    for i in 0..references.saturating_sub(1) {
-        w.put_bit(&mut m.reference[i.min(2)], reference > i);
-        if reference == i {
-            break;
+    if mode != MbMode::Bi {
+        w.put_bit(&mut m.split[ctx.split], mode == MbMode::Split);
+        if halves && mode != MbMode::Split {
+            let half = matches!(mode, MbMode::Wide | MbMode::Tall);
+            w.put_bit(&mut m.halves[ctx.split], half);
+            if half {
+                w.put_bit(&mut m.halves_tall, mode == MbMode::Tall);
+            }
+        }
+        for i in 0..references.saturating_sub(1) {
+            w.put_bit(&mut m.reference[i.min(2)], reference > i);
+            if reference == i {
+                break;
+            }
         }
     }
     for mvd in mvds {
@@ -206,15 +219,15 @@ pub fn write_mb_header<W: SymbolWriter>(
 }
 
 /// Reads a macroblock header written by [`write_mb_header`] in a frame with `references`
-/// references (and halves when `halves`): the mode, its reference index (0 for skip and
-/// intra) and its vector differences (all four used by split, the first two by halves, the
-/// first by inter).
+/// references (and halves when `halves`, bi macroblocks when `bidir`): the mode, its
+/// reference index (0 for skip, intra and bi) and its vector differences (all four used by
+/// split, the first two by halves and bi, the first by inter).
 pub fn read_mb_header(
     r: &mut RangeDecoder<'_>,
     m: &mut SliceModels,
     ctx: &MbContext,
     intra_frame: bool,
-    (references, halves): (usize, bool),
+    (references, halves, bidir): (usize, bool, bool),
 ) -> Option<(MbMode, usize, [Mv; 4])> {
     let none = [Mv::ZERO; 4];
     if intra_frame {
@@ -226,7 +239,9 @@ pub fn read_mb_header(
     if r.get_bit(&mut m.intra[ctx.intra]) {
         return Some((MbMode::Intra, 0, none));
     }
-    let (mode, count) = if r.get_bit(&mut m.split[ctx.split]) {
+    let (mode, count) = if bidir && r.get_bit(&mut m.bi) {
+        (MbMode::Bi, 2)
+    } else if r.get_bit(&mut m.split[ctx.split]) {
         (MbMode::Split, 4)
     } else if halves && r.get_bit(&mut m.halves[ctx.split]) {
         if r.get_bit(&mut m.halves_tall) {
@@ -238,7 +253,10 @@ pub fn read_mb_header(
         (MbMode::Inter, 1)
     };
     let mut reference = 0;
-    while reference + 1 < references && r.get_bit(&mut m.reference[reference.min(2)]) {
+    while mode != MbMode::Bi
+        && reference + 1 < references
+        && r.get_bit(&mut m.reference[reference.min(2)])
+    {
         reference += 1;
     }
     let mut mvds = none;
