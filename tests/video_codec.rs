@@ -944,3 +944,167 @@ fn macroblock_quantizer_changes_decode_exactly() {
         "the changes moved the reconstruction"
     );
 }
+
+/// Encodes frames through the stream path (B-frames when the config asks); returns the
+/// stream and the hash of each reconstruction in display order.
+fn encode_grouped(
+    w: usize,
+    h: usize,
+    chroma: ChromaFormat,
+    frames: &[YuvFrame],
+    config: &VideoEncoderConfig,
+) -> (Vec<u8>, Vec<u64>) {
+    let header = Y4mHeader::new(w as u32, h as u32, chroma, (30, 1));
+    let mut enc = VideoEncoder::new(Vec::new(), &header, config).unwrap();
+    enc.keep_reconstructions();
+    let mut next = frames.iter();
+    enc.encode_stream(|| Ok(next.next().cloned())).unwrap();
+    let recon = enc.take_reconstructions();
+    let numbers: Vec<u64> = recon.iter().map(|(n, _)| *n).collect();
+    assert_eq!(numbers, (0..frames.len() as u64).collect::<Vec<_>>());
+    let hashes = recon.iter().map(|(_, f)| hash(f)).collect();
+    (enc.finish().unwrap().0, hashes)
+}
+
+/// Each packet's frame type (0 P, 1 key, 2 B) and display number, in coding order.
+fn frame_types(stream: &[u8]) -> Vec<(u8, u32)> {
+    use quanta::container::{ContainerReader, ReadEvent};
+    let mut reader = ContainerReader::new(stream, Limits::default()).unwrap();
+    let mut out = Vec::new();
+    while let Some(event) = reader.next_event().unwrap() {
+        if let ReadEvent::Packet(p) = event {
+            let number =
+                u32::from_le_bytes([p.payload[2], p.payload[3], p.payload[4], p.payload[5]]);
+            out.push((p.payload[0], number));
+        }
+    }
+    out
+}
+
+#[test]
+fn b_frames_decode_exactly_in_display_order_in_every_layout() {
+    let cases = [
+        (48, 32, ChromaFormat::Yuv420Jpeg),
+        (37, 21, ChromaFormat::Yuv422),
+        (24, 40, ChromaFormat::Yuv444),
+        (33, 17, ChromaFormat::Mono),
+    ];
+    for (w, h, chroma) in cases {
+        let frames = clip(w, h, chroma, 14);
+        let config = VideoEncoderConfig {
+            bframes: 3,
+            keyint: 9,
+            threads: 1,
+            lookahead: 0,
+            ..VideoEncoderConfig::default()
+        };
+        let (stream, recon) = encode_grouped(w, h, chroma, &frames, &config);
+        // Groups of three B-frames after their anchor, the one before the keyframe at 9
+        // and the last one shortened.
+        let types = frame_types(&stream);
+        let expected: Vec<(u8, u32)> = vec![
+            (1, 0),
+            (0, 4),
+            (2, 1),
+            (2, 2),
+            (2, 3),
+            (0, 8),
+            (2, 5),
+            (2, 6),
+            (2, 7),
+            (1, 9),
+            (0, 13),
+            (2, 10),
+            (2, 11),
+            (2, 12),
+        ];
+        assert_eq!(types, expected, "{w}x{h} {chroma:?}");
+        let (decoded, concealed, damage) = decode(&stream);
+        assert_eq!(damage, 0);
+        assert!(concealed.iter().all(|&c| !c));
+        let hashes: Vec<u64> = decoded.iter().map(hash).collect();
+        assert_eq!(hashes, recon, "{w}x{h} {chroma:?}");
+        for (n, (a, b)) in frames.iter().zip(&decoded).enumerate() {
+            assert!(
+                psnr(a, b) > 35.0,
+                "{w}x{h} {chroma:?} frame {n}: {:.2} dB",
+                psnr(a, b)
+            );
+        }
+        // The same bytes on two threads and with the lookahead on its own thread.
+        let other = VideoEncoderConfig {
+            threads: 2,
+            lookahead: 3,
+            ..config.clone()
+        };
+        assert_eq!(encode_grouped(w, h, chroma, &frames, &other).0, stream);
+    }
+}
+
+#[test]
+fn b_frames_take_fewer_bytes_than_p_frames_on_smooth_motion() {
+    let (w, h) = (64, 48);
+    let frames = clip(w, h, ChromaFormat::Yuv420Jpeg, 16);
+    let p_only = VideoEncoderConfig {
+        threads: 1,
+        ..VideoEncoderConfig::default()
+    };
+    let with_b = VideoEncoderConfig {
+        bframes: 3,
+        ..p_only.clone()
+    };
+    let (p_stream, _) = encode_grouped(w, h, ChromaFormat::Yuv420Jpeg, &frames, &p_only);
+    let (b_stream, _) = encode_grouped(w, h, ChromaFormat::Yuv420Jpeg, &frames, &with_b);
+    let (p_frames, _, _) = decode(&p_stream);
+    let (b_frames, _, _) = decode(&b_stream);
+    let mean = |d: &[YuvFrame]| {
+        frames.iter().zip(d).map(|(a, b)| psnr(a, b)).sum::<f64>() / frames.len() as f64
+    };
+    let (p_db, b_db) = (mean(&p_frames), mean(&b_frames));
+    assert!(
+        b_stream.len() < p_stream.len() && b_db > p_db - 1.5,
+        "B-frames {} bytes at {b_db:.2} dB, P-frames {} bytes at {p_db:.2} dB",
+        b_stream.len(),
+        p_stream.len()
+    );
+}
+
+#[test]
+fn a_lost_packet_in_a_b_frame_stream_is_concealed_in_display_order() {
+    let frames = clip(48, 32, ChromaFormat::Yuv420Jpeg, 10);
+    let config = VideoEncoderConfig {
+        bframes: 2,
+        keyint: 6,
+        threads: 1,
+        ..VideoEncoderConfig::default()
+    };
+    let (mut stream, recon) = encode_grouped(48, 32, ChromaFormat::Yuv420Jpeg, &frames, &config);
+    // Coding order: I0 P3 B1 B2 P5 B4 I6 P9 B7 B8 (the keyframe at 6 ends the group
+    // before it early).
+    let types = frame_types(&stream);
+    assert_eq!(types[..4], [(1, 0), (0, 3), (2, 1), (2, 2)]);
+    // Damage the packet of P3 (the second): B1, B2 and everything up to the keyframe are
+    // concealed, and the keyframe's group decodes exactly.
+    let sync = [0x9E, b'Q', b'P', b'K'];
+    let starts: Vec<usize> = stream
+        .windows(4)
+        .enumerate()
+        .filter(|(_, w)| *w == sync)
+        .map(|(i, _)| i)
+        .collect();
+    stream[starts[1] + 30] ^= 0x10;
+    let (decoded, concealed, damage) = decode(&stream);
+    assert_eq!(decoded.len(), 10, "one frame out per frame in");
+    assert!(damage >= 1);
+    let key = types.iter().position(|t| t.0 == 1 && t.1 > 0).unwrap();
+    let key_number = types[key].1 as usize;
+    assert!(!concealed[0]);
+    assert_eq!(hash(&decoded[0]), recon[0]);
+    for n in 1..key_number {
+        assert!(concealed[n], "frame {n} depends on the lost anchor");
+    }
+    for n in key_number..10 {
+        assert!(!concealed[n], "frame {n} follows the keyframe");
+        assert_eq!(hash(&decoded[n]), recon[n], "frame {n}");
+    }
+}

@@ -175,3 +175,83 @@ fn damaged_video_unit_gives_a_warning_and_decoding_goes_on() {
         gst::ClockTime::MSECOND * (40 * (FRAMES - 1))
     );
 }
+
+#[test]
+fn b_frame_stream_comes_out_in_display_order_like_the_library_decode() {
+    use quanta::codec::video::{VideoEncoder, VideoEncoderConfig};
+    use quanta::container::{frame_packet, ContainerReader, ReadEvent};
+    use quanta::media::y4m::{ChromaFormat, Y4mHeader, YuvFrame};
+    common::init();
+    // The library codes moving content with B-frames (the packet encoder codes none).
+    let header = Y4mHeader::new(WIDTH, HEIGHT, ChromaFormat::Yuv420Jpeg, (25, 1));
+    let mut source: std::collections::VecDeque<YuvFrame> = (0..FRAMES as usize)
+        .map(|n| {
+            let mut f = YuvFrame::filled(WIDTH as usize, HEIGHT as usize, header.chroma, 128);
+            for (p, plane) in f.planes.iter_mut().enumerate() {
+                let w = plane.width;
+                for (i, v) in plane.data.iter_mut().enumerate() {
+                    let (x, y) = (i % w, i / w);
+                    *v = ((x * 3 + y * 2 + n * 5 + p * 40) % 200 + 16) as u8;
+                }
+            }
+            f
+        })
+        .collect();
+    let config = VideoEncoderConfig {
+        bframes: 3,
+        keyint: 8,
+        threads: 1,
+        ..VideoEncoderConfig::default()
+    };
+    let mut encoder = VideoEncoder::new(Vec::new(), &header, &config).unwrap();
+    encoder.encode_stream(|| Ok(source.pop_front())).unwrap();
+    let (file, _) = encoder.finish().unwrap();
+    let mut reference = Vec::new();
+    let mut decoder = VideoStreamDecoder::new(file.as_slice(), Limits::default(), 1).unwrap();
+    while let Some(frame) = decoder.next_frame().unwrap() {
+        assert!(!frame.concealed);
+        reference.push(frame.frame);
+    }
+    assert_eq!(reference.len() as u64, FRAMES);
+
+    // The same stream as units, one per buffer, timed in coding order.
+    let mut reader = ContainerReader::new(file.as_slice(), Limits::default()).unwrap();
+    let mut units = vec![gst::Buffer::from_mut_slice(
+        reader.header().encode().unwrap(),
+    )];
+    let mut coded_numbers = Vec::new();
+    while let Some(event) = reader.next_event().unwrap() {
+        let ReadEvent::Packet(packet) = event else {
+            panic!("damage in a fresh stream");
+        };
+        let bytes = frame_packet(packet.sequence, packet.keyframe, false, &packet.payload);
+        let number = u32::from_le_bytes(packet.payload[2..6].try_into().unwrap());
+        coded_numbers.push(number);
+        units.push(gst::Buffer::from_mut_slice(bytes.unwrap()));
+    }
+    let end = reader.end_payload().unwrap().to_vec();
+    units.push(gst::Buffer::from_mut_slice(
+        frame_packet(FRAMES as u32, false, true, &end).unwrap(),
+    ));
+    assert!(
+        coded_numbers.windows(2).any(|w| w[0] > w[1]),
+        "some frame is coded before one shown earlier: {coded_numbers:?}"
+    );
+
+    let caps = gst::Caps::builder("video/x-quanta").build();
+    let (mut dec, bus) = common::harness("quantavideodec");
+    let out = common::run(&mut dec, caps, units);
+    let info = gst_video::VideoInfo::from_caps(&common::output_caps(&dec)).unwrap();
+    assert_eq!(
+        out.len() as u64,
+        FRAMES,
+        "every frame, the held ones at the end"
+    );
+    for (n, (buffer, expected)) in out.iter().zip(&reference).enumerate() {
+        let planes = planes_of(buffer, &info);
+        for (p, (got, want)) in planes.iter().zip(&expected.planes).enumerate() {
+            assert!(got == &want.data, "frame {n} plane {p} differs");
+        }
+    }
+    assert!(common::warnings(&bus).is_empty());
+}

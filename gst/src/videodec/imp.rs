@@ -1,13 +1,17 @@
 //! The implementation of `quantavideodec` on GStreamer's video decoder base class.
 //!
-//! The decoder is packetized: every input buffer is one unit and becomes at most one output
-//! frame with the input's timing. The stream header (from the caps' `streamheader` or the
-//! first buffer) sets up the packet decoder and the output format; the header and the
-//! end-of-stream packet give no frame. A unit that fails its checks is dropped with an
-//! element warning; the packet decoder conceals what it can of the frames that depend on
-//! it, and its damage reports become warnings too. When a packet follows lost ones, the
-//! decoder also gives stand-ins for the lost frames; the input has no buffers for them, so
-//! only the packet's own frame goes out (the gap stays a gap in the timestamps).
+//! The decoder is packetized: every input buffer is one unit, and every frame packet becomes
+//! one output frame. The stream header (from the caps' `streamheader` or the first buffer)
+//! sets up the packet decoder and the output format; the header and the end-of-stream packet
+//! give no frame. In streams with B-frames the packet decoder holds frames to put them in
+//! display order: their input frames wait, and each frame that comes out finishes the
+//! oldest waiting input frame (so output keeps the input's timing in display order); the
+//! end-of-stream packet, or the end of the input, lets the held frames out. A unit that
+//! fails its checks is dropped with an element warning; the packet decoder conceals what it
+//! can of the frames that depend on it, and its damage reports become warnings too. When a
+//! packet follows lost ones, the decoder also gives stand-ins for the lost frames; the input
+//! has no buffers for them, so only as many frames go out as input frames wait (the gap
+//! stays a gap in the timestamps).
 
 use std::sync::{LazyLock, Mutex};
 
@@ -145,11 +149,8 @@ impl VideoDecoderImpl for QuantaVideoDec {
                 return Ok(gst::FlowSuccess::Ok);
             }
             Ok(Unit::End(payload)) => {
-                if let Some(state) = self.state.lock().unwrap().as_mut() {
-                    state.decoder.finish(Some(&payload));
-                }
                 obj.release_frame(frame);
-                return Ok(gst::FlowSuccess::Ok);
+                return self.drain_decoder(Some(&payload));
             }
             Ok(Unit::Packet(packet)) => packet,
         };
@@ -173,7 +174,7 @@ impl VideoDecoderImpl for QuantaVideoDec {
         for line in fresh {
             gst::element_imp_warning!(self, gst::StreamError::Decode, ["{}", line]);
         }
-        let mut decoded = match decoded {
+        let decoded = match decoded {
             Ok(decoded) => decoded,
             Err(e) => {
                 gst::element_imp_warning!(
@@ -184,30 +185,70 @@ impl VideoDecoderImpl for QuantaVideoDec {
                 return obj.drop_frame(frame);
             }
         };
-        let Some(last) = decoded.pop() else {
-            obj.release_frame(frame);
-            return Ok(gst::FlowSuccess::Ok);
-        };
-        if !decoded.is_empty() {
-            gst::debug!(
-                CAT,
-                imp = self,
-                "{} stand-ins for lost frames not output",
-                decoded.len()
-            );
-        }
-        obj.allocate_output_frame(&mut frame, None)?;
-        {
-            let buffer = frame.output_buffer_mut().ok_or(gst::FlowError::Error)?;
-            let mut mapped = gst_video::VideoFrameRef::from_buffer_ref_writable(buffer, &info)
-                .map_err(|_| gst::FlowError::Error)?;
-            planes::write_frame(&last.frame, &mut mapped)?;
-        }
-        obj.finish_frame(frame)
+        // The input frame waits with those before it for the frames that come out.
+        drop(frame);
+        self.output(decoded, &info)
+    }
+
+    fn finish(&self) -> Result<gst::FlowSuccess, gst::FlowError> {
+        self.drain_decoder(None)
+    }
+
+    fn drain(&self) -> Result<gst::FlowSuccess, gst::FlowError> {
+        self.drain_decoder(None)
     }
 }
 
 impl QuantaVideoDec {
+    /// Ends the stream (`end_payload`: its end-of-stream packet's, `None` when the input
+    /// ended without one) and outputs the frames the decoder still held.
+    fn drain_decoder(
+        &self,
+        end_payload: Option<&[u8]>,
+    ) -> Result<gst::FlowSuccess, gst::FlowError> {
+        let (decoded, info) = {
+            let mut guard = self.state.lock().unwrap();
+            let Some(state) = guard.as_mut() else {
+                return Ok(gst::FlowSuccess::Ok);
+            };
+            state.decoder.finish(end_payload);
+            let decoded: Vec<_> = std::iter::from_fn(|| state.decoder.receive_frame()).collect();
+            (decoded, state.info.clone())
+        };
+        self.output(decoded, &info)
+    }
+
+    /// Finishes the oldest waiting input frames with `decoded`, in order; frames beyond
+    /// the waiting ones (stand-ins for lost packets) are not output.
+    fn output(
+        &self,
+        decoded: Vec<quanta::codec::video::DecodedFrame>,
+        info: &gst_video::VideoInfo,
+    ) -> Result<gst::FlowSuccess, gst::FlowError> {
+        let obj = self.obj();
+        let total = decoded.len();
+        for (done, out) in decoded.into_iter().enumerate() {
+            let Some(mut frame) = obj.oldest_frame() else {
+                gst::debug!(
+                    CAT,
+                    imp = self,
+                    "{} stand-ins for lost frames not output",
+                    total - done
+                );
+                break;
+            };
+            obj.allocate_output_frame(&mut frame, None)?;
+            {
+                let buffer = frame.output_buffer_mut().ok_or(gst::FlowError::Error)?;
+                let mut mapped = gst_video::VideoFrameRef::from_buffer_ref_writable(buffer, info)
+                    .map_err(|_| gst::FlowError::Error)?;
+                planes::write_frame(&out.frame, &mut mapped)?;
+            }
+            obj.finish_frame(frame)?;
+        }
+        Ok(gst::FlowSuccess::Ok)
+    }
+
     /// A packet decoder for `header` and the output format of its layout.
     fn start_stream(&self, header: StreamHeader) -> Result<(), gst::ErrorMessage> {
         let decoder = VideoPacketDecoder::new(&header, &Limits::default(), 0)

@@ -349,6 +349,21 @@ mod tests {
     /// planes start filled with 0 and with 255 give the same frames, for odd sizes and
     /// every chroma layout.
     #[test]
+    fn b_frames_need_the_header_and_two_anchors() {
+        let header = Y4mHeader::new(32, 32, ChromaFormat::Yuv420Jpeg, (30, 1));
+        let mut params = VideoParams::from_y4m(&header);
+        let slices = params.slice_count() as u8;
+        let payload = [2, 20, 0, 0, 0, 0, slices, 0];
+        let err = VideoDecoder::new(params.clone(), 1)
+            .decode(&payload)
+            .unwrap_err();
+        assert!(err.to_string().contains("allows no B-frames"), "{err}");
+        params.bframes = 2;
+        let err = VideoDecoder::new(params, 1).decode(&payload).unwrap_err();
+        assert!(err.to_string().contains("inter frame without"), "{err}");
+    }
+
+    #[test]
     fn every_sample_of_a_frame_is_written() {
         let cases = [
             (37, 21, ChromaFormat::Yuv422),

@@ -285,6 +285,9 @@ pub struct VideoEncoder<W: Write> {
     keyframes: u64,
     since_key: u32,
     reconstruction: Option<YuvFrame>,
+    /// Every frame's reconstruction with its display number, when asked for
+    /// ([`VideoEncoder::keep_reconstructions`]).
+    kept: Option<Vec<(u64, YuvFrame)>>,
 }
 
 impl<W: Write> VideoEncoder<W> {
@@ -374,6 +377,7 @@ impl<W: Write> VideoEncoder<W> {
             keyframes: 0,
             since_key: 0,
             reconstruction: None,
+            kept: None,
         })
     }
 
@@ -382,9 +386,24 @@ impl<W: Write> VideoEncoder<W> {
         &self.params
     }
 
-    /// The decoder's output for the last frame coded.
+    /// The decoder's output for the last frame coded (in coding order: with B-frames, not
+    /// always the last frame sent).
     pub fn reconstruction(&self) -> Option<&YuvFrame> {
         self.reconstruction.as_ref()
+    }
+
+    /// Keeps the decoder's output of every frame coded from now on, for
+    /// [`VideoEncoder::take_reconstructions`].
+    pub fn keep_reconstructions(&mut self) {
+        self.kept.get_or_insert_with(Vec::new);
+    }
+
+    /// The kept reconstructions coded since the last call, in display order, each with its
+    /// number in display order.
+    pub fn take_reconstructions(&mut self) -> Vec<(u64, YuvFrame)> {
+        let mut out = self.kept.as_mut().map(std::mem::take).unwrap_or_default();
+        out.sort_by_key(|(n, _)| *n);
+        out
     }
 
     /// Codes one frame into a packet now, analysing it first on this thread: a keyframe or
@@ -397,7 +416,8 @@ impl<W: Write> VideoEncoder<W> {
         Ok(stats)
     }
 
-    /// Codes every frame `next_frame` gives until it gives `None`, with the lookahead on
+    /// Codes every frame `next_frame` gives until it gives `None` (B-frames in groups of up
+    /// to `config.bframes`, the last group shortened at the end), with the lookahead on
     /// its own thread up to `config.lookahead` frames ahead of coding (inline when 0). An
     /// error on either side stops both; no thread outlives the call.
     pub fn encode_stream<F>(&mut self, mut next_frame: F) -> Result<()>
@@ -445,6 +465,9 @@ impl<W: Write> VideoEncoder<W> {
                     coded = Err(e);
                     break;
                 }
+            }
+            if coded.is_ok() {
+                coded = self.flush_pending();
             }
             drop(receive);
             match lookahead.join() {
@@ -620,7 +643,11 @@ impl<W: Write> VideoEncoder<W> {
             // carries on from empty.
             vbv.take(packet_bits(payload.len()));
         }
-        self.reconstruction = Some(crop_frame(&self.params, &reference.reference.planes));
+        let output = crop_frame(&self.params, &reference.reference.planes);
+        if let Some(kept) = &mut self.kept {
+            kept.push((number, output.clone()));
+        }
+        self.reconstruction = Some(output);
         let stats = FrameStats {
             keyframe: key,
             b_frame,

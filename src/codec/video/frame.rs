@@ -309,7 +309,7 @@ mod tests {
             (27, false),
             (10, true),
         ] {
-            push_reference(&mut list, frame(qp), &params, key);
+            push_reference(&mut list, Arc::new(frame(qp)), &params, key);
         }
         assert_eq!(list.iter().map(|r| r.qp).collect::<Vec<_>>(), vec![10]);
         params.refs = 1;

@@ -140,12 +140,19 @@ fn search_once(
     let out = search(target, knob, |x| {
         let (trial, qp) = setting(x);
         let mut encoder = VideoEncoder::new(Vec::new(), header, &trial)?;
+        encoder.keep_reconstructions();
+        let mut next = frames.iter();
+        encoder.encode_stream(|| Ok(next.next().cloned()))?;
+        let decoded = encoder.take_reconstructions();
+        if decoded.len() != frames.len() {
+            return Err(Error::InvalidArgument(format!(
+                "the encoder kept {} reconstructions of {} frames",
+                decoded.len(),
+                frames.len()
+            )));
+        }
         let mut sums = VideoQualitySums::default();
-        for frame in frames {
-            encoder.encode_frame(frame)?;
-            let decoded = encoder.reconstruction().ok_or_else(|| {
-                Error::InvalidArgument("the encoder kept no reconstruction".into())
-            })?;
+        for (frame, (_, decoded)) in frames.iter().zip(&decoded) {
             sums.add(frame, decoded)?;
         }
         let (stream, summary) = encoder.finish()?;
