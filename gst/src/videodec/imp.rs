@@ -115,7 +115,7 @@ impl VideoDecoderImpl for QuantaVideoDec {
 
     fn handle_frame(
         &self,
-        mut frame: gst_video::VideoCodecFrame,
+        frame: gst_video::VideoCodecFrame,
     ) -> Result<gst::FlowSuccess, gst::FlowError> {
         let unit = {
             let input = frame.input_buffer().ok_or(gst::FlowError::Error)?;

@@ -685,7 +685,7 @@ impl<W: Write> VideoEncoder<W> {
     fn code(
         &self,
         src: &[Plane],
-        (key, b): (bool, Option<(&[Arc<Reference>], (u32, u32))>),
+        (key, b): (bool, Option<BAnchors<'_>>),
         qp: u8,
         (lookahead, qp_offsets): (&[Mv], &[i8]),
         number: u64,
@@ -766,6 +766,9 @@ impl<W: Write> VideoEncoder<W> {
         ))
     }
 }
+
+/// A B-frame's anchors (the earlier first) and its distances to them.
+type BAnchors<'a> = (&'a [Arc<Reference>], (u32, u32));
 
 /// How a frame is to be coded.
 enum Kind {
