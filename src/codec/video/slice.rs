@@ -527,41 +527,8 @@ impl<'a> SliceEncoder<'a> {
         // (Not where skipping already wins: the whole vector predicts well there.)
         let skip_wins = best.as_ref().is_some_and(|b| b.mode == MbMode::Skip);
         if ref_sad != u32::MAX && self.tuning.split && !skip_wins {
-            // A short search per quarter around the whole vector; a candidate only when the
-            // quarters' summed costs beat the whole macroblock's.
-            let quarter_params = SearchParams {
-                range: SPLIT_SEARCH_RANGE,
-                ..search_params
-            };
-            let mut mvs = [ref_mv; 4];
-            // The luma quarters' source samples, for the split search and the halves.
-            let quarter_src: [[u8; 64]; 4] =
-                std::array::from_fn(|k| block_of(&src[0], 16, 8 * (k % 2), 8 * (k / 2)));
-            let mut split_cost = 0u32;
-            for (k, sub) in mvs.iter_mut().enumerate() {
-                let (qx, qy) = (8 * (k % 2), 8 * (k / 2));
-                let at = (x + qx, y + qy, 8);
-                let quarter = &quarter_src[k];
-                let (m, cost) = search(ref_grid, at, quarter, ref_mv, &[], pw, ph, &quarter_params);
-                if cost != u32::MAX {
-                    *sub = m;
-                }
-                split_cost = split_cost.saturating_add(cost);
-            }
-            if split_cost < ref_sad && mvs.iter().any(|&m| m != ref_mv) {
-                pending.push(split_cost, (MbMode::Split, mvs), ref_index);
-                // Halves: each half takes the best, by Hadamard cost over the half, of its
-                // two quarters' vectors and the whole vector; the cheaper of the two cuts
-                // is a candidate.
-                if self.halves {
-                    let lambda = search_params.lambda;
-                    let halves =
-                        self.best_halves(ref_grid, (x, y), &quarter_src, &mvs, ref_mv, lambda);
-                    if let Some((cost, cut)) = halves {
-                        pending.push(cost, cut, ref_index);
-                    }
-                }
-            }
+            let whole = (ref_grid, ref_index, ref_mv, ref_sad);
+            self.partitions(&mut pending, whole, (x, y), &src[0], &search_params);
         }
         for (_, cut, reference) in pending.cheapest(self.tuning.coded_candidates) {
             let c = self.try_inter(mbx, mby, ctx, cut, reference, mv_pred, src, pred);
@@ -585,6 +552,52 @@ impl<'a> SliceEncoder<'a> {
         match best {
             Some(b) => b,
             None => self.best_intra(mbx, mby, ctx, src, pred, rows),
+        }
+    }
+
+    /// Pushes the split and halves candidates of a macroblock at luma (`x`, `y`) whose
+    /// whole vector `mv` on reference `reference` (searched on `grid`) cost `cost`: a short
+    /// search per quarter around the whole vector, a candidate only when the quarters'
+    /// summed costs beat the whole macroblock's; then, in streams with halves, each half
+    /// takes the best, by Hadamard cost over the half, of its two quarters' vectors and
+    /// the whole vector, and the cheaper of the two cuts is a candidate.
+    fn partitions(
+        &self,
+        pending: &mut PendingInter,
+        (grid, reference, mv, cost): (&QuarterGrid, usize, Mv, u32),
+        (x, y): (usize, usize),
+        luma: &[u8],
+        search_params: &SearchParams,
+    ) {
+        let (pw, ph) = self.g.sizes[0];
+        let quarter_params = SearchParams {
+            range: SPLIT_SEARCH_RANGE,
+            ..*search_params
+        };
+        let mut mvs = [mv; 4];
+        // The luma quarters' source samples, for the split search and the halves.
+        let quarter_src: [[u8; 64]; 4] =
+            std::array::from_fn(|k| block_of(luma, 16, 8 * (k % 2), 8 * (k / 2)));
+        let mut split_cost = 0u32;
+        for (k, sub) in mvs.iter_mut().enumerate() {
+            let (qx, qy) = (8 * (k % 2), 8 * (k / 2));
+            let at = (x + qx, y + qy, 8);
+            let quarter = &quarter_src[k];
+            let (m, c) = search(grid, at, quarter, mv, &[], pw, ph, &quarter_params);
+            if c != u32::MAX {
+                *sub = m;
+            }
+            split_cost = split_cost.saturating_add(c);
+        }
+        if split_cost < cost && mvs.iter().any(|&m| m != mv) {
+            pending.push(split_cost, (MbMode::Split, mvs), reference);
+            if self.halves {
+                let lambda = search_params.lambda;
+                let halves = self.best_halves(grid, (x, y), &quarter_src, &mvs, mv, lambda);
+                if let Some((c, cut)) = halves {
+                    pending.push(c, cut, reference);
+                }
+            }
         }
     }
 
@@ -678,6 +691,20 @@ impl<'a> SliceEncoder<'a> {
             let c = self.try_inter(mbx, mby, ctx, inter, one, preds[one], src, pred);
             if best.as_ref().is_none_or(|b| c.cost < b.cost) {
                 best = Some(c);
+            }
+        }
+        // Split and halves on the better anchor, as in P-frames.
+        let skip_wins = best.as_ref().is_some_and(|b| b.mode == MbMode::Skip);
+        if one_cost != u32::MAX && self.tuning.split && !skip_wins {
+            let mut pending = PendingInter::new();
+            let grid = if one == 0 { earlier } else { later };
+            let whole = (grid, one, mv, one_cost);
+            self.partitions(&mut pending, whole, (x, y), &src[0], &search_params);
+            for (_, cut, reference) in pending.cheapest(self.tuning.coded_candidates) {
+                let c = self.try_inter(mbx, mby, ctx, cut, reference, preds[one], src, pred);
+                if best.as_ref().is_none_or(|b| c.cost < b.cost) {
+                    best = Some(c);
+                }
             }
         }
         // Both anchors, when the average's Hadamard cost beats the better single one's.
