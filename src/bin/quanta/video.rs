@@ -86,7 +86,7 @@ pub struct VideoArgs {
     /// Video: most B-frames in a row, 0 to 7 (0 = none: every frame is coded on arrival,
     /// the low-delay stream). A B-frame is predicted from the frames shown before and
     /// after it and coded after the later one; decoders hold up to this many frames.
-    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=7))]
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u8).range(0..=7))]
     bframes: u8,
     /// Video expert: B-frames are coded this many quantizer indices coarser than the
     /// frames around them.

@@ -123,7 +123,7 @@ impl Default for VideoEncoderConfig {
             halves: true,
             finest_ref: true,
             mb_qp: true,
-            bframes: 0,
+            bframes: 3,
             b_qp_offset: rate::B_QP_OFFSET,
             slice_rows: 0,
             transform: TransformId::Dct,
@@ -585,10 +585,20 @@ impl<W: Write> VideoEncoder<W> {
         } = frame;
         let mut key = matches!(kind, Kind::Key);
         let may_become_key = matches!(kind, Kind::Inter);
+        let group_anchor = matches!(kind, Kind::Anchor);
         let (b_frame, anchors) = match kind {
             Kind::B(anchors, distances) => (true, Some((anchors, distances))),
             _ => (false, None),
         };
+        if !b_frame {
+            // The B-frames of a group are coded right after its anchor.
+            let following = if group_anchor {
+                self.pending.len() as u8
+            } else {
+                0
+            };
+            self.rate.set_group(following);
+        }
         let mut qp = if b_frame {
             let qp = self.rate.next_qp_b(self.frames, self.config.b_qp_offset);
             self.vbv_qp(false, qp)

@@ -40,7 +40,7 @@ pub const KEY_QP_OFFSET: u8 = 9;
 
 /// B-frames are coded this many indices coarser than the mode's index (before the
 /// pattern), by default: no frame predicts from them.
-pub const B_QP_OFFSET: u8 = 2;
+pub const B_QP_OFFSET: u8 = 6;
 
 /// Quantizer index offsets of inter frames by place since the keyframe, modulo 8 (the
 /// keyframe is place 0): every eighth frame 4 indices finer, the others at the mode's index
@@ -68,7 +68,16 @@ pub struct RateControl {
     pattern: bool,
     /// Frames coded since the last keyframe (0 after the keyframe itself).
     since_key: u64,
+    /// The B-frames that follow the next P-frame in coding order (predicted from it).
+    bframes: u8,
+    /// A B-frame's bits as a share of the P-frame before it (running mean).
+    b_share: f64,
+    /// The bits of the last P-frame.
+    last_p_bits: f64,
 }
+
+/// The first guess of a B-frame's bits as a share of its P-frame's.
+const B_SHARE_GUESS: f64 = 0.3;
 
 impl RateControl {
     /// Constant quality.
@@ -83,6 +92,9 @@ impl RateControl {
             key_offset,
             pattern: true,
             since_key: 0,
+            bframes: 0,
+            b_share: B_SHARE_GUESS,
+            last_p_bits: 0.0,
         }
     }
 
@@ -98,6 +110,9 @@ impl RateControl {
             key_offset,
             pattern: true,
             since_key: 0,
+            bframes: 0,
+            b_share: B_SHARE_GUESS,
+            last_p_bits: 0.0,
         }
     }
 
@@ -129,6 +144,13 @@ impl RateControl {
         }
     }
 
+    /// Says how many B-frames the next P-frame brings (they are shown before it and coded
+    /// after it): under bitrate control a P-frame aims at its group's budget less what its
+    /// B-frames are expected to take.
+    pub fn set_group(&mut self, bframes: u8) {
+        self.bframes = bframes;
+    }
+
     /// True under bitrate control.
     pub fn is_bitrate(&self) -> bool {
         self.fixed_qp.is_none()
@@ -141,7 +163,9 @@ impl RateControl {
         if key {
             base * 4.0
         } else {
-            base
+            // A group of one P-frame and `bframes` B-frames spends the budget of all.
+            let b = self.bframes as f64;
+            base * (1.0 + b) / (1.0 + b * self.b_share)
         }
     }
 
@@ -201,6 +225,10 @@ impl RateControl {
         if self.fixed_qp.is_none() {
             self.surplus += bits - self.frame_budget;
         }
+        if self.last_p_bits > 0.0 {
+            let share = (bits / self.last_p_bits).clamp(0.01, 2.0);
+            self.b_share = 0.8 * self.b_share + 0.2 * share;
+        }
     }
 
     /// The index that would have made a frame of `bits` at `qp` take `target` bits.
@@ -223,6 +251,9 @@ impl RateControl {
             offset_qp(qp, -self.inter_offset())
         };
         self.since_key = if key { 0 } else { self.since_key + 1 };
+        if !key {
+            self.last_p_bits = bits;
+        }
         if self.fixed_qp.is_none() {
             self.surplus += bits - self.frame_budget;
         }
