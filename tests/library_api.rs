@@ -281,9 +281,12 @@ fn the_video_packet_encoder_and_decoder_match_the_stream_encoder_and_decoder() {
     ] {
         let (w, h) = (72, 40);
         let frames = moving_frames(w, h, chroma, 5);
+        // The packet encoder codes each frame on arrival, as `encode_frame` does: the
+        // low-delay stream, without B-frames.
         let config = VideoEncoderConfig {
             keyint: 3,
             threads: 1,
+            bframes: 0,
             ..VideoEncoderConfig::default()
         };
         let y4m = Y4mHeader::new(w as u32, h as u32, chroma, (25, 1));

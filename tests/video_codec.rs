@@ -258,23 +258,36 @@ fn encode_streamed(frames: &[YuvFrame], config: &VideoEncoderConfig) -> Vec<u8> 
 #[test]
 fn output_bytes_do_not_depend_on_the_lookahead_depth() {
     let frames = clip(48, 64, ChromaFormat::Yuv420Jpeg, 6);
-    let config = VideoEncoderConfig {
+    // Frame by frame (no B-frames) against the stream path without B-frames, then the
+    // stream path with B-frames at every depth against its own inline run.
+    let p_only = VideoEncoderConfig {
         threads: 1,
+        bframes: 0,
         ..VideoEncoderConfig::default()
     };
-    let (frame_by_frame, _) = encode(48, 64, ChromaFormat::Yuv420Jpeg, &frames, &config);
+    let (frame_by_frame, _) = encode(48, 64, ChromaFormat::Yuv420Jpeg, &frames, &p_only);
+    let with_b = VideoEncoderConfig {
+        threads: 1,
+        lookahead: 0,
+        ..VideoEncoderConfig::default()
+    };
+    let inline_b = encode_streamed(&frames, &with_b);
+    assert!(inline_b != frame_by_frame, "the default codes B-frames");
     for lookahead in [0, 1, 3, 16] {
         for threads in [1, 2] {
-            let config = VideoEncoderConfig {
-                threads,
-                lookahead,
-                ..VideoEncoderConfig::default()
-            };
-            let streamed = encode_streamed(&frames, &config);
-            assert!(
-                streamed == frame_by_frame,
-                "lookahead {lookahead}, {threads} threads"
-            );
+            for (base, expected) in [(&p_only, &frame_by_frame), (&with_b, &inline_b)] {
+                let config = VideoEncoderConfig {
+                    threads,
+                    lookahead,
+                    ..base.clone()
+                };
+                let streamed = encode_streamed(&frames, &config);
+                assert!(
+                    &streamed == expected,
+                    "lookahead {lookahead}, {threads} threads, {} B-frames",
+                    base.bframes
+                );
+            }
         }
     }
 }
@@ -1047,6 +1060,7 @@ fn b_frames_take_fewer_bytes_than_p_frames_on_smooth_motion() {
     let frames = clip(w, h, ChromaFormat::Yuv420Jpeg, 16);
     let p_only = VideoEncoderConfig {
         threads: 1,
+        bframes: 0,
         ..VideoEncoderConfig::default()
     };
     let with_b = VideoEncoderConfig {

@@ -6,8 +6,10 @@
 //! of the first. A video segment must start with a keyframe; an audio segment after the
 //! first must start with a segment-start packet. The packets are written again through the
 //! container writer, so sequence numbers run on across the joins and every CRC is computed
-//! anew. Video: the frame number inside each frame payload is renumbered to its place in
-//! the joined stream and the end-of-stream packet carries the total frame count. Audio:
+//! anew. Video: the frame number inside each frame payload (its place in display order in
+//! its segment) moves by the frames of the segments before it, so it is the frame's place in
+//! the joined stream (B-frame streams keep their coding order), and the end-of-stream packet
+//! carries the total frame count. Audio:
 //! each packet's first-frame index moves by the frames of the segments before it, and the
 //! header's total length and the end-of-stream payload (samples, frames) are the sums.
 //! Any refusal leaves no output file.
@@ -246,7 +248,7 @@ fn join<W: Write>(inputs: &[PathBuf], header: &StreamHeader, out: W) -> Result<(
                         input.display()
                     )));
                 }
-                renumber(&mut packet.payload, frames + packets, input)?;
+                renumber(&mut packet.payload, frames, input)?;
             }
             writer.write_packet(packet.keyframe, &packet.payload)?;
             packets += 1;
@@ -322,15 +324,9 @@ fn shift_first_frame(payload: &mut [u8], offset: u64, input: &Path) -> Result<u6
     Ok(first + count)
 }
 
-/// Writes the frame's place in the joined stream into its payload.
-fn renumber(payload: &mut [u8], number: u64, input: &Path) -> Result<()> {
-    let number = u32::try_from(number).map_err(|_| {
-        Error::InvalidArgument(format!(
-            "{}: the joined stream would pass {} frames",
-            input.display(),
-            u32::MAX
-        ))
-    })?;
+/// Moves the frame number in a frame payload by `before`, the frames of the segments
+/// before it: its place in the joined stream.
+fn renumber(payload: &mut [u8], before: u64, input: &Path) -> Result<()> {
     let length = payload.len();
     let field = payload
         .get_mut(FRAME_NUMBER_AT..FRAME_NUMBER_AT + 4)
@@ -341,6 +337,14 @@ fn renumber(payload: &mut [u8], number: u64, input: &Path) -> Result<()> {
                 length
             ))
         })?;
+    let own = u32::from_le_bytes([field[0], field[1], field[2], field[3]]);
+    let number = u32::try_from(before + own as u64).map_err(|_| {
+        Error::InvalidArgument(format!(
+            "{}: the joined stream would pass {} frames",
+            input.display(),
+            u32::MAX
+        ))
+    })?;
     field.copy_from_slice(&number.to_le_bytes());
     Ok(())
 }
