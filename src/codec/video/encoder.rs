@@ -525,16 +525,88 @@ impl<W: Write> VideoEncoder<W> {
         let (stats, payload) = self.code_analysed(anchor, number, kind)?;
         self.writer.write_packet(stats.keyframe, &payload)?;
         let later = self.references.first().cloned();
-        while let Some((n, frame)) = self.pending.pop_front() {
-            let (Some(e), Some(l)) = (&earlier.0, &later) else {
-                return Err(Error::InvalidArgument(
+        let (Some(e), Some(l)) = (earlier.0, later) else {
+            return match self.pending.is_empty() {
+                true => Ok(()),
+                false => Err(Error::InvalidArgument(
                     "B-frames without two anchors (an encoder bug)".into(),
-                ));
+                )),
             };
-            let distances = ((n - earlier.1) as u32, (number - n) as u32);
-            let kind = Kind::B([e.clone(), l.clone()], distances);
+        };
+        let anchors = [e, l];
+        let distances = |n: u64| ((n - earlier.1) as u32, (number - n) as u32);
+        if self.threads > 1 && self.vbv.is_none() && self.pending.len() > 1 {
+            return self.code_b_side_by_side(&anchors, distances);
+        }
+        while let Some((n, frame)) = self.pending.pop_front() {
+            let kind = Kind::B(anchors.clone(), distances(n));
             let (stats, payload) = self.code_analysed(frame, n, kind)?;
             self.writer.write_packet(stats.keyframe, &payload)?;
+        }
+        Ok(())
+    }
+
+    /// Codes the held B-frames several at a time, one thread each, and books them in
+    /// order. The same bytes as one at a time: a B-frame's index does not depend on the
+    /// B-frames before it ([`RateControl::next_qp_b`]) and no frame predicts from one; with
+    /// a buffer bound each index does, and [`VideoEncoder::flush_pending`] codes them in
+    /// turn.
+    fn code_b_side_by_side(
+        &mut self,
+        anchors: &[Arc<Reference>; 2],
+        distances: impl Fn(u64) -> (u32, u32),
+    ) -> Result<()> {
+        let frames: Vec<(u64, AnalysedFrame)> = self.pending.drain(..).collect();
+        for chunk in frames.chunks(self.threads) {
+            let jobs: Vec<(u8, Vec<i8>)> = chunk
+                .iter()
+                .enumerate()
+                .map(|(k, (_, frame))| {
+                    let qp = self
+                        .rate
+                        .next_qp_b(self.frames + k as u64, self.config.b_qp_offset);
+                    let offsets = if self.params.flags & params::FLAG_MB_QP != 0 {
+                        frame.analysis.qp_offsets(self.config.tuning.mb_qp_strength)
+                    } else {
+                        Vec::new()
+                    };
+                    (qp, offsets)
+                })
+                .collect();
+            let coder = FrameCoder {
+                params: &self.params,
+                tuning: self.config.tuning,
+                references: &[],
+                threads: 1,
+            };
+            let results: Vec<Result<(Vec<u8>, Coded)>> = std::thread::scope(|scope| {
+                let handles: Vec<_> = chunk
+                    .iter()
+                    .zip(&jobs)
+                    .map(|((n, frame), (qp, offsets))| {
+                        let coder = &coder;
+                        let b = Some((&anchors[..], distances(*n)));
+                        scope.spawn(move || {
+                            let guide = (&frame.analysis.mvs[..], &offsets[..]);
+                            coder.code(&frame.planes, (false, b), *qp, guide, *n)
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| {
+                        h.join().unwrap_or_else(|_| {
+                            Err(Error::InvalidArgument(
+                                "a B-frame coding thread panicked".into(),
+                            ))
+                        })
+                    })
+                    .collect()
+            });
+            for (((n, _), (qp, _)), coded) in chunk.iter().zip(&jobs).zip(results) {
+                let (stats, payload) = self.record(*n, (false, true), *qp, coded?);
+                self.writer.write_packet(stats.keyframe, &payload)?;
+            }
         }
         Ok(())
     }
@@ -642,6 +714,18 @@ impl<W: Write> VideoEncoder<W> {
                 coded = self.code(&src, (key, b), qp, guide, number)?;
             }
         }
+        Ok(self.record(number, (key, b_frame), qp, coded))
+    }
+
+    /// Books a coded frame: rate control, buffer, reconstruction, statistics and, unless it
+    /// is a B-frame, the reference list.
+    fn record(
+        &mut self,
+        number: u64,
+        (key, b_frame): (bool, bool),
+        qp: u8,
+        coded: (Vec<u8>, Coded),
+    ) -> (FrameStats, Vec<u8>) {
         let (payload, reference) = coded;
         if b_frame {
             self.rate.update_b(packet_bits(payload.len()));
@@ -676,7 +760,7 @@ impl<W: Write> VideoEncoder<W> {
             self.keyframes += 1;
             self.since_key = 1;
         }
-        Ok((stats, payload))
+        (stats, payload)
     }
 
     /// `qp`, or coarser where the complexity estimate says that a frame at `qp` would take
@@ -689,9 +773,57 @@ impl<W: Write> VideoEncoder<W> {
     }
 
     /// Codes a frame as asked (a keyframe, or a B-frame between these anchors at these
-    /// distances, or else a P-frame): its payload and its reconstruction (deblocked).
-    /// `guide` holds the lookahead's vectors and the macroblocks' quantizer offsets;
-    /// `number` is the frame's place in display order.
+    /// distances, or else a P-frame) with the slices on the encoder's threads: its payload
+    /// and its reconstruction (deblocked). `guide` holds the lookahead's vectors and the
+    /// macroblocks' quantizer offsets; `number` is the frame's place in display order.
+    fn code(
+        &self,
+        src: &[Plane],
+        kind: (bool, Option<BAnchors<'_>>),
+        qp: u8,
+        guide: (&[Mv], &[i8]),
+        number: u64,
+    ) -> Result<(Vec<u8>, Coded)> {
+        let coder = FrameCoder {
+            params: &self.params,
+            tuning: self.config.tuning,
+            references: &self.references,
+            threads: self.threads,
+        };
+        coder.code(src, kind, qp, guide, number)
+    }
+
+    /// Codes the frames still held for B-frames, writes the end-of-stream packet (the frame
+    /// count, u64) and returns the output.
+    pub fn finish(mut self) -> Result<(W, VideoSummary)> {
+        self.flush_pending()?;
+        let bytes_before = self.writer.bytes_written();
+        let out = self.writer.finish(&self.frames.to_le_bytes())?;
+        Ok((
+            out,
+            VideoSummary {
+                params: self.params,
+                frames: self.frames,
+                keyframes: self.keyframes,
+                bytes: bytes_before + 8 + crate::container::PACKET_OVERHEAD_BYTES as u64,
+            },
+        ))
+    }
+}
+
+/// What coding one frame needs of the encoder, shareable between threads (B-frames of a
+/// group are coded side by side).
+struct FrameCoder<'a> {
+    params: &'a VideoParams,
+    tuning: Tuning,
+    /// The reference list of P-frames.
+    references: &'a [Arc<Reference>],
+    /// Threads for the frame's slices.
+    threads: usize,
+}
+
+impl FrameCoder<'_> {
+    /// Codes a frame as [`VideoEncoder::code`] says.
     fn code(
         &self,
         src: &[Plane],
@@ -700,7 +832,7 @@ impl<W: Write> VideoEncoder<W> {
         (lookahead, qp_offsets): (&[Mv], &[i8]),
         number: u64,
     ) -> Result<(Vec<u8>, Coded)> {
-        let params = &self.params;
+        let params = self.params;
         let setup = FrameSetup {
             params,
             intra: key,
@@ -708,7 +840,7 @@ impl<W: Write> VideoEncoder<W> {
             references: match b {
                 _ if key => &[],
                 Some((anchors, _)) => anchors,
-                None => &self.references,
+                None => self.references,
             },
             bidir: b.is_some(),
             anchor_distances: b.map_or((0, 0), |(_, d)| d),
@@ -716,7 +848,7 @@ impl<W: Write> VideoEncoder<W> {
             qp_offsets,
         };
         let mut recon = blank_planes(params, 0);
-        let tuning = self.config.tuning;
+        let tuning = self.tuning;
         let block_coded = key && keyframe::uses_block_keyframes(params);
         let outputs = {
             let rows = slice_rows(params, &mut recon);
@@ -755,23 +887,6 @@ impl<W: Write> VideoEncoder<W> {
                 reference,
                 intra_mbs,
                 split_mbs,
-            },
-        ))
-    }
-
-    /// Codes the frames still held for B-frames, writes the end-of-stream packet (the frame
-    /// count, u64) and returns the output.
-    pub fn finish(mut self) -> Result<(W, VideoSummary)> {
-        self.flush_pending()?;
-        let bytes_before = self.writer.bytes_written();
-        let out = self.writer.finish(&self.frames.to_le_bytes())?;
-        Ok((
-            out,
-            VideoSummary {
-                params: self.params,
-                frames: self.frames,
-                keyframes: self.keyframes,
-                bytes: bytes_before + 8 + crate::container::PACKET_OVERHEAD_BYTES as u64,
             },
         ))
     }
