@@ -626,7 +626,12 @@ impl<'a> SliceEncoder<'a> {
         let in_range = |mv: Mv| mv_in_range(mv, x, y, 16, pw, ph);
         let mut best: Option<Candidate> = None;
         if in_range(preds[0]) && in_range(preds[1]) {
-            best = Some(self.try_bi(mbx, mby, ctx, MbMode::Skip, preds, preds, src, pred));
+            let skip = self.try_bi(mbx, mby, ctx, MbMode::Skip, preds, preds, src, pred);
+            // A skip this close to the source seldom loses to a searched mode.
+            if skip.cost < self.lambda * self.tuning.b_early_skip {
+                return skip;
+            }
+            best = Some(skip);
         }
         let search_params = SearchParams {
             lambda: (self.lambda.sqrt() as u32).max(1),

@@ -44,6 +44,11 @@ pub struct Tuning {
     /// Search effort of keyframes coded with the block coder, 0 (fastest) to
     /// [`crate::codec::block::encode::MAX_EFFORT`].
     pub key_effort: u8,
+    /// A B-frame macroblock whose skip (both anchors averaged at the predicted vectors)
+    /// costs less than this many bits' worth (× λ) is skipped without searching (0: always
+    /// search). On the corpus clips 20 left the streams within 0.1 % of searching always,
+    /// for 0.95 / 0.82 of the encode time.
+    pub b_early_skip: f64,
 }
 
 impl Tuning {
@@ -68,6 +73,7 @@ impl Default for Tuning {
             coded_candidates: 3,
             mb_qp_strength: 1.0,
             key_effort: 2,
+            b_early_skip: 20.0,
         }
     }
 }
@@ -112,12 +118,18 @@ impl Preset {
             Preset::Slow => (2, 2, true, 3, 3),
             Preset::Slower => (3, u32::MAX, true, 3, 3),
         };
+        let b_early_skip = match self {
+            Preset::Faster | Preset::Fast => 50.0,
+            Preset::Medium => 20.0,
+            Preset::Slow | Preset::Slower => 0.0,
+        };
         Tuning {
             subpel_rounds,
             intra_gate,
             split,
             coded_candidates,
             key_effort,
+            b_early_skip,
             ..Tuning::default()
         }
     }
