@@ -89,6 +89,8 @@ pub struct Analyzer {
     noise_start: [usize; 2],
     /// The first band coded as mid only (side zeroed), long and short layout.
     intensity_start: [usize; 2],
+    /// The first coefficient left zero (the lowpass), long and short layout; `N` for none.
+    lowpass: [usize; 2],
     input: Vec<f32>,
     /// One short block's coefficients and thresholds (scratch).
     block: Vec<f32>,
@@ -99,12 +101,15 @@ pub struct Analyzer {
 
 impl Analyzer {
     /// An analyzer; `masking` (0 to 1) is how far the perceptual tune follows the masking
-    /// threshold (1: noise exactly shaped like the threshold, 0: white noise as in PSNR).
+    /// threshold (1: noise exactly shaped like the threshold, 0: white noise as in PSNR);
+    /// from the first band at or above `lowpass_hz` (when given) every coefficient is left
+    /// zero.
     pub fn new(
         params: &AudioParams,
         edges: &[usize],
         short_edges: &[usize],
         masking: f32,
+        lowpass_hz: Option<u32>,
     ) -> Analyzer {
         let n = params.frame_size;
         let m = n / SHORT_BLOCKS;
@@ -127,6 +132,13 @@ impl Analyzer {
                     intensity_band(short_edges, n, params.sample_rate, hz),
                 ],
                 None => [edges.len() - 1, short_edges.len() - 1],
+            },
+            lowpass: match lowpass_hz {
+                Some(hz) => [
+                    edges[intensity_band(edges, n, params.sample_rate, hz as u64)],
+                    short_edges[intensity_band(short_edges, n, params.sample_rate, hz as u64)],
+                ],
+                None => [n, n],
             },
             input: vec![0.0; 2 * n],
             block: vec![0.0; m],
@@ -161,6 +173,7 @@ impl Analyzer {
                     .copy_from_slice(&group.samples[ch][f * n..f * n + 2 * n]);
                 let mut c = vec![0f32; n];
                 self.mdct.forward(&self.input, sequence, &mut c);
+                c[self.lowpass[short as usize]..].fill(0.0);
                 let mut t = vec![0f32; per_channel];
                 if short {
                     self.short_thresholds(&c, &mut t);
