@@ -68,6 +68,9 @@ pub struct FrameAnalysis {
 /// One analysed packet.
 #[derive(Debug, Clone)]
 pub struct Analysis {
+    /// The packet's non-zero bands from the noise start carry energy indices (the
+    /// perceptual tune off the speech path).
+    pub energies: bool,
     pub first_frame: u64,
     pub frames: u8,
     pub output_samples: u32,
@@ -97,19 +100,23 @@ pub struct Analyzer {
     block_masks: Vec<f32>,
     /// The hop of one short block in milliseconds (pre-masking).
     block_ms: f32,
+    /// See [`Analysis::energies`].
+    energies: bool,
 }
 
 impl Analyzer {
     /// An analyzer; `masking` (0 to 1) is how far the perceptual tune follows the masking
     /// threshold (1: noise exactly shaped like the threshold, 0: white noise as in PSNR);
     /// from the first band at or above `lowpass_hz` (when given) every coefficient is left
-    /// zero.
+    /// zero; `energies` marks the packets' non-zero bands from the noise start to carry
+    /// their energy (perceptual tune only).
     pub fn new(
         params: &AudioParams,
         edges: &[usize],
         short_edges: &[usize],
         masking: f32,
         lowpass_hz: Option<u32>,
+        energies: bool,
     ) -> Analyzer {
         let n = params.frame_size;
         let m = n / SHORT_BLOCKS;
@@ -144,6 +151,7 @@ impl Analyzer {
             block: vec![0.0; m],
             block_masks: vec![0.0; block_edges.len() - 1],
             block_ms: 1000.0 * m as f32 / params.sample_rate as f32,
+            energies: energies && params.tune == AudioTune::Perceptual,
         }
     }
 
@@ -271,6 +279,7 @@ impl Analyzer {
             });
         }
         Analysis {
+            energies: self.energies,
             first_frame: group.first_frame,
             frames: group.frames,
             output_samples: group.output_samples,

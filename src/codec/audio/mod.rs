@@ -52,8 +52,8 @@ use std::io::Write;
 
 use analysis::{quantize_channel, Analysis, Group};
 use frame::{
-    write_channel, write_intensity, write_noise_switch, write_sequence, write_stereo, ChannelState,
-    Models,
+    write_channel, write_energy_switch, write_intensity, write_noise_switch, write_sequence,
+    write_stereo, ChannelState, Models,
 };
 use framer::Framer;
 use params::{band_edges, end_payload, short_band_edges, PacketPrefix};
@@ -474,9 +474,11 @@ fn code_packet(
     let mut q = vec![0i32; n];
     let mut steps = vec![0u8; layouts.long.len() - 1];
     let mut noise = vec![0u8; layouts.long.len() - 1];
+    let mut energies = vec![0u8; layouts.long.len() - 1];
     let mut previous = WindowSequence::Long;
     let noise_syntax = analysis.frame.iter().any(|f| !f.noise.is_empty());
     write_noise_switch(&mut enc, &mut models, noise_syntax);
+    write_energy_switch(&mut enc, &mut models, noise_syntax && analysis.energies);
     for (i, frame) in analysis.frame.iter().enumerate() {
         let offset = offset.for_frame(analysis.first_frame + i as u64);
         write_sequence(&mut enc, &mut models, previous, frame.sequence);
@@ -518,12 +520,19 @@ fn code_packet(
                 }
                 None => noise.fill(0),
             }
+            let start = layouts.noise_start(frame.sequence);
             let fill = if frame.noise.is_empty() {
                 0
             } else {
-                let start = layouts.noise_start(frame.sequence);
                 noise::fill_level(&frame.coeffs[ch], &q, edges, start, &steps, gains)
             };
+            if analysis.energies {
+                for (b, e) in energies[..bands].iter_mut().enumerate().skip(start) {
+                    let band = edges[b]..edges[b + 1];
+                    *e = noise::noise_index(&frame.coeffs[ch][band], gains)
+                        .map_or(1, noise::coded_index);
+                }
+            }
             write_channel(
                 &mut enc,
                 &mut models,
@@ -534,6 +543,8 @@ fn code_packet(
                 &steps,
                 noise,
                 fill,
+                start,
+                &energies[..bands],
             );
         }
     }

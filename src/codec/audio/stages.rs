@@ -169,6 +169,7 @@ impl EncodePlan {
                     &self.layouts.short,
                     self.config.masking_used(params.sample_rate),
                     self.config.lowpass_hz(params.sample_rate),
+                    !self.config.speech_path(params.sample_rate),
                 )
             },
             |analyzer| analyzer.analyze(group),
