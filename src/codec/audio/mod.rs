@@ -527,9 +527,14 @@ fn code_packet(
                 noise::fill_level(&frame.coeffs[ch], &q, edges, start, &steps, gains)
             };
             if analysis.energies {
+                // A coded band's energy index is the noise index the analysis found for it
+                // (the band's energy in its blocks' units), from the noise start on.
+                let indices = frame.noise.get(ch).map_or(&[][..], |v| &v[..]);
                 for (b, e) in energies[..bands].iter_mut().enumerate().skip(start) {
-                    let band = edges[b]..edges[b + 1];
-                    *e = noise::noise_index(&frame.coeffs[ch][band], gains)
+                    *e = indices
+                        .get(b)
+                        .copied()
+                        .flatten()
                         .map_or(1, noise::coded_index);
                 }
             }
