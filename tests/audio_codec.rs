@@ -306,11 +306,11 @@ fn intensity_bands_keep_the_level_of_each_channel() {
 const FIXTURES: [(&str, u32, usize, f64); 7] = [
     ("tone.wav", 22_050, 2, 70.0),      // 73.0 dB
     ("tone.aiff", 22_050, 2, 70.0),     // 73.0 dB
-    ("tone.flac", 22_050, 2, 74.0),     // 77.4 dB
+    ("tone.flac", 22_050, 2, 72.0),     // 74.0 dB (77.4 before frames of 512)
     ("tone.mp3", 22_050, 2, 50.0),      // 53.8 dB
     ("tone.ogg", 22_050, 2, 52.0),      // 55.4 dB
     ("tone.m4a", 22_050, 2, 70.0),      // 73.6 dB
-    ("tone_mono.caf", 16_000, 1, 92.0), // 95.6 dB
+    ("tone_mono.caf", 16_000, 1, 62.0), // 65.3 dB: the speech path shapes its noise (95.6 with equal steps)
 ];
 
 #[test]
@@ -498,8 +498,11 @@ fn block_switching_reduces_pre_echo() {
             "pre-echo {tune:?} at 64 kbit/s: {:.1} dB without block switching, {:.1} dB with",
             figures[0], figures[1]
         );
-        // At least 6 dB less noise before the attacks with short blocks.
-        assert!(figures[1] < figures[0] - 6.0, "{tune:?}: {figures:?}");
+        // At least 5 dB less noise before the attacks with short blocks. Measured at 64
+        // kbit/s: perceptual -8.6 / -14.3 dB (-9.0 / -17.1 before pre-masking, which leaves
+        // the noise its model calls masked in the 10 ms before an attack, and band
+        // energies), PSNR -15.6 / -32.8 dB.
+        assert!(figures[1] < figures[0] - 5.0, "{tune:?}: {figures:?}");
     }
 }
 
@@ -702,4 +705,74 @@ fn the_concealment_limit_comes_from_the_decoder_limits() {
         samples > short_samples + 10 * 1024,
         "{samples} {short_samples}"
     );
+}
+
+/// The amplitude of the `hz` component of mono `x` at `rate` (correlation with a complex
+/// tone over the whole signal).
+fn tone_amplitude(x: &[f32], rate: u32, hz: f64) -> f64 {
+    let (mut re, mut im) = (0.0, 0.0);
+    for (i, &v) in x.iter().enumerate() {
+        let phase = 2.0 * std::f64::consts::PI * hz * i as f64 / rate as f64;
+        re += v as f64 * phase.cos();
+        im += v as f64 * phase.sin();
+    }
+    2.0 * (re * re + im * im).sqrt() / x.len() as f64
+}
+
+#[test]
+fn the_speech_path_leaves_the_top_kilohertz_empty_at_16_khz_only() {
+    // A voiced-like 200 Hz tone with harmonics and a 7.5 kHz tone of amplitude 0.05.
+    let signal = |rate: u32| -> Vec<f32> {
+        (0..rate as usize * 2)
+            .map(|i| {
+                let t = i as f64 / rate as f64;
+                let voiced: f64 = (1..6)
+                    .map(|h| {
+                        0.3 / h as f64 * (2.0 * std::f64::consts::PI * 200.0 * h as f64 * t).sin()
+                    })
+                    .sum();
+                (voiced + 0.05 * (2.0 * std::f64::consts::PI * 7_500.0 * t).sin()) as f32
+            })
+            .collect()
+    };
+    let config = AudioEncoderConfig {
+        rate: RateMode::Bitrate(48.0),
+        ..AudioEncoderConfig::default()
+    };
+    assert!(config.speech_path(16_000) && !config.speech_path(22_050));
+    assert_eq!(config.masking_used(16_000), 0.5);
+    assert_eq!(config.masking_used(48_000), 0.0);
+    assert_eq!(config.transient_threshold_used(16_000), 12.0);
+    assert_eq!(config.transient_threshold_used(48_000), 5.0);
+    assert_eq!(config.lowpass_hz(16_000), Some(7_000));
+    assert_eq!(config.lowpass_hz(48_000), None);
+    // Explicit settings win; the PSNR tune and lossless mode are never on the speech path.
+    let explicit = AudioEncoderConfig {
+        masking: Some(0.0),
+        transient_threshold: Some(3.0),
+        ..config.clone()
+    };
+    assert_eq!(explicit.masking_used(16_000), 0.0);
+    assert_eq!(explicit.transient_threshold_used(16_000), 3.0);
+    let psnr = AudioEncoderConfig::for_tune(AudioTune::Psnr);
+    assert!(!psnr.speech_path(16_000) && psnr.lowpass_hz(16_000).is_none());
+    let lossless = AudioEncoderConfig {
+        rate: RateMode::Lossless,
+        ..AudioEncoderConfig::default()
+    };
+    assert!(!lossless.speech_path(16_000));
+
+    let input = signal(16_000);
+    let (_, out) = round_trip(&input, 16_000, 1, &config);
+    assert_eq!(out.len(), input.len());
+    assert!(tone_amplitude(&input, 16_000, 7_500.0) > 0.045);
+    assert!(tone_amplitude(&out, 16_000, 200.0) > 0.25);
+    // The 7.5 kHz tone is gone (measured below 1e-4 of full scale).
+    let high = tone_amplitude(&out, 16_000, 7_500.0);
+    assert!(high < 0.005, "{high}");
+    // At 48 kHz the same tone is coded.
+    let input = signal(48_000);
+    let (_, out) = round_trip(&input, 48_000, 1, &config);
+    let high = tone_amplitude(&out, 48_000, 7_500.0);
+    assert!(high > 0.04, "{high}");
 }

@@ -327,7 +327,7 @@ fn cli_refuses_bad_options_and_input() {
 
 /// Block switching is a lossy tool: with it on (the default) a lossless encode of sharp
 /// attacks still codes long frames only, keeps its params version 1 header and round trips
-/// bit for bit; the same signal coded lossy goes short and is at params version 4.
+/// bit for bit; the same signal coded lossy goes short and is at params version 5.
 #[test]
 fn lossless_streams_never_switch_blocks_and_keep_params_version_1() {
     let n = 44_100;
@@ -373,5 +373,5 @@ fn lossless_streams_never_switch_blocks_and_keep_params_version_1() {
     let header = ContainerReader::new(&stream[..], Limits::default()).unwrap();
     let params = audio_params(header.header(), &Limits::default()).unwrap();
     assert_eq!(params.transform, AudioTransform::Mdct);
-    assert_eq!(header.header().params[0], 4);
+    assert_eq!(header.header().params[0], 5);
 }

@@ -66,14 +66,15 @@ pub struct AudioEncodeArgs {
     /// --lossless, or a bitrate below 8 kbit/s per channel].
     #[arg(long)]
     frame: Option<usize>,
-    /// Audio, expert: how far the perceptual noise follows the masking threshold (0 to 1).
+    /// Audio, expert: how far the perceptual noise follows the masking threshold (0 to 1)
+    /// [default: 0; 0.5 at 16 kHz and below].
     #[arg(long)]
     masking: Option<f32>,
     /// Audio: code every frame as one long block (no short blocks on transients).
     #[arg(long)]
     no_block_switching: bool,
     /// Audio, expert: transient detector threshold, the energy ratio of a sub-block over the
-    /// recent past that counts as an attack (default 5).
+    /// recent past that counts as an attack (default 5; 12 at 16 kHz and below).
     #[arg(long)]
     transient_threshold: Option<f32>,
     /// Audio: lossless coding of 16-bit or 24-bit PCM (integer MDCT, no quantization, long
@@ -147,11 +148,9 @@ pub fn encode(
         ..AudioEncoderConfig::for_tune(tune)
     };
     let config = AudioEncoderConfig {
-        masking: args.masking.unwrap_or(config.masking),
+        masking: args.masking.or(config.masking),
         block_switching: !args.no_block_switching,
-        transient_threshold: args
-            .transient_threshold
-            .unwrap_or(config.transient_threshold),
+        transient_threshold: args.transient_threshold.or(config.transient_threshold),
         ..config
     };
     config.validate()?;

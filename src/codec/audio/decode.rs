@@ -15,7 +15,8 @@
 use std::io::Read;
 
 use super::frame::{
-    read_channel, read_intensity, read_noise_switch, read_sequence, read_stereo, Models, MAX_PAN,
+    read_channel, read_energy_switch, read_intensity, read_noise_switch, read_sequence,
+    read_stereo, Models, MAX_PAN,
 };
 use super::lossless::{decode_lossless_packet, IntSynthesis};
 use super::noise;
@@ -190,12 +191,14 @@ pub(super) fn decode_packet(
     let mut q = vec![0i32; n];
     let mut steps = vec![0u8; layouts.long.len() - 1];
     let mut noise = vec![0u8; layouts.long.len() - 1];
+    let mut energies = vec![0u8; layouts.long.len() - 1];
     let mut ms = vec![false; layouts.long.len() - 1];
     let mut pan = vec![0u8; layouts.long.len() - 1];
     let mut gains = [0i32; SHORT_BLOCKS];
     let mut frames = Vec::with_capacity(prefix.frames as usize);
     let mut previous = WindowSequence::Long;
     read_noise_switch(&mut dec, &mut models);
+    read_energy_switch(&mut dec, &mut models);
     for f in 0..prefix.frames as u64 {
         let sequence = read_sequence(&mut dec, &mut models, previous);
         previous = sequence;
@@ -216,6 +219,8 @@ pub(super) fn decode_packet(
         for (ch, state) in states.iter_mut().enumerate() {
             let (q, steps) = (&mut q[..], &mut steps[..]);
             let noise = &mut noise[..edges.len() - 1];
+            let energies = &mut energies[..edges.len() - 1];
+            let fill_start = layouts.noise_start(sequence);
             let mut fill = 0;
             read_channel(
                 &mut dec,
@@ -228,10 +233,12 @@ pub(super) fn decode_packet(
                 steps,
                 noise,
                 &mut fill,
+                fill_start,
+                energies,
             )?;
-            let fill_start = layouts.noise_start(sequence);
             let mut c = vec![0f32; n];
             let mut step = [0f32; SHORT_BLOCKS];
+            let unit = noise::block_units(if short { &gains[..] } else { &[][..] });
             for b in 0..edges.len() - 1 {
                 for (i, v) in step.iter_mut().enumerate().take(mask + 1) {
                     *v = step_size(effective_step(steps[b], gains[i]));
@@ -242,8 +249,11 @@ pub(super) fn decode_packet(
                 let band = edges[b]..edges[b + 1];
                 if fill != 0 && b >= fill_start && q[band.clone()].iter().any(|&v| v != 0) {
                     let frame = packet_seed | f;
-                    let (out, q) = (&mut c[band.clone()], &q[band]);
+                    let (out, q) = (&mut c[band.clone()], &q[band.clone()]);
                     noise::fill_zeros(out, q, &step, mask, fill, frame, ch, b);
+                }
+                if energies[b] != 0 {
+                    noise::match_energy(&mut c[band], energies[b], &unit, mask);
                 }
                 if noise[b] != 0 {
                     let block_gains = if short { &gains[..] } else { &[][..] };

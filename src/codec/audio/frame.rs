@@ -54,6 +54,14 @@ pub struct Models {
     /// The packet's channel frames carry noise syntax (see [`write_noise_switch`]).
     noise: bool,
     noise_switch: BitModel,
+    /// The packet's coded bands from the noise start carry energy indices (see
+    /// [`write_energy_switch`]).
+    energy: bool,
+    energy_switch: BitModel,
+    energy_zero: [BitModel; 2],
+    energy_sign: BitModel,
+    energy_exp: [BitModel; 6],
+    energy_mant: [BitModel; 6],
     ms: BitModel,
     ms_split: BitModel,
     ms_band: [BitModel; 2],
@@ -97,6 +105,12 @@ impl Default for Models {
         Models {
             noise: true,
             noise_switch: BitModel::new(),
+            energy: false,
+            energy_switch: BitModel::new(),
+            energy_zero: [BitModel::new(); 2],
+            energy_sign: BitModel::new(),
+            energy_exp: [BitModel::new(); 6],
+            energy_mant: [BitModel::new(); 6],
             ms: BitModel::new(),
             ms_split: BitModel::new(),
             ms_band: [BitModel::new(); 2],
@@ -146,6 +160,8 @@ pub struct ChannelState {
     first_step: u8,
     /// The first noise index of the previous channel frame that had one.
     first_noise: u8,
+    /// The first energy index of the previous channel frame that had one.
+    first_energy: u8,
 }
 
 impl ChannelState {
@@ -157,6 +173,7 @@ impl ChannelState {
             band_was_zero: [vec![true; bands], vec![true; short_bands]],
             first_step: STEP_INDEX_CENTRE as u8,
             first_noise: STEP_INDEX_CENTRE as u8,
+            first_energy: STEP_INDEX_CENTRE as u8,
         }
     }
 }
@@ -203,6 +220,22 @@ pub fn write_noise_switch<W: SymbolWriter>(w: &mut W, m: &mut Models, on: bool) 
 /// Reads the packet's switch written by [`write_noise_switch`].
 pub fn read_noise_switch(r: &mut RangeDecoder<'_>, m: &mut Models) {
     m.noise = r.get_bit(&mut m.noise_switch);
+}
+
+/// Writes the packet's energy switch, one decision right after the noise switch and only
+/// when that is on: whether every non-zero band from the noise start carries an energy
+/// index after its step index (see [`write_channel`]).
+pub fn write_energy_switch<W: SymbolWriter>(w: &mut W, m: &mut Models, on: bool) {
+    m.energy = false;
+    if m.noise {
+        w.put_bit(&mut m.energy_switch, on);
+        m.energy = on;
+    }
+}
+
+/// Reads the packet's switch written by [`write_energy_switch`].
+pub fn read_energy_switch(r: &mut RangeDecoder<'_>, m: &mut Models) {
+    m.energy = m.noise && r.get_bit(&mut m.energy_switch);
 }
 
 /// Writes the intensity bands of a stereo frame when the packet's switch is on: their
@@ -389,7 +422,8 @@ fn get_signed(r: &mut RangeDecoder<'_>, m: &mut Models, ctx: usize) -> Result<i3
 /// the layout of the frame's kind; only those of non-zero bands are coded), noise
 /// indices `noise` (one per band, 0 for none; only those of all-zero bands are coded; empty
 /// for none at all) and the fill level of zero levels in coded bands, `fill` (0 to
-/// [`MAX_FILL`]; coded when a band is).
+/// [`MAX_FILL`]; coded when a band is). With the packet's energy switch on, every
+/// non-zero band from `energy_start` on carries its energy index `energies[b]` (1 to 255).
 #[allow(clippy::too_many_arguments)]
 pub fn write_channel<W: SymbolWriter>(
     w: &mut W,
@@ -401,6 +435,8 @@ pub fn write_channel<W: SymbolWriter>(
     steps: &[u8],
     noise: &[u8],
     fill: u8,
+    energy_start: usize,
+    energies: &[u8],
 ) {
     let short = !gains.is_empty();
     if short {
@@ -443,6 +479,7 @@ pub fn write_channel<W: SymbolWriter>(
         }
     }
     let mut noise_coder = NoiseCoder::new(state.first_noise);
+    let mut energy_coder = EnergyCoder::new(state.first_energy);
     let mut previous_step = state.first_step as i32;
     let mut first = true;
     let mut previous_zero = true;
@@ -463,6 +500,14 @@ pub fn write_channel<W: SymbolWriter>(
         if first {
             state.first_step = steps[b];
             first = false;
+        }
+        if m.energy && b >= energy_start {
+            let e = energies
+                .get(b)
+                .copied()
+                .unwrap_or(STEP_INDEX_CENTRE as u8)
+                .max(1);
+            energy_coder.put(w, m, e);
         }
         previous_step = s;
         for k in edges[b]..edges[b + 1] {
@@ -492,6 +537,69 @@ pub fn write_channel<W: SymbolWriter>(
     }
     state.band_was_zero[short as usize].copy_from_slice(&band_zero);
     state.first_noise = noise_coder.first_noise();
+    state.first_energy = energy_coder.first();
+}
+
+/// The energy indices of one channel frame's non-zero bands from the energy start: each a
+/// signed difference from the frame's previous one (the first from the first of the
+/// channel's previous frame that had one, 128 at the packet start): a zero decision
+/// (context: first of the frame or not), a sign decision and an Exp-Golomb magnitude minus
+/// one.
+struct EnergyCoder {
+    previous: i32,
+    first: Option<u8>,
+}
+
+impl EnergyCoder {
+    fn new(first_energy: u8) -> EnergyCoder {
+        EnergyCoder {
+            previous: first_energy as i32,
+            first: None,
+        }
+    }
+
+    /// The first index of this frame, or the previous frame's when it had none.
+    fn first(&self) -> u8 {
+        self.first.unwrap_or(self.previous as u8)
+    }
+
+    fn put<W: SymbolWriter>(&mut self, w: &mut W, m: &mut Models, index: u8) {
+        let d = index as i32 - self.previous;
+        w.put_bit(&mut m.energy_zero[self.first.is_none() as usize], d != 0);
+        if d != 0 {
+            w.put_bit(&mut m.energy_sign, d < 0);
+            put_exp_golomb(
+                w,
+                &mut m.energy_exp,
+                &mut m.energy_mant,
+                d.unsigned_abs() - 1,
+            );
+        }
+        self.previous = index as i32;
+        self.first.get_or_insert(index);
+    }
+
+    fn get(&mut self, r: &mut RangeDecoder<'_>, m: &mut Models) -> Result<u8> {
+        let mut d = 0;
+        if r.get_bit(&mut m.energy_zero[self.first.is_none() as usize]) {
+            let negative = r.get_bit(&mut m.energy_sign);
+            let magnitude = get_exp_golomb(r, &mut m.energy_exp, &mut m.energy_mant)
+                .filter(|&v| v < 255)
+                .ok_or_else(|| Error::invalid("audio energy index difference out of range"))?
+                as i32
+                + 1;
+            d = if negative { -magnitude } else { magnitude };
+        }
+        let index = self.previous + d;
+        if !(1..=255).contains(&index) {
+            return Err(Error::invalid(format!(
+                "audio energy index {index} (expected 1 to 255)"
+            )));
+        }
+        self.previous = index;
+        self.first.get_or_insert(index as u8);
+        Ok(index as u8)
+    }
 }
 
 /// The noise indices of one channel frame: per all-zero band a "filled" flag (context: the
@@ -568,7 +676,9 @@ impl NoiseCoder {
 
 /// Reads one channel frame written by [`write_channel`] into `gains` (read in a short
 /// frame, all 0 otherwise), `q` (`N` levels), `steps` (step indices; 0 for bands that
-/// are all zero) and `noise` (noise indices; 0 for bands without noise).
+/// are all zero), `noise` (noise indices; 0 for bands without noise) and `energies`
+/// (energy indices of the non-zero bands from `energy_start` when the packet's energy
+/// switch is on; 0 elsewhere; one per band).
 #[allow(clippy::too_many_arguments)]
 pub fn read_channel(
     r: &mut RangeDecoder<'_>,
@@ -581,6 +691,8 @@ pub fn read_channel(
     steps: &mut [u8],
     noise: &mut [u8],
     fill: &mut u8,
+    energy_start: usize,
+    energies: &mut [u8],
 ) -> Result<()> {
     if short {
         get_gains(r, m, gains)?;
@@ -595,6 +707,7 @@ pub fn read_channel(
     q.iter_mut().for_each(|v| *v = 0);
     steps.iter_mut().for_each(|v| *v = 0);
     noise.iter_mut().for_each(|v| *v = 0);
+    energies.iter_mut().for_each(|v| *v = 0);
     let mut filled_end = 0;
     if m.noise && r.get_bit(&mut m.noise_on) {
         let extra = get_exp_golomb(r, &mut m.noise_exp, &mut m.noise_mant)
@@ -616,6 +729,7 @@ pub fn read_channel(
         *fill = (node - 8) as u8;
     }
     let mut noise_coder = NoiseCoder::new(state.first_noise);
+    let mut energy_coder = EnergyCoder::new(state.first_energy);
     let mut previous_step = state.first_step as i32;
     let mut first = true;
     let mut previous_zero = true;
@@ -643,6 +757,12 @@ pub fn read_channel(
         if first {
             state.first_step = s as u8;
             first = false;
+        }
+        if m.energy && b >= energy_start {
+            let e = energy_coder.get(r, m)?;
+            if let Some(v) = energies.get_mut(b) {
+                *v = e;
+            }
         }
         previous_step = s;
         for k in edges[b]..edges[b + 1] {
@@ -673,6 +793,7 @@ pub fn read_channel(
     }
     state.band_was_zero[short as usize].copy_from_slice(&band_zero);
     state.first_noise = noise_coder.first_noise();
+    state.first_energy = energy_coder.first();
     Ok(())
 }
 
@@ -754,6 +875,8 @@ mod tests {
                     steps,
                     &[],
                     0,
+                    0,
+                    &[],
                 );
             }
             let mut counter = BitCounter::new();
@@ -815,7 +938,7 @@ mod tests {
         for (f, (q, s, g)) in frames.iter().enumerate() {
             let e = if g.is_empty() { &edges } else { &short_edges };
             write_sequence(&mut enc, &mut m, previous, sequences[f]);
-            write_channel(&mut enc, &mut m, &mut st, e, g, q, s, &[], f as u8);
+            write_channel(&mut enc, &mut m, &mut st, e, g, q, s, &[], f as u8, 0, &[]);
             previous = sequences[f];
         }
         let bytes = enc.finish();
@@ -835,7 +958,18 @@ mod tests {
             let short = sequence.is_short();
             let e = if short { &short_edges } else { &edges };
             read_channel(
-                &mut dec, &mut m, &mut st, e, short, &mut g, &mut q, &mut s, &mut nz, &mut fill,
+                &mut dec,
+                &mut m,
+                &mut st,
+                e,
+                short,
+                &mut g,
+                &mut q,
+                &mut s,
+                &mut nz,
+                &mut fill,
+                0,
+                &mut [],
             )
             .unwrap();
             assert!(nz.iter().all(|&v| v == 0));
@@ -859,7 +993,18 @@ mod tests {
             let short = i % 3 == 0;
             let e = if short { &short_edges } else { &edges };
             let _ = read_channel(
-                &mut dec, &mut m, &mut st, e, short, &mut g, &mut q, &mut s, &mut nz, &mut fill,
+                &mut dec,
+                &mut m,
+                &mut st,
+                e,
+                short,
+                &mut g,
+                &mut q,
+                &mut s,
+                &mut nz,
+                &mut fill,
+                0,
+                &mut [],
             );
         }
     }
@@ -900,6 +1045,8 @@ mod tests {
                 &steps,
                 noise,
                 fill,
+                0,
+                &[],
             );
         }
         let bytes = enc.finish();
@@ -911,8 +1058,18 @@ mod tests {
         let mut fill = 0;
         for (i, noise) in cases.iter().enumerate() {
             read_channel(
-                &mut dec, &mut m, &mut st, &edges, false, &mut g, &mut rq, &mut rs, &mut rn,
+                &mut dec,
+                &mut m,
+                &mut st,
+                &edges,
+                false,
+                &mut g,
+                &mut rq,
+                &mut rs,
+                &mut rn,
                 &mut fill,
+                0,
+                &mut [],
             )
             .unwrap();
             assert_eq!(fill, [7, 0, 3, 1, 4][i]);
@@ -926,6 +1083,129 @@ mod tests {
             assert_eq!(rn, expected);
         }
         assert!(!dec.overran());
+    }
+
+    #[test]
+    fn energy_indices_round_trip_on_coded_bands_from_the_start_only() {
+        let edges = vec![0, 4, 8, 16, 32, 64, 96, 128];
+        // Bands 0, 2, 4 and 6 are coded; the energy start is band 2.
+        let q: Vec<i32> = (0..128)
+            .map(|k| match k {
+                1 => 2,
+                9 => -1,
+                40 => 5,
+                100 => 1,
+                _ => 0,
+            })
+            .collect();
+        let steps = vec![120u8, 0, 110, 0, 100, 0, 90];
+        let cases: [(bool, Vec<u8>); 4] = [
+            (true, vec![7, 7, 140, 7, 1, 7, 255]),
+            (true, vec![0, 0, 100, 0, 100, 0, 100]),
+            (false, vec![0, 0, 50, 0, 60, 0, 70]),
+            (true, vec![0, 0, 128, 0, 3, 0, 250]),
+        ];
+        let mut enc = RangeEncoder::new();
+        for (on, energies) in &cases {
+            let mut m = Models::default();
+            write_noise_switch(&mut enc, &mut m, true);
+            write_energy_switch(&mut enc, &mut m, *on);
+            let mut st = ChannelState::new(128, 7, 3);
+            for _ in 0..2 {
+                write_channel(
+                    &mut enc,
+                    &mut m,
+                    &mut st,
+                    &edges,
+                    &[],
+                    &q,
+                    &steps,
+                    &[],
+                    2,
+                    2,
+                    energies,
+                );
+            }
+        }
+        // The switch is not coded when the noise switch is off.
+        let mut m = Models::default();
+        write_noise_switch(&mut enc, &mut m, false);
+        write_energy_switch(&mut enc, &mut m, true);
+        write_channel(
+            &mut enc,
+            &mut m,
+            &mut ChannelState::new(128, 7, 3),
+            &edges,
+            &[],
+            &q,
+            &steps,
+            &[],
+            0,
+            2,
+            &[9; 7],
+        );
+        let bytes = enc.finish();
+        let mut dec = RangeDecoder::new(&bytes);
+        let (mut rq, mut rs, mut rn, mut re) =
+            (vec![0i32; 128], vec![0u8; 7], vec![0u8; 7], vec![9u8; 7]);
+        let mut g = [0i32; SHORT_BLOCKS];
+        let mut fill = 0;
+        for (on, energies) in &cases {
+            let mut m = Models::default();
+            read_noise_switch(&mut dec, &mut m);
+            read_energy_switch(&mut dec, &mut m);
+            let mut st = ChannelState::new(128, 7, 3);
+            for _ in 0..2 {
+                read_channel(
+                    &mut dec, &mut m, &mut st, &edges, false, &mut g, &mut rq, &mut rs, &mut rn,
+                    &mut fill, 2, &mut re,
+                )
+                .unwrap();
+                assert_eq!(rq, q);
+                let expected: Vec<u8> = (0..7)
+                    .map(|b| match b {
+                        2 | 4 | 6 if *on => energies[b],
+                        _ => 0,
+                    })
+                    .collect();
+                assert_eq!(re, expected);
+            }
+        }
+        let mut m = Models::default();
+        read_noise_switch(&mut dec, &mut m);
+        read_energy_switch(&mut dec, &mut m);
+        read_channel(
+            &mut dec,
+            &mut m,
+            &mut ChannelState::new(128, 7, 3),
+            &edges,
+            false,
+            &mut g,
+            &mut rq,
+            &mut rs,
+            &mut rn,
+            &mut fill,
+            2,
+            &mut re,
+        )
+        .unwrap();
+        assert_eq!(re, vec![0; 7]);
+        assert!(!dec.overran());
+        // Garbage with the energy switch on ends in errors, never a panic.
+        let junk: Vec<u8> = (0..300u32).map(|i| (i * 53 % 241) as u8).collect();
+        let mut dec = RangeDecoder::new(&junk);
+        let mut m = Models {
+            noise: true,
+            energy: true,
+            ..Models::default()
+        };
+        let mut st = ChannelState::new(128, 7, 3);
+        for _ in 0..50 {
+            let _ = read_channel(
+                &mut dec, &mut m, &mut st, &edges, false, &mut g, &mut rq, &mut rs, &mut rn,
+                &mut fill, 2, &mut re,
+            );
+        }
     }
 
     #[test]
@@ -981,6 +1261,8 @@ mod tests {
             &steps,
             &[0, 50, 60],
             5,
+            0,
+            &[],
         );
         let bytes = enc.finish();
         let mut dec = RangeDecoder::new(&bytes);
@@ -990,7 +1272,18 @@ mod tests {
         let (mut rq, mut rs, mut rn, mut fill) = (vec![0; 16], vec![0; 3], vec![9; 3], 9);
         let mut g = [0i32; SHORT_BLOCKS];
         read_channel(
-            &mut dec, &mut m, &mut st, &edges, false, &mut g, &mut rq, &mut rs, &mut rn, &mut fill,
+            &mut dec,
+            &mut m,
+            &mut st,
+            &edges,
+            false,
+            &mut g,
+            &mut rq,
+            &mut rs,
+            &mut rn,
+            &mut fill,
+            0,
+            &mut [],
         )
         .unwrap();
         assert_eq!((rq, rn, fill), (q, vec![0, 0, 0], 0));

@@ -52,8 +52,8 @@ use std::io::Write;
 
 use analysis::{quantize_channel, Analysis, Group};
 use frame::{
-    write_channel, write_intensity, write_noise_switch, write_sequence, write_stereo, ChannelState,
-    Models,
+    write_channel, write_energy_switch, write_intensity, write_noise_switch, write_sequence,
+    write_stereo, ChannelState, Models,
 };
 use framer::Framer;
 use params::{band_edges, end_payload, short_band_edges, PacketPrefix};
@@ -111,13 +111,15 @@ pub struct AudioEncoderConfig {
     /// [`AudioEncoderConfig::roundings`]).
     pub rounding: f32,
     /// Perceptual tune: how far the noise follows the masking threshold across bands (0 to
-    /// 1; 0, the default, gives equal steps within a frame).
-    pub masking: f32,
+    /// 1; 0 gives equal steps within a frame), or `None` for the default of the sample rate
+    /// ([`AudioEncoderConfig::masking_used`]).
+    pub masking: Option<f32>,
     /// Short blocks on transients (block switching); off: every frame is long.
     pub block_switching: bool,
     /// Transient detector threshold: the energy ratio of a high-passed sub-block over the
-    /// recent past that makes an attack (above 1; see `transient`).
-    pub transient_threshold: f32,
+    /// recent past that makes an attack (above 1; see `transient`), or `None` for the
+    /// default of the tune and sample rate ([`AudioEncoderConfig::transient_threshold_used`]).
+    pub transient_threshold: Option<f32>,
 }
 
 impl Default for AudioEncoderConfig {
@@ -130,9 +132,9 @@ impl Default for AudioEncoderConfig {
             window: WindowShape::Sine,
             threads: 0,
             rounding: 0.5,
-            masking: 0.0,
+            masking: None,
             block_switching: true,
-            transient_threshold: transient::DEFAULT_THRESHOLD,
+            transient_threshold: None,
         }
     }
 }
@@ -144,8 +146,10 @@ impl AudioEncoderConfig {
     /// zeroed bands are noise-filled, with equal steps across bands (masking weight 0:
     /// MOS-LQO 4.112 / 4.295 / 4.594 at 48 / 64 / 128 kbit/s against 4.051 / 4.211 / 4.571
     /// with weight 0.1 and 4.014 / 4.134 / 4.509 with 0.25; before noise filling 0.1 beat 0
-    /// and full shaping). The PSNR tune keeps the attack threshold its SNR was measured with
-    /// (5, now the perceptual tune's too) and its frames of 1024.
+    /// and full shaping; speech at [`SPEECH_MAX_RATE`] and below takes 0.5, see
+    /// [`AudioEncoderConfig::masking_used`]). The PSNR tune keeps the attack threshold its
+    /// SNR was measured with (5, the perceptual tune's music default too) and its frames of
+    /// 1024.
     pub fn for_tune(tune: AudioTune) -> AudioEncoderConfig {
         let base = AudioEncoderConfig::default();
         match tune {
@@ -153,10 +157,46 @@ impl AudioEncoderConfig {
             AudioTune::Psnr => AudioEncoderConfig {
                 tune,
                 rounding: 0.4,
-                transient_threshold: transient::PSNR_THRESHOLD,
                 ..base
             },
         }
+    }
+
+    /// True when the perceptual tune's speech settings apply to input at `sample_rate`:
+    /// lossy, perceptual, at [`SPEECH_MAX_RATE`] or below.
+    pub fn speech_path(&self, sample_rate: u32) -> bool {
+        self.tune == AudioTune::Perceptual
+            && self.rate != RateMode::Lossless
+            && sample_rate <= SPEECH_MAX_RATE
+    }
+
+    /// The masking weight an encode at `sample_rate` uses: `masking`, or by default 0 (equal
+    /// steps in a frame) and [`SPEECH_MASKING`] on the speech path.
+    pub fn masking_used(&self, sample_rate: u32) -> f32 {
+        match self.masking {
+            Some(m) => m,
+            None if self.speech_path(sample_rate) => SPEECH_MASKING,
+            None => 0.0,
+        }
+    }
+
+    /// The attack threshold an encode at `sample_rate` uses: `transient_threshold`, or by
+    /// default [`transient::DEFAULT_THRESHOLD`] ([`transient::PSNR_THRESHOLD`] in the PSNR
+    /// tune) and [`SPEECH_TRANSIENT_THRESHOLD`] on the speech path.
+    pub fn transient_threshold_used(&self, sample_rate: u32) -> f32 {
+        match self.transient_threshold {
+            Some(t) => t,
+            None if self.speech_path(sample_rate) => SPEECH_TRANSIENT_THRESHOLD,
+            None if self.tune == AudioTune::Psnr => transient::PSNR_THRESHOLD,
+            None => transient::DEFAULT_THRESHOLD,
+        }
+    }
+
+    /// The first frequency (Hz) an encode at `sample_rate` leaves empty: on the speech path
+    /// [`SPEECH_LOWPASS_BELOW_NYQUIST_HZ`] below half the sample rate, else `None`.
+    pub fn lowpass_hz(&self, sample_rate: u32) -> Option<u32> {
+        self.speech_path(sample_rate)
+            .then(|| (sample_rate / 2).saturating_sub(SPEECH_LOWPASS_BELOW_NYQUIST_HZ))
     }
 
     /// Checks every field, naming the first bad one.
@@ -198,16 +238,20 @@ impl AudioEncoderConfig {
                 params::MAX_FRAMES_PER_PACKET
             )));
         }
-        if !(self.masking.is_finite() && (0.0..=1.0).contains(&self.masking)) {
+        if let Some(m) = self
+            .masking
+            .filter(|m| !(m.is_finite() && (0.0..=1.0).contains(m)))
+        {
             return Err(Error::InvalidArgument(format!(
-                "masking weight {} (expected 0 to 1)",
-                self.masking
+                "masking weight {m} (expected 0 to 1)"
             )));
         }
-        if !(self.transient_threshold.is_finite() && self.transient_threshold > 1.0) {
+        if let Some(t) = self
+            .transient_threshold
+            .filter(|t| !(t.is_finite() && *t > 1.0))
+        {
             return Err(Error::InvalidArgument(format!(
-                "transient threshold {} (expected above 1)",
-                self.transient_threshold
+                "transient threshold {t} (expected above 1)"
             )));
         }
         if !(self.rounding.is_finite() && (0.0..=0.5).contains(&self.rounding)) {
@@ -289,6 +333,32 @@ pub const PERCEPTUAL_FRAME_SIZE: usize = 512;
 /// stereo encode of the corpus music could not go below about 9.7 kbit/s (8 asked: 9.7;
 /// frames of 1024: 8.0).
 pub const PERCEPTUAL_FRAME_MIN_KBPS: f64 = 8.0;
+
+/// The highest sample rate of the speech path (the perceptual tune's lossy modes, see
+/// [`AudioEncoderConfig::speech_path`]): speech is mostly coded at 16 kHz, and below it the
+/// bands that hold the music's highs do not exist. Measured on the corpus speech (16 kHz
+/// mono, ViSQOL speech mode, 16 / 24 kbit/s; docs/BENCH.md, "Speech path"); the music at 48
+/// kHz keeps its settings.
+pub const SPEECH_MAX_RATE: u32 = 16_000;
+
+/// The masking weight of the speech path: 4.662 / 4.847 against 4.538 / 4.812 with the
+/// music's 0 (0.4 4.662 / 4.854 and 0.6 4.665 / 4.853 with the threshold 12; 1.0 4.530 /
+/// 4.776 before pre-masking). With few, narrow bands below 8 kHz and most of the energy
+/// below 1 kHz, white noise across the frame is heard in the quiet highs of speech. On the
+/// music the weight still loses (0.5: 4.587 / 4.620 / 4.660 / 4.678 against 4.581 / 4.625 /
+/// 4.660 / 4.686 at 48 / 64 / 96 / 128 kbit/s).
+pub const SPEECH_MASKING: f32 = 0.5;
+
+/// The attack threshold of the speech path: 12 scored 4.671 / 4.858 against 4.662 / 4.847
+/// with 5 (20: 4.669 / 4.857). Short blocks of 4 ms at 16 kHz split voiced onsets that
+/// long frames code better.
+pub const SPEECH_TRANSIENT_THRESHOLD: f32 = 12.0;
+
+/// The speech path codes nothing from this far below half the sample rate (7 kHz at 16
+/// kHz): 4.686 / 4.864 against 4.671 / 4.858 without; 6.5 kHz 4.686 / 4.864, 7.5 kHz 4.679
+/// / 4.859, 6 kHz 4.649 / 4.823. The bits of the top band (faint fricative noise, filled as
+/// noise) go to the formants.
+pub const SPEECH_LOWPASS_BELOW_NYQUIST_HZ: u32 = 1_000;
 
 /// What an encode produced.
 #[derive(Debug)]
@@ -404,9 +474,11 @@ fn code_packet(
     let mut q = vec![0i32; n];
     let mut steps = vec![0u8; layouts.long.len() - 1];
     let mut noise = vec![0u8; layouts.long.len() - 1];
+    let mut energies = vec![0u8; layouts.long.len() - 1];
     let mut previous = WindowSequence::Long;
     let noise_syntax = analysis.frame.iter().any(|f| !f.noise.is_empty());
     write_noise_switch(&mut enc, &mut models, noise_syntax);
+    write_energy_switch(&mut enc, &mut models, noise_syntax && analysis.energies);
     for (i, frame) in analysis.frame.iter().enumerate() {
         let offset = offset.for_frame(analysis.first_frame + i as u64);
         write_sequence(&mut enc, &mut models, previous, frame.sequence);
@@ -448,12 +520,24 @@ fn code_packet(
                 }
                 None => noise.fill(0),
             }
+            let start = layouts.noise_start(frame.sequence);
             let fill = if frame.noise.is_empty() {
                 0
             } else {
-                let start = layouts.noise_start(frame.sequence);
                 noise::fill_level(&frame.coeffs[ch], &q, edges, start, &steps, gains)
             };
+            if analysis.energies {
+                // A coded band's energy index is the noise index the analysis found for it
+                // (the band's energy in its blocks' units), from the noise start on.
+                let indices = frame.noise.get(ch).map_or(&[][..], |v| &v[..]);
+                for (b, e) in energies[..bands].iter_mut().enumerate().skip(start) {
+                    *e = indices
+                        .get(b)
+                        .copied()
+                        .flatten()
+                        .map_or(1, noise::coded_index);
+                }
+            }
             write_channel(
                 &mut enc,
                 &mut models,
@@ -464,6 +548,8 @@ fn code_packet(
                 &steps,
                 noise,
                 fill,
+                start,
+                &energies[..bands],
             );
         }
     }

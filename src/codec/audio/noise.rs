@@ -204,6 +204,52 @@ pub fn fill(out: &mut [f32], index: u8, gains: &[i32], frame: u64, channel: usiz
     }
 }
 
+/// The step of index [`STEP_INDEX_CENTRE`] under each short block's gain (`gains`, eight),
+/// or 1 for a long frame (`gains` empty): the unit a band's energy index is measured in,
+/// block by block.
+pub fn block_units(gains: &[i32]) -> [f32; 8] {
+    let mut unit = [1f32; 8];
+    for (u, &g) in unit.iter_mut().zip(gains) {
+        *u = step_size(effective_step(STEP_INDEX_CENTRE as u8, g));
+    }
+    unit
+}
+
+/// The energy ratio of half an energy index: the cell of index `e` holds the energies
+/// within a factor `2^(1/4)` of `e`'s (an index unit is `2^(1/4)` in amplitude).
+const HALF_INDEX_ENERGY: f32 = 1.189_207_1;
+
+/// Brings a decoded band `out` (coefficient `k` in block `k & mask`, whose unit is
+/// `unit[k & mask]`, see [`block_units`]) into the energy cell of the index `index` (the
+/// scale of [`noise_index`]): with `e = Σ (out[k] / unit[k & mask])²` summed in order in
+/// `f32`, `c = W · step_size(index)²` (`W` the band's width), `lo = c / 2^(1/4)` and
+/// `hi = c · 2^(1/4)`, every coefficient is multiplied by `√(lo / e)` when `e < lo`, by
+/// `√(hi / e)` when `e > hi`, and left as it is otherwise (and when `e = 0`): a band whose
+/// levels kept its energy within the index's rounding is not touched.
+pub fn match_energy(out: &mut [f32], index: u8, unit: &[f32; 8], mask: usize) {
+    let mut energy = 0f32;
+    for (k, v) in out.iter().enumerate() {
+        let u = v / unit[k & mask];
+        energy += u * u;
+    }
+    if energy <= 0.0 || !energy.is_finite() {
+        return;
+    }
+    let step = step_size(index);
+    let centre = out.len() as f32 * step * step;
+    let target = if energy < centre / HALF_INDEX_ENERGY {
+        centre / HALF_INDEX_ENERGY
+    } else if energy > centre * HALF_INDEX_ENERGY {
+        centre * HALF_INDEX_ENERGY
+    } else {
+        return;
+    };
+    let scale = (target / energy).sqrt();
+    for v in out.iter_mut() {
+        *v *= scale;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -286,6 +332,56 @@ mod tests {
         assert_eq!(fill_level(&coeffs, &levels, &edges, 2, &[128, 128], &[]), 0);
         // A step twice as coarse halves the RMS in steps.
         assert_eq!(fill_level(&coeffs, &levels, &edges, 0, &[0, 132], &[]), 1);
+    }
+
+    #[test]
+    fn a_band_is_brought_into_the_energy_cell_of_its_index() {
+        let energy = |v: &[f32]| v.iter().map(|x| x * x).sum::<f32>();
+        // A long band of 16 coefficients and its index's cell.
+        let source: Vec<f32> = (0..16).map(|k| ((k * 5 % 7) as f32 - 3.0) * 0.1).collect();
+        let index = coded_index(noise_index(&source, &[]).unwrap());
+        let centre = 16.0 * step_size(index) * step_size(index);
+        let (lo, hi) = (centre / HALF_INDEX_ENERGY, centre * HALF_INDEX_ENERGY);
+        assert!(energy(&source) >= lo && energy(&source) <= hi);
+        // Levels that lost a third of the energy: raised to the cell's lower edge, the shape
+        // kept (every coefficient scaled alike).
+        let mut decoded: Vec<f32> = source.iter().map(|v| v * 0.8).collect();
+        decoded[3] = 0.0;
+        match_energy(&mut decoded, index, &block_units(&[]), 0);
+        assert!(
+            (energy(&decoded) / lo - 1.0).abs() < 1e-4,
+            "{}",
+            energy(&decoded)
+        );
+        assert!((decoded[1] / decoded[4] - source[1] / source[4]).abs() < 1e-5);
+        // Too loud: lowered to the upper edge.
+        let mut loud: Vec<f32> = source.iter().map(|v| v * 2.0).collect();
+        match_energy(&mut loud, index, &block_units(&[]), 0);
+        assert!((energy(&loud) / hi - 1.0).abs() < 1e-4, "{}", energy(&loud));
+        // Within the cell (1.1 times its centre): left exactly as it is.
+        let scale = (1.1 * centre / energy(&source)).sqrt();
+        let mut inside: Vec<f32> = source.iter().map(|v| v * scale).collect();
+        let before = inside.clone();
+        match_energy(&mut inside, index, &block_units(&[]), 0);
+        assert_eq!(inside, before);
+        // Short blocks: the energy counts each block in its own gain's unit, as the
+        // encoder's noise index does, so a block two octaves finer keeps its share.
+        let gains = [0, -8, 0, 0, 0, 0, 0, 0];
+        let band: Vec<f32> = (0..32)
+            .map(|k| if k % 8 == 1 { 0.025 } else { 0.1 })
+            .collect();
+        let index = coded_index(noise_index(&band, &gains).unwrap());
+        let mut decoded: Vec<f32> = band.iter().map(|v| v * 2.0).collect();
+        match_energy(&mut decoded, index, &block_units(&gains), 7);
+        let ratio = decoded[0] / band[0];
+        assert!(ratio > 1.0 && ratio < 1.2, "{ratio}");
+        for (d, s) in decoded.iter().zip(&band) {
+            assert!((d / s - ratio).abs() < 1e-5, "{d} {s}");
+        }
+        // A silent band stays silent and nothing becomes NaN.
+        let mut zeros = [0f32; 8];
+        match_energy(&mut zeros, 200, &block_units(&[]), 0);
+        assert_eq!(zeros, [0.0; 8]);
     }
 
     #[test]

@@ -14,11 +14,12 @@ use crate::transform::window::WindowShape;
 pub const AUDIO_TRANSFORM_MDCT: u8 = 1;
 /// The transform id byte of a lossless stream: the integer MDCT.
 pub const AUDIO_TRANSFORM_INTMDCT: u8 = 2;
-/// Version of the parameter block and frame syntax of a lossy (MDCT) stream: 4 since stereo
-/// frames of packets with the noise switch carry intensity bands; 3 added noise indices for
-/// bands quantized to zero (noise filling); 2 the window (block switching). Streams of
-/// versions 1 to 3 are refused.
-pub const AUDIO_PARAMS_VERSION: u8 = 4;
+/// Version of the parameter block and frame syntax of a lossy (MDCT) stream: 5 since
+/// packets with the noise switch carry the energy switch (energy indices of non-zero bands
+/// from the noise start); 4 added intensity bands to stereo frames of packets with the
+/// noise switch; 3 noise indices for bands quantized to zero (noise filling); 2 the window
+/// (block switching). Streams of versions 1 to 4 are refused.
+pub const AUDIO_PARAMS_VERSION: u8 = 5;
 /// Version of the parameter block and frame syntax of a lossless (integer MDCT) stream of
 /// 16-bit PCM: still 1 (block switching does not apply to it, its syntax is unchanged).
 pub const AUDIO_LOSSLESS_PARAMS_VERSION: u8 = 1;
@@ -533,15 +534,15 @@ mod tests {
         }
         .validate(&limits)
         .is_err());
-        // Lossy streams are at version 4 (intensity bands), lossless ones still 1; a block
+        // Lossy streams are at version 5 (energy indices), lossless ones still 1; a block
         // under the other transform's version is refused, and so are lossy blocks of
-        // versions 2 (frames without noise indices) and 3 (stereo frames without
-        // intensity bands).
-        assert_eq!(p.to_bytes()[0], 4);
+        // versions 2 (frames without noise indices), 3 (stereo frames without intensity
+        // bands) and 4 (packets without the energy switch).
+        assert_eq!(p.to_bytes()[0], 5);
         assert_eq!(lossless.to_bytes()[0], 1);
         let as_lossless = AudioParams::from_bytes(&p.to_bytes(), AudioTransform::IntMdct, &limits);
-        assert!(as_lossless.unwrap_err().to_string().contains("version 4"));
-        for version in [2u8, 3] {
+        assert!(as_lossless.unwrap_err().to_string().contains("version 5"));
+        for version in [2u8, 3, 4] {
             let mut old = p.to_bytes();
             old[0] = version;
             let old = AudioParams::from_bytes(&old, AudioTransform::Mdct, &limits).unwrap_err();

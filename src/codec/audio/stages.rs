@@ -130,7 +130,10 @@ impl EncodePlan {
     /// The transient detector's threshold, or `None` when every frame is long (block
     /// switching off, or lossless: the integer MDCT has long frames only).
     pub(super) fn transient_threshold(&self) -> Option<f32> {
-        (self.config.block_switching && !self.lossless).then_some(self.config.transient_threshold)
+        (self.config.block_switching && !self.lossless).then(|| {
+            self.config
+                .transient_threshold_used(self.params.sample_rate)
+        })
     }
 
     /// The bitrate mode's rate control, starting with the header's bits as debt.
@@ -164,7 +167,9 @@ impl EncodePlan {
                     params,
                     &self.layouts.long,
                     &self.layouts.short,
-                    self.config.masking,
+                    self.config.masking_used(params.sample_rate),
+                    self.config.lowpass_hz(params.sample_rate),
+                    !self.config.speech_path(params.sample_rate),
                 )
             },
             |analyzer| analyzer.analyze(group),
