@@ -537,22 +537,7 @@ impl<'a> SliceEncoder<'a> {
             }
         }
         let sad = ref_sad;
-        // Intra, when the motion search left a large error.
-        let mean = src[0].iter().map(|&v| v as u32).sum::<u32>() / 256;
-        let activity: u32 = src[0]
-            .iter()
-            .map(|&v| (v as i32 - mean as i32).unsigned_abs())
-            .sum();
-        if best.is_none() || sad.saturating_mul(self.tuning.intra_gate) >= activity {
-            let c = self.best_intra(mbx, mby, ctx, src, pred, rows);
-            if best.as_ref().is_none_or(|b| c.cost < b.cost) {
-                best = Some(c);
-            }
-        }
-        match best {
-            Some(b) => b,
-            None => self.best_intra(mbx, mby, ctx, src, pred, rows),
-        }
+        self.with_intra(best, sad, (mbx, mby), ctx, src, pred, rows)
     }
 
     /// Pushes the split and halves candidates of a macroblock at luma (`x`, `y`) whose
@@ -735,19 +720,38 @@ impl<'a> SliceEncoder<'a> {
                 }
             }
         }
+        self.with_intra(best, sad, (mbx, mby), ctx, src, pred, rows)
+    }
+
+    /// The better of `best` and the best intra candidate. Intra is tried when nothing else
+    /// was found or when the motion search's cost `sad` is large against the macroblock's
+    /// activity (by `tuning.intra_gate`); on a tie `best` stays.
+    #[allow(clippy::too_many_arguments)]
+    fn with_intra(
+        &mut self,
+        best: Option<Candidate>,
+        sad: u32,
+        (mbx, mby): (usize, usize),
+        ctx: &MbContext,
+        src: &[Vec<u8>],
+        pred: &mut [Vec<u8>],
+        rows: &[PlaneRows<'_>],
+    ) -> Candidate {
         let mean = src[0].iter().map(|&v| v as u32).sum::<u32>() / 256;
         let activity: u32 = src[0]
             .iter()
             .map(|&v| (v as i32 - mean as i32).unsigned_abs())
             .sum();
-        if best.is_none() || sad.saturating_mul(self.tuning.intra_gate) >= activity {
-            let c = self.best_intra(mbx, mby, ctx, src, pred, rows);
-            if best.as_ref().is_none_or(|b| c.cost < b.cost) {
-                best = Some(c);
-            }
-        }
         match best {
-            Some(b) => b,
+            Some(b) if sad.saturating_mul(self.tuning.intra_gate) < activity => b,
+            Some(b) => {
+                let c = self.best_intra(mbx, mby, ctx, src, pred, rows);
+                if c.cost < b.cost {
+                    c
+                } else {
+                    b
+                }
+            }
             None => self.best_intra(mbx, mby, ctx, src, pred, rows),
         }
     }
