@@ -1054,6 +1054,44 @@ fn b_frames_decode_exactly_in_display_order_in_every_layout() {
     }
 }
 
+/// Frame-level threading codes each anchor beside the B-frames before it; the bytes must
+/// not depend on the thread count, under bitrate control too (where every index is chosen
+/// before the frames coded together are booked), and the rate must still be met.
+#[test]
+fn anchors_coded_beside_b_frames_give_the_same_bytes_on_any_thread_count() {
+    let (w, h) = (64, 80);
+    let frames = clip(w, h, ChromaFormat::Yuv420Jpeg, 30);
+    for bitrate_kbps in [None, Some(150)] {
+        let config = VideoEncoderConfig {
+            bframes: 3,
+            bitrate_kbps,
+            slice_rows: 2,
+            threads: 1,
+            lookahead: 0,
+            ..VideoEncoderConfig::default()
+        };
+        let (stream, recon) = encode_grouped(w, h, ChromaFormat::Yuv420Jpeg, &frames, &config);
+        let types = frame_types(&stream);
+        assert!(types.iter().filter(|t| t.0 == 2).count() >= 20, "{types:?}");
+        for threads in [2, 3, 5] {
+            let other = VideoEncoderConfig {
+                threads,
+                ..config.clone()
+            };
+            let (s, r) = encode_grouped(w, h, ChromaFormat::Yuv420Jpeg, &frames, &other);
+            assert!(s == stream, "{bitrate_kbps:?} kbit/s, {threads} threads");
+            assert_eq!(r, recon);
+        }
+        if let Some(kbps) = bitrate_kbps {
+            let actual = stream.len() as f64 * 8.0 / 1000.0;
+            assert!(
+                (actual / kbps as f64 - 1.0).abs() < 0.05,
+                "{kbps} kbit/s asked, {actual:.1} got"
+            );
+        }
+    }
+}
+
 #[test]
 fn b_frames_take_fewer_bytes_than_p_frames_on_smooth_motion() {
     let (w, h) = (64, 48);

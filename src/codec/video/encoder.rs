@@ -14,17 +14,13 @@ use std::collections::VecDeque;
 use std::io::Write;
 use std::sync::Arc;
 
-use super::frame::{
-    blank_planes, crop_frame, make_reference, push_reference, run_slices, slice_rows, thread_count,
-    FrameSetup, Reference,
-};
+use super::coder::{packet_bits, vbv_qp, Coded, Done, FrameCoder, Job, Kind};
+use super::frame::{crop_frame, push_reference, thread_count, Reference};
 use super::keyframe;
 use super::lookahead::{AnalysedFrame, Analyser};
-use super::motion::Mv;
 use super::params::{self, VideoParams};
 use super::qp::MAX_QP;
 use super::rate::{self, RateControl, Vbv};
-use super::slice::SliceEncoder;
 use super::tuning::Tuning;
 use crate::container::{ContainerWriter, MediaKind, StreamHeader};
 use crate::error::{Error, Limits, Result};
@@ -199,12 +195,6 @@ impl VideoEncoderConfig {
     }
 }
 
-/// Under `--bitrate`, a frame whose bits miss its aim by more than this share is coded
-/// again at the index the miss implies. 0.15 (rather than 0.3) kept every corpus clip
-/// within 0.5 % of its target at 80 to 1200 kbit/s and 20- to 30-frame segments within
-/// 3 %, for about a quarter more encoding time on the smaller clip.
-const RETRY_MISS: f64 = 0.15;
-
 /// Most frames the lookahead may hold ahead of coding.
 pub const MAX_LOOKAHEAD: usize = 16;
 
@@ -271,6 +261,8 @@ pub struct VideoEncoder<W: Write> {
     /// Frames received and not coded yet, in display order, with their numbers: the
     /// B-frames of the next group and, last, its anchor.
     pending: VecDeque<(u64, AnalysedFrame)>,
+    /// The B-frames between the two newest anchors, coded beside the next anchor.
+    waiting: Option<WaitingB>,
     /// Frames received so far: the next one's number in display order.
     received: u64,
     /// The display number of the newest anchor (keyframe or P-frame).
@@ -368,6 +360,7 @@ impl<W: Write> VideoEncoder<W> {
             threads: thread_count(config.threads),
             references: Vec::new(),
             pending: VecDeque::new(),
+            waiting: None,
             received: 0,
             anchor_number: 0,
             analyser,
@@ -410,7 +403,7 @@ impl<W: Write> VideoEncoder<W> {
     /// a P-frame (frames held for B-frames by [`VideoEncoder::encode_stream`] are coded
     /// first).
     pub fn encode_frame(&mut self, frame: &YuvFrame) -> Result<FrameStats> {
-        self.flush_pending()?;
+        self.flush_all()?;
         let (stats, payload) = self.code_frame(frame)?;
         self.writer.write_packet(stats.keyframe, &payload)?;
         Ok(stats)
@@ -432,7 +425,7 @@ impl<W: Write> VideoEncoder<W> {
                 let analysed = self.analyser.analyse(planes);
                 self.push_analysed(analysed)?;
             }
-            return self.flush_pending();
+            return self.flush_all();
         }
         // The coder needs `self` while the lookahead thread owns the analyser.
         let mut analyser = std::mem::replace(&mut self.analyser, Analyser::new(&self.params));
@@ -467,7 +460,7 @@ impl<W: Write> VideoEncoder<W> {
                 }
             }
             if coded.is_ok() {
-                coded = self.flush_pending();
+                coded = self.flush_all();
             }
             drop(receive);
             match lookahead.join() {
@@ -484,10 +477,10 @@ impl<W: Write> VideoEncoder<W> {
 
     /// Takes the next analysed frame (from [`Analyser::analyse`], in display order): codes
     /// it now (a keyframe, or every frame without B-frames), or holds it until its group
-    /// is complete, then codes the group.
+    /// is complete, then codes the group's anchor ([`VideoEncoder::flush_group`]).
     fn push_analysed(&mut self, frame: AnalysedFrame) -> Result<()> {
         if self.config.bframes == 0 || self.planned_key(&frame) {
-            self.flush_pending()?;
+            self.flush_all()?;
             let (stats, payload) = self.code_now(frame)?;
             return self.writer.write_packet(stats.keyframe, &payload);
         }
@@ -496,7 +489,7 @@ impl<W: Write> VideoEncoder<W> {
         self.since_key += 1;
         self.pending.push_back((number, frame));
         if self.pending.len() > self.config.bframes as usize {
-            self.flush_pending()?;
+            self.flush_group()?;
         }
         Ok(())
     }
@@ -509,106 +502,169 @@ impl<W: Write> VideoEncoder<W> {
             || (self.config.scene_cut && frame.analysis.is_scene_cut())
     }
 
-    /// Codes the held group: its last frame as a P-frame (the anchor), then the frames
-    /// before it as B-frames between the previous anchor and this one.
-    fn flush_pending(&mut self) -> Result<()> {
-        let Some((number, anchor)) = self.pending.pop_back() else {
-            return Ok(());
-        };
-        let earlier = (self.references.first().cloned(), self.anchor_number);
-        // Only a group of one may turn into a keyframe: B-frames never predict across one.
-        let kind = if self.pending.is_empty() {
-            Kind::Inter
-        } else {
-            Kind::Anchor
-        };
-        let (stats, payload) = self.code_analysed(anchor, number, kind)?;
-        self.writer.write_packet(stats.keyframe, &payload)?;
-        let later = self.references.first().cloned();
-        let (Some(e), Some(l)) = (earlier.0, later) else {
-            return match self.pending.is_empty() {
-                true => Ok(()),
-                false => Err(Error::InvalidArgument(
-                    "B-frames without two anchors (an encoder bug)".into(),
-                )),
-            };
-        };
-        let anchors = [e, l];
-        let distances = |n: u64| ((n - earlier.1) as u32, (number - n) as u32);
-        if self.threads > 1 && self.vbv.is_none() && self.pending.len() > 1 {
-            return self.code_b_side_by_side(&anchors, distances);
+    /// Codes everything held: the held group (its last frame as its anchor) and every
+    /// waiting B-frame.
+    fn flush_all(&mut self) -> Result<()> {
+        self.flush_group()?;
+        self.flush_group()
+    }
+
+    /// Codes the held group's last frame as its anchor (a P-frame) and, beside it, the
+    /// B-frames waiting between the two anchors before it; writes those B-frames, then the
+    /// anchor, and keeps the group's other frames waiting as B-frames between the two
+    /// newest anchors. Without a held group it codes the waiting B-frames alone.
+    ///
+    /// The anchor predicts from anchors only, so it and the waiting B-frames are coded side
+    /// by side (frame-level threading). Every quantizer index is chosen before any of them
+    /// is coded (the anchor's without the waiting B-frames' sizes), so the bytes are the
+    /// same on any number of threads. Under a buffer bound each index depends on the frame
+    /// before it: the B-frames are then coded right after their anchor, one at a time.
+    fn flush_group(&mut self) -> Result<()> {
+        if self.vbv.is_some() {
+            return self.flush_group_in_turn();
         }
-        while let Some((n, frame)) = self.pending.pop_front() {
-            let kind = Kind::B(anchors.clone(), distances(n));
-            let (stats, payload) = self.code_analysed(frame, n, kind)?;
-            self.writer.write_packet(stats.keyframe, &payload)?;
+        let earlier = (self.references.first().cloned(), self.anchor_number);
+        let waiting = self.waiting.take();
+        let b_count = waiting.as_ref().map_or(0, |w| w.frames.len()) as u64;
+        let mut jobs = Vec::new();
+        let anchored = match self.pending.pop_back() {
+            Some((number, frame)) => {
+                let kind = self.anchor_kind();
+                let job = self.plan(frame, number, (kind, b_count as u8), self.frames + b_count);
+                jobs.push(job);
+                true
+            }
+            None => false,
+        };
+        if let Some(mut w) = waiting {
+            let frames = std::mem::take(&mut w.frames);
+            for (k, (n, frame)) in frames.into_iter().enumerate() {
+                let kind = Kind::B(w.anchors.clone(), w.distances(n));
+                let job = self.plan(frame, n, (kind, 0), self.frames + k as u64);
+                jobs.push(job);
+            }
+        }
+        let done = self.coder().code_jobs(&jobs, self.threads)?;
+        let mut results = jobs.into_iter().zip(done);
+        let anchor = if anchored { results.next() } else { None };
+        for (job, done) in results {
+            self.book(job.number, true, done)?;
+        }
+        if let Some((job, done)) = anchor {
+            self.book(job.number, false, done)?;
+        }
+        self.hold_b_frames(earlier)
+    }
+
+    /// [`VideoEncoder::flush_group`] under a buffer bound: the anchor, then its B-frames,
+    /// each index chosen after the frame before it is booked.
+    fn flush_group_in_turn(&mut self) -> Result<()> {
+        let earlier = (self.references.first().cloned(), self.anchor_number);
+        if let Some((number, frame)) = self.pending.pop_back() {
+            let kind = self.anchor_kind();
+            let job = self.plan(frame, number, (kind, 0), self.frames);
+            let done = self.coder().code_job(&job, self.threads)?;
+            self.book(number, false, done)?;
+        }
+        self.hold_b_frames(earlier)?;
+        if let Some(mut w) = self.waiting.take() {
+            for (n, frame) in std::mem::take(&mut w.frames) {
+                let kind = Kind::B(w.anchors.clone(), w.distances(n));
+                let job = self.plan(frame, n, (kind, 0), self.frames);
+                let done = self.coder().code_job(&job, self.threads)?;
+                self.book(n, true, done)?;
+            }
         }
         Ok(())
     }
 
-    /// Codes the held B-frames several at a time, one thread each, and books them in
-    /// order. The same bytes as one at a time: a B-frame's index does not depend on the
-    /// B-frames before it ([`RateControl::next_qp_b`]) and no frame predicts from one; with
-    /// a buffer bound each index does, and [`VideoEncoder::flush_pending`] codes them in
-    /// turn.
-    fn code_b_side_by_side(
-        &mut self,
-        anchors: &[Arc<Reference>; 2],
-        distances: impl Fn(u64) -> (u32, u32),
-    ) -> Result<()> {
-        let frames: Vec<(u64, AnalysedFrame)> = self.pending.drain(..).collect();
-        for chunk in frames.chunks(self.threads) {
-            let jobs: Vec<(u8, Vec<i8>)> = chunk
-                .iter()
-                .enumerate()
-                .map(|(k, (_, frame))| {
-                    let qp = self
-                        .rate
-                        .next_qp_b(self.frames + k as u64, self.config.b_qp_offset);
-                    let offsets = if self.params.flags & params::FLAG_MB_QP != 0 {
-                        frame.analysis.qp_offsets(self.config.tuning.mb_qp_strength)
-                    } else {
-                        Vec::new()
-                    };
-                    (qp, offsets)
-                })
-                .collect();
-            let coder = FrameCoder {
-                params: &self.params,
-                tuning: self.config.tuning,
-                references: &[],
-                threads: 1,
-            };
-            let results: Vec<Result<(Vec<u8>, Coded)>> = std::thread::scope(|scope| {
-                let handles: Vec<_> = chunk
-                    .iter()
-                    .zip(&jobs)
-                    .map(|((n, frame), (qp, offsets))| {
-                        let coder = &coder;
-                        let b = Some((&anchors[..], distances(*n)));
-                        scope.spawn(move || {
-                            let guide = (&frame.analysis.mvs[..], &offsets[..]);
-                            coder.code(&frame.planes, (false, b), *qp, guide, *n)
-                        })
-                    })
-                    .collect();
-                handles
-                    .into_iter()
-                    .map(|h| {
-                        h.join().unwrap_or_else(|_| {
-                            Err(Error::InvalidArgument(
-                                "a B-frame coding thread panicked".into(),
-                            ))
-                        })
-                    })
-                    .collect()
-            });
-            for (((n, _), (qp, _)), coded) in chunk.iter().zip(&jobs).zip(results) {
-                let (stats, payload) = self.record(*n, (false, true), *qp, coded?);
-                self.writer.write_packet(stats.keyframe, &payload)?;
-            }
+    /// How the held group's last frame is coded: a group of one may turn into a keyframe
+    /// (B-frames never predict across one); a group with B-frames has a P-frame anchor.
+    fn anchor_kind(&self) -> Kind {
+        if self.pending.is_empty() {
+            Kind::Inter
+        } else {
+            Kind::Anchor
         }
+    }
+
+    /// Moves the held frames (those before the anchor just coded) to wait as B-frames
+    /// between the anchor before it (`earlier`: its reference and display number) and it.
+    fn hold_b_frames(&mut self, earlier: (Option<Arc<Reference>>, u64)) -> Result<()> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let (Some(e), Some(l)) = (earlier.0, self.references.first().cloned()) else {
+            return Err(Error::InvalidArgument(
+                "B-frames without two anchors (an encoder bug)".into(),
+            ));
+        };
+        self.waiting = Some(WaitingB {
+            frames: self.pending.drain(..).collect(),
+            anchors: [e, l],
+            numbers: (earlier.1, self.anchor_number),
+        });
         Ok(())
+    }
+
+    /// Decides how a frame is coded before coding it: its quantizer index (and, for a
+    /// P-frame, the B-frames its group brings and the `unbooked` B-frames coded beside it,
+    /// for bitrate control) and its macroblocks' offsets. `index` is its place in coding
+    /// order.
+    fn plan(
+        &mut self,
+        frame: AnalysedFrame,
+        number: u64,
+        (kind, unbooked): (Kind, u8),
+        index: u64,
+    ) -> Job {
+        let key = matches!(kind, Kind::Key);
+        let qp = match kind {
+            Kind::B(..) => {
+                let qp = self.rate.next_qp_b(index, self.config.b_qp_offset);
+                vbv_qp(self.vbv.as_ref(), &self.rate, false, qp)
+            }
+            _ => {
+                let following = match kind {
+                    Kind::Anchor => self.pending.len() as u8,
+                    _ => 0,
+                };
+                self.rate.set_group(following, unbooked);
+                let qp = self.rate.next_qp(key, index);
+                vbv_qp(self.vbv.as_ref(), &self.rate, key, qp)
+            }
+        };
+        let offsets = if self.params.flags & params::FLAG_MB_QP != 0 {
+            frame.analysis.qp_offsets(self.config.tuning.mb_qp_strength)
+        } else {
+            Vec::new()
+        };
+        Job {
+            number,
+            index,
+            frame,
+            kind,
+            qp,
+            offsets,
+        }
+    }
+
+    /// What coding a frame needs of the encoder, shareable between threads.
+    fn coder(&self) -> FrameCoder<'_> {
+        FrameCoder {
+            params: &self.params,
+            tuning: self.config.tuning,
+            references: &self.references,
+            rate: &self.rate,
+            vbv: self.vbv.as_ref(),
+            scene_cut: self.config.scene_cut,
+        }
+    }
+
+    /// Books a coded frame ([`VideoEncoder::record`]) and writes its packet.
+    fn book(&mut self, number: u64, b_frame: bool, (key, qp, coded): Done) -> Result<()> {
+        let (stats, payload) = self.record(number, (key, b_frame), qp, coded);
+        self.writer.write_packet(stats.keyframe, &payload)
     }
 
     /// Codes one frame into a packet payload now, without writing it (the packet encoder
@@ -630,7 +686,9 @@ impl<W: Write> VideoEncoder<W> {
         let number = self.received;
         self.received += 1;
         self.since_key += 1;
-        self.code_analysed(frame, number, kind)
+        let job = self.plan(frame, number, (kind, 0), self.frames);
+        let (key, qp, coded) = self.coder().code_job(&job, self.threads)?;
+        Ok(self.record(number, (key, false), qp, coded))
     }
 
     /// The stream header written at creation.
@@ -641,80 +699,6 @@ impl<W: Write> VideoEncoder<W> {
     /// Frames coded so far.
     pub(super) fn frames(&self) -> u64 {
         self.frames
-    }
-
-    /// Codes one analysed frame, shown as frame `number`, as `kind` says; returns its
-    /// statistics and payload.
-    fn code_analysed(
-        &mut self,
-        frame: AnalysedFrame,
-        number: u64,
-        kind: Kind,
-    ) -> Result<(FrameStats, Vec<u8>)> {
-        let AnalysedFrame {
-            planes: src,
-            analysis,
-        } = frame;
-        let mut key = matches!(kind, Kind::Key);
-        let may_become_key = matches!(kind, Kind::Inter);
-        let group_anchor = matches!(kind, Kind::Anchor);
-        let (b_frame, anchors) = match kind {
-            Kind::B(anchors, distances) => (true, Some((anchors, distances))),
-            _ => (false, None),
-        };
-        if !b_frame {
-            // The B-frames of a group are coded right after its anchor.
-            let following = if group_anchor {
-                self.pending.len() as u8
-            } else {
-                0
-            };
-            self.rate.set_group(following);
-        }
-        let mut qp = if b_frame {
-            let qp = self.rate.next_qp_b(self.frames, self.config.b_qp_offset);
-            self.vbv_qp(false, qp)
-        } else {
-            self.vbv_qp(key, self.rate.next_qp(key, self.frames))
-        };
-        let offsets = if self.params.flags & params::FLAG_MB_QP != 0 {
-            analysis.qp_offsets(self.config.tuning.mb_qp_strength)
-        } else {
-            Vec::new()
-        };
-        let guide = (&analysis.mvs[..], &offsets[..]);
-        let b = anchors.as_ref().map(|(a, d)| (&a[..], *d));
-        let mut coded = self.code(&src, (key, b), qp, guide, number)?;
-        let total_mbs = {
-            let (w, h) = self.params.mb_grid();
-            w * h
-        };
-        if may_become_key && self.config.scene_cut && coded.1.intra_mbs * 10 > total_mbs * 6 {
-            key = true;
-            qp = self.vbv_qp(true, self.rate.next_qp(true, self.frames));
-            coded = self.code(&src, (key, None), qp, guide, number)?;
-        }
-        if self.rate.is_bitrate() && !b_frame {
-            let target = self.rate.target_bits(key);
-            let bits = packet_bits(coded.0.len());
-            if (bits - target).abs() > RETRY_MISS * target {
-                let retry = self.rate.retry_qp(key, qp, bits, target);
-                if retry != qp {
-                    qp = retry;
-                    coded = self.code(&src, (key, b), qp, guide, number)?;
-                }
-            }
-        }
-        if let Some(vbv) = self.vbv {
-            // Coarser while the frame would take more than the buffer holds.
-            let room = vbv.available();
-            while packet_bits(coded.0.len()) > room && qp < MAX_QP {
-                let bits = packet_bits(coded.0.len());
-                qp = self.rate.coarser_qp(key, qp, bits, 0.9 * room);
-                coded = self.code(&src, (key, b), qp, guide, number)?;
-            }
-        }
-        Ok(self.record(number, (key, b_frame), qp, coded))
     }
 
     /// Books a coded frame: rate control, buffer, reconstruction, statistics and, unless it
@@ -763,40 +747,10 @@ impl<W: Write> VideoEncoder<W> {
         (stats, payload)
     }
 
-    /// `qp`, or coarser where the complexity estimate says that a frame at `qp` would take
-    /// more than half of what the buffer bound holds.
-    fn vbv_qp(&self, key: bool, qp: u8) -> u8 {
-        match &self.vbv {
-            Some(vbv) => qp.max(self.rate.qp_within(key, 0.5 * vbv.available())),
-            None => qp,
-        }
-    }
-
-    /// Codes a frame as asked (a keyframe, or a B-frame between these anchors at these
-    /// distances, or else a P-frame) with the slices on the encoder's threads: its payload
-    /// and its reconstruction (deblocked). `guide` holds the lookahead's vectors and the
-    /// macroblocks' quantizer offsets; `number` is the frame's place in display order.
-    fn code(
-        &self,
-        src: &[Plane],
-        kind: (bool, Option<BAnchors<'_>>),
-        qp: u8,
-        guide: (&[Mv], &[i8]),
-        number: u64,
-    ) -> Result<(Vec<u8>, Coded)> {
-        let coder = FrameCoder {
-            params: &self.params,
-            tuning: self.config.tuning,
-            references: &self.references,
-            threads: self.threads,
-        };
-        coder.code(src, kind, qp, guide, number)
-    }
-
     /// Codes the frames still held for B-frames, writes the end-of-stream packet (the frame
     /// count, u64) and returns the output.
     pub fn finish(mut self) -> Result<(W, VideoSummary)> {
-        self.flush_pending()?;
+        self.flush_all()?;
         let bytes_before = self.writer.bytes_written();
         let out = self.writer.finish(&self.frames.to_le_bytes())?;
         Ok((
@@ -811,109 +765,19 @@ impl<W: Write> VideoEncoder<W> {
     }
 }
 
-/// What coding one frame needs of the encoder, shareable between threads (B-frames of a
-/// group are coded side by side).
-struct FrameCoder<'a> {
-    params: &'a VideoParams,
-    tuning: Tuning,
-    /// The reference list of P-frames.
-    references: &'a [Arc<Reference>],
-    /// Threads for the frame's slices.
-    threads: usize,
+/// B-frames whose two anchors are coded, waiting to be coded beside the next anchor.
+struct WaitingB {
+    /// In display order, with their numbers.
+    frames: Vec<(u64, AnalysedFrame)>,
+    /// The earlier anchor's reference, then the later's.
+    anchors: [Arc<Reference>; 2],
+    /// The anchors' display numbers.
+    numbers: (u64, u64),
 }
 
-impl FrameCoder<'_> {
-    /// Codes a frame as [`VideoEncoder::code`] says.
-    fn code(
-        &self,
-        src: &[Plane],
-        (key, b): (bool, Option<BAnchors<'_>>),
-        qp: u8,
-        (lookahead, qp_offsets): (&[Mv], &[i8]),
-        number: u64,
-    ) -> Result<(Vec<u8>, Coded)> {
-        let params = self.params;
-        let setup = FrameSetup {
-            params,
-            intra: key,
-            qp,
-            references: match b {
-                _ if key => &[],
-                Some((anchors, _)) => anchors,
-                None => self.references,
-            },
-            bidir: b.is_some(),
-            anchor_distances: b.map_or((0, 0), |(_, d)| d),
-            lookahead,
-            qp_offsets,
-        };
-        let mut recon = blank_planes(params, 0);
-        let tuning = self.tuning;
-        let block_coded = key && keyframe::uses_block_keyframes(params);
-        let outputs = {
-            let rows = slice_rows(params, &mut recon);
-            run_slices(rows, self.threads, |s, r| {
-                if block_coded {
-                    keyframe::encode_slice(&setup, src, s, &tuning, r)
-                } else {
-                    SliceEncoder::new(&setup, src, s, tuning).encode(r)
-                }
-            })?
-        };
-        let mut payload = Vec::new();
-        let frame_type = if key {
-            1
-        } else if b.is_some() {
-            2
-        } else {
-            0
-        };
-        payload.push(frame_type);
-        payload.push(qp);
-        payload.extend_from_slice(&(number as u32).to_le_bytes());
-        payload.extend_from_slice(&(outputs.len() as u16).to_le_bytes());
-        for o in &outputs {
-            payload.extend_from_slice(&(o.bytes.len() as u32).to_le_bytes());
-            payload.extend_from_slice(&o.bytes);
-        }
-        let intra_mbs = outputs.iter().map(|o| o.intra_mbs).sum();
-        let split_mbs = outputs.iter().map(|o| o.split_mbs).sum();
-        // No frame predicts from a B-frame: it needs no search grid.
-        let grid = b.is_none().then_some(self.threads);
-        let reference = make_reference(params, recon, &outputs, qp, grid);
-        Ok((
-            payload,
-            Coded {
-                reference,
-                intra_mbs,
-                split_mbs,
-            },
-        ))
+impl WaitingB {
+    /// Frame `n`'s distances to its earlier and its later anchor.
+    fn distances(&self, n: u64) -> (u32, u32) {
+        ((n - self.numbers.0) as u32, (self.numbers.1 - n) as u32)
     }
-}
-
-/// A B-frame's anchors (the earlier first) and its distances to them.
-type BAnchors<'a> = (&'a [Arc<Reference>], (u32, u32));
-
-/// How a frame is to be coded.
-enum Kind {
-    Key,
-    /// A P-frame, or a keyframe when most of its macroblocks chose intra.
-    Inter,
-    /// A P-frame B-frames will predict from (it stays one).
-    Anchor,
-    /// A B-frame between these anchors (the earlier first), at these distances.
-    B([Arc<Reference>; 2], (u32, u32)),
-}
-
-/// A frame coded as asked: its deblocked reconstruction, the next reference, and counts.
-struct Coded {
-    reference: Reference,
-    intra_mbs: usize,
-    split_mbs: usize,
-}
-
-/// Bits a frame takes in the stream: its payload plus the container's packet overhead.
-fn packet_bits(payload_bytes: usize) -> f64 {
-    (payload_bytes + crate::container::PACKET_OVERHEAD_BYTES) as f64 * 8.0
 }

@@ -24,6 +24,7 @@
 //! `mb`), one slice (`slice`, or `keyframe` for a block-coded keyframe's), and on top the [`VideoEncoder`] (`encoder`) and the
 //! [`VideoDecoder`] and [`VideoStreamDecoder`] (`decoder`), re-exported here.
 
+mod coder;
 mod decoder;
 mod encoder;
 pub(crate) mod frame;

@@ -70,6 +70,9 @@ pub struct RateControl {
     since_key: u64,
     /// The B-frames that follow the next P-frame in coding order (predicted from it).
     bframes: u8,
+    /// B-frames coded before the next P-frame is booked (coded beside it), not yet booked:
+    /// the spending aim counts them at their expected size.
+    unbooked: u8,
     /// A B-frame's bits as a share of the P-frame before it (running mean).
     b_share: f64,
     /// The bits of the last P-frame.
@@ -93,6 +96,7 @@ impl RateControl {
             pattern: true,
             since_key: 0,
             bframes: 0,
+            unbooked: 0,
             b_share: B_SHARE_GUESS,
             last_p_bits: 0.0,
         }
@@ -111,6 +115,7 @@ impl RateControl {
             pattern: true,
             since_key: 0,
             bframes: 0,
+            unbooked: 0,
             b_share: B_SHARE_GUESS,
             last_p_bits: 0.0,
         }
@@ -147,8 +152,13 @@ impl RateControl {
     /// Says how many B-frames the next P-frame brings (they are shown before it and coded
     /// after it): under bitrate control a P-frame aims at its group's budget less what its
     /// B-frames are expected to take.
-    pub fn set_group(&mut self, bframes: u8) {
+    ///
+    /// `unbooked` B-frames of the group before are coded beside the P-frame and booked
+    /// only after its index is chosen: the aim counts them at their expected size, as if
+    /// booked, so that their anchor's bits, booked already, do not read as overspending.
+    pub fn set_group(&mut self, bframes: u8, unbooked: u8) {
         self.bframes = bframes;
+        self.unbooked = unbooked;
     }
 
     /// True under bitrate control.
@@ -158,7 +168,9 @@ impl RateControl {
 
     /// The bits the next frame should take (bitrate mode).
     pub fn target_bits(&self, key: bool) -> f64 {
-        let base = (self.frame_budget - self.surplus / 4.0)
+        let expected_b = self.b_share * self.last_p_bits;
+        let surplus = self.surplus + self.unbooked as f64 * (expected_b - self.frame_budget);
+        let base = (self.frame_budget - surplus / 4.0)
             .clamp(self.frame_budget * 0.3, self.frame_budget * 3.0);
         if key {
             base * 4.0
