@@ -3,7 +3,10 @@
 
 use quanta::codec::audio::{
     decode_audio, encode_audio, AudioDecodeOptions, AudioEncoderConfig, AudioTune, RateMode,
+    RESERVOIR_SECONDS,
 };
+use quanta::container::{read_all, ReadEvent};
+use quanta::error::Limits;
 use quanta::media::audio::{MemorySource, SymphoniaSource};
 use quanta::metrics::audio::snr;
 
@@ -128,6 +131,108 @@ fn bitrate_is_held_and_psnr_tune_beats_perceptual_on_snr() {
     }
     assert!(snrs[0] >= snrs[2] && snrs[1] >= snrs[3], "{snrs:?}");
     assert!(snrs[1] > snrs[0]);
+}
+
+/// `seconds` of a loud, dense signal (noise and a dozen tones) followed by as many of a
+/// quiet, sparse one (one soft tone), mono.
+fn dense_then_sparse(rate: u32, seconds: f64) -> Vec<f32> {
+    let half = (rate as f64 * seconds) as usize;
+    let mut seed = 777u64;
+    (0..2 * half)
+        .map(|i| {
+            let t = i as f64 / rate as f64;
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let noise = (seed >> 40) as f64 / (1u64 << 24) as f64 - 0.5;
+            let v = if i < half {
+                let tones: f64 = (1..=12)
+                    .map(|k| (2.0 * std::f64::consts::PI * 310.0 * k as f64 * 1.37 * t).sin())
+                    .sum();
+                0.03 * tones + 0.3 * noise
+            } else {
+                0.01 * (2.0 * std::f64::consts::PI * 440.0 * t).sin()
+            };
+            v as f32
+        })
+        .collect()
+}
+
+/// The bytes of each packet of `stream`, container framing included.
+fn packet_bytes(stream: &[u8]) -> Vec<f64> {
+    let (_, events) = read_all(stream, Limits::default()).unwrap();
+    let mut starts: Vec<u64> = events
+        .iter()
+        .map(|e| match e {
+            ReadEvent::Packet(p) => p.offset,
+            ReadEvent::Damaged(d) => panic!("{d:?}"),
+        })
+        .collect();
+    starts.push(stream.len() as u64);
+    starts.windows(2).map(|w| (w[1] - w[0]) as f64).collect()
+}
+
+#[test]
+fn demand_moves_bits_to_the_half_the_model_finds_hard_within_the_reservoir() {
+    let rate = 48_000;
+    let kbps = 48.0;
+    let input = dense_then_sparse(rate, 8.0);
+    let seconds = input.len() as f64 / rate as f64;
+    // Frames of 512, packets of 16 frames: 8192 samples per packet; the first half's
+    // packets (frame j covers samples (j-1)N .. (j+1)N).
+    let packet_samples = 8192.0;
+    let first_half = (input.len() / 2) / packet_samples as usize;
+    let halves = |bytes: &[f64]| {
+        let a: f64 = bytes[..first_half].iter().sum();
+        [a, bytes.iter().sum::<f64>() - a]
+    };
+    // The hard half is the one that costs more at one offset for all (quality mode): the
+    // dense one (measured: 127.8 kB against 17.5 kB at quality 50).
+    let quality = AudioEncoderConfig {
+        rate: RateMode::Quality(50),
+        ..AudioEncoderConfig::default()
+    };
+    let fixed = halves(&packet_bytes(&round_trip(&input, rate, 1, &quality).0));
+    let hard = (fixed[1] > fixed[0]) as usize;
+
+    let mut hard_bytes = Vec::new();
+    for demand in [0.0, 1.0] {
+        let config = AudioEncoderConfig {
+            rate: RateMode::Bitrate(kbps),
+            demand,
+            ..AudioEncoderConfig::default()
+        };
+        let (stream, out) = round_trip(&input, rate, 1, &config);
+        assert_eq!(out.len(), input.len());
+        assert_eq!(best_lag(&input, &out, 1, 40), 0);
+        let actual = stream.len() as f64 * 8.0 / seconds / 1000.0;
+        assert!(
+            (actual / kbps - 1.0).abs() < 0.02,
+            "demand {demand}: {actual}"
+        );
+        // The bits spent up to the end of each packet (header included) against the bits
+        // allowed for its samples stay within the reservoir, give or take a packet.
+        let bytes = packet_bytes(&stream);
+        let share = packet_samples * kbps * 1000.0 / rate as f64;
+        let header = stream.len() as f64 - bytes.iter().sum::<f64>();
+        let mut spent = 8.0 * header;
+        let mut most = 0f64;
+        for (k, b) in bytes[..bytes.len() - 1].iter().enumerate() {
+            spent += 8.0 * b;
+            most = most.max((spent - (k + 1) as f64 * share).abs());
+        }
+        assert!(
+            most <= RESERVOIR_SECONDS * kbps * 1000.0 + share,
+            "demand {demand}: debt {most}"
+        );
+        hard_bytes.push(halves(&bytes)[hard]);
+    }
+    // Equal shares give each half about half the stream; by demand the hard half takes
+    // more, as much as the reservoir lets it (measured: 47.0 and 57.9 kB of 96.0).
+    assert!(
+        hard_bytes[1] > 1.1 * hard_bytes[0],
+        "{fixed:?} at one offset; the hard half by bitrate: {hard_bytes:?}"
+    );
 }
 
 #[test]

@@ -80,6 +80,7 @@ pub const ENCODE_OPTIONS: &[(&str, &[Kind])] = &[
     ("masking", AUDIO),
     ("no_block_switching", AUDIO),
     ("transient_threshold", AUDIO),
+    ("demand", AUDIO),
     ("target_psnr", ALL),
     ("target_ssim", PICTURE_VIDEO),
 ];

@@ -77,6 +77,11 @@ pub struct AudioEncodeArgs {
     /// recent past that counts as an attack (default 5; 12 at 16 kHz and below).
     #[arg(long)]
     transient_threshold: Option<f32>,
+    /// Audio, expert: with --bitrate, how far each packet's bits follow its demand (the bits
+    /// it costs at the running quality) within a 2-second reservoir: 0 (default) equal
+    /// shares, 1 constant quality.
+    #[arg(long)]
+    demand: Option<f32>,
     /// Audio: lossless coding of 16-bit or 24-bit PCM (integer MDCT, no quantization, long
     /// frames only); decodes bit for bit, at the input's depth.
     #[arg(
@@ -88,6 +93,7 @@ pub struct AudioEncodeArgs {
             "tune",
             "no_block_switching",
             "transient_threshold",
+            "demand",
         ]
     )]
     pub lossless: bool,
@@ -151,6 +157,7 @@ pub fn encode(
         masking: args.masking.or(config.masking),
         block_switching: !args.no_block_switching,
         transient_threshold: args.transient_threshold.or(config.transient_threshold),
+        demand: args.demand.unwrap_or(config.demand),
         ..config
     };
     config.validate()?;

@@ -8,9 +8,14 @@
 //! short: eight MDCTs of `N/8` under block-switched windows (`transform::switched`).
 //! Packets flow through the pipeline: MDCT, psychoacoustic thresholds and the stereo
 //! decision on N workers; quantization and range coding either on the workers too (quality mode) or in
-//! order in the sink, where rate control picks each packet's step offset against a bit
-//! budget with a reservoir (bitrate mode). Each packet resets its entropy models, so it is
-//! a keyframe: decodable on its own.
+//! order in the sink, where rate control (`rate`) picks each packet's step offset against
+//! a bit target (bitrate mode): by default an equal share of the bitrate corrected by the
+//! debt so far; with [`AudioEncoderConfig::demand`] above 0 the target follows the
+//! packet's demand (its size at a slowly moving reference offset, where every packet's
+//! steps follow its own masking threshold) within a reservoir of [`RESERVOIR_SECONDS`] of
+//! the bitrate. On the corpus ViSQOL scored the demand no higher than equal shares
+//! (docs/BENCH.md, "Rate control by demand"), hence the default. Each packet resets its
+//! entropy models, so it is a keyframe: decodable on its own.
 //!
 //! [`encode_audio_segment`] codes one closed segment of an input: its edge frames take the
 //! real samples around it, its first packet carries the segment-start flag, and segments
@@ -44,6 +49,7 @@ mod packet_decoder;
 mod packet_encoder;
 pub mod params;
 mod pool;
+mod rate;
 mod stages;
 pub mod target;
 pub(crate) mod transient;
@@ -58,6 +64,8 @@ use frame::{
 use framer::Framer;
 use params::{band_edges, end_payload, short_band_edges, PacketPrefix};
 pub use params::{AudioParams, AudioTransform, AudioTune};
+use rate::RateControl;
+pub use rate::RESERVOIR_SECONDS;
 use stages::{Analysed, EncodePlan};
 
 pub use packet_decoder::{AudioPacketDecoder, AudioStreamDecoder};
@@ -120,6 +128,11 @@ pub struct AudioEncoderConfig {
     /// recent past that makes an attack (above 1; see `transient`), or `None` for the
     /// default of the tune and sample rate ([`AudioEncoderConfig::transient_threshold_used`]).
     pub transient_threshold: Option<f32>,
+    /// Bitrate mode: how far each packet's bits follow its demand, the bits it costs at
+    /// the running offset (0 to 1; 0, the default: an equal share per packet, as measured
+    /// best; 1: constant quality within the reservoir). See `rate`; docs/BENCH.md has the
+    /// measurements.
+    pub demand: f32,
 }
 
 impl Default for AudioEncoderConfig {
@@ -135,6 +148,7 @@ impl Default for AudioEncoderConfig {
             masking: None,
             block_switching: true,
             transient_threshold: None,
+            demand: 0.0,
         }
     }
 }
@@ -252,6 +266,12 @@ impl AudioEncoderConfig {
         {
             return Err(Error::InvalidArgument(format!(
                 "transient threshold {t} (expected above 1)"
+            )));
+        }
+        if !(self.demand.is_finite() && (0.0..=1.0).contains(&self.demand)) {
+            return Err(Error::InvalidArgument(format!(
+                "demand weight {} (expected 0 to 1)",
+                self.demand
             )));
         }
         if !(self.rounding.is_finite() && (0.0..=0.5).contains(&self.rounding)) {
@@ -555,88 +575,6 @@ fn code_packet(
     }
     out.extend_from_slice(&enc.finish());
     out
-}
-
-/// Bitrate control: a per-packet budget with a reservoir, and the search for the offset.
-struct RateControl {
-    /// Bits per sample of one channel... per sample frame, container overhead removed.
-    bits_per_sample: f64,
-    /// Bits spent minus bits allowed so far.
-    debt: f64,
-    offset: i32,
-    /// Learned change of log2(bytes) per offset unit.
-    slope: f64,
-}
-
-impl RateControl {
-    fn code(
-        &mut self,
-        analysis: &Analysis,
-        layouts: &Layouts,
-        rounding: [f32; 2],
-        hop: usize,
-    ) -> Vec<u8> {
-        let samples = analysis.frames as f64 * hop as f64;
-        let budget =
-            (samples * self.bits_per_sample - 8.0 * PACKET_OVERHEAD_BYTES as f64).max(64.0);
-        let target = (budget - 0.5 * self.debt).clamp(0.5 * budget, 1.5 * budget) / 8.0;
-        let mut tried: Vec<(i32, Vec<u8>)> = Vec::new();
-        let mut offset = self.offset;
-        let (mut below, mut above): (Option<i32>, Option<i32>) = (None, None);
-        for _ in 0..6 {
-            let payload = code_packet(analysis, layouts, Offset::whole(offset), rounding);
-            let size = payload.len() as f64;
-            tried.push((offset, payload));
-            if (size / target - 1.0).abs() < 0.02 {
-                break;
-            }
-            if size > target {
-                above = Some(above.map_or(offset, |a: i32| a.max(offset)));
-            } else {
-                below = Some(below.map_or(offset, |b: i32| b.min(offset)));
-            }
-            let guess = offset + ((size / target).log2() / self.slope).round() as i32;
-            let mut next = guess;
-            if let (Some(a), Some(b)) = (above, below) {
-                if b - a <= 1 {
-                    break;
-                }
-                next = next.clamp(a + 1, b - 1);
-            } else if let Some(a) = above {
-                next = next.max(a + 1);
-            } else if let Some(b) = below {
-                next = next.min(b - 1);
-            }
-            let next = next.clamp(-200, 200);
-            if tried.iter().any(|(o, _)| *o == next) {
-                break;
-            }
-            offset = next;
-        }
-        // Learn the slope from the two last trials.
-        if tried.len() >= 2 {
-            let (o1, p1) = &tried[tried.len() - 2];
-            let (o2, p2) = &tried[tried.len() - 1];
-            if o1 != o2 {
-                let s = ((p2.len() as f64).log2() - (p1.len() as f64).log2()) / (*o2 - *o1) as f64;
-                if s.is_finite() && s > 0.0 {
-                    self.slope = (0.5 * self.slope + 0.5 * s).clamp(0.02, 0.5);
-                }
-            }
-        }
-        let best = tried
-            .into_iter()
-            .min_by(|a, b| {
-                let da = (a.1.len() as f64 - target).abs();
-                let db = (b.1.len() as f64 - target).abs();
-                da.total_cmp(&db)
-            })
-            .unwrap_or_default();
-        self.offset = best.0;
-        let spent = 8.0 * best.1.len() as f64;
-        self.debt += spent - budget;
-        best.1
-    }
 }
 
 /// Encodes all of `source` into `out` as a complete quanta stream.

@@ -139,13 +139,14 @@ impl EncodePlan {
     /// The bitrate mode's rate control, starting with the header's bits as debt.
     pub(super) fn rate_control(&self) -> Option<RateControl> {
         match self.config.rate {
-            RateMode::Bitrate(kbps) => Some(RateControl {
-                bits_per_sample: kbps * 1000.0 / self.params.sample_rate as f64,
-                debt: 8.0 * self.header.encoded_len() as f64
-                    + 8.0 * (PACKET_OVERHEAD_BYTES + 16) as f64,
-                offset: self.config.quality_offset(50),
-                slope: 0.12,
-            }),
+            RateMode::Bitrate(kbps) => Some(RateControl::new(
+                kbps,
+                self.params.sample_rate,
+                8.0 * self.header.encoded_len() as f64 + 8.0 * (PACKET_OVERHEAD_BYTES + 16) as f64,
+                self.config.quality_offset(50),
+                self.config.demand,
+                (self.params.total_samples > 0).then_some(self.params.total_samples),
+            )),
             RateMode::Quality(_) | RateMode::StepOffset(_) | RateMode::Lossless => None,
         }
     }
