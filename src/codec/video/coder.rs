@@ -101,7 +101,7 @@ impl FrameCoder<'_> {
     pub fn code_job(&self, job: &Job, threads: usize) -> Result<Done> {
         let first = self.code(
             &job.frame.planes,
-            (matches!(job.kind, Kind::Key), job.anchors()),
+            (job.planned_key(), job.anchors()),
             job.qp,
             job.guide(),
             job.number,
@@ -116,7 +116,7 @@ impl FrameCoder<'_> {
     /// is exceeded.
     fn correct(&self, job: &Job, first: (Vec<u8>, Coded), threads: usize) -> Result<Done> {
         let src = &job.frame.planes;
-        let mut key = matches!(job.kind, Kind::Key);
+        let mut key = job.planned_key();
         let b = job.anchors();
         let guide = job.guide();
         let mut qp = job.qp;
@@ -183,7 +183,7 @@ impl FrameCoder<'_> {
         let params = self.params;
         let setups: Vec<FrameSetup<'_>> = jobs
             .iter()
-            .map(|j| self.setup(matches!(j.kind, Kind::Key), j.anchors(), j.qp, j.guide()))
+            .map(|j| self.setup(j.planned_key(), j.anchors(), j.qp, j.guide()))
             .collect();
         let mut recons: Vec<Vec<Plane>> = jobs.iter().map(|_| blank_planes(params, 0)).collect();
         let mut tasks = Vec::new();
@@ -194,7 +194,7 @@ impl FrameCoder<'_> {
         }
         let coded = parallel_map(tasks, threads, |(j, s, mut rows)| {
             let job = &jobs[j];
-            let key = matches!(job.kind, Kind::Key);
+            let key = job.planned_key();
             let out = self.code_slice(&setups[j], &job.frame.planes, key, s, &mut rows);
             (j, out)
         })?;
@@ -204,7 +204,7 @@ impl FrameCoder<'_> {
         }
         let frames: Vec<_> = jobs.iter().zip(recons).zip(outputs).collect();
         parallel_map(frames, threads, |((job, recon), outputs)| {
-            let key = matches!(job.kind, Kind::Key);
+            let key = job.planned_key();
             let b = job.anchors().is_some();
             self.assemble((key, b), job.qp, job.number, recon, outputs, 1)
         })
@@ -319,6 +319,11 @@ impl FrameCoder<'_> {
 }
 
 impl Job {
+    /// Whether it is planned as a keyframe (a P-frame may still become one).
+    fn planned_key(&self) -> bool {
+        matches!(self.kind, Kind::Key)
+    }
+
     /// A B-frame's anchors and distances.
     fn anchors(&self) -> Option<BAnchors<'_>> {
         match &self.kind {
