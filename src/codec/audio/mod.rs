@@ -40,6 +40,7 @@
 
 pub(crate) mod analysis;
 mod decode;
+mod estimate;
 pub(crate) mod frame;
 mod framer;
 mod intcoeffs;

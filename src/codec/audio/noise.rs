@@ -107,12 +107,12 @@ pub fn fill_level(
         for (v, &g) in inverse.iter_mut().zip(gains) {
             *v = 1.0 / step_size(effective_step(steps[b], g));
         }
+        // Without a branch: adding 0 for the coded levels leaves the sum as it was.
         for (k, (&c, &level)) in coeffs[band].iter().zip(levels).enumerate() {
-            if level == 0 {
-                let u = c * inverse[k & mask];
-                sum += u * u;
-                count += 1;
-            }
+            let u = c * inverse[k & mask];
+            let zero = level == 0;
+            sum += if zero { u * u } else { 0.0 };
+            count += zero as usize;
         }
     }
     if count == 0 {

@@ -51,8 +51,9 @@ pub const MAX_GAIN: i32 = 48;
 /// four constants so every machine computes the same value.
 pub fn step_size(s: u8) -> f32 {
     const QUARTERS: [f32; 4] = [1.0, 1.189_207_1, std::f32::consts::SQRT_2, 1.681_792_8];
+    // 2^octave for octave in -32..=31, built from its exponent bits (exact).
     let octave = (s as i32 >> 2) - 32;
-    QUARTERS[(s & 3) as usize] * 2f32.powi(octave)
+    QUARTERS[(s & 3) as usize] * f32::from_bits(((octave + 127) as u32) << 23)
 }
 
 /// The step index of a short block's coefficients: the band's index plus the block's gain,
@@ -490,6 +491,16 @@ mod tests {
         assert_eq!(step_size(124), 0.5);
         assert!((step_size(130) - 2f32.sqrt()).abs() < 1e-6);
         assert!(step_size(0) > 0.0 && step_size(255) < 1e10);
+        // The exponent-bit power of two is the exact one (the decoder's steps depend on it).
+        let quarters = [1.0f32, 1.189_207_1, std::f32::consts::SQRT_2, 1.681_792_8];
+        for s in 0..=255u8 {
+            let octave = (s as i32 >> 2) - 32;
+            assert_eq!(
+                step_size(s),
+                quarters[(s & 3) as usize] * 2f32.powi(octave),
+                "{s}"
+            );
+        }
     }
 
     #[test]
