@@ -411,14 +411,15 @@ impl<W: Write> VideoEncoder<W> {
 
     /// Codes every frame `next_frame` gives until it gives `None` (B-frames in groups of up
     /// to `config.bframes`, the last group shortened at the end), with the lookahead on
-    /// its own thread up to `config.lookahead` frames ahead of coding (inline when 0). An
-    /// error on either side stops both; no thread outlives the call.
+    /// its own thread up to `config.lookahead` frames ahead of coding (inline when 0, or
+    /// on one thread: `threads` 1 keeps the whole encode on the calling thread). An error
+    /// on either side stops both; no thread outlives the call.
     pub fn encode_stream<F>(&mut self, mut next_frame: F) -> Result<()>
     where
         F: FnMut() -> Result<Option<YuvFrame>> + Send,
     {
         let depth = self.config.lookahead;
-        if depth == 0 {
+        if depth == 0 || self.threads == 1 {
             while let Some(frame) = next_frame()? {
                 let planes = pad_frame(&self.params, &frame)
                     .map_err(|e| Error::InvalidArgument(format!("frame {}: {e}", self.received)))?;
