@@ -33,8 +33,9 @@
 //! [`REPAY_SHARE`] of the debt, at most [`MAX_SHARES`] shares, and clamped so that the debt
 //! after the packet stays within the reservoir: [`RESERVOIR_SECONDS`] of the bitrate, or
 //! near a known end of the input [`END_SHARE`] of the bits still allowed, so that every
-//! stream ends near its bitrate (measured: within 0.2 % on every corpus music file). Within [`TOLERANCE`]
-//! of `D` the first trial is kept, else the search runs (six trials at most).
+//! stream ends near its bitrate (measured: within 0.2 % on every corpus music file).
+//! Within [`TOLERANCE`] of `D` the first trial is kept, else the search runs (six trials
+//! at most).
 //! The reference starts at quality 50's offset and moves [`REFERENCE_SHARE`] of the way to
 //! each chosen offset. The state is a few numbers: memory is bounded, and no packet waits
 //! for a later one (no added latency); a decoder fed at the constant bitrate needs a buffer
@@ -42,8 +43,8 @@
 //!
 //! Measured on the corpus music and speech (docs/BENCH.md, "Rate control by demand"):
 //! ViSQOL scores `w` = 0.5 and 1 no higher than equal shares (music at 64 kbit/s 4.632 and
-//! 4.617 against 4.639; speech at 16 kbit/s 4.630 and 4.541 against 4.686), so the default
-//! stays 0 and its bytes are those of equal shares before.
+//! 4.617 against 4.639; speech at 16 kbit/s 4.630 and 4.541 against 4.686; measured with
+//! the search before the size estimate), so the default stays 0: equal shares.
 
 use super::analysis::Analysis;
 use super::estimate::{CostTable, SizeModel};
