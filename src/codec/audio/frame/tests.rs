@@ -18,6 +18,57 @@ fn levels(scale: i32) -> Vec<i32> {
         .collect()
 }
 
+/// What [`read_channel`] fills for one channel frame.
+struct ReadFrame {
+    gains: [i32; SHORT_BLOCKS],
+    q: Vec<i32>,
+    steps: Vec<u8>,
+    noise: Vec<u8>,
+    fill: u8,
+    energies: Vec<u8>,
+}
+
+impl ReadFrame {
+    /// Room for a frame of `coefficients` in `bands` bands.
+    fn new(coefficients: usize, bands: usize) -> ReadFrame {
+        ReadFrame {
+            gains: [0; SHORT_BLOCKS],
+            q: vec![0; coefficients],
+            steps: vec![0; bands],
+            noise: vec![0; bands],
+            fill: 0,
+            energies: vec![0; bands],
+        }
+    }
+
+    /// Reads one channel frame of layout `edges` (a short frame's when `short`), with
+    /// energy indices from band `energy_start` on when the packet's switch is on.
+    fn read(
+        &mut self,
+        dec: &mut RangeDecoder<'_>,
+        m: &mut Models,
+        st: &mut ChannelState,
+        (edges, short): (&[usize], bool),
+        energy_start: usize,
+    ) -> Result<()> {
+        let bands = edges.len() - 1;
+        read_channel(
+            dec,
+            m,
+            st,
+            edges,
+            short,
+            &mut self.gains,
+            &mut self.q,
+            &mut self.steps[..bands],
+            &mut self.noise[..bands],
+            &mut self.fill,
+            energy_start,
+            &mut self.energies[..bands],
+        )
+    }
+}
+
 #[test]
 fn intensity_bands_round_trip_and_bad_counts_are_refused() {
     let pans: [&[u8]; 3] = [&[], &[8, 0, 16, 16, 3], &[MAX_PAN]];
@@ -149,11 +200,7 @@ fn channel_round_trip() {
     let mut dec = RangeDecoder::new(&bytes);
     let mut m = Models::default();
     let mut st = ChannelState::new(64, 5, 3);
-    let mut q = vec![0i32; 64];
-    let mut s = vec![0u8; 5];
-    let mut g = [0i32; SHORT_BLOCKS];
-    let mut nz = vec![0u8; 5];
-    let mut fill = 0u8;
+    let mut r = ReadFrame::new(64, 5);
     let mut previous = WindowSequence::Long;
     for (f, (wq, ws, wg)) in frames.iter().enumerate() {
         let sequence = read_sequence(&mut dec, &mut m, previous);
@@ -161,30 +208,16 @@ fn channel_round_trip() {
         previous = sequence;
         let short = sequence.is_short();
         let e = if short { &short_edges } else { &edges };
-        read_channel(
-            &mut dec,
-            &mut m,
-            &mut st,
-            e,
-            short,
-            &mut g,
-            &mut q,
-            &mut s,
-            &mut nz,
-            &mut fill,
-            0,
-            &mut [],
-        )
-        .unwrap();
-        assert!(nz.iter().all(|&v| v == 0));
-        assert_eq!(fill, f as u8);
-        assert_eq!(&q, wq);
+        r.read(&mut dec, &mut m, &mut st, (e, short), 0).unwrap();
+        assert!(r.noise.iter().all(|&v| v == 0));
+        assert_eq!(r.fill, f as u8);
+        assert_eq!(&r.q, wq);
         if short {
-            assert_eq!(&g[..], &wg[..]);
+            assert_eq!(&r.gains[..], &wg[..]);
         }
         for b in 0..e.len() - 1 {
             if wq[e[b]..e[b + 1]].iter().any(|&v| v != 0) {
-                assert_eq!(s[b], ws[b]);
+                assert_eq!(r.steps[b], ws[b]);
             }
         }
     }
@@ -196,20 +229,7 @@ fn channel_round_trip() {
     for i in 0..50 {
         let short = i % 3 == 0;
         let e = if short { &short_edges } else { &edges };
-        let _ = read_channel(
-            &mut dec,
-            &mut m,
-            &mut st,
-            e,
-            short,
-            &mut g,
-            &mut q,
-            &mut s,
-            &mut nz,
-            &mut fill,
-            0,
-            &mut [],
-        );
+        let _ = r.read(&mut dec, &mut m, &mut st, (e, short), 0);
     }
 }
 
@@ -257,34 +277,19 @@ fn noise_indices_round_trip_on_zero_bands_only() {
     let mut dec = RangeDecoder::new(&bytes);
     let mut m = Models::default();
     let mut st = ChannelState::new(128, 7, 3);
-    let (mut rq, mut rs, mut rn) = (vec![0i32; 128], vec![0u8; 7], vec![0u8; 7]);
-    let mut g = [0i32; SHORT_BLOCKS];
-    let mut fill = 0;
+    let mut r = ReadFrame::new(128, 7);
     for (i, noise) in cases.iter().enumerate() {
-        read_channel(
-            &mut dec,
-            &mut m,
-            &mut st,
-            &edges,
-            false,
-            &mut g,
-            &mut rq,
-            &mut rs,
-            &mut rn,
-            &mut fill,
-            0,
-            &mut [],
-        )
-        .unwrap();
-        assert_eq!(fill, [7, 0, 3, 1, 4][i]);
-        assert_eq!(rq, q);
+        r.read(&mut dec, &mut m, &mut st, (&edges, false), 0)
+            .unwrap();
+        assert_eq!(r.fill, [7, 0, 3, 1, 4][i]);
+        assert_eq!(r.q, q);
         let expected: Vec<u8> = (0..7)
             .map(|b| match b {
                 0 | 2 | 4 => 0,
                 _ => noise.get(b).copied().unwrap_or(0),
             })
             .collect();
-        assert_eq!(rn, expected);
+        assert_eq!(r.noise, expected);
     }
     assert!(!dec.overran());
 }
@@ -350,50 +355,35 @@ fn energy_indices_round_trip_on_coded_bands_from_the_start_only() {
     );
     let bytes = enc.finish();
     let mut dec = RangeDecoder::new(&bytes);
-    let (mut rq, mut rs, mut rn, mut re) =
-        (vec![0i32; 128], vec![0u8; 7], vec![0u8; 7], vec![9u8; 7]);
-    let mut g = [0i32; SHORT_BLOCKS];
-    let mut fill = 0;
+    let mut r = ReadFrame::new(128, 7);
+    // Energies the decoder must overwrite.
+    r.energies = vec![9; 7];
     for (on, energies) in &cases {
         let mut m = Models::default();
         read_noise_switch(&mut dec, &mut m);
         read_energy_switch(&mut dec, &mut m);
         let mut st = ChannelState::new(128, 7, 3);
         for _ in 0..2 {
-            read_channel(
-                &mut dec, &mut m, &mut st, &edges, false, &mut g, &mut rq, &mut rs, &mut rn,
-                &mut fill, 2, &mut re,
-            )
-            .unwrap();
-            assert_eq!(rq, q);
+            r.read(&mut dec, &mut m, &mut st, (&edges, false), 2)
+                .unwrap();
+            assert_eq!(r.q, q);
             let expected: Vec<u8> = (0..7)
                 .map(|b| match b {
                     2 | 4 | 6 if *on => energies[b],
                     _ => 0,
                 })
                 .collect();
-            assert_eq!(re, expected);
+            assert_eq!(r.energies, expected);
         }
     }
     let mut m = Models::default();
     read_noise_switch(&mut dec, &mut m);
     read_energy_switch(&mut dec, &mut m);
-    read_channel(
-        &mut dec,
-        &mut m,
-        &mut ChannelState::new(128, 7, 3),
-        &edges,
-        false,
-        &mut g,
-        &mut rq,
-        &mut rs,
-        &mut rn,
-        &mut fill,
-        2,
-        &mut re,
-    )
-    .unwrap();
-    assert_eq!(re, vec![0; 7]);
+    r.energies = vec![9; 7];
+    let mut st = ChannelState::new(128, 7, 3);
+    r.read(&mut dec, &mut m, &mut st, (&edges, false), 2)
+        .unwrap();
+    assert_eq!(r.energies, vec![0; 7]);
     assert!(!dec.overran());
     // Garbage with the energy switch on ends in errors, never a panic.
     let junk: Vec<u8> = (0..300u32).map(|i| (i * 53 % 241) as u8).collect();
@@ -405,10 +395,7 @@ fn energy_indices_round_trip_on_coded_bands_from_the_start_only() {
     };
     let mut st = ChannelState::new(128, 7, 3);
     for _ in 0..50 {
-        let _ = read_channel(
-            &mut dec, &mut m, &mut st, &edges, false, &mut g, &mut rq, &mut rs, &mut rn, &mut fill,
-            2, &mut re,
-        );
+        let _ = r.read(&mut dec, &mut m, &mut st, (&edges, false), 2);
     }
 }
 
@@ -473,22 +460,10 @@ fn a_packet_without_noise_syntax_codes_none() {
     let mut m = Models::default();
     let mut st = ChannelState::new(16, 3, 3);
     read_noise_switch(&mut dec, &mut m);
-    let (mut rq, mut rs, mut rn, mut fill) = (vec![0; 16], vec![0; 3], vec![9; 3], 9);
-    let mut g = [0i32; SHORT_BLOCKS];
-    read_channel(
-        &mut dec,
-        &mut m,
-        &mut st,
-        &edges,
-        false,
-        &mut g,
-        &mut rq,
-        &mut rs,
-        &mut rn,
-        &mut fill,
-        0,
-        &mut [],
-    )
-    .unwrap();
-    assert_eq!((rq, rn, fill), (q, vec![0, 0, 0], 0));
+    // Noise and fill the decoder must clear.
+    let mut r = ReadFrame::new(16, 3);
+    (r.noise, r.fill) = (vec![9; 3], 9);
+    r.read(&mut dec, &mut m, &mut st, (&edges, false), 0)
+        .unwrap();
+    assert_eq!((r.q, r.noise, r.fill), (q, vec![0, 0, 0], 0));
 }
