@@ -47,8 +47,8 @@ const NOISE_BITS: f32 = 3.5;
 /// Bits of one channel of one frame: its flags, gains and coded-band count.
 const FRAME_BITS: f32 = 22.0;
 
-/// Offsets searched for a target stay within this range, as the coder's.
-const OFFSET_RANGE: f64 = 200.0;
+/// Offsets the bitrate control tries stay within this range (either way).
+pub(crate) const OFFSET_RANGE: f64 = 200.0;
 
 /// Coefficient and band counts of one packet by quarter-octave bin (see the module
 /// documentation).
@@ -100,9 +100,9 @@ impl CostTable {
         }
     }
 
-    /// Whether the table was built for `rounding`.
-    pub(crate) fn is_for(&self, rounding: [f32; 2]) -> bool {
-        self.rounding == rounding
+    /// The rounding the table was built for.
+    pub(crate) fn rounding(&self) -> [f32; 2] {
+        self.rounding
     }
 }
 

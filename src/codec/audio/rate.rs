@@ -17,8 +17,8 @@
 //! its target ends the search; the debt carries what it missed to the next packets.
 //! Offsets stay whole: a fraction dithered over the frames varies the step from frame to
 //! frame, which cost the PSNR tune 0.04 dB at 64 kbit/s. Measured on pingus_goin_march at
-//! 48 / 96 / 128 kbit/s: 1.5 / 1.3 / 1.2 trial codings per packet, against 2.5 when the
-//! trials stepped by a learned slope to within 2 %, at the same ViSQOL (docs/BENCH.md,
+//! 48 / 96 / 128 kbit/s: 1.4 / 1.2 / 1.1 trial codings per packet, against 2.5 when the
+//! trials stepped by a fixed slope to within 2 %, at the same ViSQOL (docs/BENCH.md,
 //! "Rate control trials").
 //!
 //! By demand (`w` > 0), as in the bit reservoirs of AAC encoders and the constrained VBR of
@@ -47,7 +47,7 @@
 //! the search before the size estimate), so the default stays 0: equal shares.
 
 use super::analysis::Analysis;
-use super::estimate::{CostTable, SizeModel};
+use super::estimate::{CostTable, SizeModel, OFFSET_RANGE};
 use super::{code_packet, Layouts, Offset};
 use crate::container::PACKET_OVERHEAD_BYTES;
 
@@ -70,8 +70,8 @@ const REFERENCE_SHARE: f64 = 0.03;
 const PRESSURE_OFFSET: f64 = 3.0;
 
 /// A trial within this share of its target ends the offset search. Per-packet precision
-/// buys no quality: 2 %, 5 % and 10 % gave the same ViSQOL on the corpus music (within
-/// 0.004 at every rate), and the debt keeps the stream's rate.
+/// bought no quality: with the earlier search, 2 %, 5 % and 10 % gave the same ViSQOL on
+/// the corpus music (within 0.004 at every rate), and the debt keeps the stream's rate.
 const TOLERANCE: f64 = 0.05;
 
 /// The most trial codings of one packet.
@@ -93,8 +93,8 @@ pub(crate) struct RateControl {
     offset: f64,
     /// Bytes per estimated bit of the packet before ([`SizeModel`]).
     scale: Option<f64>,
-    /// The estimate's costs for the stream's rounding.
-    costs: Option<CostTable>,
+    /// The estimate's costs for the stream's dead-zone rounding (which it also holds).
+    costs: CostTable,
     /// The demand weight and the reservoir's bound in bits, or `None` for equal shares.
     demand: Option<(f64, f64)>,
     /// Sample frames still to code when the input's length is known.
@@ -104,7 +104,8 @@ pub(crate) struct RateControl {
 impl RateControl {
     /// Rate control at `kbps` for input at `sample_rate`, starting at `offset` with
     /// `header_bits` as debt; `demand` is the demand weight (0 for equal shares);
-    /// `total_samples` is the input's length per channel when known.
+    /// `total_samples` is the input's length per channel when known; `rounding` is the
+    /// stream's dead-zone rounding below the noise start and from it on.
     pub(crate) fn new(
         kbps: f64,
         sample_rate: u32,
@@ -112,13 +113,14 @@ impl RateControl {
         offset: i32,
         demand: f32,
         total_samples: Option<u64>,
+        rounding: [f32; 2],
     ) -> RateControl {
         RateControl {
             bits_per_sample: kbps * 1000.0 / sample_rate as f64,
             debt: header_bits,
             offset: offset as f64,
             scale: None,
-            costs: None,
+            costs: CostTable::new(rounding),
             demand: (demand > 0.0).then_some((demand as f64, RESERVOIR_SECONDS * kbps * 1000.0)),
             remaining: total_samples,
         }
@@ -134,24 +136,15 @@ impl RateControl {
     }
 
     /// Codes one packet of frames `hop` samples apart; returns its payload.
-    pub(crate) fn code(
-        &mut self,
-        analysis: &Analysis,
-        layouts: &Layouts,
-        rounding: [f32; 2],
-        hop: usize,
-    ) -> Vec<u8> {
+    pub(crate) fn code(&mut self, analysis: &Analysis, layouts: &Layouts, hop: usize) -> Vec<u8> {
         let samples = analysis.frames as f64 * hop as f64;
         let budget =
             (samples * self.bits_per_sample - 8.0 * PACKET_OVERHEAD_BYTES as f64).max(64.0);
-        if !self.costs.as_ref().is_some_and(|c| c.is_for(rounding)) {
-            self.costs = Some(CostTable::new(rounding));
-        }
         let model = SizeModel::new(analysis, layouts);
         let trial = Trial {
             analysis,
             layouts,
-            rounding,
+            rounding: self.costs.rounding(),
             model: &model,
         };
         let payload = match self.demand {
@@ -174,11 +167,9 @@ impl RateControl {
                 let target = (budget - 0.5 * self.debt).clamp(0.5 * budget, 1.5 * budget);
                 // The first trial is where the estimate, scaled as the packet before
                 // measured it, meets the target.
-                let start = match (self.scale, self.costs.as_ref()) {
-                    (Some(scale), Some(costs)) => {
-                        model.offset_for(target / 8.0, scale, costs).round()
-                    }
-                    _ => self.offset,
+                let start = match self.scale {
+                    Some(scale) => model.offset_for(target / 8.0, scale, &self.costs).round(),
+                    None => self.offset,
                 };
                 let first = trial.code(start);
                 let (chosen, payload) = self.search(&trial, (start, first), target / 8.0);
@@ -200,9 +191,7 @@ impl RateControl {
     /// meets the target, kept between the trials known to lie on either side of it.
     /// Returns the trial closest to the target and keeps its scale for the next packet.
     fn search(&mut self, trial: &Trial<'_>, first: (f64, Vec<u8>), target: f64) -> (f64, Vec<u8>) {
-        let Some(costs) = self.costs.as_ref() else {
-            return first;
-        };
+        let costs = &self.costs;
         let mut tried: Vec<(f64, Vec<u8>)> = vec![first];
         // The largest offset whose size was above the target and the smallest whose size
         // was below: the size falls as the offset grows.
@@ -234,7 +223,7 @@ impl RateControl {
                 // Not reached: the trial just made one side known.
                 (None, None) => guess,
             };
-            let next = next.clamp(-200.0, 200.0);
+            let next = next.clamp(-OFFSET_RANGE, OFFSET_RANGE);
             if tried.iter().any(|(o, _)| (o - next).abs() < 1e-9) {
                 break;
             }

@@ -146,6 +146,7 @@ impl EncodePlan {
                 self.config.quality_offset(50),
                 self.config.demand,
                 (self.params.total_samples > 0).then_some(self.params.total_samples),
+                self.roundings,
             )),
             RateMode::Quality(_) | RateMode::StepOffset(_) | RateMode::Lossless => None,
         }
@@ -192,9 +193,7 @@ impl EncodePlan {
         let rounding = self.roundings;
         match (item, rate) {
             (Err(payload), _) => payload,
-            (Ok(analysis), Some(rc)) => {
-                rc.code(&analysis, &self.layouts, rounding, self.params.frame_size)
-            }
+            (Ok(analysis), Some(rc)) => rc.code(&analysis, &self.layouts, self.params.frame_size),
             (Ok(analysis), None) => {
                 code_packet(&analysis, &self.layouts, Offset::whole(0), rounding)
             }
