@@ -143,22 +143,6 @@ pub fn adjusted_primary(strength: i32, contrast: i64) -> i32 {
     (strength * (4 + i) + 8) >> 4
 }
 
-/// How much of a neighbour's difference `diff` a sample takes at `strength`: all of a small
-/// difference, less and less of a larger one, none beyond about `strength << damping`.
-#[inline]
-fn constrain(diff: i32, strength: i32, damping: i32) -> i32 {
-    if strength == 0 {
-        return 0;
-    }
-    let shift = (damping - (31 - strength.leading_zeros() as i32)).max(0);
-    let magnitude = (strength - (diff.abs() >> shift)).clamp(0, diff.abs());
-    if diff < 0 {
-        -magnitude
-    } else {
-        magnitude
-    }
-}
-
 /// One block's filter settings.
 #[derive(Debug, Clone, Copy)]
 pub struct BlockFilter {
@@ -168,76 +152,147 @@ pub struct BlockFilter {
     pub damping: i32,
 }
 
-/// The neighbourhood of one sample: differences to its primary and secondary taps (0 for
-/// taps outside the plane, which then pull nothing) and the range of the taps present.
-struct Taps {
-    centre: i32,
+/// The neighbourhoods of the 64 samples of an 8×8 block, tap by tap: lane `y * 8 + x` is
+/// sample (x, y). Differences to taps outside the plane are 0 (they pull nothing) and such
+/// taps do not widen the range. Laid out so that the filter runs over 64 lanes at once.
+struct BlockTaps {
+    centre: [i32; 64],
     /// Distance 1 (both signs), then distance 2.
-    primary: [i32; 4],
+    primary: [[i32; 64]; 4],
     /// Distance 1 of both secondary directions (both signs), then distance 2.
-    secondary: [i32; 8],
-    lo: i32,
-    hi: i32,
+    secondary: [[i32; 64]; 8],
+    /// Smallest and largest of the centre and the taps present.
+    lo: [i32; 64],
+    hi: [i32; 64],
 }
 
-#[inline]
-fn gather(src: &Plane, px: usize, py: usize, direction: usize) -> Taps {
-    let (w, h) = (src.width as i32, src.height as i32);
-    let centre = src.data[py * src.width + px] as i32;
-    let mut taps = Taps {
-        centre,
-        primary: [0; 4],
-        secondary: [0; 8],
-        lo: centre,
-        hi: centre,
-    };
-    let interior = px >= 2 && py >= 2 && px + 2 < src.width && py + 2 < src.height;
-    let mut read = |dx: i32, dy: i32| -> i32 {
-        let (sx, sy) = (px as i32 + dx, py as i32 + dy);
-        if !interior && (sx < 0 || sy < 0 || sx >= w || sy >= h) {
-            return 0;
+impl BlockTaps {
+    /// The taps of the 8×8 block at (bx, by) of `src` along `direction`.
+    fn gather(src: &Plane, bx: usize, by: usize, direction: usize) -> BlockTaps {
+        let mut taps = BlockTaps {
+            centre: [0; 64],
+            primary: [[0; 64]; 4],
+            secondary: [[0; 64]; 8],
+            lo: [0; 64],
+            hi: [0; 64],
+        };
+        for y in 0..8 {
+            let row = &src.data[(by + y) * src.width + bx..][..8];
+            for x in 0..8 {
+                taps.centre[y * 8 + x] = row[x] as i32;
+            }
         }
-        let v = src.data[sy as usize * src.width + sx as usize] as i32;
-        taps.lo = taps.lo.min(v);
-        taps.hi = taps.hi.max(v);
-        v - centre
-    };
-    let second = [(direction + 2) & 7, (direction + 6) & 7];
-    for k in 0..2 {
-        let (dx, dy) = DIRECTIONS[direction][k];
-        taps.primary[2 * k] = read(dx, dy);
-        taps.primary[2 * k + 1] = read(-dx, -dy);
-        for (j, &d) in second.iter().enumerate() {
-            let (dx, dy) = DIRECTIONS[d][k];
-            taps.secondary[4 * k + 2 * j] = read(dx, dy);
-            taps.secondary[4 * k + 2 * j + 1] = read(-dx, -dy);
+        taps.lo = taps.centre;
+        taps.hi = taps.centre;
+        let second = [(direction + 2) & 7, (direction + 6) & 7];
+        for k in 0..2 {
+            let (dx, dy) = DIRECTIONS[direction][k];
+            taps.read(src, bx, by, dx, dy, Tap::Primary(2 * k));
+            taps.read(src, bx, by, -dx, -dy, Tap::Primary(2 * k + 1));
+            for (j, &d) in second.iter().enumerate() {
+                let (dx, dy) = DIRECTIONS[d][k];
+                taps.read(src, bx, by, dx, dy, Tap::Secondary(4 * k + 2 * j));
+                taps.read(src, bx, by, -dx, -dy, Tap::Secondary(4 * k + 2 * j + 1));
+            }
+        }
+        taps
+    }
+
+    /// Reads the tap at offset (dx, dy) of every sample into `tap`.
+    fn read(&mut self, src: &Plane, bx: usize, by: usize, dx: i32, dy: i32, tap: Tap) {
+        let diffs = match tap {
+            Tap::Primary(i) => &mut self.primary[i],
+            Tap::Secondary(i) => &mut self.secondary[i],
+        };
+        let (w, h) = (src.width as i32, src.height as i32);
+        let (x0, y0) = (bx as i32 + dx, by as i32 + dy);
+        if x0 >= 0 && y0 >= 0 && x0 + 8 <= w && y0 + 8 <= h {
+            // Every tap inside the plane: whole rows, no checks.
+            for y in 0..8 {
+                let row = &src.data[(y0 as usize + y) * src.width + x0 as usize..][..8];
+                for x in 0..8 {
+                    let lane = y * 8 + x;
+                    let v = row[x] as i32;
+                    diffs[lane] = v - self.centre[lane];
+                    self.lo[lane] = self.lo[lane].min(v);
+                    self.hi[lane] = self.hi[lane].max(v);
+                }
+            }
+            return;
+        }
+        for y in 0..8 {
+            for x in 0..8 {
+                let lane = y * 8 + x;
+                let (sx, sy) = (x0 + x as i32, y0 + y as i32);
+                if sx < 0 || sy < 0 || sx >= w || sy >= h {
+                    diffs[lane] = 0;
+                    continue;
+                }
+                let v = src.data[sy as usize * src.width + sx as usize] as i32;
+                diffs[lane] = v - self.centre[lane];
+                self.lo[lane] = self.lo[lane].min(v);
+                self.hi[lane] = self.hi[lane].max(v);
+            }
         }
     }
-    taps
+
+    /// The filtered values of the 64 samples at (primary, secondary) strength.
+    fn filter(&self, primary: i32, secondary: i32, damping: i32, out: &mut [i32; 64]) {
+        let weights = if primary & 1 == 0 { [4, 2] } else { [3, 3] };
+        let primary_shift = constrain_shift(primary, damping);
+        let secondary_shift = constrain_shift(secondary, damping);
+        for lane in 0..64 {
+            let mut sum = 0;
+            for (i, diffs) in self.primary.iter().enumerate() {
+                sum += weights[i / 2] * constrain_lane(diffs[lane], primary, primary_shift);
+            }
+            for (i, diffs) in self.secondary.iter().enumerate() {
+                sum +=
+                    SECONDARY_TAPS[i / 4] * constrain_lane(diffs[lane], secondary, secondary_shift);
+            }
+            let moved = self.centre[lane] + ((8 + sum - (sum < 0) as i32) >> 4);
+            out[lane] = moved.max(self.lo[lane]).min(self.hi[lane]);
+        }
+    }
 }
 
-/// The filtered value of a sample with neighbourhood `t`.
+/// Which tap array a read fills.
+#[derive(Clone, Copy)]
+enum Tap {
+    Primary(usize),
+    Secondary(usize),
+}
+
+/// The shift of the constraint at `strength` (any value when the strength is 0, which pulls
+/// nothing).
 #[inline]
-fn filtered(t: &Taps, primary: i32, secondary: i32, damping: i32) -> i32 {
-    let weights = if primary & 1 == 0 { [4, 2] } else { [3, 3] };
-    let mut sum = 0;
-    for (i, &d) in t.primary.iter().enumerate() {
-        sum += weights[i / 2] * constrain(d, primary, damping);
+fn constrain_shift(strength: i32, damping: i32) -> u32 {
+    if strength == 0 {
+        return 0;
     }
-    for (i, &d) in t.secondary.iter().enumerate() {
-        sum += SECONDARY_TAPS[i / 4] * constrain(d, secondary, damping);
-    }
-    (t.centre + ((8 + sum - (sum < 0) as i32) >> 4)).clamp(t.lo, t.hi)
+    (damping - (31 - strength.leading_zeros() as i32)).max(0) as u32
+}
+
+/// How much of a neighbour's difference `diff` a sample takes at `strength`: all of a small
+/// difference, less and less of a larger one, none beyond about `strength << damping`
+/// (`shift` from [`constrain_shift`]). Written without branches so that it vectorizes; a
+/// strength of 0 gives 0, as 0 − (|diff| >> shift) is never above 0.
+#[inline(always)]
+fn constrain_lane(diff: i32, strength: i32, shift: u32) -> i32 {
+    let magnitude = diff.abs();
+    let kept = (strength - (magnitude >> shift)).max(0).min(magnitude);
+    let sign = diff >> 31;
+    (kept ^ sign) - sign
 }
 
 /// Filters the 8×8 block at (bx, by) of `src` into `out` (8×8 samples, row-major).
 /// Neighbours outside `src` are ignored.
 pub fn filter_block(src: &Plane, bx: usize, by: usize, f: &BlockFilter, out: &mut [u8; 64]) {
-    for y in 0..8 {
-        for x in 0..8 {
-            let taps = gather(src, bx + x, by + y, f.direction);
-            out[y * 8 + x] = filtered(&taps, f.primary, f.secondary, f.damping) as u8;
-        }
+    let taps = BlockTaps::gather(src, bx, by, f.direction);
+    let mut values = [0i32; 64];
+    taps.filter(f.primary, f.secondary, f.damping, &mut values);
+    for (o, &v) in out.iter_mut().zip(values.iter()) {
+        *o = v as u8;
     }
 }
 
@@ -514,19 +569,27 @@ pub fn choose(
                     }
                 });
                 let errors = &mut errors[group][unit];
-                for y in by..by + 8 {
-                    for x in bx..bx + 8 {
-                        let taps = gather(&deblocked, x, y, direction);
-                        let s = src.data[y * src.width + x] as i32;
-                        for (index, &(_, secondary)) in STRENGTHS.iter().enumerate() {
-                            let v = if primaries[index] == 0 && secondary == 0 {
-                                taps.centre
-                            } else {
-                                filtered(&taps, primaries[index], secondary, damping)
-                            };
-                            errors[index] += ((v - s) * (v - s)) as u64;
-                        }
+                let taps = BlockTaps::gather(&deblocked, bx, by, direction);
+                let mut source = [0i32; 64];
+                for y in 0..8 {
+                    let row = &src.data[(by + y) * src.width + bx..][..8];
+                    for x in 0..8 {
+                        source[y * 8 + x] = row[x] as i32;
                     }
+                }
+                let mut values = [0i32; 64];
+                for (index, &(_, secondary)) in STRENGTHS.iter().enumerate() {
+                    let values: &[i32; 64] = if primaries[index] == 0 && secondary == 0 {
+                        &taps.centre
+                    } else {
+                        taps.filter(primaries[index], secondary, damping, &mut values);
+                        &values
+                    };
+                    let mut error = 0u64;
+                    for (v, s) in values.iter().zip(source.iter()) {
+                        error += ((v - s) * (v - s)) as u64;
+                    }
+                    errors[index] += error;
                 }
             }
         }
@@ -574,6 +637,93 @@ mod tests {
             }
         }
         assert_eq!(block_direction(&vertical, 0, 0).0, 6);
+    }
+
+    /// The constraint as first written, sample by sample: the reference of
+    /// [`constrain_lane`].
+    fn constrain(diff: i32, strength: i32, damping: i32) -> i32 {
+        if strength == 0 {
+            return 0;
+        }
+        let shift = (damping - (31 - strength.leading_zeros() as i32)).max(0);
+        let magnitude = (strength - (diff.abs() >> shift)).clamp(0, diff.abs());
+        if diff < 0 {
+            -magnitude
+        } else {
+            magnitude
+        }
+    }
+
+    /// The filter of one sample as first written (taps read one by one with their bounds
+    /// checked): the reference of [`BlockTaps`].
+    fn reference_sample(src: &Plane, px: usize, py: usize, f: &BlockFilter) -> u8 {
+        let (w, h) = (src.width as i32, src.height as i32);
+        let centre = src.data[py * src.width + px] as i32;
+        let (mut lo, mut hi) = (centre, centre);
+        let mut read = |dx: i32, dy: i32| -> i32 {
+            let (sx, sy) = (px as i32 + dx, py as i32 + dy);
+            if sx < 0 || sy < 0 || sx >= w || sy >= h {
+                return 0;
+            }
+            let v = src.data[sy as usize * src.width + sx as usize] as i32;
+            lo = lo.min(v);
+            hi = hi.max(v);
+            v - centre
+        };
+        let weights = if f.primary & 1 == 0 { [4, 2] } else { [3, 3] };
+        let second = [(f.direction + 2) & 7, (f.direction + 6) & 7];
+        let mut sum = 0;
+        for k in 0..2 {
+            let (dx, dy) = DIRECTIONS[f.direction][k];
+            for sign in [1, -1] {
+                sum += weights[k] * constrain(read(sign * dx, sign * dy), f.primary, f.damping);
+            }
+            for &d in &second {
+                let (dx, dy) = DIRECTIONS[d][k];
+                for sign in [1, -1] {
+                    let diff = read(sign * dx, sign * dy);
+                    sum += SECONDARY_TAPS[k] * constrain(diff, f.secondary, f.damping);
+                }
+            }
+        }
+        (centre + ((8 + sum - (sum < 0) as i32) >> 4)).clamp(lo, hi) as u8
+    }
+
+    #[test]
+    fn the_block_filter_equals_the_filter_sample_by_sample() {
+        // A noisy 19×21 plane: blocks at its corners, edges and inside, every direction,
+        // strength and damping in use.
+        let (w, h) = (19, 21);
+        let mut plane = Plane::filled(w, h, 0);
+        let mut seed = 12345u32;
+        for (i, v) in plane.data.iter_mut().enumerate() {
+            seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            *v = ((i * 9) % 160) as u8 + (seed >> 27) as u8 * 3;
+        }
+        let mut out = [0u8; 64];
+        for (bx, by) in [(0, 0), (11, 0), (0, 13), (11, 13), (5, 6), (2, 2)] {
+            for direction in 0..8 {
+                for &(primary, secondary) in &STRENGTHS {
+                    for damping in 2..7 {
+                        for primary in [primary, primary + 1] {
+                            let f = BlockFilter {
+                                direction,
+                                primary,
+                                secondary,
+                                damping,
+                            };
+                            filter_block(&plane, bx, by, &f, &mut out);
+                            for y in 0..8 {
+                                for x in 0..8 {
+                                    let want = reference_sample(&plane, bx + x, by + y, &f);
+                                    assert_eq!(out[y * 8 + x], want, "{f:?} at ({bx}, {by})");
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 
     #[test]
