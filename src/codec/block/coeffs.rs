@@ -327,45 +327,44 @@ pub fn optimize_levels(
     coded_context: usize,
     levels: &mut [i32],
 ) {
-    let args = (models, n, coeffs, steps, lambda, coded_context);
-    // Per-position arrays sized for the block, so that small blocks clear little memory.
-    match n {
-        4 => optimize_sized::<16>(args, levels),
-        8 => optimize_sized::<64>(args, levels),
-        16 => optimize_sized::<256>(args, levels),
+    let order = scan(n);
+    let count = n * n;
+    levels[..count].fill(0);
+    // The last scan position whose nearest level is nonzero; nothing after it is coded.
+    let nearest = |i: usize| {
+        let p = order[i] as usize;
+        (coeffs[p].abs() / steps[p] + 0.5) as u32
+    };
+    let Some(last) = (0..count).rev().find(|&i| nearest(i) > 0) else {
+        return;
+    };
+    let args = (models, n, coeffs, steps, lambda, coded_context, last);
+    // Per-position arrays sized for the positions up to `last`, so that a sparse block
+    // clears little memory.
+    match last + 1 {
+        0..=16 => optimize_sized::<16>(args, levels),
+        17..=64 => optimize_sized::<64>(args, levels),
+        65..=256 => optimize_sized::<256>(args, levels),
         _ => optimize_sized::<{ MAX_SIZE * MAX_SIZE }>(args, levels),
     }
 }
 
-/// [`optimize_levels`] with per-position arrays of `C` ≥ n·n entries.
+/// [`optimize_levels`] of a block whose last nonzero nearest level is at scan position
+/// `last`, with per-position arrays of `C` > `last` entries.
 fn optimize_sized<const C: usize>(
-    (models, n, coeffs, steps, lambda, coded_context): (
+    (models, n, coeffs, steps, lambda, coded_context, last): (
         &CoeffModels,
         usize,
         &[f32],
         &[f32],
         f32,
         usize,
+        usize,
     ),
     levels: &mut [i32],
 ) {
     let size = size_index(n);
     let order = scan(n);
-    let count = n * n;
-    let mut nearest = [0u32; C];
-    let mut last = None;
-    for (i, &p) in order.iter().enumerate() {
-        let p = p as usize;
-        let q = (coeffs[p].abs() / steps[p] + 0.5) as u32;
-        nearest[i] = q;
-        if q > 0 {
-            last = Some(i);
-        }
-    }
-    levels[..count].fill(0);
-    let Some(last) = last else {
-        return;
-    };
     let lambda_unit = lambda / COST_SCALE as f32;
     let error = |i: usize, level: u32| {
         let p = order[i] as usize;
@@ -386,7 +385,7 @@ fn optimize_sized<const C: usize>(
         let (sig_ctx, mag_ctx) = template.contexts(u, v);
         let class = magnitude_class(u, v);
         let sig = &models.significant[size][position_class(u, v)][sig_ctx];
-        let q = nearest[i];
+        let q = (coeffs[p].abs() / steps[p] + 0.5) as u32;
         let mut best = (error(i, 0) + lambda_unit * sig.cost(false) as f32, 0u32);
         let mut best_last = (f32::INFINITY, 0u32);
         for level in [q.saturating_sub(1), q] {

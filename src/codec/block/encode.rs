@@ -11,7 +11,7 @@
 //! from luma with a least-squares scale per plane.
 
 use super::coeffs::{optimize_levels, write_block, CoeffModels};
-use super::dct;
+use super::dct::{self, MAX_SIZE};
 use super::intra::{Edges, MODES};
 use super::recon::{block_level, cfl_luma, predict, predict_chroma, reconstruct, ReconScratch};
 use super::state::{StepTables, TileState, MAX_BLOCK, ROOT};
@@ -33,6 +33,8 @@ pub struct SearchEffort {
     pub most_probable: bool,
     /// Smallest coding block side tried (8, 16 or 32).
     pub min_block: usize,
+    /// Chroma modes coded for real after a Hadamard ranking (all six skip the ranking).
+    pub chroma_candidates: usize,
 }
 
 /// Highest [`SearchEffort::for_level`] level.
@@ -40,21 +42,24 @@ pub const MAX_EFFORT: u8 = 3;
 
 impl SearchEffort {
     /// The search of effort level `level`, 0 (fastest) to [`MAX_EFFORT`] (levels above it
-    /// search as [`MAX_EFFORT`]): 0 codes no block smaller than 16×16 and one luma mode,
-    /// 1 goes down to 8×8, 2 adds 4×4 luma and codes the two best modes and the most
-    /// probable ones, 3 codes four modes.
+    /// search as [`MAX_EFFORT`]): 0 codes no block smaller than 16×16, one luma mode and
+    /// the two best chroma modes, 1 goes down to 8×8 with three chroma modes, 2 adds 4×4
+    /// luma, codes the two best luma modes and the most probable ones and every chroma
+    /// mode, 3 codes four luma modes.
     pub fn for_level(level: u8) -> SearchEffort {
-        let (luma_candidates, luma_4x4, most_probable, min_block) = match level {
-            0 => (1, false, false, 16),
-            1 => (1, false, false, 8),
-            2 => (2, true, true, 8),
-            _ => (4, true, true, 8),
+        let all_chroma = CHROMA_MODES as usize;
+        let (luma_candidates, luma_4x4, most_probable, min_block, chroma_candidates) = match level {
+            0 => (1, false, false, 16, 2),
+            1 => (1, false, false, 8, 3),
+            2 => (2, true, true, 8, all_chroma),
+            _ => (4, true, true, 8, all_chroma),
         };
         SearchEffort {
             luma_candidates,
             luma_4x4,
             most_probable,
             min_block,
+            chroma_candidates,
         }
     }
 }
@@ -161,6 +166,8 @@ pub struct Work {
     /// The prediction of every luma mode of the current block.
     predictions: Vec<i32>,
     prediction: Vec<i32>,
+    /// The Cb and Cr predictions of every chroma mode of the current block.
+    chroma_predictions: Vec<i32>,
     diff: Vec<i32>,
     /// The current and the best luma candidate.
     luma: [CodedBlock; 2],
@@ -180,6 +187,7 @@ impl Work {
             },
             predictions: vec![0; MODES * MAX_BLOCK],
             prediction: vec![0; MAX_BLOCK],
+            chroma_predictions: vec![0; 2 * CHROMA_MODES as usize * MAX_BLOCK],
             diff: vec![0; MAX_BLOCK],
             luma: [CodedBlock::new(), CodedBlock::new()],
             chroma: [
@@ -192,24 +200,44 @@ impl Work {
     }
 }
 
+/// The n×n difference of the block at (x, y) of `source` and `prediction`, into `diff`.
+fn difference(source: &Plane, x: usize, y: usize, n: usize, prediction: &[i32], diff: &mut [i32]) {
+    for row in 0..n {
+        let s = &source.data[(y + row) * source.width + x..][..n];
+        let p = &prediction[row * n..][..n];
+        let d = &mut diff[row * n..][..n];
+        for ((d, &s), &p) in d.iter_mut().zip(s).zip(p) {
+            *d = s as i32 - p;
+        }
+    }
+}
+
 /// Sum of absolute 4×4 Hadamard coefficients of an n×n difference, halved.
-fn satd(n: usize, diff: &[i32]) -> u32 {
+///
+/// The transform is separable, so it runs down the columns first, four rows at a time
+/// across the whole width (lanes the vectorizer fills), then along each row's groups of
+/// four.
+pub(super) fn satd(n: usize, diff: &[i32]) -> u32 {
     let mut total = 0u32;
+    let mut columns = [[0i32; MAX_SIZE]; 4];
     for by in (0..n).step_by(4) {
-        for bx in (0..n).step_by(4) {
-            let mut m = [0i32; 16];
-            for y in 0..4 {
-                let r = &diff[(by + y) * n + bx..][..4];
-                let (a, b) = (r[0] + r[1], r[0] - r[1]);
-                let (c, d) = (r[2] + r[3], r[2] - r[3]);
-                m[y * 4] = a + c;
-                m[y * 4 + 1] = b + d;
-                m[y * 4 + 2] = a - c;
-                m[y * 4 + 3] = b - d;
-            }
-            for x in 0..4 {
-                let (a, b) = (m[x] + m[4 + x], m[x] - m[4 + x]);
-                let (c, d) = (m[8 + x] + m[12 + x], m[8 + x] - m[12 + x]);
+        let rows = &diff[by * n..][..4 * n];
+        let (r0, rest) = rows.split_at(n);
+        let (r1, rest) = rest.split_at(n);
+        let (r2, r3) = rest.split_at(n);
+        let [c0, c1, c2, c3] = &mut columns;
+        for x in 0..n {
+            let (a, b) = (r0[x] + r1[x], r0[x] - r1[x]);
+            let (c, d) = (r2[x] + r3[x], r2[x] - r3[x]);
+            c0[x] = a + c;
+            c1[x] = b + d;
+            c2[x] = a - c;
+            c3[x] = b - d;
+        }
+        for column in &columns {
+            for group in column[..n].chunks_exact(4) {
+                let (a, b) = (group[0] + group[1], group[0] - group[1]);
+                let (c, d) = (group[2] + group[3], group[2] - group[3]);
                 total += ((a + c).abs() + (b + d).abs() + (a - c).abs() + (b - d).abs()) as u32;
             }
         }
@@ -237,8 +265,10 @@ impl TileEncoder<'_> {
         let residual = &mut scratch.residual[..count];
         for row in 0..n {
             let s = &src.data[(y + row) * src.width + x..][..n];
-            for col in 0..n {
-                residual[row * n + col] = s[col] as f32 - prediction[row * n + col] as f32;
+            let p = &prediction[row * n..][..n];
+            let r = &mut residual[row * n..][..n];
+            for ((r, &s), &p) in r.iter_mut().zip(s).zip(p) {
+                *r = s as f32 - p as f32;
             }
         }
         let coeffs = &mut scratch.coeffs[..count];
@@ -270,10 +300,16 @@ impl TileEncoder<'_> {
         let mut sse = 0u64;
         for row in 0..n {
             let s = &src.data[(y + row) * src.width + x..][..n];
-            for col in 0..n {
-                let d = s[col] as i32 - out.samples[row * n + col] as i32;
-                sse += (d * d) as u64;
-            }
+            let r = &out.samples[row * n..][..n];
+            let row_sse: u32 = s
+                .iter()
+                .zip(r)
+                .map(|(&s, &r)| {
+                    let d = s as i32 - r as i32;
+                    (d * d) as u32
+                })
+                .sum();
+            sse += row_sse as u64;
         }
         out.sse = sse;
     }
@@ -300,12 +336,7 @@ impl TileEncoder<'_> {
             let prediction = &mut work.predictions[mode * MAX_BLOCK..][..count];
             edges.predict(mode as u8, prediction);
             let diff = &mut work.diff[..count];
-            for row in 0..n {
-                let s = &src.data[(y + row) * src.width + x..][..n];
-                for col in 0..n {
-                    diff[row * n + col] = s[col] as i32 - prediction[row * n + col];
-                }
-            }
+            difference(src, x, y, n, prediction, diff);
             let mode_bits = if mode as u8 == mpm.0[0] {
                 1.0
             } else if mode as u8 == mpm.0[1] {
@@ -439,14 +470,66 @@ impl TileEncoder<'_> {
         let cn = chroma_at.n;
         let lambda = self.tables.lambda[level] as f64;
         let steps = self.tables.of(1, level, cn);
-        let mut best: Option<(f64, u8, [i32; 2])> = None;
-        for mode in 0..CHROMA_MODES {
-            let mut alphas = [0; 2];
+        let mut cfl_alphas = [0; 2];
+        for (p, alpha) in cfl_alphas.iter_mut().enumerate() {
+            *alpha = self.cfl_alpha(work, state, p + 1, chroma_at);
+        }
+        let alphas_of = |mode: u8| {
             if mode == CHROMA_CFL {
-                for (p, alpha) in alphas.iter_mut().enumerate() {
-                    *alpha = self.cfl_alpha(work, state, p + 1, chroma_at);
+                cfl_alphas
+            } else {
+                [0; 2]
+            }
+        };
+        // Every mode's prediction of both planes and, when only the best few are coded,
+        // its Hadamard cost plus mode bits.
+        let count = cn * cn;
+        let candidates = self
+            .tuning
+            .effort
+            .chroma_candidates
+            .clamp(1, CHROMA_MODES as usize);
+        let ranking = candidates < CHROMA_MODES as usize;
+        let mut ranked: [(f64, u8); CHROMA_MODES as usize] =
+            std::array::from_fn(|mode| (0.0, mode as u8));
+        for mode in 0..CHROMA_MODES {
+            let alphas = alphas_of(mode);
+            let mut hadamard = 0;
+            for p in 0..2 {
+                let slot = (2 * mode as usize + p) * MAX_BLOCK;
+                let prediction = &mut work.chroma_predictions[slot..][..count];
+                let (x, y) = (chroma_at.x, chroma_at.y);
+                predict_chroma(
+                    state,
+                    p + 1,
+                    x,
+                    y,
+                    cn,
+                    mode,
+                    luma_mode,
+                    alphas[p],
+                    prediction,
+                    &mut work.block.recon,
+                );
+                if ranking {
+                    let diff = &mut work.diff[..count];
+                    difference(&self.source[p + 1], x, y, cn, prediction, diff);
+                    hadamard += satd(cn, diff);
                 }
             }
+            if !ranking {
+                continue;
+            }
+            let mut mode_bits = BitCounter::new();
+            write_chroma_mode(&mut mode_bits, models, mode);
+            ranked[mode as usize] = (hadamard as f64 + lambda.sqrt() * mode_bits.bits(), mode);
+        }
+        if ranking {
+            ranked.sort_by(|a, b| a.0.total_cmp(&b.0));
+        }
+        let mut best: Option<(f64, u8, [i32; 2])> = None;
+        for &(_, mode) in &ranked[..candidates] {
+            let alphas = alphas_of(mode);
             let mut counter_here = BitCounter::new();
             write_chroma_mode(&mut counter_here, models, mode);
             if mode == CHROMA_CFL {
@@ -454,36 +537,13 @@ impl TileEncoder<'_> {
                 write_cfl(&mut counter_here, models, 1, alphas[1]);
             }
             let [cb, cr, ..] = &mut work.chroma;
-            let prediction = &mut work.prediction;
             let scratch = &mut work.block;
-            let (x, y) = (chroma_at.x, chroma_at.y);
-            predict_chroma(
-                state,
-                1,
-                x,
-                y,
-                cn,
-                mode,
-                luma_mode,
-                alphas[0],
-                prediction,
-                &mut scratch.recon,
-            );
+            let slot = 2 * mode as usize * MAX_BLOCK;
+            let prediction = &work.chroma_predictions[slot..][..count];
             let rdoq = Some((&models.coeffs[1], lambda as f32, 0));
             self.code_block(scratch, cb, 1, chroma_at, prediction, steps, rdoq);
-            let cb_coded = cb.levels[..cn * cn].iter().any(|&l| l != 0);
-            predict_chroma(
-                state,
-                2,
-                x,
-                y,
-                cn,
-                mode,
-                luma_mode,
-                alphas[1],
-                prediction,
-                &mut scratch.recon,
-            );
+            let cb_coded = cb.levels[..count].iter().any(|&l| l != 0);
+            let prediction = &work.chroma_predictions[slot + MAX_BLOCK..][..count];
             let cr_context = 1 + cb_coded as usize;
             let rdoq = Some((&models.coeffs[1], lambda as f32, cr_context));
             self.code_block(scratch, cr, 2, chroma_at, prediction, steps, rdoq);
@@ -537,7 +597,7 @@ impl TileEncoder<'_> {
         let At { x, y, n } = at;
         let level = block_level(self.activity, self.areas_across, x, y, n);
         let lambda = self.tables.lambda[level] as f64;
-        let mut luma_split = false;
+        let luma_split;
         let (mut sse, modes);
         if n == 8 && self.tuning.effort.luma_4x4 {
             let before = state.snapshot(x, y, n);
@@ -553,9 +613,9 @@ impl TileEncoder<'_> {
             write_split(&mut split_counter, models, state, x, y, n, true);
             let split = self.luma_leaf(work, state, models, &mut split_counter, at, true, level);
             let split_cost = split.0 as f64 + lambda * split_counter.bits();
-            if split_cost < whole_cost {
+            luma_split = split_cost < whole_cost;
+            if luma_split {
                 (sse, modes) = split;
-                luma_split = true;
                 counter = split_counter;
             } else {
                 (sse, modes) = whole;
@@ -564,10 +624,11 @@ impl TileEncoder<'_> {
                 counter = whole_counter;
             }
         } else {
+            luma_split = false;
             if n == 8 {
-                write_split(&mut counter, models, state, x, y, n, false);
+                write_split(&mut counter, models, state, x, y, n, luma_split);
             }
-            (sse, modes) = self.luma_leaf(work, state, models, &mut counter, at, false, level);
+            (sse, modes) = self.luma_leaf(work, state, models, &mut counter, at, luma_split, level);
         }
         let mut chroma_mode = 0;
         let mut alphas = [0; 2];
@@ -588,22 +649,37 @@ impl TileEncoder<'_> {
     }
 
     /// Searches the node `at`: the state and models end as after the chosen coding.
-    /// Returns its cost and decisions.
+    /// Returns its cost and decisions, or `None` once its cost is sure to exceed `budget`
+    /// (the state and the models are then left for the caller to restore or drop).
+    ///
+    /// A split is abandoned as soon as the children searched so far cost more than the
+    /// node coded whole (or than the budget): it could no longer win, so the decision is
+    /// the one the full search would make.
     fn search_node(
         &self,
         work: &mut Work,
         state: &mut TileState,
         models: &mut Models,
         at: At,
-    ) -> (f64, Node) {
+        budget: f64,
+    ) -> Option<(f64, Node)> {
         let At { x, y, n } = at;
         let (w, h) = (state.planes[0].width, state.planes[0].height);
         let fits = x + n <= w && y + n <= h;
         let can_split = n > 8 && (n > self.tuning.effort.min_block || !fits);
         let level = block_level(self.activity, self.areas_across, x, y, n);
         let lambda = self.tables.lambda[level] as f64;
-        let before = state.snapshot(x, y, n);
         let mut leaf = None;
+        let mut bound = budget;
+        let before = can_split.then(|| state.snapshot(x, y, n));
+        if fits && !can_split {
+            let mut counter = AdaptingCounter { cost: 0 };
+            if n > 8 {
+                write_split(&mut counter, models, state, x, y, n, false);
+            }
+            let (cost, decisions) = self.evaluate_leaf(work, state, models, counter, at);
+            return (cost <= budget).then_some((cost, Node::Leaf(decisions)));
+        }
         if fits {
             let mut leaf_models = models.clone();
             let mut counter = AdaptingCounter { cost: 0 };
@@ -611,46 +687,60 @@ impl TileEncoder<'_> {
                 write_split(&mut counter, &mut leaf_models, state, x, y, n, false);
             }
             let (cost, decisions) = self.evaluate_leaf(work, state, &mut leaf_models, counter, at);
-            if !can_split {
-                *models = leaf_models;
-                return (cost, Node::Leaf(decisions));
-            }
+            bound = bound.min(cost);
             leaf = Some((cost, decisions, leaf_models, state.snapshot(x, y, n)));
-            state.restore(&before);
+            state.restore(
+                before
+                    .as_ref()
+                    .expect("a node that can split has a snapshot"),
+            );
         }
-        let mut split_models = models.clone();
+        // The split adapts the caller's models; the node coded whole adapted a copy.
+        let split_models = models;
         let mut split_cost = 0.0;
         if fits {
             let mut counter = AdaptingCounter { cost: 0 };
-            write_split(&mut counter, &mut split_models, state, x, y, n, true);
+            write_split(&mut counter, split_models, state, x, y, n, true);
             split_cost += lambda * counter.bits();
         }
         let half = n / 2;
         let mut children = Vec::with_capacity(4);
         for (dx, dy) in [(0, 0), (half, 0), (0, half), (half, half)] {
+            if split_cost > bound {
+                break;
+            }
             if x + dx < w && y + dy < h {
                 let child = At {
                     x: x + dx,
                     y: y + dy,
                     n: half,
                 };
-                let (cost, node) = self.search_node(work, state, &mut split_models, child);
-                split_cost += cost;
-                children.push(Some(node));
+                let left = bound - split_cost;
+                match self.search_node(work, state, split_models, child, left) {
+                    Some((cost, node)) => {
+                        split_cost += cost;
+                        children.push(Some(node));
+                    }
+                    None => {
+                        split_cost = f64::INFINITY;
+                        break;
+                    }
+                }
             } else {
                 children.push(None);
             }
         }
         match leaf {
             Some((cost, decisions, leaf_models, snapshot)) if cost <= split_cost => {
+                if cost > budget {
+                    return None;
+                }
                 state.restore(&snapshot);
-                *models = leaf_models;
-                (cost, Node::Leaf(decisions))
+                *split_models = leaf_models;
+                Some((cost, Node::Leaf(decisions)))
             }
-            _ => {
-                *models = split_models;
-                (split_cost, Node::Split(children))
-            }
+            _ if split_cost > budget => None,
+            _ => Some((split_cost, Node::Split(children))),
         }
     }
 
@@ -780,7 +870,9 @@ impl TileEncoder<'_> {
             for x in (0..width).step_by(ROOT) {
                 let at = At { x, y, n: ROOT };
                 let mut search_models = models.clone();
-                let (_, node) = self.search_node(&mut work, state, &mut search_models, at);
+                let (_, node) = self
+                    .search_node(&mut work, state, &mut search_models, at, f64::INFINITY)
+                    .expect("an unbounded search always decides");
                 state.clear(x, y, ROOT);
                 self.write_node(w, &mut work, models, state, at, &node);
             }

@@ -171,19 +171,25 @@ impl Edges {
                         reference[(OFFSET as i32 + k) as usize] = side[j.min(2 * n)];
                     }
                 }
+                // Lines along the main edge: rows when predicting from above, columns
+                // from the left (computed as a row, then written down the column).
+                let mut column = [0i32; MAX_SIZE];
                 for line in 0..n {
                     let position = (line as i32 + 1) * angle;
                     let whole = position >> 5;
                     let fraction = position & 31;
-                    for i in 0..n {
-                        let base = (OFFSET as i32 + i as i32 + whole + 1) as usize;
-                        let v = ((32 - fraction) * reference[base]
-                            + fraction * reference[base + 1]
-                            + 16)
-                            >> 5;
-                        if from_above {
-                            out[line * n + i] = v;
-                        } else {
+                    let start = (OFFSET as i32 + whole + 1) as usize;
+                    let refs = &reference[start..start + n + 1];
+                    let values = if from_above {
+                        &mut out[line * n..][..n]
+                    } else {
+                        &mut column[..n]
+                    };
+                    for (i, v) in values.iter_mut().enumerate() {
+                        *v = ((32 - fraction) * refs[i] + fraction * refs[i + 1] + 16) >> 5;
+                    }
+                    if !from_above {
+                        for (i, &v) in column[..n].iter().enumerate() {
                             out[i * n + line] = v;
                         }
                     }
