@@ -92,6 +92,30 @@ pub fn put_exp_golomb<W: SymbolWriter>(
     }
 }
 
+/// What [`BitCounter`] charges for [`put_exp_golomb`] of `value`, in 1/[`COST_SCALE`] bits,
+/// read from the models without copying or touching them.
+pub fn exp_golomb_cost(
+    exponent_models: &[BitModel],
+    mantissa_models: &[BitModel],
+    value: u32,
+) -> u32 {
+    let v = value as u64 + 1;
+    let exponent = 63 - v.leading_zeros();
+    let last = exponent_models.len() - 1;
+    let mut cost = 0;
+    for i in 0..exponent {
+        cost += exponent_models[(i as usize).min(last)].cost(true);
+    }
+    cost += exponent_models[(exponent as usize).min(last)].cost(false);
+    if exponent > 0 {
+        let top = ((v >> (exponent - 1)) & 1) == 1;
+        let m = (exponent as usize - 1).min(mantissa_models.len() - 1);
+        cost += mantissa_models[m].cost(top);
+        cost += (exponent - 1) * COST_SCALE;
+    }
+    cost
+}
+
 /// Largest exponent [`get_exp_golomb`] accepts: larger ones mean damaged data.
 pub const MAX_EXP_GOLOMB_EXPONENT: u32 = 24;
 

@@ -144,3 +144,23 @@ fn carry_propagation_through_runs_of_ff() {
         }
     }
 }
+
+#[test]
+fn the_exp_golomb_cost_is_what_the_bit_counter_charges() {
+    // Skewed models, so that every model's cost differs from one bit.
+    let mut exponent = [BitModel::new(); 6];
+    let mut mantissa = [BitModel::new(); 4];
+    let mut seed = 99u64;
+    for _ in 0..500 {
+        let v = (xorshift(&mut seed) % 300) as u32;
+        put_exp_golomb(&mut RangeEncoder::new(), &mut exponent, &mut mantissa, v);
+    }
+    let values = (0..2000).chain([65_534, 65_535, 1 << 20, u32::MAX - 1]);
+    for value in values {
+        let mut counter = BitCounter::new();
+        let (mut e, mut m) = (exponent, mantissa);
+        put_exp_golomb(&mut counter, &mut e, &mut m, value);
+        let cost = exp_golomb_cost(&exponent, &mantissa, value);
+        assert_eq!(cost as u64, counter.cost, "value {value}");
+    }
+}

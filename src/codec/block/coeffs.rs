@@ -17,7 +17,8 @@
 
 use super::dct::MAX_SIZE;
 use crate::entropy::{
-    get_exp_golomb, put_exp_golomb, BitCounter, BitModel, RangeDecoder, SymbolWriter, COST_SCALE,
+    exp_golomb_cost, get_exp_golomb, put_exp_golomb, BitModel, RangeDecoder, SymbolWriter,
+    COST_SCALE,
 };
 use std::sync::OnceLock;
 
@@ -69,6 +70,21 @@ pub fn scan(n: usize) -> &'static [u16] {
     static SCANS: OnceLock<[Vec<u16>; SIZES]> = OnceLock::new();
     let scans = SCANS.get_or_init(|| [4, 8, 16, 32].map(zigzag));
     &scans[n.trailing_zeros() as usize - 2]
+}
+
+/// The inverse of [`scan`]: the scan position of each position index `n·u + v`, plus one.
+fn scan_rank(n: usize) -> &'static [u16] {
+    static RANKS: OnceLock<[Vec<u16>; SIZES]> = OnceLock::new();
+    let ranks = RANKS.get_or_init(|| {
+        [4, 8, 16, 32].map(|n| {
+            let mut rank = vec![0u16; n * n];
+            for (i, &p) in scan(n).iter().enumerate() {
+                rank[p as usize] = i as u16 + 1;
+            }
+            rank
+        })
+    });
+    &ranks[n.trailing_zeros() as usize - 2]
 }
 
 fn zigzag(n: usize) -> Vec<u16> {
@@ -284,11 +300,7 @@ fn magnitude_cost(models: &CoeffModels, class: usize, mag_ctx: usize, magnitude:
     if magnitude > 1 {
         cost += models.greater2[class][mag_ctx].cost(magnitude > 2);
         if magnitude > 2 {
-            let mut counter = BitCounter::new();
-            let mut exponent = models.rest_exponent;
-            let mut mantissa = models.rest_mantissa;
-            put_exp_golomb(&mut counter, &mut exponent, &mut mantissa, magnitude - 3);
-            cost += counter.cost as u32;
+            cost += exp_golomb_cost(&models.rest_exponent, &models.rest_mantissa, magnitude - 3);
         }
     }
     cost
@@ -327,17 +339,21 @@ pub fn optimize_levels(
     coded_context: usize,
     levels: &mut [i32],
 ) {
-    let order = scan(n);
     let count = n * n;
     levels[..count].fill(0);
     // The last scan position whose nearest level is nonzero; nothing after it is coded.
-    let nearest = |i: usize| {
-        let p = order[i] as usize;
-        (coeffs[p].abs() / steps[p] + 0.5) as u32
-    };
-    let Some(last) = (0..count).rev().find(|&i| nearest(i) > 0) else {
+    // Found in one pass in raster order (which vectorizes): a nearest level
+    // (|c| / step + 0.5) truncated is nonzero exactly when |c| / step + 0.5 ≥ 1.
+    let rank = &scan_rank(n)[..count];
+    let mut end = 0u16;
+    for ((&c, &step), &r) in coeffs[..count].iter().zip(&steps[..count]).zip(rank) {
+        let nonzero = c.abs() / step + 0.5 >= 1.0;
+        end = end.max(if nonzero { r } else { 0 });
+    }
+    if end == 0 {
         return;
-    };
+    }
+    let last = end as usize - 1;
     let args = (models, n, coeffs, steps, lambda, coded_context, last);
     // Per-position arrays sized for the positions up to `last`, so that a sparse block
     // clears little memory.
