@@ -41,7 +41,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             out.write_all(&packet.framed()?)?;
         }
     }
+    // The frames still held for B-frames come out at the flush.
     encoder.flush()?;
+    while let Some(packet) = encoder.receive_packet() {
+        keyframes += packet.keyframe as u32;
+        frames += 1;
+        out.write_all(&packet.framed()?)?;
+    }
     out.write_all(&encoder.end_packet()?)?;
     out.flush()?;
     println!("{frames} frames, {keyframes} keyframes");

@@ -332,11 +332,87 @@ fn the_video_packet_encoder_and_decoder_match_the_stream_encoder_and_decoder() {
 }
 
 #[test]
+fn the_video_packet_encoder_codes_b_frames_in_groups_and_the_decoder_restores_display_order() {
+    let (w, h) = (48, 32);
+    let count = 11;
+    let frames = moving_frames(w, h, ChromaFormat::Yuv420, count);
+    let config = VideoEncoderConfig {
+        keyint: 0,
+        threads: 1,
+        bframes: 3,
+        lookahead: 0,
+        ..VideoEncoderConfig::default()
+    };
+    // The stream encoder's bytes and reconstructions for the same frames.
+    let y4m = Y4mHeader::new(w as u32, h as u32, ChromaFormat::Yuv420, (25, 1));
+    let mut stream_enc = VideoEncoder::new(Vec::new(), &y4m, &config).unwrap();
+    stream_enc.keep_reconstructions();
+    let mut source = frames.clone().into_iter();
+    stream_enc.encode_stream(|| Ok(source.next())).unwrap();
+    let mut expected_frames = stream_enc.take_reconstructions();
+    expected_frames.sort_by_key(|(n, _)| *n);
+    let expected = stream_enc.finish().unwrap().0;
+
+    let format = FrameFormat::new(w as u32, h as u32, ChromaFormat::Yuv420, (25, 1));
+    let mut enc = VideoPacketEncoder::new(format, &config).unwrap();
+    assert_eq!(enc.delay(), 3);
+    let mut stream = enc.header_bytes().unwrap();
+    let mut packets = Vec::new();
+    for (i, f) in frames.iter().enumerate() {
+        enc.send_frame(f).unwrap();
+        let out: Vec<_> = std::iter::from_fn(|| enc.receive_packet()).collect();
+        // The keyframe comes out at once; then each group of three B-frames waits for its
+        // anchor, and the anchor comes out first.
+        let pts: Vec<u64> = out.iter().map(|p| p.pts).collect();
+        match i {
+            0 => assert_eq!(pts, [0]),
+            4 | 8 => assert_eq!(pts, [i as u64, i as u64 - 3, i as u64 - 2, i as u64 - 1]),
+            _ => assert!(pts.is_empty(), "frame {i}: {pts:?}"),
+        }
+        packets.extend(out);
+    }
+    enc.flush().unwrap();
+    // The last two frames: a shortened group, its last frame as the anchor.
+    let tail: Vec<_> = std::iter::from_fn(|| enc.receive_packet()).collect();
+    assert_eq!(tail.iter().map(|p| p.pts).collect::<Vec<_>>(), [10, 9]);
+    packets.extend(tail);
+    let sequences: Vec<u32> = packets.iter().map(|p| p.sequence).collect();
+    assert_eq!(sequences, (0..count as u32).collect::<Vec<_>>());
+    for p in &packets {
+        stream.extend(p.framed().unwrap());
+    }
+    stream.extend(enc.end_packet().unwrap());
+    // In constant quality, coding B-frames right after their anchor gives the bytes the
+    // stream encoder writes.
+    assert_eq!(stream, expected);
+
+    let limits = Limits::default();
+    let mut dec = VideoPacketDecoder::new(enc.header(), &limits, 1).unwrap();
+    let mut decoded = Vec::new();
+    for p in &packets {
+        let Unit::Packet(packet) = read_unit(&p.framed().unwrap(), &limits).unwrap() else {
+            panic!("not a packet");
+        };
+        decoded.extend(dec.decode(&packet).unwrap());
+    }
+    dec.finish(Some(&(count as u64).to_le_bytes()));
+    decoded.extend(std::iter::from_fn(|| dec.receive_frame()));
+    assert!(dec.report().complete && dec.report().is_clean());
+    assert_eq!(decoded.len(), count);
+    for (d, (_, recon)) in decoded.iter().zip(&expected_frames) {
+        assert!(!d.concealed);
+        assert_eq!(&d.frame, recon);
+    }
+}
+
+#[test]
 fn a_lost_video_packet_gives_a_stand_in_and_inter_frames_wait_for_a_keyframe() {
     let (w, h) = (48, 32);
     let frames = moving_frames(w, h, ChromaFormat::Yuv420, 7);
+    // The low-delay stream: one packet per frame sent.
     let config = VideoEncoderConfig {
         keyint: 4,
+        bframes: 0,
         ..VideoEncoderConfig::default()
     };
     let format = FrameFormat::new(w as u32, h as u32, ChromaFormat::Yuv420, (30, 1));

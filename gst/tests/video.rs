@@ -66,6 +66,22 @@ fn planes_of(buffer: &gst::Buffer, info: &gst_video::VideoInfo) -> Vec<Vec<u8>> 
         .collect()
 }
 
+/// The library's decode of the encoder's buffers written one after the other as a stream
+/// file: `FRAMES` frames, none concealed, the stream complete.
+fn library_decode(units: &[gst::Buffer]) -> Vec<quanta::media::y4m::YuvFrame> {
+    let file = common::concatenate(units);
+    let mut frames = Vec::new();
+    let mut decoder = VideoStreamDecoder::new(file.as_slice(), Limits::default(), 1)
+        .expect("a stream the library reads");
+    while let Some(frame) = decoder.next_frame().expect("decodes") {
+        assert!(!frame.concealed);
+        frames.push(frame.frame);
+    }
+    assert!(decoder.is_complete());
+    assert_eq!(frames.len() as u64, FRAMES);
+    frames
+}
+
 fn round_trip(format: gst_video::VideoFormat) {
     let (caps, input) = frames(format);
     let (mut enc, _) = common::harness("quantavideoenc quality=70 keyint=5 lookahead=2");
@@ -84,17 +100,7 @@ fn round_trip(format: gst_video::VideoFormat) {
     }
     assert!(!units[1].flags().contains(gst::BufferFlags::DELTA_UNIT));
 
-    // The library decodes the concatenated buffers as a stream file.
-    let file = common::concatenate(&units);
-    let mut reference = Vec::new();
-    let mut decoder = VideoStreamDecoder::new(file.as_slice(), Limits::default(), 1)
-        .expect("a stream the library reads");
-    while let Some(frame) = decoder.next_frame().expect("decodes") {
-        assert!(!frame.concealed);
-        reference.push(frame.frame);
-    }
-    assert!(decoder.is_complete());
-    assert_eq!(reference.len() as u64, FRAMES);
+    let reference = library_decode(&units);
 
     // quantavideodec gives the same frames, in the stream's own layout.
     let (mut dec, bus) = common::harness("quantavideodec");
@@ -182,7 +188,8 @@ fn b_frame_stream_comes_out_in_display_order_like_the_library_decode() {
     use quanta::container::{frame_packet, ContainerReader, ReadEvent};
     use quanta::media::y4m::{ChromaFormat, Y4mHeader, YuvFrame};
     common::init();
-    // The library codes moving content with B-frames (the packet encoder codes none).
+    // The library's stream encoder codes moving content with B-frames (quantavideoenc's
+    // own B-frames are tested below).
     let header = Y4mHeader::new(WIDTH, HEIGHT, ChromaFormat::Yuv420Jpeg, (25, 1));
     let mut source: std::collections::VecDeque<YuvFrame> = (0..FRAMES as usize)
         .map(|n| {
@@ -251,6 +258,50 @@ fn b_frame_stream_comes_out_in_display_order_like_the_library_decode() {
         let planes = planes_of(buffer, &info);
         for (p, (got, want)) in planes.iter().zip(&expected.planes).enumerate() {
             assert!(got == &want.data, "frame {n} plane {p} differs");
+        }
+    }
+    assert!(common::warnings(&bus).is_empty());
+}
+
+#[test]
+fn encoder_b_frames_come_out_in_coding_order_and_decode_in_display_order() {
+    common::init();
+    let (caps, input) = frames(gst_video::VideoFormat::I420);
+    let (mut enc, _) = common::harness("quantavideoenc quality=70 keyint=0 bframes=3");
+    let units = common::run(&mut enc, caps, input);
+    let unit_caps = common::output_caps(&enc);
+    assert_eq!(units.len() as u64, FRAMES + 2, "header, packets, end");
+    // Coding order: each anchor comes before the frames shown ahead of it; every frame's
+    // timestamp comes once.
+    let pts: Vec<gst::ClockTime> = units[1..=FRAMES as usize]
+        .iter()
+        .map(|u| u.pts().unwrap())
+        .collect();
+    assert!(pts.windows(2).any(|w| w[1] < w[0]), "{pts:?}");
+    let mut sorted = pts.clone();
+    sorted.sort();
+    let shown: Vec<gst::ClockTime> = (0..FRAMES)
+        .map(|n| gst::ClockTime::MSECOND * (40 * n))
+        .collect();
+    assert_eq!(sorted, shown);
+
+    let reference = library_decode(&units);
+
+    let (mut dec, bus) = common::harness("quantavideodec");
+    let out = common::run(&mut dec, unit_caps, units);
+    let info = gst_video::VideoInfo::from_caps(&common::output_caps(&dec)).unwrap();
+    assert_eq!(out.len() as u64, FRAMES);
+    for (n, (buffer, expected)) in out.iter().zip(&reference).enumerate() {
+        assert_eq!(buffer.pts(), Some(shown[n]));
+        for (p, (got, want)) in planes_of(buffer, &info)
+            .iter()
+            .zip(&expected.planes)
+            .enumerate()
+        {
+            assert!(
+                got == &want.data,
+                "frame {n} plane {p} differs from the library decode"
+            );
         }
     }
     assert!(common::warnings(&bus).is_empty());

@@ -5,7 +5,8 @@
 //! sets up the packet decoder and the output format; the header and the end-of-stream packet
 //! give no frame. In streams with B-frames the packet decoder holds frames to put them in
 //! display order: their input frames wait, and each frame that comes out finishes the
-//! oldest waiting input frame (so output keeps the input's timing in display order); the
+//! waiting input frame with the earliest timestamp, or the oldest when the input is not
+//! timed (so output keeps the input's timing in display order); the
 //! end-of-stream packet, or the end of the input, lets the held frames out. A unit that
 //! fails its checks is dropped with an element warning; the packet decoder conceals what it
 //! can of the frames that depend on it, and its damage reports become warnings too. When a
@@ -218,8 +219,9 @@ impl QuantaVideoDec {
         self.output(decoded, &info)
     }
 
-    /// Finishes the oldest waiting input frames with `decoded`, in order; frames beyond
-    /// the waiting ones (stand-ins for lost packets) are not output.
+    /// Finishes the waiting input frames with `decoded`, in display order (each the
+    /// earliest still waiting); frames beyond the waiting ones (stand-ins for lost
+    /// packets) are not output.
     fn output(
         &self,
         decoded: Vec<quanta::codec::video::DecodedFrame>,
@@ -228,7 +230,7 @@ impl QuantaVideoDec {
         let obj = self.obj();
         let total = decoded.len();
         for (done, out) in decoded.into_iter().enumerate() {
-            let Some(mut frame) = obj.oldest_frame() else {
+            let Some(mut frame) = earliest_frame(&obj) else {
                 gst::debug!(
                     CAT,
                     imp = self,
@@ -280,5 +282,17 @@ impl QuantaVideoDec {
             reported: 0,
         });
         Ok(())
+    }
+}
+
+/// The waiting input frame shown first: the one with the earliest timestamp (units of a
+/// stream with B-frames arrive in coding order), or the oldest when some frame carries no
+/// timestamp.
+fn earliest_frame(obj: &super::QuantaVideoDec) -> Option<gst_video::VideoCodecFrame<'_>> {
+    let waiting = obj.frames();
+    if waiting.iter().all(|f| f.pts().is_some()) {
+        waiting.into_iter().min_by_key(|f| f.pts())
+    } else {
+        obj.oldest_frame()
     }
 }

@@ -15,6 +15,7 @@ use gst::subclass::prelude::*;
 use gst_video::prelude::*;
 use gst_video::subclass::prelude::*;
 
+use quanta::codec::video::params::MAX_BFRAMES;
 use quanta::codec::video::slice::Preset as QuantaPreset;
 use quanta::codec::video::VideoEncoderConfig;
 use quanta::media::y4m::ChromaFormat;
@@ -45,6 +46,7 @@ struct Settings {
     keyint: u32,
     threads: u32,
     lookahead: u32,
+    bframes: u32,
 }
 
 impl Default for Settings {
@@ -56,6 +58,7 @@ impl Default for Settings {
             keyint: DEFAULT_KEYINT,
             threads: 0,
             lookahead: DEFAULT_LOOKAHEAD,
+            bframes: 0,
         }
     }
 }
@@ -75,6 +78,7 @@ impl Settings {
             keyint: self.keyint,
             lookahead: self.lookahead.min(MAX_LOOKAHEAD) as usize,
             threads: self.threads as usize,
+            bframes: self.bframes.min(u32::from(MAX_BFRAMES)) as u8,
             tuning: preset.tuning(),
             ..VideoEncoderConfig::default()
         }
@@ -156,6 +160,16 @@ impl ObjectImpl for QuantaVideoEnc {
                     .default_value(DEFAULT_LOOKAHEAD)
                     .mutable_ready()
                     .build(),
+                glib::ParamSpecUInt::builder("bframes")
+                    .nick("B-frames")
+                    .blurb(
+                        "B-frames between anchors (0 = none, the lowest latency); a group's \
+                         frames wait for its anchor, so the latency grows by this many frames",
+                    )
+                    .maximum(u32::from(MAX_BFRAMES))
+                    .default_value(0)
+                    .mutable_ready()
+                    .build(),
             ]
         });
         PROPERTIES.as_ref()
@@ -170,6 +184,7 @@ impl ObjectImpl for QuantaVideoEnc {
             "keyint" => settings.keyint = value.get().expect("type checked upstream"),
             "threads" => settings.threads = value.get().expect("type checked upstream"),
             "lookahead" => settings.lookahead = value.get().expect("type checked upstream"),
+            "bframes" => settings.bframes = value.get().expect("type checked upstream"),
             other => unreachable!("no property {other}"),
         }
     }
@@ -183,6 +198,7 @@ impl ObjectImpl for QuantaVideoEnc {
             "keyint" => settings.keyint.to_value(),
             "threads" => settings.threads.to_value(),
             "lookahead" => settings.lookahead.to_value(),
+            "bframes" => settings.bframes.to_value(),
             other => unreachable!("no property {other}"),
         }
     }
@@ -371,24 +387,21 @@ impl QuantaVideoEnc {
         Ok(())
     }
 
-    /// Each packet finishes the frame it codes.
+    /// Each packet finishes the frame it codes. Packets come in coding order: with
+    /// B-frames an anchor finishes before the frames shown ahead of it (the base class
+    /// derives decoding timestamps from that order).
     fn push(&self, packets: Vec<EncodedPacket>) -> Result<gst::FlowSuccess, gst::FlowError> {
         let obj = self.obj();
         for packet in packets {
             let number = {
                 let mut guard = self.state.lock().unwrap();
                 let state = guard.as_mut().ok_or(gst::FlowError::Flushing)?;
-                loop {
-                    match state.waiting.pop_front() {
-                        Some((index, number)) if index == packet.pts => break Some(number),
-                        Some((index, _)) if index < packet.pts => continue,
-                        Some(other) => {
-                            state.waiting.push_front(other);
-                            break None;
-                        }
-                        None => break None,
-                    }
-                }
+                let at = state
+                    .waiting
+                    .iter()
+                    .position(|&(index, _)| index == packet.pts);
+                at.and_then(|at| state.waiting.remove(at))
+                    .map(|(_, number)| number)
             };
             let framed = packet.framed().map_err(|e| {
                 self.post_error_message(units::stream_error("cannot frame a packet", &e));

@@ -280,6 +280,21 @@ pub struct VideoEncoder<W: Write> {
     /// Every frame's reconstruction with its display number, when asked for
     /// ([`VideoEncoder::keep_reconstructions`]).
     kept: Option<Vec<(u64, YuvFrame)>>,
+    /// Coded packets handed out instead of written, in coding order, when asked for
+    /// ([`VideoEncoder::hand_out_packets`]).
+    outbox: Option<VecDeque<HandedPacket>>,
+    /// B-frames are coded right after their anchor rather than beside the next one.
+    in_turn: bool,
+}
+
+/// A coded frame handed out by a packet-level encoder.
+pub(super) struct HandedPacket {
+    /// Display number.
+    pub number: u64,
+    /// Place in coding order.
+    pub index: u64,
+    pub stats: FrameStats,
+    pub payload: Vec<u8>,
 }
 
 impl<W: Write> VideoEncoder<W> {
@@ -371,6 +386,8 @@ impl<W: Write> VideoEncoder<W> {
             since_key: 0,
             reconstruction: None,
             kept: None,
+            outbox: None,
+            in_turn: false,
         })
     }
 
@@ -482,8 +499,9 @@ impl<W: Write> VideoEncoder<W> {
     fn push_analysed(&mut self, frame: AnalysedFrame) -> Result<()> {
         if self.config.bframes == 0 || self.planned_key(&frame) {
             self.flush_all()?;
+            let number = self.received;
             let (stats, payload) = self.code_now(frame)?;
-            return self.writer.write_packet(stats.keyframe, &payload);
+            return self.emit(number, stats, payload);
         }
         let number = self.received;
         self.received += 1;
@@ -521,7 +539,7 @@ impl<W: Write> VideoEncoder<W> {
     /// same on any number of threads. Under a buffer bound each index depends on the frame
     /// before it: the B-frames are then coded right after their anchor, one at a time.
     fn flush_group(&mut self) -> Result<()> {
-        if self.vbv.is_some() {
+        if self.vbv.is_some() || self.in_turn {
             return self.flush_group_in_turn();
         }
         let earlier = (self.references.first().cloned(), self.anchor_number);
@@ -557,8 +575,8 @@ impl<W: Write> VideoEncoder<W> {
         self.hold_b_frames(earlier)
     }
 
-    /// [`VideoEncoder::flush_group`] under a buffer bound: the anchor, then its B-frames,
-    /// each index chosen after the frame before it is booked.
+    /// [`VideoEncoder::flush_group`] under a buffer bound, or for a packet-level encoder:
+    /// the anchor, then its B-frames, each index chosen after the frame before it is booked.
     fn flush_group_in_turn(&mut self) -> Result<()> {
         let earlier = (self.references.first().cloned(), self.anchor_number);
         if let Some((number, frame)) = self.pending.pop_back() {
@@ -665,7 +683,50 @@ impl<W: Write> VideoEncoder<W> {
     /// Books a coded frame ([`VideoEncoder::record`]) and writes its packet.
     fn book(&mut self, number: u64, b_frame: bool, (key, qp, coded): Done) -> Result<()> {
         let (stats, payload) = self.record(number, (key, b_frame), qp, coded);
-        self.writer.write_packet(stats.keyframe, &payload)
+        self.emit(number, stats, payload)
+    }
+
+    /// Writes the packet of the frame just booked (display number `number`), or hands it
+    /// out when asked to.
+    fn emit(&mut self, number: u64, stats: FrameStats, payload: Vec<u8>) -> Result<()> {
+        match &mut self.outbox {
+            Some(outbox) => {
+                outbox.push_back(HandedPacket {
+                    number,
+                    index: self.frames - 1,
+                    stats,
+                    payload,
+                });
+                Ok(())
+            }
+            None => self.writer.write_packet(stats.keyframe, &payload),
+        }
+    }
+
+    /// From now on, coded packets are handed out ([`VideoEncoder::take_packet`]) instead
+    /// of written, and B-frames are coded right after their anchor (the least delay).
+    pub(super) fn hand_out_packets(&mut self) {
+        self.outbox.get_or_insert_with(VecDeque::new);
+        self.in_turn = true;
+    }
+
+    /// The next packet handed out, in coding order.
+    pub(super) fn take_packet(&mut self) -> Option<HandedPacket> {
+        self.outbox.as_mut()?.pop_front()
+    }
+
+    /// Takes the next frame in display order: analyses it here and codes what it completes
+    /// (B-frames wait for their anchor).
+    pub(super) fn push_frame(&mut self, frame: &YuvFrame) -> Result<()> {
+        let planes = pad_frame(&self.params, frame)
+            .map_err(|e| Error::InvalidArgument(format!("frame {}: {e}", self.received)))?;
+        let analysed = self.analyser.analyse(planes);
+        self.push_analysed(analysed)
+    }
+
+    /// Codes every frame still held for B-frames.
+    pub(super) fn flush_held(&mut self) -> Result<()> {
+        self.flush_all()
     }
 
     /// Codes one frame into a packet payload now, without writing it (the packet encoder

@@ -2,10 +2,13 @@
 //! out with its timestamp, an end packet at the close.
 //!
 //! It is the stream encoder ([`super::VideoEncoder`]) run inline: each frame is analysed
-//! and coded on the call (the lookahead's analysis depends only on the source, so the
-//! packets are the ones `quanta encode` writes for the same frames and settings), and its
-//! payload is handed out instead of written. Frames are described by a plain
-//! [`FrameFormat`].
+//! on the call (the lookahead's analysis depends only on the source) and coded as soon as
+//! it can be, and its payload is handed out instead of written. Without B-frames every
+//! frame comes out on its own call, as the packets `quanta encode` writes. With B-frames
+//! (`bframes` > 0) a group's frames wait for its anchor, the frame after them in display
+//! order: then the anchor and its B-frames come out, in coding order (timestamps tell
+//! the display order), so at most `bframes` frames are held ([`VideoPacketEncoder::delay`]).
+//! Frames are described by a plain [`FrameFormat`].
 
 use std::collections::VecDeque;
 
@@ -80,12 +83,8 @@ impl VideoPacketEncoder {
                 format.frame_rate,
             )
         };
-        // Frames are coded on arrival: no B-frames.
-        let config = VideoEncoderConfig {
-            bframes: 0,
-            ..config.clone()
-        };
-        let encoder = VideoEncoder::new(std::io::sink(), &source, &config)?;
+        let mut encoder = VideoEncoder::new(std::io::sink(), &source, config)?;
+        encoder.hand_out_packets();
         Ok(VideoPacketEncoder {
             encoder,
             ready: VecDeque::new(),
@@ -108,28 +107,34 @@ impl VideoPacketEncoder {
         self.encoder.params()
     }
 
-    /// Frames held before a packet comes out: none, each frame is coded on arrival.
+    /// Frames held before a packet comes out: the B-frames of a group (0 without them).
     pub fn delay(&self) -> u64 {
-        0
+        self.encoder.params().bframes as u64
     }
 
-    /// Codes one frame (its planes must match the format) into the next packet.
+    /// Takes one frame (its planes must match the format) and codes what it completes:
+    /// itself, or with B-frames a whole group once its anchor arrives.
     pub fn send_frame(&mut self, frame: &YuvFrame) -> Result<()> {
         if self.flushed {
             return Err(Error::InvalidArgument(
                 "a frame sent to a video encoder after flush".into(),
             ));
         }
-        let index = self.encoder.frames();
-        let sequence = packet_number(index)?;
-        let (stats, payload) = self.encoder.code_frame(frame)?;
-        self.ready.push_back(EncodedPacket {
-            sequence,
-            keyframe: stats.keyframe,
-            payload,
-            pts: index,
-            duration: 1,
-        });
+        self.encoder.push_frame(frame)?;
+        self.collect()
+    }
+
+    /// Moves the packets the encoder handed out to the ready queue.
+    fn collect(&mut self) -> Result<()> {
+        while let Some(handed) = self.encoder.take_packet() {
+            self.ready.push_back(EncodedPacket {
+                sequence: packet_number(handed.index)?,
+                keyframe: handed.stats.keyframe,
+                payload: handed.payload,
+                pts: handed.number,
+                duration: 1,
+            });
+        }
         Ok(())
     }
 
@@ -138,14 +143,19 @@ impl VideoPacketEncoder {
         self.ready.pop_front()
     }
 
-    /// The decoder's output for the last frame coded.
+    /// The decoder's output for the last frame coded (in coding order).
     pub fn reconstruction(&self) -> Option<&YuvFrame> {
         self.encoder.reconstruction()
     }
 
-    /// Ends the input (every packet is already out: nothing is held back).
+    /// Ends the input: the frames still held are coded (the last group shortened, its last
+    /// frame as its anchor) and their packets made ready.
     pub fn flush(&mut self) -> Result<()> {
-        self.flushed = true;
+        if !self.flushed {
+            self.flushed = true;
+            self.encoder.flush_held()?;
+            self.collect()?;
+        }
         Ok(())
     }
 
