@@ -169,10 +169,11 @@ pub struct Work {
     /// The Cb and Cr predictions of every chroma mode of the current block.
     chroma_predictions: Vec<i32>,
     diff: Vec<i32>,
-    /// The current and the best luma candidate.
-    luma: [CodedBlock; 2],
-    /// Cb and Cr of the current chroma mode, then of the best one.
-    chroma: [CodedBlock; 4],
+    /// The current and the best luma candidate (boxed, so that making the current one
+    /// the best swaps two pointers, not two blocks).
+    luma: [Box<CodedBlock>; 2],
+    /// Cb and Cr of the current chroma mode, then of the best one (boxed likewise).
+    chroma: [Box<CodedBlock>; 4],
 }
 
 impl Work {
@@ -189,13 +190,8 @@ impl Work {
             prediction: vec![0; MAX_BLOCK],
             chroma_predictions: vec![0; 2 * CHROMA_MODES as usize * MAX_BLOCK],
             diff: vec![0; MAX_BLOCK],
-            luma: [CodedBlock::new(), CodedBlock::new()],
-            chroma: [
-                CodedBlock::new(),
-                CodedBlock::new(),
-                CodedBlock::new(),
-                CodedBlock::new(),
-            ],
+            luma: std::array::from_fn(|_| Box::new(CodedBlock::new())),
+            chroma: std::array::from_fn(|_| Box::new(CodedBlock::new())),
         })
     }
 }
