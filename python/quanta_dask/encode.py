@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import subprocess
+import time
 import uuid
 
 from .cluster import find_quanta, run_pieces
@@ -91,5 +92,17 @@ def encode(
         if joined.returncode != 0:
             raise SystemExit(f"quanta_dask: quanta concat failed: {joined.stderr.strip()}")
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        remove_work_dir(work)
     return segments
+
+
+def remove_work_dir(work, tries=50):
+    """Removes the segment directory. After a failed run, pieces still running on the
+    workers (a cancel does not stop them) may create a file in it while it is being removed,
+    so that removing the directory itself fails; removing again until it is gone settles
+    it, since once it is gone no piece can write into it."""
+    for _ in range(tries):
+        shutil.rmtree(work, ignore_errors=True)
+        if not os.path.exists(work):
+            return
+        time.sleep(0.1)
