@@ -622,9 +622,9 @@ impl TileEncoder<'_> {
         } else {
             luma_split = false;
             if n == 8 {
-                write_split(&mut counter, models, state, x, y, n, luma_split);
+                write_split(&mut counter, models, state, x, y, n, false);
             }
-            (sse, modes) = self.luma_leaf(work, state, models, &mut counter, at, luma_split, level);
+            (sse, modes) = self.luma_leaf(work, state, models, &mut counter, at, false, level);
         }
         let mut chroma_mode = 0;
         let mut alphas = [0; 2];
@@ -667,7 +667,8 @@ impl TileEncoder<'_> {
         let lambda = self.tables.lambda[level] as f64;
         let mut leaf = None;
         let mut bound = budget;
-        let before = can_split.then(|| state.snapshot(x, y, n));
+        // Past the leaf above, a node that fits can split: it is tried both ways.
+        let before = fits.then(|| state.snapshot(x, y, n));
         if fits && !can_split {
             let mut counter = AdaptingCounter { cost: 0 };
             if n > 8 {
@@ -685,11 +686,7 @@ impl TileEncoder<'_> {
             let (cost, decisions) = self.evaluate_leaf(work, state, &mut leaf_models, counter, at);
             bound = bound.min(cost);
             leaf = Some((cost, decisions, leaf_models, state.snapshot(x, y, n)));
-            state.restore(
-                before
-                    .as_ref()
-                    .expect("a node that can split has a snapshot"),
-            );
+            state.restore(before.as_ref().expect("a node that fits has a snapshot"));
         }
         // The split adapts the caller's models; the node coded whole adapted a copy.
         let split_models = models;
